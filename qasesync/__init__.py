@@ -1,0 +1,3 @@
+"""qasesync: Qase.io test cases as code."""
+
+__version__ = "0.1.0"

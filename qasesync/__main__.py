@@ -1,0 +1,3 @@
+from qasesync.cli import entry
+
+entry()

@@ -1,0 +1,130 @@
+"""Every error qasesync raises on purpose.
+
+The CLI turns a `QasesyncError` into one clean message and exit 1; anything
+else is a bug (exit 3). No error carries the API token.
+
+QasesyncError
+├── ValidationError          the tree has problems (each a `Problem` with FILE:LINE:COL)
+├── ConfigError              bad environment or arguments (QASE_API_URL, QASE_PROJECT, no tree)
+├── PlanError                the tree cannot be planned against the live project
+│                            (unknown enum option, ambiguous match, inexpressible field)
+├── SafetyError              refused by a safety limit (max_destroy, a stale saved plan,
+│                            no confirmation)
+├── WriteBackError           a YAML file could not be updated (changed on disk, re-parse failed)
+├── ApplyError               apply stopped part-way; carries what was done
+└── ApiError                 a request the API refused or that could not be made
+    ├── AuthenticationError  401/403: missing or wrong token
+    ├── NotFoundError        404: unknown project, case, suite or shared step
+    ├── RateLimitedError     429 after every retry
+    ├── TransportError       no answer (connection refused, DNS, timeout) after retries
+    └── AmbiguousWriteError  a POST whose outcome is unknown (5xx, or the connection
+                             dropped after it was sent); carries what was sent
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem in the tree, reported as ``FILE:LINE:COL: message``."""
+
+    file: str
+    line: int
+    col: int
+    message: str = field(compare=True)
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "col": self.col, "message": self.message}
+
+
+class QasesyncError(Exception):
+    """Base of every error the user can act on."""
+
+
+class ValidationError(QasesyncError):
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(sorted(problems))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ConfigError(QasesyncError):
+    pass
+
+
+class PlanError(QasesyncError):
+    def __init__(self, problems: Sequence[Problem | str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class SafetyError(QasesyncError):
+    pass
+
+
+class WriteBackError(QasesyncError):
+    pass
+
+
+class ApplyError(QasesyncError):
+    pass
+
+
+class ApiError(QasesyncError):
+    """A request the API refused. Carries method, path (no host, no token), status and
+    Qase's ``errorMessage`` and ``errorFields``."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        path: str = "",
+        status: int | None = None,
+        error_fields: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.error_message = message
+        self.error_fields = tuple(error_fields)
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        where = f"{self.method} {self.path}".strip()
+        status = f" → {self.status}" if self.status is not None else ""
+        fields = "".join(
+            f"\n  {f.get('field', '?')}: {f.get('error', '')}" for f in self.error_fields
+        )
+        return f"{where}{status}: {self.error_message}{fields}"
+
+
+class AuthenticationError(ApiError):
+    pass
+
+
+class NotFoundError(ApiError):
+    pass
+
+
+class RateLimitedError(ApiError):
+    pass
+
+
+class TransportError(ApiError):
+    pass
+
+
+class AmbiguousWriteError(ApiError):
+    """A write whose outcome is unknown. ``sent`` is the JSON body that was sent, so
+    that the caller can re-read the live state and reconcile instead of resending."""
+
+    def __init__(self, message: str, *, sent: Any = None, **kwargs: Any) -> None:
+        self.sent = sent
+        super().__init__(message, **kwargs)

@@ -1,0 +1,250 @@
+"""The values both sides of a plan are made of: the tree in git and the live project.
+
+`loader` builds a `Tree` from YAML; `remote` builds one from the Qase API. The
+planner compares two trees. Nothing here does I/O or knows Qase's integers.
+
+Conventions shared by both builders:
+
+- Enum fields (`severity`, `priority`, `type`, `behavior`, `layer`, `status`)
+  hold option *slugs*. ``None`` means "omitted in the YAML"; the live side
+  always fills them in.
+- Text fields hold the text as written (the planner trims before comparing);
+  an omitted text is ``""``.
+- Suites are identified inside one tree by ``Suite.key``: on the desired side
+  the folder path relative to the tree (``"authentication/sso"``), on the live
+  side ``"#<id>"``. ``Suite.parent`` and ``Case.suite`` hold such keys;
+  ``None`` is the project root.
+- A step that uses a shared step holds ``shared`` only: on the desired side the
+  shared step's ``key``; on the live side its ``hash`` (live shared steps have
+  ``key == hash``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal, Union
+
+#: Enum fields of a case and the default table of option slugs (contract section 4).
+DEFAULT_OPTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "severity": ("undefined", "blocker", "critical", "major", "normal", "minor", "trivial"),
+        "priority": ("undefined", "high", "medium", "low"),
+        "type": (
+            "other",
+            "functional",
+            "smoke",
+            "regression",
+            "security",
+            "usability",
+            "performance",
+            "acceptance",
+            "compatibility",
+            "integration",
+            "exploratory",
+        ),
+        "behavior": ("undefined", "positive", "negative", "destructive"),
+        "layer": ("unknown", "e2e", "api", "unit"),
+        "status": ("actual", "draft", "deprecated"),
+    }
+)
+ENUM_FIELDS: tuple[str, ...] = tuple(DEFAULT_OPTIONS)
+#: What an omitted enum field means where the workspace is not known (offline).
+DEFAULT_SLUGS: Mapping[str, str] = MappingProxyType(
+    {
+        "severity": "normal",
+        "priority": "undefined",
+        "type": "other",
+        "behavior": "undefined",
+        "layer": "unknown",
+        "status": "actual",
+    }
+)
+AUTOMATION_VALUES: tuple[str, ...] = ("manual", "to-be-automated", "automated")
+PRUNE_MODES: tuple[str, ...] = ("deprecate", "delete", "off")
+
+#: A custom field's value as the YAML holds it: text, number, boolean, or a list of option titles.
+CustomValue = Union[str, int, float, bool, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where an entity stands in the tree: a file relative to the tree root, 1-based
+    line and column, and the YAML path inside the file (``("cases", 3)``)."""
+
+    file: str
+    line: int
+    col: int
+    path: tuple[str | int, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """A classic step, or a reference to a shared step (``shared`` set, nothing else)."""
+
+    action: str = ""
+    expected_result: str = ""
+    data: str = ""
+    steps: tuple[Step, ...] = ()
+    shared: str | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    title: str
+    id: int | None = None
+    suite: str | None = None
+    description: str = ""
+    preconditions: str = ""
+    postconditions: str = ""
+    severity: str | None = None
+    priority: str | None = None
+    type: str | None = None
+    behavior: str | None = None
+    layer: str | None = None
+    status: str | None = None
+    automation: str | None = None
+    flaky: bool | None = None
+    milestone_id: int | None = None
+    tags: tuple[str, ...] = ()
+    external_issues: tuple[str, ...] = ()
+    custom_fields: Mapping[str, CustomValue] = field(default_factory=dict)
+    parameters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    steps: tuple[Step, ...] = ()
+    gherkin: str | None = None
+    location: Location | None = field(default=None, compare=False)
+    #: Live side only: fields holding what the tree cannot express (contract section 4),
+    #: e.g. ``("steps",)`` for step attachments, ``("parameters",)`` for group parameters.
+    inexpressible: tuple[str, ...] = field(default=(), compare=False)
+    #: Live side only: the ``updated_at`` stamp, for plan fingerprints.
+    updated_at: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Suite:
+    key: str
+    title: str
+    id: int | None = None
+    parent: str | None = None
+    description: str = ""
+    preconditions: str = ""
+    location: Location | None = field(default=None, compare=False)
+    updated_at: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class SharedStep:
+    key: str
+    title: str
+    hash: str | None = None
+    steps: tuple[Step, ...] = ()
+    location: Location | None = field(default=None, compare=False)
+    #: Live side only: ids of the cases that use it.
+    used_by: tuple[int, ...] = field(default=(), compare=False)
+    updated_at: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class MaxDestroy:
+    """A count (``25``) or a share (``25%``) of the live cases in scope."""
+
+    value: float
+    percent: bool = True
+
+    def allows(self, destroyed: int, in_scope: int) -> bool:
+        if in_scope < 10:
+            return True
+        limit = in_scope * self.value / 100 if self.percent else self.value
+        return destroyed <= limit
+
+    def __str__(self) -> str:
+        return f"{self.value:g}%" if self.percent else f"{self.value:g}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """``qasesync.yaml``."""
+
+    project: str
+    prune: Literal["deprecate", "delete", "off"] = "deprecate"
+    scope: tuple[str, ...] = ()
+    max_destroy: MaxDestroy = MaxDestroy(25)
+    external_issue_type: str = "jira-cloud"
+    write_back: bool = True
+    ignore_fields: frozenset[str] = frozenset()
+    options: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    location: Location | None = field(default=None, compare=False)
+
+    def allowed_options(self, enum_field: str) -> tuple[str, ...]:
+        """The default table plus what ``options`` adds for this field."""
+        return DEFAULT_OPTIONS[enum_field] + tuple(self.options.get(enum_field, ()))
+
+
+@dataclass(frozen=True)
+class Tree:
+    """A whole project: the cases tree on disk, or the live project."""
+
+    settings: Settings | None
+    suites: tuple[Suite, ...] = ()
+    cases: tuple[Case, ...] = ()
+    shared_steps: tuple[SharedStep, ...] = ()
+
+    def suite_by_key(self) -> dict[str, Suite]:
+        return {suite.key: suite for suite in self.suites}
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.cases)} cases in {len(self.suites)} suites, "
+            f"{len(self.shared_steps)} shared steps"
+        )
+
+
+@dataclass(frozen=True)
+class EnumField:
+    """A workspace's system field: its option slugs and the default one."""
+
+    slug: str
+    options: tuple[str, ...]
+    default: str
+
+
+@dataclass(frozen=True)
+class CustomField:
+    """A case custom field enabled for the project. ``options`` holds option titles."""
+
+    id: int
+    title: str
+    type: str  # number, string, text, selectbox, checkbox, radio, multiselect, url, user, datetime
+    options: tuple[str, ...] = ()
+    default: CustomValue | None = None
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """What the live workspace offers: enum options and custom fields."""
+
+    enums: Mapping[str, EnumField]
+    custom_fields: tuple[CustomField, ...] = ()
+
+    @staticmethod
+    def default() -> Workspace:
+        """The default table, for offline use."""
+        return Workspace(
+            enums={
+                name: EnumField(name, options, DEFAULT_SLUGS[name])
+                for name, options in DEFAULT_OPTIONS.items()
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Live:
+    """The live project as `remote` reads it."""
+
+    tree: Tree
+    workspace: Workspace

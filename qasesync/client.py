@@ -1,0 +1,610 @@
+"""QaseClient: every request qasesync makes to the Qase API goes through it.
+
+It speaks JSON over httpx and knows nothing of qasesync's model. It is thread-safe: one
+client may be shared by the threads of :meth:`QaseClient.map_concurrent`.
+
+- **Where and who.** ``QASE_API_URL`` (default ``https://api.qase.io/v1``; plain
+  ``http://`` only for loopback addresses, unless a transport is injected, which then
+  decides where the bytes go) and the ``Token`` header from ``QASE_TOKEN``. The token
+  lives only in the httpx client's headers: never in an error, a log record or a repr.
+- **Timeouts.** Connect 10 s, read 60 s; bulk requests read for up to 180 s, since bulk
+  creation can take over a minute on the live service. Connections are kept alive.
+- **Paging** (:meth:`QaseClient.list_all`). ``limit=100``; the first page's ``filtered``
+  fixes the number of pages, and the others are fetched concurrently (at most
+  ``max_workers`` at once), nothing beyond them. Entities are de-duplicated by ``id``
+  (or ``hash``). If what arrived does not add up to ``filtered``, the list is read once
+  more in sequence; if that does not add up either, it is an error. Qase cannot page
+  past offset 100,000, so more than 100,100 entities is an error too.
+- **Retries.** A 429 is retried for every method (nothing was processed), after
+  ``Retry-After`` or else an exponential backoff with jitter, and pauses every thread
+  (see :mod:`qasesync.ratelimit`). 502/503/504 and connection failures are retried for
+  GET, PATCH and DELETE. A POST is retried only when it never left (connect errors and
+  pool timeouts); a POST answered 5xx, or whose connection dropped after it was sent,
+  raises :class:`~qasesync.errors.AmbiguousWriteError` carrying what was sent, so that
+  the caller re-reads and reconciles instead of creating a duplicate. A DELETE retried
+  after such an ambiguous attempt and then answered 404 is taken as done.
+- **Errors.** 401/403 → AuthenticationError, 404 → NotFoundError, other refusals →
+  ApiError with method, path, status, ``errorMessage`` and ``errorFields``; 429s past the
+  retry budget → RateLimitedError; no answer → TransportError naming the host.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import logging
+import math
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from qasesync.errors import (
+    AmbiguousWriteError,
+    ApiError,
+    AuthenticationError,
+    ConfigError,
+    NotFoundError,
+    RateLimitedError,
+    TransportError,
+)
+from qasesync.ratelimit import Clock, RateLimiter, Sleep
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.qase.io/v1"
+DEFAULT_RATE_LIMIT = 600
+PAGE_SIZE = 100
+MAX_OFFSET = 100_000
+MAX_ENTITIES = MAX_OFFSET + PAGE_SIZE
+TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+BULK_TIMEOUT = httpx.Timeout(180.0, connect=10.0)
+RETRIED_STATUSES = frozenset({502, 503, 504})
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Failures that happen before a request leaves: safe to retry even for a POST."""
+NETWORK = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+"""Failures worth retrying; any other httpx.TransportError is raised at once."""
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long the client retries."""
+
+    rate_limited_attempts: int = 10
+    """Attempts of one request while the API answers 429."""
+    transient_attempts: int = 5
+    """Attempts of one request while it meets 502/503/504 or connection failures."""
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    max_retry_after: float = 300.0
+    """A ``Retry-After`` longer than this is not waited for: RateLimitedError at once."""
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Exponential backoff with "equal jitter": between half and all of the step."""
+        step = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        return rng.uniform(step / 2, step)
+
+
+@dataclass
+class _Tries:
+    """What happened so far to one request."""
+
+    rate_limited: int = 0
+    transient: int = 0
+    ambiguous: bool = False
+
+
+class QaseClient:
+    """A thread-safe JSON client of the Qase API v1 (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        base_url: str = DEFAULT_BASE_URL,
+        transport: httpx.BaseTransport | None = None,
+        rate_limit: int = DEFAULT_RATE_LIMIT,
+        max_workers: int = 8,
+        sleep: Sleep = time.sleep,
+        clock: Clock = time.monotonic,
+        retry: RetryPolicy | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._base_url = check_base_url(base_url, any_scheme=transport is not None)
+        if rate_limit < 1 or max_workers < 1:
+            raise ConfigError("the rate limit and the worker count must be at least 1")
+        self._http = _http_client(_check_token(token), self._base_url, transport, max_workers)
+        self._host = httpx.URL(self._base_url).host
+        self._limiter = RateLimiter(rate_limit, clock=clock, sleep=sleep)
+        self._sleep = sleep
+        self._retry = retry or RetryPolicy()
+        self._rng = rng or random.Random()
+        self._max_workers = max_workers
+        self._lock = threading.Lock()
+        self._count = 0
+        self._pool: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str], *, transport: httpx.BaseTransport | None = None, **options: Any
+    ) -> QaseClient:
+        """A client configured by ``QASE_TOKEN`` (required), ``QASE_API_URL`` and
+        ``QASE_RATE_LIMIT``; ``options`` are passed on to the constructor."""
+        token = env.get("QASE_TOKEN", "").strip()
+        if not token:
+            raise ConfigError("QASE_TOKEN is not set: export your Qase API token as QASE_TOKEN")
+        base_url = env.get("QASE_API_URL", "").strip() or DEFAULT_BASE_URL
+        rate_limit = _rate_limit(env.get("QASE_RATE_LIMIT", ""))
+        return cls(
+            token=token, base_url=base_url, transport=transport, rate_limit=rate_limit, **options
+        )
+
+    # --- the public verbs ----------------------------------------------------------------
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET ``path``; return the envelope's ``result``."""
+        return self._request("GET", path, params=params)
+
+    def post(self, path: str, body: Any, *, bulk: bool = False) -> Any:
+        """POST ``body``; ``bulk=True`` waits up to 180 s for the answer. Never resent
+        once it may have reached the server (see AmbiguousWriteError)."""
+        return self._request("POST", path, body=body, bulk=bulk)
+
+    def patch(self, path: str, body: Any) -> Any:
+        """PATCH ``body`` (retried on transient failures: a PATCH is idempotent)."""
+        return self._request("PATCH", path, body=body)
+
+    def delete(self, path: str, json: Any = None) -> Any:
+        """DELETE ``path``, with an optional JSON body (``{"destination_id": N}``)."""
+        return self._request("DELETE", path, body=json)
+
+    def list_all(self, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """Every entity of a paged list, each once (see the module docstring)."""
+        first = self._page(path, params, 0)
+        if not isinstance(first, dict):
+            return list(first or [])  # an unpaged list, such as /system_field
+        filtered = _filtered(path, first)
+        offsets = range(PAGE_SIZE, filtered, PAGE_SIZE)
+        rest = self.map_concurrent(lambda offset: self._page(path, params, offset), offsets)
+        merged = _merge([first, *rest], filtered)
+        if merged is None:
+            logger.info("%s changed while it was read; reading it again in sequence", path)
+            merged = self._list_sequentially(path, params)
+        return merged
+
+    def map_concurrent(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """``[fn(item) for item in items]`` on the client's bounded thread pool, in order.
+
+        The first exception (in item order) is raised and pending items are cancelled.
+        Called from inside the pool, it runs in sequence, so nesting never deadlocks."""
+        todo = list(items)
+        if len(todo) <= 1 or self._max_workers == 1 or getattr(self._local, "worker", False):
+            return [fn(item) for item in todo]
+        return list(self._executor().map(fn, todo))
+
+    @property
+    def request_count(self) -> int:
+        """Requests handed to the transport so far, retries included."""
+        with self._lock:
+            return self._count
+
+    @property
+    def rate_limiter(self) -> RateLimiter:
+        return self._limiter
+
+    def close(self) -> None:
+        """Close the connections and the thread pool."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+        self._http.close()
+
+    def __enter__(self) -> QaseClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"QaseClient(base_url={self._base_url!r}, rate_limit={self._limiter.limit}, "
+            f"max_workers={self._max_workers})"
+        )
+
+    # --- paging ------------------------------------------------------------------------
+
+    def _page(self, path: str, params: Mapping[str, Any] | None, offset: int) -> Any:
+        return self.get(path, {**(params or {}), "limit": PAGE_SIZE, "offset": offset})
+
+    def _list_sequentially(self, path: str, params: Mapping[str, Any] | None) -> list[Any]:
+        first = self._page(path, params, 0)
+        filtered = _filtered(path, first)
+        pages = [first]
+        pages += [self._page(path, params, off) for off in range(PAGE_SIZE, filtered, PAGE_SIZE)]
+        merged = _merge(pages, filtered)
+        if merged is None:
+            got = len(_unique(pages))
+            raise ApiError(
+                f"the list kept changing while it was read ({got} entities arrived, "
+                f"{filtered} expected); try again",
+                method="GET",
+                path=path,
+            )
+        return merged
+
+    # --- one request, with its retries -----------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        bulk: bool = False,
+    ) -> Any:
+        tries = _Tries()
+        while True:
+            request = self._http.build_request(
+                method,
+                path,
+                params=params,
+                json=body,
+                timeout=BULK_TIMEOUT if bulk else TIMEOUT,
+            )
+            response = self._attempt(request, path, body, tries)
+            if response is not None:
+                return self._result(request, path, response, tries)
+
+    def _attempt(
+        self, request: httpx.Request, path: str, body: Any, tries: _Tries
+    ) -> httpx.Response | None:
+        """Send once; the final response, or None after preparing a retry."""
+        self._limiter.acquire()
+        try:
+            response = self._send(request)
+        except httpx.TransportError as exc:
+            self._after_failure(request, path, body, exc, tries)
+            return None
+        status = response.status_code
+        if status == 429:
+            self._after_429(request, path, response, tries)
+            return None
+        if status >= 500 and request.method == "POST":
+            raise _ambiguous(request, path, body, f"the API answered {_status(response)}", status)
+        if status in RETRIED_STATUSES:
+            tries.ambiguous = True
+            if self._retry_transient(request, path, f"the API answered {_status(response)}", tries):
+                return None
+        return response
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            self._count += 1
+        started = time.perf_counter()
+        response = self._http.send(request)
+        self._limiter.observe(
+            _int_header(response, "X-RateLimit-Limit"),
+            _int_header(response, "X-RateLimit-Remaining"),
+        )
+        logger.debug(
+            "%s %s → %d in %.3f s",
+            request.method,
+            _target(request),
+            response.status_code,
+            time.perf_counter() - started,
+        )
+        return response
+
+    def _after_failure(
+        self, request: httpx.Request, path: str, body: Any, exc: httpx.TransportError, tries: _Tries
+    ) -> None:
+        """Prepare a retry after a connection failure, or raise the error it amounts to."""
+        reason = self._redact(f"{type(exc).__name__}: {exc}".replace("\n", " "))
+        not_sent = isinstance(exc, NOT_SENT)
+        if request.method == "POST" and isinstance(exc, NETWORK) and not not_sent:
+            raise _ambiguous(
+                request, path, body, f"the connection failed ({reason})", None
+            ) from exc
+        tries.ambiguous = tries.ambiguous or not not_sent
+        if not (isinstance(exc, NETWORK) and self._retry_transient(request, path, reason, tries)):
+            raise self._unreachable(request, path, reason) from exc
+
+    def _retry_transient(
+        self, request: httpx.Request, path: str, reason: str, tries: _Tries
+    ) -> bool:
+        """Back off before another attempt; False when the attempts are spent."""
+        tries.transient += 1
+        if tries.transient >= self._retry.transient_attempts:
+            return False
+        delay = self._retry.backoff(tries.transient, self._rng)
+        logger.warning(
+            "%s %s: %s; retrying in %.2f s (attempt %d of %d)",
+            request.method,
+            path,
+            reason,
+            delay,
+            tries.transient + 1,
+            self._retry.transient_attempts,
+        )
+        self._sleep(delay)
+        return True
+
+    def _after_429(
+        self, request: httpx.Request, path: str, response: httpx.Response, tries: _Tries
+    ) -> None:
+        """Pause every sender before another attempt, or raise RateLimitedError."""
+        tries.rate_limited += 1
+        wait = _retry_after(response)
+        if wait is not None and wait > self._retry.max_retry_after:
+            reason = f"the API asks to wait {wait:.0f} s before retrying"
+        elif tries.rate_limited >= self._retry.rate_limited_attempts:
+            reason = f"still rate-limited after {tries.rate_limited} attempts"
+        else:
+            if wait is None:
+                wait = self._retry.backoff(tries.rate_limited, self._rng)
+            logger.info("%s %s: 429; every request waits %.2f s", request.method, path, wait)
+            self._limiter.pause(wait)
+            return
+        raise RateLimitedError(reason, method=request.method, path=path, status=429)
+
+    def _unreachable(self, request: httpx.Request, path: str, reason: str) -> TransportError:
+        return TransportError(
+            f"could not reach {self._host} ({reason})", method=request.method, path=path
+        )
+
+    # --- answers -------------------------------------------------------------------------
+
+    def _result(
+        self, request: httpx.Request, path: str, response: httpx.Response, tries: _Tries
+    ) -> Any:
+        status = response.status_code
+        if status == 404 and request.method == "DELETE" and tries.ambiguous:
+            logger.info("DELETE %s: 404 after an unanswered attempt; taken as done", path)
+            return None
+        if not 200 <= status < 300:
+            raise self._error(request, path, response)
+        body = _json(response)
+        if isinstance(body, dict):
+            return body.get("result")
+        raise ApiError(
+            "the API answered with something that is not a JSON envelope",
+            method=request.method,
+            path=path,
+            status=status,
+        )
+
+    def _error(self, request: httpx.Request, path: str, response: httpx.Response) -> ApiError:
+        body = _json(response)
+        message, fields = _error_body(body)
+        message = self._redact(message or response.reason_phrase or "refused")
+        where: dict[str, Any] = {
+            "method": request.method,
+            "path": path,
+            "status": response.status_code,
+        }
+        if response.status_code in (401, 403):
+            text = f"the API rejected the token (QASE_TOKEN): {message}"
+            return AuthenticationError(text, **where)
+        if response.status_code == 404:
+            return NotFoundError(message, **where)
+        return ApiError(message, error_fields=fields, **where)
+
+    def _redact(self, text: str) -> str:
+        token = self._http.headers.get("Token", "")
+        return text.replace(token, "***") if token else text
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=self._max_workers,
+                    thread_name_prefix="qase",
+                    initializer=self._mark_worker,
+                )
+            return self._pool
+
+    def _mark_worker(self) -> None:
+        self._local.worker = True
+
+
+# --- configuration ---------------------------------------------------------------------
+
+
+def check_base_url(url: str, *, any_scheme: bool = False) -> str:
+    """``url`` without a trailing slash, or ConfigError: https, or http to a loopback
+    address (``any_scheme`` lifts that rule, for an injected transport)."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        raise ConfigError(f"QASE_API_URL is not a URL: {url!r}") from None
+    if parsed.userinfo:
+        raise ConfigError("QASE_API_URL must not hold a user or password (use QASE_TOKEN)")
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ConfigError(f"QASE_API_URL must be an https:// URL, not {url!r}")
+    if parsed.scheme == "http" and not (any_scheme or _is_loopback(parsed.host)):
+        raise ConfigError(
+            f"QASE_API_URL must use https:// (plain http:// is allowed only for loopback "
+            f"addresses such as 127.0.0.1): {url!r}"
+        )
+    return str(parsed).rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_token(token: str) -> str:
+    token = token.strip()
+    if not token:
+        raise ConfigError("QASE_TOKEN is empty: export your Qase API token as QASE_TOKEN")
+    if not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
+        raise ConfigError("QASE_TOKEN is not a valid token: printable ASCII without spaces")
+    return token
+
+
+def _rate_limit(text: str) -> int:
+    if not text.strip():
+        return DEFAULT_RATE_LIMIT
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(
+            f"QASE_RATE_LIMIT must be a whole number of requests per minute ≥ 1: {text!r}"
+        )
+    return value
+
+
+def _http_client(
+    token: str, base_url: str, transport: httpx.BaseTransport | None, workers: int
+) -> httpx.Client:
+    connections = workers + 2
+    return httpx.Client(
+        base_url=base_url,
+        headers={"Token": token, "Accept": "application/json", "User-Agent": "qasesync"},
+        timeout=TIMEOUT,
+        transport=transport,
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        follow_redirects=False,
+    )
+
+
+# --- responses -------------------------------------------------------------------------
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _error_body(body: Any) -> tuple[str, list[dict[str, Any]]]:
+    """Qase's ``errorMessage`` (or ``error``/``message``) and ``errorFields``."""
+    if not isinstance(body, dict):
+        return "", []
+    message = body.get("errorMessage") or body.get("error") or body.get("message") or ""
+    fields = body.get("errorFields")
+    if not isinstance(fields, list):
+        fields = []
+    return str(message), [f for f in fields if isinstance(f, dict)]
+
+
+def _status(response: httpx.Response) -> str:
+    return f"{response.status_code} {response.reason_phrase}".strip()
+
+
+def _int_header(response: httpx.Response, name: str) -> int | None:
+    try:
+        return int(response.headers[name])
+    except (KeyError, ValueError):
+        return None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """``Retry-After`` in seconds (fractions allowed, or an HTTP date), else None."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return _seconds_until(value)
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _seconds_until(http_date: str) -> float | None:
+    try:
+        when = email.utils.parsedate_to_datetime(http_date)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _target(request: httpx.Request) -> str:
+    """Path and query of a request, never its host or headers."""
+    return request.url.raw_path.decode("ascii", "replace")
+
+
+def _ambiguous(
+    request: httpx.Request, path: str, body: Any, reason: str, status: int | None
+) -> AmbiguousWriteError:
+    return AmbiguousWriteError(
+        f"{reason}; the request may or may not have taken effect, and it was not resent: "
+        "read the project again before retrying",
+        sent=body,
+        method=request.method,
+        path=path,
+        status=status,
+    )
+
+
+# --- lists -----------------------------------------------------------------------------
+
+
+def _filtered(path: str, page: Any) -> int:
+    """How many entities the list holds, from its first page; refuse what cannot be paged."""
+    if not isinstance(page, dict):
+        raise ApiError("the API answered a list request with no list", method="GET", path=path)
+    filtered = page.get("filtered", page.get("total"))
+    if not isinstance(filtered, int):
+        filtered = len(page.get("entities") or [])
+    if filtered > MAX_ENTITIES:
+        raise ApiError(
+            f"{filtered:,} entities: the Qase API cannot page beyond offset {MAX_OFFSET:,}, "
+            f"so no list longer than {MAX_ENTITIES:,} can be read; narrow it with a filter",
+            method="GET",
+            path=path,
+        )
+    return filtered
+
+
+def _key(entity: Any) -> Any:
+    if isinstance(entity, dict):
+        key = entity.get("id", entity.get("hash"))
+        if key is not None:
+            return key
+    return ("object", id(entity))
+
+
+def _unique(pages: list[Any]) -> list[Any]:
+    seen: dict[Any, Any] = {}
+    for page in pages:
+        entities = page.get("entities") if isinstance(page, dict) else None
+        for entity in entities or []:
+            seen.setdefault(_key(entity), entity)
+    return list(seen.values())
+
+
+def _merge(pages: list[Any], filtered: int) -> list[Any] | None:
+    """The pages' entities, each once, or None when they do not add up to ``filtered``."""
+    if any(not isinstance(p, dict) or p.get("filtered", filtered) != filtered for p in pages):
+        return None
+    entities = _unique(pages)
+    return entities if len(entities) == filtered else None

@@ -1,0 +1,106 @@
+"""How fast the client may send: a thread-safe, client-side rate limiter.
+
+Policy
+------
+1. **Own budget.** At most ``limit`` requests are sent in any rolling 60 s window (a
+   sliding log of send times; ``QASE_RATE_LIMIT``, default 600). A job of fewer than
+   ``limit`` requests never waits: short jobs run at full speed.
+2. **The server's hint.** Qase answers with ``X-RateLimit-Limit`` (L) and
+   ``X-RateLimit-Remaining`` (R) on ordinary responses. While R is at or below a
+   low-water mark of ``max(10, L // 10)``, sends are spaced ``60 / L`` seconds apart, the
+   pace at which a per-minute budget refills, so that a long job glides instead of
+   running into 429s. Once R is back above the mark the spacing stops.
+3. **A 429 pauses everyone.** A 429 (with or without ``Retry-After``) means the
+   server's budget is spent for every thread, so :meth:`RateLimiter.pause` holds every
+   sender, not only the one that was refused, until the wait is over.
+
+Each wait is computed as a reservation under a lock and slept outside it: the limiter is
+fair (first come, first served), never busy-waits, and works with an injected clock and
+sleep, so tests never really wait.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+logger = logging.getLogger(__name__)
+
+WINDOW = 60.0
+"""Seconds of the rolling window."""
+
+MIN_LOW_WATER = 10
+"""The low-water mark of ``X-RateLimit-Remaining`` is never below this."""
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
+
+
+class RateLimiter:
+    """At most ``limit`` sends in any rolling 60 s, slowed by the server's hints."""
+
+    def __init__(
+        self, limit: int, *, clock: Clock = time.monotonic, sleep: Sleep = time.sleep
+    ) -> None:
+        if limit < 1:
+            raise ValueError(f"a rate limit must be at least 1 request per minute, not {limit}")
+        self._limit = limit
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._sent: deque[float] = deque()
+        self._pause_until = float("-inf")
+        self._spacing = 0.0
+
+    @property
+    def limit(self) -> int:
+        """Requests allowed in any rolling 60 s."""
+        return self._limit
+
+    @property
+    def spacing(self) -> float:
+        """Seconds kept between sends because the server's budget runs low (0: none)."""
+        return self._spacing
+
+    def acquire(self) -> float:
+        """Wait until a request may be sent; return the seconds waited."""
+        with self._lock:
+            wait = self._reserve(self._clock())
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+    def pause(self, seconds: float) -> None:
+        """Hold every sender for ``seconds`` from now (a 429's ``Retry-After``)."""
+        with self._lock:
+            self._pause_until = max(self._pause_until, self._clock() + seconds)
+
+    def observe(self, server_limit: int | None, remaining: int | None) -> None:
+        """Take the server's ``X-RateLimit-Limit`` and ``X-RateLimit-Remaining`` into account."""
+        if remaining is None:
+            return
+        limit = server_limit if server_limit and server_limit > 0 else self._limit
+        spacing = WINDOW / limit if remaining <= max(MIN_LOW_WATER, limit // 10) else 0.0
+        with self._lock:
+            if spacing and not self._spacing:
+                logger.info("the API budget runs low (%d left); spacing requests", remaining)
+            self._spacing = spacing
+
+    def _reserve(self, now: float) -> float:
+        """Book the earliest send time allowed; return how long until then."""
+        at = max(now, self._pause_until)
+        if self._sent:
+            at = max(at, self._sent[-1] + self._spacing)
+        self._forget_before(at - WINDOW)
+        if len(self._sent) >= self._limit:
+            at = self._sent[-self._limit] + WINDOW
+            self._forget_before(at - WINDOW)
+        self._sent.append(at)
+        return at - now
+
+    def _forget_before(self, cutoff: float) -> None:
+        while self._sent and self._sent[0] <= cutoff:
+            self._sent.popleft()

@@ -1,0 +1,225 @@
+"""Live Qase JSON → the model, following the conventions in `qasesync.model`.
+
+Suites become ``Suite(key="#<id>")``; cases get enum slugs (always filled in), custom
+fields by title, shared-step runs folded back into one reference per use, and
+``inexpressible`` naming what the tree cannot hold. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from qasesync.model import Case, CustomValue, SharedStep, Step, Suite
+from qasesync.workspace import FieldMap, JsonObject, decode_value
+
+log = logging.getLogger(__name__)
+
+
+def suite_key(suite_id: int | None) -> str | None:
+    """The live-side key of a suite id (``"#12"``); None for the project root."""
+    return None if suite_id is None else f"#{suite_id}"
+
+
+# --- suites -----------------------------------------------------------------------------
+
+
+def suites_from_json(items: Iterable[JsonObject]) -> tuple[Suite, ...]:
+    """The flat suite list as a tree of keys, parents before children."""
+    by_id = {int(item["id"]): item for item in items}
+    suites = {sid: _suite(item, by_id) for sid, item in by_id.items()}
+    return tuple(sorted(suites.values(), key=lambda s: (_depth(s, suites), s.id or 0)))
+
+
+def _suite(item: JsonObject, by_id: Mapping[int, JsonObject]) -> Suite:
+    parent_id = item.get("parent_id")
+    if parent_id is not None and int(parent_id) not in by_id:
+        log.warning(
+            "suite %s has an unknown parent %s; read as a root suite", item["id"], parent_id
+        )
+        parent_id = None
+    return Suite(
+        key=f"#{item['id']}",
+        title=str(item.get("title") or ""),
+        id=int(item["id"]),
+        parent=suite_key(None if parent_id is None else int(parent_id)),
+        description=item.get("description") or "",
+        preconditions=item.get("preconditions") or "",
+        updated_at=item.get("updated_at"),
+    )
+
+
+def _depth(suite: Suite, suites: Mapping[int, Suite]) -> int:
+    depth, seen = 0, set()
+    while suite.parent is not None and suite.id not in seen:
+        seen.add(suite.id)
+        suite = suites[int(suite.parent[1:])]
+        depth += 1
+    return depth
+
+
+# --- shared steps -----------------------------------------------------------------------
+
+
+def shared_step_from_json(item: JsonObject) -> SharedStep:
+    """A live shared step: ``key == hash``."""
+    steps = tuple(_plain_step(s) for s in item.get("steps") or ())
+    if not steps and item.get("action"):
+        steps = (_plain_step(item),)  # the deprecated single-step form
+    return SharedStep(
+        key=str(item["hash"]),
+        title=str(item.get("title") or ""),
+        hash=str(item["hash"]),
+        steps=steps,
+        used_by=tuple(int(c) for c in item.get("cases") or ()),
+        updated_at=item.get("updated_at"),
+    )
+
+
+def _plain_step(item: JsonObject) -> Step:
+    return Step(
+        action=item.get("action") or "",
+        expected_result=item.get("expected_result") or "",
+        data=item.get("data") or "",
+        steps=tuple(_plain_step(s) for s in item.get("steps") or ()),
+    )
+
+
+# --- cases ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseReader:
+    """Reads live cases against one workspace, its shared steps and the project's
+    external issue type."""
+
+    fields: FieldMap
+    shared_lengths: Mapping[str, int]
+    external_issue_type: str = "jira-cloud"
+
+    def case(self, item: JsonObject) -> Case:
+        flags: set[str] = set()
+        steps, gherkin = self._steps(item, flags)
+        return Case(
+            title=str(item.get("title") or ""),
+            id=int(item["id"]),
+            suite=suite_key(None if item.get("suite_id") is None else int(item["suite_id"])),
+            description=item.get("description") or "",
+            preconditions=item.get("preconditions") or "",
+            postconditions=item.get("postconditions") or "",
+            severity=self._enum(item, "severity"),
+            priority=self._enum(item, "priority"),
+            type=self._enum(item, "type"),
+            behavior=self._enum(item, "behavior"),
+            layer=self._enum(item, "layer"),
+            status=self._enum(item, "status"),
+            automation=automation_from_json(item),
+            flaky=bool(item.get("is_flaky")),
+            milestone_id=item.get("milestone_id"),
+            tags=tuple(str(t.get("title", "")) for t in item.get("tags") or ()),
+            external_issues=self._issues(item.get("external_issues") or (), flags),
+            custom_fields=self._custom(item.get("custom_fields") or (), flags),
+            parameters=_parameters(item, flags),
+            steps=steps,
+            gherkin=gherkin,
+            inexpressible=tuple(sorted(flags)),
+            updated_at=item.get("updated_at"),
+        )
+
+    def _enum(self, item: JsonObject, name: str) -> str:
+        return self.fields.enum_slug(name, item.get(name), case_id=item.get("id"))
+
+    def _steps(self, item: JsonObject, flags: set[str]) -> tuple[tuple[Step, ...], str | None]:
+        raw = item.get("steps") or ()
+        if item.get("steps_type") == "gherkin":
+            first = raw[0] if raw else {}
+            return (), str(first.get("action") or first.get("value") or "")
+        return self.steps(raw, flags), None
+
+    def steps(self, items: Sequence[JsonObject], flags: set[str]) -> tuple[Step, ...]:
+        """Classic steps, each expanded run of a known shared step folded into references."""
+        out: list[Step] = []
+        for key, group in itertools.groupby(enumerate(items), key=self._run_key):
+            run = [step for _, step in group]
+            if isinstance(key, str):
+                out.extend(_fold(key, len(run), self.shared_lengths[key]))
+            else:
+                out.extend(self._own_step(step, flags) for step in run)
+        return tuple(out)
+
+    def _run_key(self, pair: tuple[int, JsonObject]) -> str | int:
+        shared = pair[1].get("shared_step_hash")
+        return str(shared) if shared in self.shared_lengths else -pair[0] - 1
+
+    def _own_step(self, item: JsonObject, flags: set[str]) -> Step:
+        if item.get("attachments"):
+            flags.add("steps")
+        return Step(
+            action=item.get("action") or "",
+            expected_result=item.get("expected_result") or "",
+            data=item.get("data") or "",
+            steps=self.steps(item.get("steps") or (), flags),
+        )
+
+    def _issues(self, groups: Iterable[JsonObject], flags: set[str]) -> tuple[str, ...]:
+        keys: list[str] = []
+        for group in groups:
+            ids = [str(issue.get("id")) for issue in group.get("issues") or ()]
+            if group.get("type") == self.external_issue_type:
+                keys.extend(ids)
+            elif ids:
+                flags.add("external_issues")
+        return tuple(sorted(set(keys)))
+
+    def _custom(self, values: Iterable[JsonObject], flags: set[str]) -> dict[str, CustomValue]:
+        raw: dict[str, list[str]] = {}
+        for entry in values:
+            raw.setdefault(str(entry.get("id")), []).append(str(entry.get("value") or ""))
+        out: dict[str, CustomValue] = {}
+        for field_id, parts in raw.items():
+            spec = self.fields.custom_by_id(field_id)
+            joined = ",".join(p for p in parts if p)
+            value = None if spec is None else decode_value(spec.field.type, spec.by_id, joined)
+            if spec is None or value is None:
+                continue
+            if spec.field.title in out:
+                flags.add("custom_fields")  # two fields share the title: the planner reports it
+                continue
+            out[spec.field.title] = value
+        return out
+
+
+def _fold(shared: str, run: int, length: int) -> list[Step]:
+    """One reference per use: a run of ``run`` expanded steps of a ``length``-step
+    shared step used back to back."""
+    uses = max(1, -(-run // max(length, 1)))
+    if run % max(length, 1):
+        log.warning("shared step %s: a run of %d steps is no multiple of %d", shared, run, length)
+    return [Step(shared=shared)] * uses
+
+
+def automation_from_json(item: JsonObject) -> str:
+    """manual, to-be-automated or automated: the booleans first, else the old integer."""
+    manual = item.get("isManual", item.get("is_manual"))
+    to_be = item.get("isToBeAutomated", item.get("is_to_be_automated"))
+    if manual is None:
+        return {1: "to-be-automated", 2: "automated"}.get(item.get("automation") or 0, "manual")
+    if not manual:
+        return "automated"
+    return "to-be-automated" if to_be else "manual"
+
+
+def _parameters(item: JsonObject, flags: set[str]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for param in item.get("parameters") or ():
+        single = param.get("item")
+        if param.get("type", "single") != "single" or param.get("shared_id") or not single:
+            flags.add("parameters")
+            continue
+        out[str(single.get("title"))] = tuple(str(v) for v in single.get("values") or ())
+    legacy = item.get("params")
+    if not out and isinstance(legacy, dict):
+        out = {str(k): tuple(str(v) for v in vs or ()) for k, vs in legacy.items()}
+    return out

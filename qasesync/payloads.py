@@ -1,0 +1,216 @@
+"""The model → the JSON bodies Qase's write endpoints take. Pure: no I/O.
+
+Enum slugs become the workspace's option ids, custom fields ``{"<id>": "value"}``,
+shared references ``{"shared": hash}``, parameters the new ``parameters`` list (never
+the deprecated ``params``). Text is sent trimmed, as the service stores it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from qasesync.errors import PlanError
+from qasesync.model import ENUM_FIELDS, Case, SharedStep, Step, Suite
+from qasesync.workspace import FieldMap, JsonObject, encode_value
+
+log = logging.getLogger(__name__)
+
+#: automation slug → (isManual, isToBeAutomated)
+AUTOMATION_FLAGS: Mapping[str, tuple[bool, bool]] = {
+    "manual": (True, False),
+    "to-be-automated": (True, True),
+    "automated": (False, False),
+}
+TEXT_FIELDS = ("title", "description", "preconditions", "postconditions")
+SUITE_FIELDS = frozenset({"title", "description", "preconditions", "parent"})
+#: Case fields a PATCH cannot change: automation (ignored by the API on PATCH) and
+#: external issues (attached through their own endpoints).
+NOT_PATCHED = frozenset({"automation", "external_issues"})
+CUSTOM_PREFIX = "custom_fields."
+
+
+# --- suites and shared steps ------------------------------------------------------------
+
+
+def suite_payload(
+    suite: Suite, fields: Collection[str] = SUITE_FIELDS, *, parent_id: int | None
+) -> JsonObject:
+    """``POST /suite`` (all fields) or ``PATCH /suite`` (only ``fields``) body."""
+    unknown = set(fields) - SUITE_FIELDS
+    if unknown:
+        raise ValueError(f"not a suite field: {', '.join(sorted(unknown))}")
+    body: JsonObject = {
+        name: str(getattr(suite, name)).strip()
+        for name in ("title", "description", "preconditions")
+        if name in fields
+    }
+    if "parent" in fields:
+        body["parent_id"] = parent_id
+    return body
+
+
+def shared_step_payload(shared: SharedStep) -> JsonObject:
+    """A shared step's create or update body: always the title and every step."""
+    return {"title": shared.title.strip(), "steps": [plain_step(s) for s in shared.steps]}
+
+
+def plain_step(step: Step) -> JsonObject:
+    """A step's own content, nested steps included."""
+    body: JsonObject = {
+        "action": step.action.strip(),
+        "expected_result": step.expected_result.strip(),
+        "data": step.data.strip(),
+    }
+    if step.steps:
+        body["steps"] = [plain_step(s) for s in step.steps]
+    return body
+
+
+# --- cases ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseEncoder:
+    """Case bodies for one workspace. ``suite_ids`` maps a model suite key (None: the
+    root) to a live suite id; ``shared_hashes`` maps a shared-step key to its live hash."""
+
+    fields: FieldMap
+    suite_ids: Mapping[str | None, int | None]
+    shared_hashes: Mapping[str, str]
+
+    def create(self, case: Case, *, for_bulk: bool = False) -> JsonObject:
+        """``POST /case`` body (or one entry of ``/case/bulk`` with ``for_bulk``). Omitted
+        enums, flaky and milestone are not sent: the service applies its defaults."""
+        body: JsonObject = {name: str(getattr(case, name)).strip() for name in TEXT_FIELDS}
+        suite_id = self._suite_id(case)
+        if suite_id is not None:
+            body["suite_id"] = suite_id
+        body.update(self._given_enums(case))
+        if case.flaky is not None:
+            body["is_flaky"] = int(case.flaky)
+        if case.milestone_id is not None:
+            body["milestone_id"] = case.milestone_id
+        body["tags"] = _tags(case)
+        body["custom_field"] = self._custom(case, case.custom_fields)
+        body["parameters"] = _parameters(case)
+        body.update(self._steps(case))
+        if not for_bulk and case.automation is not None:
+            body.update(_automation(case.automation))
+        return body
+
+    def patch(self, case: Case, names: Collection[str]) -> JsonObject:
+        """``PATCH /case`` body holding only the model fields ``names`` (a custom field as
+        ``"custom_fields.<title>"``, or ``"custom_fields"`` for all the case gives)."""
+        body: JsonObject = {}
+        custom: JsonObject = {}
+        for name in sorted(names):
+            if name.startswith(CUSTOM_PREFIX):
+                custom.update(self._custom_one(case, name[len(CUSTOM_PREFIX) :]))
+            elif name == "custom_fields":
+                custom.update(self._custom(case, case.custom_fields))
+            elif name in NOT_PATCHED:
+                log.debug("case %s: %s is not sent by a patch", case.id, name)
+            else:
+                body.update(self._patcher(name)(self, case))
+        if custom:
+            body["custom_field"] = custom
+        return body
+
+    @staticmethod
+    def _patcher(name: str) -> Callable[[CaseEncoder, Case], JsonObject]:
+        if name in TEXT_FIELDS:
+            return lambda _, case: {name: str(getattr(case, name)).strip()}
+        if name in ENUM_FIELDS:
+            return lambda self, case: self._enum(name, getattr(case, name))
+        if name not in _PATCHERS:
+            raise ValueError(f"not a case field: {name}")
+        return _PATCHERS[name]
+
+    # -- pieces --
+
+    def _suite_id(self, case: Case) -> int | None:
+        if case.suite not in self.suite_ids:
+            raise PlanError([f"case '{case.title}': no live suite for '{case.suite}'"])
+        return self.suite_ids[case.suite]
+
+    def _moved_suite(self, case: Case) -> JsonObject:
+        suite_id = self._suite_id(case)
+        if suite_id is None:
+            raise PlanError(
+                [f"case {case.id} '{case.title}': the API cannot move a case to the project root"]
+            )
+        return {"suite_id": suite_id}
+
+    def _given_enums(self, case: Case) -> JsonObject:
+        body: JsonObject = {}
+        for name in ENUM_FIELDS:
+            slug = getattr(case, name)
+            if slug is not None:
+                body.update(self._enum(name, slug))
+        return body
+
+    def _enum(self, name: str, slug: str | None) -> JsonObject:
+        """An enum's option id; None (omitted in the tree) means the workspace default."""
+        chosen = slug if slug is not None else self.fields.enums[name].field.default
+        option_id = self.fields.enum_id(name, chosen)
+        return {} if option_id is None else {name: option_id}
+
+    def _custom(self, case: Case, values: Mapping[str, Any]) -> JsonObject:
+        out: JsonObject = {}
+        for title, value in values.items():
+            spec = self.fields.custom_by_title(title)
+            out[str(spec.field.id)] = encode_value(spec, value)
+        return out
+
+    def _custom_one(self, case: Case, title: str) -> JsonObject:
+        """One custom field; absent from the case means its default, else empty."""
+        spec = self.fields.custom_by_title(title)
+        value = case.custom_fields.get(title, spec.field.default)
+        return {str(spec.field.id): encode_value(spec, value)}
+
+    def _steps(self, case: Case) -> JsonObject:
+        if case.gherkin is not None:
+            text = case.gherkin.strip()
+            return {"steps_type": "gherkin", "steps": [{"value": text}] if text else []}
+        return {"steps_type": "classic", "steps": [self._step(s) for s in case.steps]}
+
+    def _step(self, step: Step) -> JsonObject:
+        if step.shared is None:
+            body = plain_step(step)
+            if step.steps:
+                body["steps"] = [self._step(s) for s in step.steps]
+            return body
+        if step.shared not in self.shared_hashes:
+            raise PlanError([f"shared step '{step.shared}' has no live hash"])
+        return {"shared": self.shared_hashes[step.shared]}
+
+
+def _tags(case: Case) -> list[str]:
+    return [tag.strip() for tag in case.tags]
+
+
+def _parameters(case: Case) -> list[JsonObject]:
+    return [{"title": name, "values": list(values)} for name, values in case.parameters.items()]
+
+
+def _automation(slug: str) -> JsonObject:
+    if slug not in AUTOMATION_FLAGS:
+        raise PlanError([f"automation '{slug}' is not one of {', '.join(AUTOMATION_FLAGS)}"])
+    manual, to_be = AUTOMATION_FLAGS[slug]
+    return {"isManual": manual, "isToBeAutomated": to_be}
+
+
+_PATCHERS: Mapping[str, Callable[[CaseEncoder, Case], JsonObject]] = {
+    "suite": CaseEncoder._moved_suite,
+    "flaky": lambda _, case: {"is_flaky": int(bool(case.flaky))},
+    "milestone_id": lambda _, case: (
+        {} if case.milestone_id is None else {"milestone_id": case.milestone_id}
+    ),
+    "tags": lambda _, case: {"tags": _tags(case)},
+    "parameters": lambda _, case: {"parameters": _parameters(case)},
+    "steps": CaseEncoder._steps,
+    "gherkin": CaseEncoder._steps,
+}

@@ -1,0 +1,207 @@
+"""The live Qase project as the model, and the model's writes to it.
+
+`Remote` is the only place that knows Qase's endpoints; the mapping between Qase's
+JSON and the model lives in `qasesync.decode` (read), `qasesync.payloads` (write) and
+`qasesync.workspace` (option ids and custom fields). Every request goes through the
+client's ``get`` / ``list_all`` / ``post`` / ``patch`` / ``delete``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from qasesync.client import QaseClient
+from qasesync.decode import CaseReader, shared_step_from_json, suites_from_json
+from qasesync.errors import NotFoundError
+from qasesync.model import Case, Live, SharedStep, Suite, Tree
+from qasesync.payloads import CaseEncoder, shared_step_payload, suite_payload
+from qasesync.workspace import FieldMap, JsonObject
+
+log = logging.getLogger(__name__)
+
+SuiteIds = Mapping[str | None, int | None]
+SharedHashes = Mapping[str, str]
+
+
+class Remote:
+    """One Qase project, read as a `Live` model and written entity by entity.
+
+    Writes take model values and return live ids (hashes for shared steps). Case
+    bodies need the workspace's fields: they are read by `read`, or on first need.
+    """
+
+    def __init__(
+        self, client: QaseClient, project: str, *, external_issue_type: str = "jira-cloud"
+    ) -> None:
+        self.client = client
+        self.project = project
+        self.external_issue_type = external_issue_type
+        self._fields: FieldMap | None = None
+        self._shared_lengths: dict[str, int] | None = None
+
+    # --- reading --------------------------------------------------------------------
+
+    def read(self) -> Live:
+        """The whole live project: suites, shared steps, cases and the workspace."""
+        self.check_project()
+        fields = self.read_fields()
+        suites = self.read_suites()
+        shared = self.read_shared_steps()
+        tree = Tree(settings=None, suites=suites, cases=self.read_cases(), shared_steps=shared)
+        log.info("read %s: %s", self.project, tree.summary())
+        return Live(tree=tree, workspace=fields.workspace)
+
+    def check_project(self) -> None:
+        """Fail with one clear line when the project does not exist."""
+        path = f"/project/{self.project}"
+        try:
+            self.client.get(path)
+        except NotFoundError as error:
+            raise NotFoundError(
+                f"project {self.project} not found: check `project` in qasesync.yaml"
+                " or QASE_PROJECT, and that the token's user can see it",
+                method="GET",
+                path=path,
+                status=error.status,
+            ) from error
+
+    def read_fields(self) -> FieldMap:
+        """The workspace's system fields and the project's case custom fields."""
+        system = self.client.get("/system_field") or []
+        custom = self.client.list_all("/custom_field", {"entity": "case"})
+        self._fields = FieldMap.from_json(system, custom, self.project)
+        return self._fields
+
+    def read_suites(self) -> tuple[Suite, ...]:
+        return suites_from_json(self.client.list_all(f"/suite/{self.project}"))
+
+    def read_shared_steps(self) -> tuple[SharedStep, ...]:
+        items = self.client.list_all(f"/shared_step/{self.project}")
+        shared = tuple(shared_step_from_json(item) for item in items)
+        self._shared_lengths = {s.key: len(s.steps) for s in shared}
+        return shared
+
+    def read_cases(self, *, suite_id: int | None = None) -> tuple[Case, ...]:
+        """Every case of the project, or of one suite (not its children)."""
+        params: dict[str, Any] = {"include": "external_issues"}
+        if suite_id is not None:
+            params["suite_id"] = suite_id
+        items = self.client.list_all(f"/case/{self.project}", params)
+        if self._shared_lengths is None:
+            self.read_shared_steps()  # runs of shared steps fold by their lengths
+        lengths = self._shared_lengths or {}
+        reader = CaseReader(self.fields(), lengths, self.external_issue_type)
+        return tuple(reader.case(item) for item in items)
+
+    def fields(self) -> FieldMap:
+        """The workspace's fields, read once."""
+        return self._fields if self._fields is not None else self.read_fields()
+
+    # --- suites ---------------------------------------------------------------------
+
+    def create_suite(self, suite: Suite, *, parent_id: int | None) -> int:
+        result = self.client.post(
+            f"/suite/{self.project}", suite_payload(suite, parent_id=parent_id)
+        )
+        return int(result["id"])
+
+    def update_suite(
+        self, suite_id: int, suite: Suite, fields: Collection[str], *, parent_id: int | None
+    ) -> None:
+        """PATCH ``fields`` ⊂ {title, description, preconditions, parent}."""
+        body = suite_payload(suite, fields, parent_id=parent_id)
+        self.client.patch(f"/suite/{self.project}/{suite_id}", body)
+
+    def delete_suite(self, suite_id: int) -> None:
+        self.client.delete(f"/suite/{self.project}/{suite_id}")
+
+    # --- shared steps ---------------------------------------------------------------
+
+    def create_shared_step(self, shared: SharedStep) -> str:
+        result = self.client.post(f"/shared_step/{self.project}", shared_step_payload(shared))
+        self._remember(str(result["hash"]), shared)
+        return str(result["hash"])
+
+    def update_shared_step(self, hash: str, shared: SharedStep) -> str:
+        """Send the title and every step; return the hash the service answers."""
+        path = f"/shared_step/{self.project}/{hash}"
+        result = self.client.patch(path, shared_step_payload(shared))
+        new_hash = str((result or {}).get("hash") or hash)
+        self._remember(new_hash, shared)
+        return new_hash
+
+    def _remember(self, hash: str, shared: SharedStep) -> None:
+        if self._shared_lengths is not None:
+            self._shared_lengths[hash] = len(shared.steps)
+
+    def delete_shared_step(self, hash: str) -> None:
+        self.client.delete(f"/shared_step/{self.project}/{hash}")
+
+    # --- cases ----------------------------------------------------------------------
+
+    def case_payload(
+        self,
+        case: Case,
+        *,
+        suite_ids: SuiteIds,
+        shared_hashes: SharedHashes,
+        for_bulk: bool = False,
+    ) -> JsonObject:
+        """The create body of ``case`` (pure but for reading the workspace once)."""
+        return self._encoder(suite_ids, shared_hashes).create(case, for_bulk=for_bulk)
+
+    def create_case(self, case: Case, *, suite_ids: SuiteIds, shared_hashes: SharedHashes) -> int:
+        """One ``POST /case``: the only write that sets automation."""
+        body = self.case_payload(case, suite_ids=suite_ids, shared_hashes=shared_hashes)
+        return int(self.client.post(f"/case/{self.project}", body)["id"])
+
+    def create_cases(
+        self, cases: Sequence[Case], *, suite_ids: SuiteIds, shared_hashes: SharedHashes
+    ) -> list[int]:
+        """One ``POST /case/bulk``; the new ids in submission order."""
+        encoder = self._encoder(suite_ids, shared_hashes)
+        body = {"cases": [encoder.create(case, for_bulk=True) for case in cases]}
+        result = self.client.post(f"/case/{self.project}/bulk", body, bulk=True)
+        return [int(i) for i in result["ids"]]
+
+    def update_case(
+        self,
+        case_id: int,
+        case: Case,
+        fields: Collection[str],
+        *,
+        suite_ids: SuiteIds,
+        shared_hashes: SharedHashes,
+    ) -> None:
+        """PATCH only the model ``fields`` (``"custom_fields.<title>"`` for one custom field)."""
+        body = self._encoder(suite_ids, shared_hashes).patch(case, fields)
+        if not body:
+            log.debug("case %s: nothing to patch in %s", case_id, sorted(fields))
+            return
+        self.client.patch(f"/case/{self.project}/{case_id}", body)
+
+    def delete_case(self, case_id: int) -> None:
+        self.client.delete(f"/case/{self.project}/{case_id}")
+
+    def attach_external_issues(self, links: Mapping[int, Sequence[str]]) -> None:
+        """Attach issue keys (of the project's external issue type) to cases by id."""
+        self._external_issues("attach", links)
+
+    def detach_external_issues(self, links: Mapping[int, Sequence[str]]) -> None:
+        self._external_issues("detach", links)
+
+    def _external_issues(self, action: str, links: Mapping[int, Sequence[str]]) -> None:
+        body_links = [
+            {"case_id": case_id, "external_issues": list(keys)}
+            for case_id, keys in links.items()
+            if keys
+        ]
+        if not body_links:
+            return
+        body = {"type": self.external_issue_type, "links": body_links}
+        self.client.post(f"/case/{self.project}/external-issue/{action}", body)
+
+    def _encoder(self, suite_ids: SuiteIds, shared_hashes: SharedHashes) -> CaseEncoder:
+        return CaseEncoder(self.fields(), suite_ids, shared_hashes)

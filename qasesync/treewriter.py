@@ -1,0 +1,424 @@
+"""A `Tree` written out as a cases tree on disk (contract section 1), for `export` and
+`import-csv`.
+
+Layout: a folder per suite, named from its title (`slugify`), holding ``suite.yaml`` and
+the suite's cases in ``cases.yaml``; root cases in ``cases.yaml`` at the root;
+``shared_steps.yaml``; ``qasesync.yaml``. Keys come in the contract's order, multi-line
+text as ``|`` blocks, empty and default fields are left out, and every file starts with
+a ``# yaml-language-server: $schema=...`` line.
+
+`prepare` gives the tree as it reads back from disk (suite keys are folder paths,
+shared-step keys are slugs), so that ``load_tree(out) == prepare(tree)``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import (
+    DoubleQuotedScalarString,
+    LiteralScalarString,
+    SingleQuotedScalarString,
+)
+
+from qasesync.errors import ConfigError
+from qasesync.model import (
+    ENUM_FIELDS,
+    Case,
+    CustomValue,
+    MaxDestroy,
+    Settings,
+    SharedStep,
+    Step,
+    Suite,
+    Tree,
+)
+
+SLUG_MAX = 60
+CASES_FILE = "cases.yaml"
+SUITE_FILE = "suite.yaml"
+SETTINGS_FILE = "qasesync.yaml"
+SHARED_FILE = "shared_steps.yaml"
+SCHEMAS = {
+    SETTINGS_FILE: "qasesync.schema.json",
+    SUITE_FILE: "suite.schema.json",
+    CASES_FILE: "cases.schema.json",
+    SHARED_FILE: "shared-steps.schema.json",
+}
+_WINDOWS_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul"]
+    + [f"com{n}" for n in range(1, 10)]
+    + [f"lpt{n}" for n in range(1, 10)]
+)
+#: An empty string that is written anyway (a required ``action``, an empty ``gherkin``).
+_EMPTY = DoubleQuotedScalarString("")
+_CASE_TEXT = ("description", "preconditions", "postconditions")
+_CASE_SCALARS = ("status", "automation", "flaky", "milestone_id")
+# Plain scalars that a YAML 1.2 reader could take for something other than text.
+_NOT_TEXT = re.compile(
+    r"[-+]?\.?[0-9][0-9a-z_.+-]*|[-+]?\.(?:inf|nan)|~|null|true|false|yes|no|on|off|y|n",
+    re.IGNORECASE,
+)
+
+
+# --- names ------------------------------------------------------------------------------
+
+
+def slugify(title: str, *, fallback: str = "suite") -> str:
+    """A file-system-safe name: lowercase ASCII, runs of anything else as one ``-``,
+    at most `SLUG_MAX` characters, never empty nor a Windows device name."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    slug = slug[:SLUG_MAX].rstrip("-") or fallback
+    return f"{slug}-{fallback}" if slug in _WINDOWS_RESERVED else slug
+
+
+def unique_names(titles: Sequence[str], *, fallback: str = "suite") -> list[str]:
+    """Slugs for sibling titles, made unique in order by ``-2``, ``-3``, … suffixes."""
+    taken: set[str] = set()
+    names = []
+    for title in titles:
+        base = slugify(title, fallback=fallback)
+        name, number = base, 1
+        while name in taken:
+            number += 1
+            suffix = f"-{number}"
+            name = base[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+def suite_folders(tree: Tree) -> dict[str, str]:
+    """Suite key → folder path relative to the tree (``"checkout/payments"``).
+
+    Siblings are named in the order of their ids (suites without one last, in tree
+    order), so a suite keeps its folder name when another one with the same title
+    is added later."""
+    keys = {suite.key for suite in tree.suites}
+    children: dict[str | None, list[tuple[int, Suite]]] = {}
+    for index, suite in enumerate(tree.suites):
+        parent = suite.parent if suite.parent in keys else None
+        children.setdefault(parent, []).append((index, suite))
+    folders: dict[str, str] = {}
+    _name_children(children, None, "", folders)
+    if len(folders) != len(keys):
+        raise ValueError("the suites' parent links form a cycle")
+    return folders
+
+
+def _name_children(
+    children: Mapping[str | None, list[tuple[int, Suite]]],
+    parent: str | None,
+    prefix: str,
+    folders: dict[str, str],
+) -> None:
+    siblings = sorted(children.get(parent, []), key=_sibling_order)
+    names = unique_names([suite.title for _, suite in siblings])
+    for (_, suite), name in zip(siblings, names, strict=True):
+        folders[suite.key] = prefix + name
+        _name_children(children, suite.key, prefix + name + "/", folders)
+
+
+def _sibling_order(item: tuple[int, Suite]) -> tuple[bool, int, int]:
+    index, suite = item
+    return (suite.id is None, suite.id or 0, index)
+
+
+def shared_step_keys(shared_steps: Sequence[SharedStep]) -> dict[str, str]:
+    """Old key → key on disk. A key that is only the Qase hash (a live shared step)
+    gives way to one made from the title; every other key is kept."""
+    kept = {s.key for s in shared_steps if s.key != s.hash}
+    keys = {s.key: s.key for s in shared_steps if s.key in kept}
+    derived = [s for s in shared_steps if s.key not in kept]
+    names = unique_names([*sorted(kept), *(s.title for s in derived)], fallback="shared-step")[
+        len(kept) :
+    ]
+    keys.update({s.key: name for s, name in zip(derived, names, strict=True)})
+    return keys
+
+
+# --- the tree as it reads back ----------------------------------------------------------
+
+
+def prepare(tree: Tree) -> Tree:
+    """The tree with suite keys as folder paths and shared-step keys as on disk."""
+    folders = suite_folders(tree)
+    keys = shared_step_keys(tree.shared_steps)
+    suites = tuple(
+        replace(s, key=folders[s.key], parent=folders.get(s.parent or "")) for s in tree.suites
+    )
+    cases = tuple(
+        replace(c, suite=_folder_of(c, folders), steps=_rekey_steps(c.steps, keys))
+        for c in tree.cases
+    )
+    shared = tuple(
+        replace(s, key=keys[s.key], steps=_rekey_steps(s.steps, keys)) for s in tree.shared_steps
+    )
+    return replace(tree, suites=suites, cases=cases, shared_steps=shared)
+
+
+def _folder_of(case: Case, folders: Mapping[str, str]) -> str | None:
+    if case.suite is None:
+        return None
+    if case.suite not in folders:
+        raise ValueError(f"case {case.title!r} is in an unknown suite {case.suite!r}")
+    return folders[case.suite]
+
+
+def _rekey_steps(steps: Sequence[Step], keys: Mapping[str, str]) -> tuple[Step, ...]:
+    return tuple(
+        replace(step, shared=keys.get(step.shared, step.shared))
+        if step.shared is not None
+        else replace(step, steps=_rekey_steps(step.steps, keys))
+        for step in steps
+    )
+
+
+# --- documents --------------------------------------------------------------------------
+
+
+def render_tree(tree: Tree, *, schemas: str = "../schemas") -> dict[PurePosixPath, str]:
+    """Every file of the tree, as text, by path relative to the tree root.
+
+    ``schemas`` is where the JSON Schema files are, relative to the tree root (the
+    checkout's layout, ``cases/`` beside ``schemas/``), or a URL."""
+    tree = prepare(tree)
+    documents: dict[PurePosixPath, Any] = {}
+    if tree.settings is not None:
+        documents[PurePosixPath(SETTINGS_FILE)] = settings_document(tree.settings)
+    if tree.shared_steps:
+        shared = [shared_step_document(s) for s in tree.shared_steps]
+        documents[PurePosixPath(SHARED_FILE)] = _map([("shared_steps", shared)])
+    for suite in tree.suites:
+        documents[PurePosixPath(suite.key, SUITE_FILE)] = suite_document(suite)
+    for folder, cases in _cases_by_folder(tree.cases).items():
+        documents[PurePosixPath(folder, CASES_FILE)] = _map([("cases", cases)])
+    return {path: _text_of(path, doc, schemas) for path, doc in sorted(documents.items())}
+
+
+def _cases_by_folder(cases: Iterable[Case]) -> dict[str, list[CommentedMap]]:
+    folders: dict[str, list[CommentedMap]] = {}
+    for case in cases:
+        folders.setdefault(case.suite or "", []).append(case_document(case))
+    return folders
+
+
+def settings_document(settings: Settings) -> CommentedMap:
+    """``qasesync.yaml``: the project, then only what differs from the defaults."""
+    default = Settings(project=settings.project)
+    candidates: list[tuple[str, bool, Any]] = [
+        ("project", True, _text(settings.project)),
+        ("prune", settings.prune != default.prune, settings.prune),
+        ("scope", bool(settings.scope), _list(settings.scope)),
+        ("max_destroy", settings.max_destroy != default.max_destroy, _limit(settings.max_destroy)),
+        (
+            "external_issue_type",
+            settings.external_issue_type != default.external_issue_type,
+            _text(settings.external_issue_type),
+        ),
+        ("write_back", not settings.write_back, settings.write_back),
+        ("ignore_fields", bool(settings.ignore_fields), _list(sorted(settings.ignore_fields))),
+        ("options", any(settings.options.values()), _options(settings.options)),
+    ]
+    return _map([(name, value) for name, wanted, value in candidates if wanted])
+
+
+def _limit(limit: MaxDestroy) -> Any:
+    number = int(limit.value) if float(limit.value).is_integer() else limit.value
+    return f"{number}%" if limit.percent else number
+
+
+def _options(options: Mapping[str, Sequence[str]]) -> CommentedMap:
+    known = [name for name in ENUM_FIELDS if name in options]
+    names = known + sorted(set(options) - set(known))
+    return _map([(_key(name), _list(options[name])) for name in names if options[name]])
+
+
+def suite_document(suite: Suite) -> CommentedMap:
+    """``suite.yaml``: id when known, title, description, preconditions."""
+    return _map(
+        [
+            ("id", suite.id),
+            ("title", _text(suite.title)),
+            ("description", _text(suite.description)),
+            ("preconditions", _text(suite.preconditions)),
+        ]
+    )
+
+
+def shared_step_document(shared: SharedStep) -> CommentedMap:
+    """One entry of ``shared_steps``: key, hash, title, steps."""
+    return _map(
+        [
+            ("key", _text(shared.key)),
+            ("hash", _text(shared.hash or "")),
+            ("title", _text(shared.title)),
+            ("steps", _steps(shared.steps)),
+        ]
+    )
+
+
+def case_document(case: Case) -> CommentedMap:
+    """One entry of ``cases``, fields in the contract's order, empty ones left out."""
+    pairs: list[tuple[str, Any]] = [("id", case.id), ("title", _text(case.title))]
+    pairs += [(name, _text(getattr(case, name))) for name in _CASE_TEXT]
+    pairs += [(name, _enum(getattr(case, name))) for name in ENUM_FIELDS if name != "status"]
+    pairs += [(name, _scalar(getattr(case, name))) for name in _CASE_SCALARS]
+    pairs += [
+        ("tags", _list(case.tags)),
+        ("external_issues", _list(case.external_issues)),
+        ("custom_fields", _custom_fields(case.custom_fields)),
+        ("parameters", _map([(_key(k), _list(v)) for k, v in case.parameters.items()])),
+        ("steps", _steps(case.steps)),
+    ]
+    if case.gherkin is not None:
+        pairs.append(("gherkin", _text(case.gherkin) or _EMPTY))
+    return _map(pairs)
+
+
+def _enum(value: str | None) -> Any:
+    return None if value is None else _text(value)
+
+
+def _scalar(value: Any) -> Any:
+    return _text(value) if isinstance(value, str) else value
+
+
+def _custom_fields(fields: Mapping[str, CustomValue]) -> CommentedMap:
+    return _map([(_key(name), _custom_value(value)) for name, value in fields.items()])
+
+
+def _custom_value(value: CustomValue) -> Any:
+    if isinstance(value, tuple):
+        return _list(value) if value else CommentedSeq()
+    return _scalar(value)
+
+
+def _steps(steps: Sequence[Step]) -> CommentedSeq | None:
+    return CommentedSeq(_step(step) for step in steps) if steps else None
+
+
+def _step(step: Step) -> CommentedMap:
+    if step.shared is not None:
+        return _map([("shared", _text(step.shared))])
+    return _map(
+        [
+            ("action", _text(step.action) or _EMPTY),
+            ("expected_result", _text(step.expected_result)),
+            ("data", _text(step.data)),
+            ("steps", _steps(step.steps)),
+        ]
+    )
+
+
+# --- YAML text --------------------------------------------------------------------------
+
+
+def _map(pairs: Iterable[tuple[Any, Any]]) -> CommentedMap:
+    """A mapping without the pairs whose value is absent or empty."""
+    result = CommentedMap()
+    for key, value in pairs:
+        empty = value is None or (isinstance(value, (str, list, dict)) and not value)
+        if empty and value is not _EMPTY:
+            continue
+        result[key] = value
+    return result
+
+
+def _list(items: Iterable[str]) -> CommentedSeq | None:
+    values = list(items)
+    if not values:
+        return None
+    seq = CommentedSeq(_text(v, block=False) for v in values)
+    if all("\n" not in v for v in values) and sum(len(v) + 2 for v in values) < 80:
+        seq.fa.set_flow_style()
+    return seq
+
+
+def _text(value: str, *, block: bool = True) -> Any:
+    """A string as the scalar style that reads back as exactly that string."""
+    if not value:
+        return ""
+    if "\n" in value:
+        return LiteralScalarString(value) if block else DoubleQuotedScalarString(value)
+    if _NOT_TEXT.fullmatch(value):
+        return SingleQuotedScalarString(value)
+    return value
+
+
+def _key(value: str) -> Any:
+    return DoubleQuotedScalarString(value) if "\n" in value or not value else _text(value)
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.width = 1_000_000  # never re-wrap long lines
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.allow_unicode = True
+    return yaml
+
+
+def _text_of(path: PurePosixPath, document: Any, schemas: str) -> str:
+    buffer = io.StringIO()
+    _yaml().dump(document, buffer)
+    return _schema_line(path, schemas) + buffer.getvalue()
+
+
+def _schema_line(path: PurePosixPath, schemas: str) -> str:
+    base = schemas if "://" in schemas else "../" * (len(path.parts) - 1) + schemas
+    return f"# yaml-language-server: $schema={base.rstrip('/')}/{SCHEMAS[path.name]}\n"
+
+
+# --- disk -------------------------------------------------------------------------------
+
+
+def write_tree(
+    tree: Tree, out: Path, *, force: bool = False, schemas: str = "../schemas"
+) -> list[Path]:
+    """Write ``tree`` as a cases tree into ``out``; return the files written.
+
+    A non-empty ``out`` is refused unless ``force``; with ``force``, the YAML files
+    already there (hidden ones aside) are removed first, so that nothing stale stays
+    in the tree. Text files are UTF-8 with ``\\n`` line ends."""
+    files = render_tree(tree, schemas=schemas)
+    _clear_target(out, force=force)
+    written = []
+    for relative, text in files.items():
+        path = out.joinpath(*relative.parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        written.append(path)
+    return written
+
+
+def _clear_target(out: Path, *, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out} exists and is not a folder")
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    if not force:
+        raise ConfigError(f"{out} is not empty; use --force to write into it")
+    for folder, names in _visible_walk(out):
+        for name in names:
+            if name.endswith((".yaml", ".yml")):
+                (folder / name).unlink()
+    for folder, _ in reversed(list(_visible_walk(out))):
+        if folder != out and not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def _visible_walk(root: Path) -> Iterator[tuple[Path, list[str]]]:
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        yield Path(folder), [f for f in files if not f.startswith(".")]

@@ -12,13 +12,15 @@ QasesyncError
 │                            no confirmation)
 ├── WriteBackError           a YAML file could not be updated (changed on disk, re-parse failed)
 ├── ApplyError               apply stopped part-way; carries what was done
-└── ApiError                 a request the API refused or that could not be made
-    ├── AuthenticationError  401/403: missing or wrong token
+└── ApiError                 a request the API refused or that could not be made (other
+    │                        4xx, 5xx after retries, a list too long to page or that kept
+    │                        changing); carries method, path, status, errorMessage/Fields
+    ├── AuthenticationError  401/403: missing or wrong token, or a role without the right
     ├── NotFoundError        404: unknown project, case, suite or shared step
-    ├── RateLimitedError     429 after every retry
+    ├── RateLimitedError     429 after every retry, or a Retry-After too long to wait for
     ├── TransportError       no answer (connection refused, DNS, timeout) after retries
     └── AmbiguousWriteError  a POST whose outcome is unknown (5xx, or the connection
-                             dropped after it was sent); carries what was sent
+                             dropped after it was sent); carries what was sent; never resent
 """
 
 from __future__ import annotations

@@ -1,0 +1,158 @@
+"""Normalised forms of case, suite and shared-step fields, and the field-level diffs shown
+in a plan (README "Plans": normalisation rules).
+
+Comparison is on normalised values with ``==``; deepdiff runs only on a pair of step
+lists already known to differ, to name the step and field that changed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from qasesync.model import CustomField, CustomValue, Step
+from qasesync.plan import FieldDiff
+
+#: How a shared-step reference reads in a normalised step list: desired keys and live
+#: hashes both become the same token when they name one live shared step.
+RefMapper = Callable[[str], str]
+
+SET_FIELDS = frozenset({"tags", "external_issues"})
+_PATH_TOKEN = re.compile(r"\[(\d+)\]|\['((?:[^'\\]|\\.)*)'\]")
+
+
+def text(value: str | None) -> str:
+    """Text compared after trimming; empty equals absent."""
+    return (value or "").strip()
+
+
+def text_set(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(t for t in (text(v) for v in values) if t)
+
+
+def show(value: Any) -> str | None:
+    """A value as the plan displays it: strings quoted, None absent."""
+    if value is None or value == "" or value == ():
+        return None
+    if isinstance(value, frozenset):
+        value = sorted(value)
+    if isinstance(value, tuple):
+        value = list(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+# --- steps --------------------------------------------------------------------------------
+
+
+def steps_key(steps: tuple[Step, ...], ref: RefMapper) -> tuple[Any, ...]:
+    """A hashable normalised step list; shared references through ``ref``."""
+    return tuple(
+        ("shared", ref(s.shared))
+        if s.shared is not None
+        else (text(s.action), text(s.expected_result), text(s.data), steps_key(s.steps, ref))
+        for s in steps
+    )
+
+
+def steps_view(steps: tuple[Step, ...], ref: RefMapper) -> list[dict[str, Any]]:
+    """Steps as lists of dicts without empty fields: what deepdiff compares for display."""
+    return [_step_view(s, ref) for s in steps]
+
+
+def _step_view(step: Step, ref: RefMapper) -> dict[str, Any]:
+    if step.shared is not None:
+        return {"shared": ref(step.shared)}
+    view: dict[str, Any] = {
+        "action": text(step.action),
+        "expected_result": text(step.expected_result),
+        "data": text(step.data),
+    }
+    if step.steps:
+        view["steps"] = steps_view(step.steps, ref)
+    return {k: v for k, v in view.items() if v != ""}
+
+
+def steps_diffs(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[FieldDiff]:
+    """``steps[2].expected_result: "a" → "b"`` lines (1-based, as Qase numbers steps)."""
+    report = DeepDiff(before, after, verbose_level=2)
+    diffs: list[FieldDiff] = []
+    for path, change in report.get("values_changed", {}).items():
+        diffs.append(FieldDiff(_path(path), show(change["old_value"]), show(change["new_value"])))
+    for path, change in report.get("type_changes", {}).items():
+        diffs.append(FieldDiff(_path(path), show(change["old_value"]), show(change["new_value"])))
+    for kind in ("iterable_item_added", "dictionary_item_added"):
+        diffs += [FieldDiff(_path(p), None, _show_step(v)) for p, v in report.get(kind, {}).items()]
+    for kind in ("iterable_item_removed", "dictionary_item_removed"):
+        diffs += [FieldDiff(_path(p), _show_step(v), None) for p, v in report.get(kind, {}).items()]
+    return sorted(diffs, key=lambda d: _sort_path(d.path)) or [FieldDiff("steps", "…", "…")]
+
+
+def _path(deepdiff_path: str) -> str:
+    out = "steps"
+    for index, key in _PATH_TOKEN.findall(deepdiff_path[len("root") :]):
+        out += f"[{int(index) + 1}]" if index else f".{key}"
+    return out
+
+
+def _sort_path(path: str) -> list[Any]:
+    return [int(p) if p.isdigit() else p for p in re.split(r"[\[\].]+", path) if p]
+
+
+def _show_step(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_show_step(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(_show_step(v)) for v in value) + "]"
+    return show(value)
+
+
+# --- custom fields ------------------------------------------------------------------------
+
+
+def custom_value(definition: CustomField, value: CustomValue | None) -> Any:
+    """A custom field value normalised for its type; ``None`` when empty."""
+    if value is None or value == "" or value == ():
+        return None
+    if definition.type == "multiselect":
+        items = value if isinstance(value, tuple) else str(value).split(",")
+        return text_set(str(v) for v in items) or None
+    if definition.type == "checkbox":
+        return True if value is True or str(value).lower() in ("true", "1") else None
+    if definition.type == "number":
+        return _number(value)
+    return text(str(value)) or None
+
+
+def _number(value: CustomValue) -> Any:
+    try:
+        number = float(str(value))
+    except ValueError:
+        return text(str(value))
+    return int(number) if number.is_integer() else number
+
+
+def parameters_key(parameters: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    return {text(k): tuple(text(v) for v in vs) for k, vs in parameters.items() if vs}
+
+
+def set_diff(path: str, before: frozenset[str], after: frozenset[str]) -> FieldDiff:
+    """``tags: +smoke −auth``."""
+    return FieldDiff(
+        path, added=tuple(sorted(after - before)), removed=tuple(sorted(before - after))
+    )
+
+
+def mapping_diffs(
+    prefix: str, before: Mapping[str, Any], after: Mapping[str, Any]
+) -> list[FieldDiff]:
+    """One line per key whose value differs."""
+    keys = sorted(set(before) | set(after))
+    return [
+        FieldDiff(f"{prefix}.{k}", show(before.get(k)), show(after.get(k)))
+        for k in keys
+        if before.get(k) != after.get(k)
+    ]

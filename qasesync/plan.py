@@ -1,0 +1,370 @@
+"""The plan as a value: changes, their order, counts, the safety limit, fingerprints, JSON.
+
+A `Plan` is what `planner.plan` returns, what `render` shows and what `apply`
+executes. Its JSON form (``format_version`` 1) carries everything the applier
+needs without the tree: each change holds the desired entity in model terms
+(defaults already resolved), the live entity it replaces, the fields to send,
+and a fingerprint of that live entity so that a stale plan can be refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any, Literal, Union
+
+from qasesync.errors import SafetyError
+from qasesync.model import Case, Location, MaxDestroy, SharedStep, Step, Suite, Tree
+
+FORMAT_VERSION = 1
+BULK_SIZE = 100
+
+Kind = Literal["create", "update", "deprecate", "delete"]
+EntityKind = Literal["suite", "shared_step", "case"]
+Entity = Union[Case, Suite, SharedStep]  # noqa: UP007 (a runtime alias on 3.10)
+KINDS: tuple[Kind, ...] = ("create", "update", "deprecate", "delete")
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    """One line of a change: ``path: before → after``, or ``path: +added −removed`` for sets.
+
+    ``before`` and ``after`` are display strings (already quoted); ``None`` means absent.
+    """
+
+    path: str
+    before: str | None = None
+    after: str | None = None
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a live entity looked like when planned: its ``updated_at`` and a content hash."""
+
+    updated_at: str | None
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """A warning or a note, with the YAML place it concerns when there is one."""
+
+    text: str
+    location: Location | None = None
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.text}" if self.location else self.text
+
+
+@dataclass(frozen=True)
+class Change:
+    """One operation of a plan.
+
+    ``desired`` is the tree's entity with defaults resolved (enums filled in, custom
+    fields completed); ``live`` the live entity it concerns. ``fields`` names what an
+    update sends (model field names; ``custom_fields.<Title>`` for one custom field).
+    ``suite`` is the display path of the suite the change belongs to, for grouping.
+    """
+
+    kind: Kind
+    entity: EntityKind
+    name: str
+    desired: Entity | None = None
+    live: Entity | None = None
+    fields: tuple[str, ...] = ()
+    diffs: tuple[FieldDiff, ...] = ()
+    fingerprint: Fingerprint | None = None
+    suite: str = ""
+    used_by: tuple[int, ...] = ()
+
+    @property
+    def location(self) -> Location | None:
+        return self.desired.location if self.desired is not None else None
+
+    @property
+    def live_id(self) -> int | str | None:
+        """The live case or suite id, or the shared step's hash."""
+        if isinstance(self.live, SharedStep):
+            return self.live.hash
+        return self.live.id if self.live is not None else None
+
+    def rank(self) -> int:
+        """Contract section 8: suites created and moved, shared steps, cases created and
+        patched, cases deprecated or deleted, shared steps deleted, suites deleted. The
+        planner emits each group in order (parents first; deleted suites children first)
+        and a stable sort on the rank keeps it."""
+        deleting = self.kind in ("deprecate", "delete")
+        if self.entity == "suite":
+            return 5 if deleting else 0
+        if self.entity == "shared_step":
+            return 4 if deleting else 1
+        return 3 if deleting else 2
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The operations that make the live project match the tree, in execution order.
+
+    ``suite_ids`` maps each desired suite key (folder path) matched with a live suite
+    to that suite's id; ``shared_hashes`` maps each matched shared-step key to its
+    live hash: the applier resolves references through them and through what it creates.
+    """
+
+    project: str
+    changes: tuple[Change, ...] = ()
+    warnings: tuple[Message, ...] = ()
+    notes: tuple[Message, ...] = ()
+    suite_ids: Mapping[str, int] = field(default_factory=dict)
+    shared_hashes: Mapping[str, str] = field(default_factory=dict)
+    cases_in_scope: int = 0
+    max_destroy: MaxDestroy = MaxDestroy(25)  # noqa: RUF009 (frozen, so shared safely)
+    tree_fingerprint: str = ""
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def counts(self) -> dict[Kind, int]:
+        """How many changes of each kind, every kind present (zero included)."""
+        counted = Counter(change.kind for change in self.changes)
+        return {kind: counted[kind] for kind in KINDS}
+
+    def destroyed_cases(self) -> int:
+        return sum(
+            1 for c in self.changes if c.entity == "case" and c.kind in ("deprecate", "delete")
+        )
+
+    def check_safety(self, *, allow_destroy: bool = False) -> None:
+        """Raise `SafetyError` when deprecations plus deletions exceed ``max_destroy``."""
+        destroyed = self.destroyed_cases()
+        if allow_destroy or self.max_destroy.allows(destroyed, self.cases_in_scope):
+            return
+        share = f"{destroyed * 100 / self.cases_in_scope:.2f}%"
+        amount = share if self.max_destroy.percent else str(destroyed)
+        raise SafetyError(
+            f"Too many deprecations and deletions: {amount} is over {self.max_destroy} "
+            f"({destroyed}/{self.cases_in_scope}); use --allow-destroy"
+        )
+
+    def estimate_requests(self) -> int:
+        """About how many API requests apply makes: one per suite, shared step, patch,
+        deprecation and deletion; case creations in bulk batches of 100, except a case
+        with non-default automation (its own request); one attach and one detach of
+        external issues when any change touches them."""
+        creates = [c for c in self.changes if c.entity == "case" and c.kind == "create"]
+        single = sum(1 for c in creates if _automation(c) != "manual")
+        batches = math.ceil((len(creates) - single) / BULK_SIZE)
+        others = len(self.changes) - len(creates)
+        return single + batches + others + _issue_requests(self.changes)
+
+    def estimate_seconds(self, rate_per_minute: float) -> float:
+        return self.estimate_requests() * 60.0 / rate_per_minute
+
+    def to_json(self) -> dict[str, Any]:
+        """The saved plan (``--out``), JSON-ready."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "project": self.project,
+            "tree_fingerprint": self.tree_fingerprint,
+            "summary": self.counts(),
+            "cases_in_scope": self.cases_in_scope,
+            "max_destroy": {"value": self.max_destroy.value, "percent": self.max_destroy.percent},
+            "suite_ids": dict(self.suite_ids),
+            "shared_hashes": dict(self.shared_hashes),
+            "changes": [_change_json(c) for c in self.changes],
+            "warnings": [_message_json(m) for m in self.warnings],
+            "notes": [_message_json(m) for m in self.notes],
+        }
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> Plan:
+        """Read a saved plan back; refuse a format version this build does not know."""
+        version = data.get("format_version")
+        if version != FORMAT_VERSION:
+            raise SafetyError(f"saved plan has format_version {version!r}; expected 1")
+        limit = data["max_destroy"]
+        return Plan(
+            project=data["project"],
+            changes=tuple(_change_from(c) for c in data["changes"]),
+            warnings=tuple(_message_from(m) for m in data["warnings"]),
+            notes=tuple(_message_from(m) for m in data["notes"]),
+            suite_ids=dict(data["suite_ids"]),
+            shared_hashes=dict(data["shared_hashes"]),
+            cases_in_scope=data["cases_in_scope"],
+            max_destroy=MaxDestroy(limit["value"], limit["percent"]),
+            tree_fingerprint=data["tree_fingerprint"],
+        )
+
+
+def _automation(change: Change) -> str:
+    desired = change.desired
+    return (desired.automation or "manual") if isinstance(desired, Case) else "manual"
+
+
+def _issue_requests(changes: tuple[Change, ...]) -> int:
+    touching = [c for c in changes if c.entity == "case" and _touches_issues(c)]
+    attach = any(
+        d.added or d.after for c in touching for d in c.diffs if d.path == "external_issues"
+    )
+    detach = any(d.removed for c in touching for d in c.diffs if d.path == "external_issues")
+    created = any(c.kind == "create" and c.desired and _has_issues(c.desired) for c in touching)
+    return int(attach or created) + int(detach)
+
+
+def _touches_issues(change: Change) -> bool:
+    if change.kind == "create":
+        return change.desired is not None and _has_issues(change.desired)
+    return "external_issues" in change.fields
+
+
+def _has_issues(entity: Entity) -> bool:
+    return isinstance(entity, Case) and bool(entity.external_issues)
+
+
+# --- fingerprints -------------------------------------------------------------------------
+
+
+def to_data(value: Any) -> Any:
+    """A model value as plain JSON data: dataclasses as objects (every field), tuples as
+    lists, frozensets as sorted lists."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_data(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (tuple, list)):
+        return [to_data(v) for v in value]
+    if isinstance(value, frozenset):
+        return sorted(to_data(v) for v in value)
+    if isinstance(value, Mapping):
+        return {str(k): to_data(v) for k, v in value.items()}
+    return value
+
+
+def _content(value: Any) -> Any:
+    """Like `to_data`, but only the fields that take part in equality."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _content(getattr(value, f.name)) for f in fields(value) if f.compare}
+    if isinstance(value, (tuple, list)):
+        return [_content(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _content(v) for k, v in value.items()}
+    return to_data(value)
+
+
+def _sha256(data: Any) -> str:
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def fingerprint(entity: Entity) -> Fingerprint:
+    """The fingerprint of a live entity: the applier recomputes it on a fresh read."""
+    return Fingerprint(entity.updated_at, _sha256(_content(entity)))
+
+
+def tree_fingerprint(tree: Tree) -> str:
+    """A hash of everything the loader read, locations included (they guide write-back)."""
+    return _sha256(to_data(tree))
+
+
+# --- JSON ---------------------------------------------------------------------------------
+
+
+def _message_json(message: Message) -> dict[str, Any]:
+    return {"text": message.text, "location": to_data(message.location)}
+
+
+def _message_from(data: Mapping[str, Any]) -> Message:
+    return Message(data["text"], _location_from(data["location"]))
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    data: dict[str, Any] = to_data(change)
+    data["before"] = data.pop("live")
+    data["after"] = data.pop("desired")
+    return data
+
+
+def _change_from(data: Mapping[str, Any]) -> Change:
+    entity: EntityKind = data["entity"]
+    fp = data["fingerprint"]
+    return Change(
+        kind=data["kind"],
+        entity=entity,
+        name=data["name"],
+        desired=_entity_from(entity, data["after"]),
+        live=_entity_from(entity, data["before"]),
+        fields=tuple(data["fields"]),
+        diffs=tuple(_diff_from(d) for d in data["diffs"]),
+        fingerprint=Fingerprint(fp["updated_at"], fp["sha256"]) if fp else None,
+        suite=data["suite"],
+        used_by=tuple(data["used_by"]),
+    )
+
+
+def _diff_from(data: Mapping[str, Any]) -> FieldDiff:
+    return FieldDiff(
+        data["path"],
+        data["before"],
+        data["after"],
+        tuple(data["added"]),
+        tuple(data["removed"]),
+    )
+
+
+def _entity_from(entity: EntityKind, data: Mapping[str, Any] | None) -> Entity | None:
+    if data is None:
+        return None
+    if entity == "case":
+        return case_from_data(data)
+    return suite_from_data(data) if entity == "suite" else shared_from_data(data)
+
+
+def _location_from(data: Mapping[str, Any] | None) -> Location | None:
+    if data is None:
+        return None
+    return Location(data["file"], data["line"], data["col"], tuple(data["path"]))
+
+
+def step_from_data(data: Mapping[str, Any]) -> Step:
+    return Step(
+        action=data["action"],
+        expected_result=data["expected_result"],
+        data=data["data"],
+        steps=tuple(step_from_data(s) for s in data["steps"]),
+        shared=data["shared"],
+    )
+
+
+def _custom_value(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def case_from_data(data: Mapping[str, Any]) -> Case:
+    """A `Case` from `to_data`'s form."""
+    values = dict(data)
+    for name in ("tags", "external_issues", "inexpressible"):
+        values[name] = tuple(values[name])
+    values["custom_fields"] = {k: _custom_value(v) for k, v in data["custom_fields"].items()}
+    values["parameters"] = {k: tuple(v) for k, v in data["parameters"].items()}
+    values["steps"] = tuple(step_from_data(s) for s in data["steps"])
+    values["location"] = _location_from(data["location"])
+    return Case(**values)
+
+
+def suite_from_data(data: Mapping[str, Any]) -> Suite:
+    return Suite(**{**data, "location": _location_from(data["location"])})
+
+
+def shared_from_data(data: Mapping[str, Any]) -> SharedStep:
+    return SharedStep(
+        **{
+            **data,
+            "steps": tuple(step_from_data(s) for s in data["steps"]),
+            "used_by": tuple(data["used_by"]),
+            "location": _location_from(data["location"]),
+        }
+    )

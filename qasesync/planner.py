@@ -1,0 +1,729 @@
+"""The planner: ``plan(desired, live, settings) → Plan``. Pure: no HTTP, no files.
+
+Matching first (contract section 6), then diffing the managed fields of each matched
+pair on normalised values (`qasesync.diffing`). Every problem is collected before one
+`PlanError` is raised, each with the YAML place of the entity it concerns.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from qasesync import diffing
+from qasesync.diffing import show, text
+from qasesync.errors import PlanError, Problem
+from qasesync.model import (
+    DEFAULT_SLUGS,
+    ENUM_FIELDS,
+    Case,
+    CustomField,
+    CustomValue,
+    Live,
+    Location,
+    Settings,
+    SharedStep,
+    Suite,
+    Tree,
+)
+from qasesync.plan import Change, FieldDiff, Message, Plan, fingerprint, tree_fingerprint
+
+#: A desired suite that has no live suite yet: nothing live is in it.
+NEW = "(new)"
+SCALAR_CASE_FIELDS = (
+    "title",
+    "description",
+    "preconditions",
+    "postconditions",
+    *ENUM_FIELDS,
+    "flaky",
+    "gherkin",
+)
+SUITE_FIELDS = ("title", "description", "preconditions")
+
+
+def plan(desired: Tree, live: Live, settings: Settings) -> Plan:
+    """The changes that make ``live`` match ``desired``, in the contract's order.
+
+    Raises `PlanError` with every problem found (unknown enum options or custom
+    fields, ambiguous matches, inexpressible fields that would be overwritten, ...).
+    """
+    return _Planner(desired, live, settings).run()
+
+
+@dataclass
+class _Planner:
+    desired: Tree
+    live: Live
+    settings: Settings
+    problems: list[Problem | str] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
+    suite_map: dict[str, Suite] = field(default_factory=dict)  # desired key → live suite
+    shared_map: dict[str, SharedStep] = field(default_factory=dict)  # desired key → live
+    claimed_suites: set[str] = field(default_factory=set)  # live keys
+    claimed_cases: set[int] = field(default_factory=set)
+
+    def run(self) -> Plan:
+        self._check_workspace()
+        self._check_scope()
+        suites = self._suite_changes()
+        shared = self._shared_changes()
+        cases = self._case_changes()
+        pruned = self._prune_cases()
+        self._rename_warnings(cases, pruned)
+        tail = self._prune_shared(cases + pruned) + self._prune_suites()
+        if self.problems:
+            raise PlanError(_sorted(self.problems))
+        changes = suites + shared + cases + pruned + tail
+        return self._plan(sorted(changes, key=Change.rank))
+
+    def _plan(self, changes: list[Change]) -> Plan:
+        return Plan(
+            project=self.settings.project,
+            changes=tuple(changes),
+            warnings=tuple(self.warnings),
+            notes=tuple(self.notes),
+            suite_ids={k: s.id for k, s in self.suite_map.items() if s.id is not None},
+            shared_hashes={k: s.hash for k, s in self.shared_map.items() if s.hash},
+            cases_in_scope=len(self._live_cases_in_scope()),
+            max_destroy=self.settings.max_destroy,
+            tree_fingerprint=tree_fingerprint(self.desired),
+        )
+
+    def _problem(self, location: Location | None, message: str) -> None:
+        if location is None:
+            self.problems.append(message)
+        else:
+            self.problems.append(Problem(location.file, location.line, location.col, message))
+
+    # --- scope ----------------------------------------------------------------------------
+
+    def _owned(self, key: str) -> bool:
+        """Whether a desired suite folder is managed (in or under a scope path)."""
+        scope = self.settings.scope
+        return not scope or any(key == s or key.startswith(s + "/") for s in scope)
+
+    def _check_scope(self) -> None:
+        if not self.settings.scope:
+            return
+        for case in self.desired.cases:
+            if case.suite is None or not self._owned(case.suite):
+                where = case.suite or "the root of the tree"
+                self._problem(case.location, f"case {case.title!r} is in {where}, outside scope")
+
+    def _owned_live_suites(self) -> set[str]:
+        live_suites = self.live.tree.suites
+        if not self.settings.scope:
+            return {s.key for s in live_suites}
+        owned = {self.suite_map[k].key for k in self.settings.scope if k in self.suite_map}
+        children = _children(live_suites)
+        stack = list(owned)
+        while stack:
+            for child in children[stack.pop()]:
+                owned.add(child.key)
+                stack.append(child.key)
+        return owned
+
+    def _live_cases_in_scope(self) -> list[Case]:
+        if not self.settings.scope:
+            return list(self.live.tree.cases)
+        owned = self._owned_live_suites()
+        return [c for c in self.live.tree.cases if c.suite in owned]
+
+    # --- workspace checks -------------------------------------------------------------------
+
+    def _check_workspace(self) -> None:
+        titles = defaultdict(list)
+        for definition in self.live.workspace.custom_fields:
+            titles[definition.title].append(definition)
+        for case in self.desired.cases:
+            self._check_enums(case)
+            self._check_custom_fields(case, titles)
+
+    def _check_enums(self, case: Case) -> None:
+        for name in ENUM_FIELDS:
+            value = getattr(case, name)
+            enum = self.live.workspace.enums.get(name)
+            if value is None or enum is None or value in enum.options:
+                continue
+            has = ", ".join(enum.options)
+            self._problem(
+                case.location,
+                f"{name} {value!r} is not an option of this workspace; it has: {has}",
+            )
+
+    def _check_custom_fields(self, case: Case, titles: dict[str, list[CustomField]]) -> None:
+        for title, value in case.custom_fields.items():
+            found = titles.get(title, [])
+            if not found:
+                has = ", ".join(sorted(titles)) or "none"
+                self._problem(case.location, f"custom field {title!r} is unknown; fields: {has}")
+            elif len(found) > 1:
+                ids = " and ".join(f"#{d.id}" for d in found)
+                self._problem(case.location, f"two custom fields are titled {title!r}: {ids}")
+            else:
+                self._check_options(case, found[0], value)
+        for definitions in titles.values():
+            required = definitions[0]
+            omitted = required.title not in case.custom_fields
+            if required.required and required.default is None and omitted:
+                message = f"custom field {required.title!r} is required and has no default"
+                self._problem(case.location, message)
+
+    def _check_options(self, case: Case, definition: CustomField, value: CustomValue) -> None:
+        if definition.type not in ("selectbox", "radio", "multiselect"):
+            return
+        values = value if isinstance(value, tuple) else (str(value),)
+        for item in values:
+            if item not in definition.options:
+                has = ", ".join(definition.options)
+                self._problem(
+                    case.location,
+                    f"custom field {definition.title!r} has no option {item!r}; it has: {has}",
+                )
+
+    # --- suites -----------------------------------------------------------------------------
+
+    def _suite_changes(self) -> list[Change]:
+        live_by_id = {s.id: s for s in self.live.tree.suites if s.id is not None}
+        by_parent_title: dict[tuple[str | None, str], list[Suite]] = defaultdict(list)
+        for suite in self.live.tree.suites:
+            by_parent_title[(suite.parent, text(suite.title))].append(suite)
+        changes: list[Change] = []
+        for suite in sorted(self.desired.suites, key=lambda s: s.key.count("/")):
+            match = self._match_suite(suite, live_by_id, by_parent_title)
+            change = self._suite_change(suite, match)
+            if change is not None:
+                changes.append(change)
+        return changes
+
+    def _match_suite(
+        self,
+        suite: Suite,
+        by_id: dict[int, Suite],
+        by_parent_title: dict[tuple[str | None, str], list[Suite]],
+    ) -> Suite | None:
+        if suite.id is not None:
+            match = by_id.get(suite.id)
+            if match is None:
+                self._gone(suite.location, f"suite {suite.key!r} has id {suite.id}")
+        else:
+            parent = self._live_parent(suite.parent)
+            found = [s for s in by_parent_title.get((parent, text(suite.title)), [])]
+            found = [s for s in found if s.key not in self.claimed_suites]
+            match = self._one(found, suite.location, f"suite {suite.key!r}")
+        if match is not None:
+            self.suite_map[suite.key] = match
+            self.claimed_suites.add(match.key)
+        return match
+
+    def _live_parent(self, parent: str | None) -> str | None:
+        if parent is None:
+            return None
+        match = self.suite_map.get(parent)
+        return match.key if match is not None else NEW
+
+    def _suite_change(self, suite: Suite, match: Suite | None) -> Change | None:
+        if match is None:
+            return Change("create", "suite", suite.title, desired=suite, suite=suite.key)
+        if not self._owned(suite.key):
+            return None
+        diffs = [
+            FieldDiff(name, show(text(getattr(match, name))), show(text(getattr(suite, name))))
+            for name in SUITE_FIELDS
+            if text(getattr(match, name)) != text(getattr(suite, name))
+        ]
+        names = [d.path for d in diffs]
+        parent = self._live_parent(suite.parent)
+        if parent != match.parent:
+            names.append("parent")
+            diffs.append(
+                FieldDiff("parent", show(self._live_path(match.parent)), show(suite.parent))
+            )
+        if not names:
+            return None
+        return self._update("suite", suite.title, suite, match, names, diffs, suite.key)
+
+    def _update(
+        self,
+        entity: Any,
+        name: str,
+        desired: Any,
+        live: Any,
+        names: list[str],
+        diffs: list[FieldDiff],
+        suite: str,
+    ) -> Change:
+        return Change(
+            "update",
+            entity,
+            name,
+            desired=desired,
+            live=live,
+            fields=tuple(names),
+            diffs=tuple(diffs),
+            fingerprint=fingerprint(live),
+            suite=suite,
+            used_by=live.used_by if isinstance(live, SharedStep) else (),
+        )
+
+    def _live_path(self, key: str | None) -> str:
+        """A live suite as a path of titles (the matched folder where there is one)."""
+        if key is None:
+            return ""
+        for folder, suite in self.suite_map.items():
+            if suite.key == key:
+                return folder
+        by_key = self.live.tree.suite_by_key()
+        titles: list[str] = []
+        while key is not None and key in by_key:
+            titles.append(by_key[key].title)
+            key = by_key[key].parent
+        return "/".join(reversed(titles))
+
+    def _one(self, found: list[Any], location: Location | None, what: str) -> Any:
+        if len(found) > 1:
+            ids = " and ".join(_ident(f) for f in found)
+            self._problem(location, f"{what} matches {ids} by title; add an `{_id_key(found[0])}`")
+            return None
+        return found[0] if found else None
+
+    def _gone(self, location: Location | None, what: str) -> None:
+        self.warnings.append(
+            Message(f"{what}, which no live entity has any more; created anew", location)
+        )
+
+    # --- shared steps -----------------------------------------------------------------------
+
+    def _shared_changes(self) -> list[Change]:
+        by_hash = {s.hash or s.key: s for s in self.live.tree.shared_steps}
+        by_title: dict[str, list[SharedStep]] = defaultdict(list)
+        for step in self.live.tree.shared_steps:
+            by_title[text(step.title)].append(step)
+        claimed: set[str] = set()
+        for shared in (s for s in self.desired.shared_steps if s.hash):
+            self._claim_shared(shared, by_hash.get(shared.hash or ""), claimed)
+        for shared in (s for s in self.desired.shared_steps if not s.hash):
+            found = [s for s in by_title.get(text(shared.title), []) if s.key not in claimed]
+            self._claim_shared(
+                shared, self._one(found, shared.location, f"shared step {shared.key!r}"), claimed
+            )
+        return [c for c in map(self._shared_change, self.desired.shared_steps) if c is not None]
+
+    def _claim_shared(
+        self, shared: SharedStep, match: SharedStep | None, claimed: set[str]
+    ) -> None:
+        if match is None and shared.hash:
+            self._gone(shared.location, f"shared step {shared.key!r} has hash {shared.hash}")
+        if match is not None:
+            self.shared_map[shared.key] = match
+            claimed.add(match.key)
+
+    def _ref(self, key: str) -> str:
+        """A desired shared-step key as the live hash it stands for (or a new marker)."""
+        match = self.shared_map.get(key)
+        return match.key if match is not None else f"{NEW} {key}"
+
+    def _live_ref(self, hash_: str) -> str:
+        return hash_
+
+    def _shared_change(self, shared: SharedStep) -> Change | None:
+        match = self.shared_map.get(shared.key)
+        if match is None:
+            return Change("create", "shared_step", shared.title, desired=shared, suite="")
+        diffs: list[FieldDiff] = []
+        if text(match.title) != text(shared.title):
+            diffs.append(FieldDiff("title", show(text(match.title)), show(text(shared.title))))
+        before = diffing.steps_key(match.steps, self._live_ref)
+        if before != diffing.steps_key(shared.steps, self._ref):
+            diffs += self._step_diffs(match, shared)
+        if not diffs:
+            return None
+        return self._update(
+            "shared_step", shared.title, shared, match, ["title", "steps"], diffs, ""
+        )
+
+    def _step_diffs(self, live: Case | SharedStep, desired: Case | SharedStep) -> list[FieldDiff]:
+        names = {s.key: key for key, s in self.shared_map.items()}
+        before = diffing.steps_view(live.steps, lambda h: names.get(h, h))
+        after = diffing.steps_view(desired.steps, lambda k: k)
+        return diffing.steps_diffs(before, after)
+
+    # --- cases ------------------------------------------------------------------------------
+
+    def _case_changes(self) -> list[Change]:
+        pairs = self._match_cases()
+        changes = [self._case_change(d, m) for d, m in pairs]
+        return [c for c in changes if c is not None]
+
+    def _match_cases(self) -> list[tuple[Case, Case | None]]:
+        by_id = {c.id: c for c in self.live.tree.cases if c.id is not None}
+        matches: dict[int, Case | None] = {}
+        for index, case in enumerate(self.desired.cases):
+            if case.id is not None:
+                matches[index] = by_id.get(case.id)
+                self._claim_case(case, matches[index])
+        candidates = self._case_candidates()
+        for index, case in enumerate(self.desired.cases):
+            if case.id is None:
+                key = (self._live_parent(case.suite), text(case.title))
+                found = [c for c in candidates.get(key, []) if c.id not in self.claimed_cases]
+                matches[index] = self._prefer_actual(case, found)
+                self._claim_case(case, matches[index])
+        return [(case, matches[i]) for i, case in enumerate(self.desired.cases)]
+
+    def _case_candidates(self) -> dict[tuple[str | None, str], list[Case]]:
+        candidates: dict[tuple[str | None, str], list[Case]] = defaultdict(list)
+        for case in self.live.tree.cases:
+            candidates[(case.suite, text(case.title))].append(case)
+        return candidates
+
+    def _prefer_actual(self, case: Case, found: list[Case]) -> Case | None:
+        current = [c for c in found if c.status != "deprecated"]
+        match: Case | None = self._one(current or found, case.location, f"case {case.title!r}")
+        return match
+
+    def _claim_case(self, case: Case, match: Case | None) -> None:
+        if match is None and case.id is not None:
+            self._gone(case.location, f"case {case.title!r} has id {case.id}")
+        if match is not None and match.id is not None:
+            self.claimed_cases.add(match.id)
+
+    def _case_change(self, case: Case, match: Case | None) -> Change | None:
+        resolved = self._resolve(case)
+        folder = case.suite or ""
+        if match is None:
+            return Change("create", "case", case.title, desired=resolved, suite=folder)
+        names, diffs = self._case_diffs(resolved, match)
+        self._automation(resolved, match)
+        names, diffs = self._inexpressible(resolved, match, names, diffs)
+        if case.suite is None and match.suite is not None and "suite" in names:
+            self._problem(
+                case.location,
+                f"case {case.title!r} (#{match.id}) cannot be moved to the project root; "
+                "put it in a suite",
+            )
+        if not names:
+            return None
+        return self._update("case", case.title, resolved, match, names, diffs, folder)
+
+    def _resolve(self, case: Case) -> Case:
+        """The case with every default the tree leaves out filled in (contract section 4)."""
+        enums: dict[str, Any] = {
+            name: getattr(case, name) or self._default_slug(name) for name in ENUM_FIELDS
+        }
+        return replace(
+            case,
+            **enums,
+            automation=case.automation or "manual",
+            flaky=bool(case.flaky),
+            custom_fields=self._custom_defaults(case),
+        )
+
+    def _default_slug(self, name: str) -> str:
+        enum = self.live.workspace.enums.get(name)
+        return enum.default if enum is not None else DEFAULT_SLUGS[name]
+
+    def _custom_defaults(self, case: Case) -> dict[str, CustomValue]:
+        values = dict(case.custom_fields)
+        for definition in self.live.workspace.custom_fields:
+            if definition.title not in values and definition.default is not None:
+                values[definition.title] = definition.default
+        return values
+
+    def _ignored(self, name: str) -> bool:
+        return (
+            name.split(".")[0] in self.settings.ignore_fields or name in self.settings.ignore_fields
+        )
+
+    def _case_diffs(self, desired: Case, live: Case) -> tuple[list[str], list[FieldDiff]]:
+        diffs: list[FieldDiff] = []
+        for name in SCALAR_CASE_FIELDS:
+            before, after = _scalar(live, name), _scalar(desired, name)
+            if before != after:
+                diffs.append(FieldDiff(name, show(before), show(after)))
+        diffs += self._suite_diff(desired, live)
+        if desired.milestone_id is not None and desired.milestone_id != live.milestone_id:
+            diffs.append(
+                FieldDiff("milestone_id", show(live.milestone_id), show(desired.milestone_id))
+            )
+        diffs += self._set_diffs(desired, live)
+        diffs += self._structured_diffs(desired, live)
+        diffs = [d for d in diffs if not self._ignored(d.path)]
+        return _field_names(diffs), diffs
+
+    def _suite_diff(self, desired: Case, live: Case) -> list[FieldDiff]:
+        if self._live_parent(desired.suite) == live.suite:
+            return []
+        return [FieldDiff("suite", show(self._live_path(live.suite)), show(desired.suite))]
+
+    def _set_diffs(self, desired: Case, live: Case) -> list[FieldDiff]:
+        diffs = []
+        for name in sorted(diffing.SET_FIELDS):
+            before = diffing.text_set(getattr(live, name))
+            after = diffing.text_set(getattr(desired, name))
+            if before != after:
+                diffs.append(diffing.set_diff(name, before, after))
+        return diffs
+
+    def _structured_diffs(self, desired: Case, live: Case) -> list[FieldDiff]:
+        diffs: list[FieldDiff] = []
+        if diffing.steps_key(live.steps, self._live_ref) != diffing.steps_key(
+            desired.steps, self._ref
+        ):
+            diffs += self._step_diffs(live, desired)
+        before, after = (
+            diffing.parameters_key(live.parameters),
+            diffing.parameters_key(desired.parameters),
+        )
+        if before != after:
+            diffs += diffing.mapping_diffs("parameters", before, after)
+        before, after = self._customs(live), self._customs(desired)
+        if before != after:
+            diffs += diffing.mapping_diffs("custom_fields", before, after)
+        return diffs
+
+    def _customs(self, case: Case) -> dict[str, Any]:
+        values = {}
+        for definition in self.live.workspace.custom_fields:
+            value = diffing.custom_value(definition, case.custom_fields.get(definition.title))
+            if value is not None:
+                values[definition.title] = value
+        return values
+
+    def _automation(self, desired: Case, live: Case) -> None:
+        if "automation" in self.settings.ignore_fields or live.automation is None:
+            return
+        if desired.automation != live.automation:
+            self.warnings.append(
+                Message(
+                    f"case {desired.title!r} (#{live.id}): automation is {live.automation!r} "
+                    f"live and {desired.automation!r} in the tree; the API cannot change it "
+                    "— change it in the Qase web app",
+                    desired.location,
+                )
+            )
+
+    def _inexpressible(
+        self, desired: Case, live: Case, names: list[str], diffs: list[FieldDiff]
+    ) -> tuple[list[str], list[FieldDiff]]:
+        blocked = {f for f in live.inexpressible if not self._ignored(f)}
+        for name in sorted(blocked & {n.split(".")[0] for n in names}):
+            self._problem(
+                desired.location,
+                f"case {desired.title!r} (#{live.id}): the live {name} hold what the tree "
+                f"cannot express; changing {name} would destroy it — edit it in the Qase "
+                f"web app, or add {name} to ignore_fields",
+            )
+        keep = [n for n in names if n.split(".")[0] not in blocked]
+        return keep, [d for d in diffs if d.path.split(".")[0].split("[")[0] not in blocked]
+
+    # --- prune ------------------------------------------------------------------------------
+
+    def _prune_cases(self) -> list[Change]:
+        unclaimed = [c for c in self._live_cases_in_scope() if c.id not in self.claimed_cases]
+        if self.settings.prune == "off":
+            if unclaimed:
+                self.notes.append(
+                    Message(
+                        f"{len(unclaimed)} live case(s) in scope have no YAML case; "
+                        "kept (prune: off)"
+                    )
+                )
+            return []
+        if self.settings.prune == "delete":
+            return [self._destroy("delete", c, ()) for c in unclaimed]
+        return [
+            self._destroy(
+                "deprecate", c, (FieldDiff("status", show(c.status), show("deprecated")),)
+            )
+            for c in unclaimed
+            if c.status != "deprecated"
+        ]
+
+    def _destroy(self, kind: Any, case: Case, diffs: tuple[FieldDiff, ...]) -> Change:
+        return Change(
+            kind,
+            "case",
+            case.title,
+            live=case,
+            fields=("status",) if kind == "deprecate" else (),
+            diffs=diffs,
+            fingerprint=fingerprint(case),
+            suite=self._live_path(case.suite),
+        )
+
+    def _prune_suites(self) -> list[Change]:
+        owned = self._owned_live_suites() - self.claimed_suites
+        order = _post_order(self.live.tree.suites, owned)
+        if self.settings.prune != "delete":
+            for suite in order:
+                self.notes.append(
+                    Message(
+                        f"live suite {suite.title!r} (#{suite.id}) has no folder in the tree; "
+                        "kept (only prune: delete removes a suite)"
+                    )
+                )
+            return []
+        return [
+            Change(
+                "delete",
+                "suite",
+                s.title,
+                live=s,
+                fingerprint=fingerprint(s),
+                suite=self._live_path(s.key),
+            )
+            for s in order
+        ]
+
+    def _prune_shared(self, case_changes: list[Change]) -> list[Change]:
+        claimed = {s.key for s in self.shared_map.values()}
+        unclaimed = [s for s in self.live.tree.shared_steps if s.key not in claimed]
+        if self.settings.prune != "delete" or self.settings.scope:
+            return []
+        still = self._still_using(case_changes)
+        changes = []
+        for step in unclaimed:
+            users = [i for i in step.used_by if i in still.get(step.key, set(step.used_by))]
+            if users:
+                ids = ", ".join(f"#{i}" for i in users)
+                self.notes.append(
+                    Message(
+                        f"live shared step {step.title!r} is not in the tree but cases {ids} "
+                        "use it; kept"
+                    )
+                )
+            else:
+                changes.append(
+                    Change(
+                        "delete",
+                        "shared_step",
+                        step.title,
+                        live=step,
+                        fingerprint=fingerprint(step),
+                    )
+                )
+        return changes
+
+    def _still_using(self, case_changes: list[Change]) -> dict[str, set[int]]:
+        """Per live shared-step hash, the live cases that use it after apply."""
+        gone = {c.live.id for c in case_changes if c.kind == "delete" and isinstance(c.live, Case)}
+        restepped = {
+            c.live.id: c.desired
+            for c in case_changes
+            if isinstance(c.live, Case) and isinstance(c.desired, Case) and "steps" in c.fields
+        }
+        using: dict[str, set[int]] = defaultdict(set)
+        for step in self.live.tree.shared_steps:
+            for case_id in step.used_by:
+                if case_id in gone:
+                    continue
+                desired = restepped.get(case_id)
+                if desired is None or step.key in _refs(desired, self._ref):
+                    using[step.key].add(case_id)
+        return using
+
+    # --- rename or move ---------------------------------------------------------------------
+
+    def _rename_warnings(self, created: list[Change], pruned: list[Change]) -> None:
+        by_title: dict[str, list[Case]] = defaultdict(list)
+        by_content: dict[Any, list[Case]] = defaultdict(list)
+        for change in pruned:
+            if isinstance(change.live, Case):
+                by_title[text(change.live.title).casefold()].append(change.live)
+                by_content[self._content(change.live, self._live_ref)].append(change.live)
+        for change in created:
+            case = change.desired
+            if change.kind != "create" or not isinstance(case, Case):
+                continue
+            alike = by_title.get(text(case.title).casefold()) or by_content.get(
+                self._content(case, self._ref)
+            )
+            if alike:
+                self.warnings.append(
+                    Message(
+                        f"case {case.title!r} looks like a rename or move of #{alike[0].id} "
+                        f"{alike[0].title!r} — add `id: {alike[0].id}` to keep its history",
+                        case.location,
+                    )
+                )
+
+    def _content(self, case: Case, ref: Any) -> Any:
+        content = (
+            text(case.description),
+            text(case.preconditions),
+            diffing.steps_key(case.steps, ref),
+        )
+        return content if any(content) else object()
+
+
+def _scalar(case: Case, name: str) -> Any:
+    value = getattr(case, name)
+    if isinstance(value, str) or value is None:
+        return text(value) if name != "flaky" else bool(value)
+    return value
+
+
+def _field_names(diffs: list[FieldDiff]) -> list[str]:
+    names: list[str] = []
+    for diff in diffs:
+        name = diff.path.split("[")[0]
+        if not name.startswith("custom_fields."):
+            name = name.split(".")[0]
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _refs(case: Case, ref: Any) -> set[str]:
+    found: set[str] = set()
+
+    def walk(steps: Iterable[Any]) -> None:
+        for step in steps:
+            if step.shared is not None:
+                found.add(ref(step.shared))
+            walk(step.steps)
+
+    walk(case.steps)
+    return found
+
+
+def _children(suites: Iterable[Suite]) -> dict[str | None, list[Suite]]:
+    children: dict[str | None, list[Suite]] = defaultdict(list)
+    for suite in suites:
+        children[suite.parent].append(suite)
+    return children
+
+
+def _post_order(suites: tuple[Suite, ...], keep: set[str]) -> list[Suite]:
+    """The suites in ``keep``, children before parents."""
+    children = _children(suites)
+    order: list[Suite] = []
+
+    def visit(key: str | None) -> None:
+        for child in children[key]:
+            visit(child.key)
+            if child.key in keep:
+                order.append(child)
+
+    visit(None)
+    return order
+
+
+def _ident(entity: Any) -> str:
+    if isinstance(entity, SharedStep):
+        return entity.hash or entity.key
+    return f"#{entity.id}"
+
+
+def _id_key(entity: Any) -> str:
+    return "hash" if isinstance(entity, SharedStep) else "id"
+
+
+def _sorted(problems: list[Problem | str]) -> list[Problem | str]:
+    located = sorted(p for p in problems if isinstance(p, Problem))
+    return [*located, *(p for p in problems if isinstance(p, str))]

@@ -19,10 +19,31 @@ SHARED_STEPS = 200
 SEVERITIES = ("blocker", "critical", "major", "normal", "minor", "trivial")
 PRIORITIES = ("high", "medium", "low")
 TYPES = ("functional", "smoke", "regression", "security", "usability")
-WORDS = (
-    "cart checkout payment login token session search filter catalog banner coupon "
-    "invoice refund order address profile avatar password email basket wishlist"
-).split()
+WORDS = tuple(
+    [
+        "cart",
+        "checkout",
+        "payment",
+        "login",
+        "token",
+        "session",
+        "search",
+        "filter",
+        "catalog",
+        "banner",
+        "coupon",
+        "invoice",
+        "refund",
+        "order",
+        "address",
+        "profile",
+        "avatar",
+        "password",
+        "email",
+        "basket",
+        "wishlist",
+    ]
+)
 
 
 def suite_folders() -> list[str]:
@@ -59,7 +80,7 @@ def case_lines(rng: random.Random, number: int) -> list[str]:
         f"    severity: {rng.choice(SEVERITIES)}",
         f"    priority: {rng.choice(PRIORITIES)}",
         f"    type: {rng.choice(TYPES)}",
-        f"    tags: [{rng.choice(WORDS)}, {rng.choice(WORDS)}]",
+        f"    tags: [{', '.join(rng.sample(WORDS, 2))}]",
     ]
     if rng.random() < 0.2:
         lines += ["    custom_fields:", f"      Owner: {rng.choice(WORDS)}"]
@@ -97,17 +118,26 @@ def generate(out: Path, total_cases: int) -> None:
         shutil.rmtree(out)
     write(out / "qasesync.yaml", "project: BENCH", ["options:", "  severity: [showstopper]"])
     half = SHARED_STEPS // 2
-    write(out / "shared_steps.yaml", "shared_steps:", sum(
-        (shared_step_lines(rng, n) for n in range(half)), []))
-    write(out / "shared_steps" / "more.yaml", "shared_steps:", sum(
-        (shared_step_lines(rng, n) for n in range(half, SHARED_STEPS)), []))
+    write(
+        out / "shared_steps.yaml",
+        "shared_steps:",
+        [line for n in range(half) for line in shared_step_lines(rng, n)],
+    )
+    write(
+        out / "shared_steps" / "more.yaml",
+        "shared_steps:",
+        [line for n in range(half, SHARED_STEPS) for line in shared_step_lines(rng, n)],
+    )
     folders = suite_folders()
     for index, folder in enumerate(folders):
-        write(out / folder / "suite.yaml", f"title: Suite {index} {phrase(rng, 2)}",
-              [f"description: Everything about {phrase(rng, 3)}"])
+        write(
+            out / folder / "suite.yaml",
+            f"title: Suite {index} {phrase(rng, 2)}",
+            [f"description: Everything about {phrase(rng, 3)}"],
+        )
         first = index * total_cases // len(folders)
         last = (index + 1) * total_cases // len(folders)
-        cases = sum((case_lines(rng, n) for n in range(first, last)), [])
+        cases = [line for n in range(first, last) for line in case_lines(rng, n)]
         write(out / folder / "cases.yaml", "cases:", cases)
 
 

@@ -1,0 +1,415 @@
+"""Cases tree on disk → `Tree`, or a `ValidationError` holding every problem at once.
+
+The pipeline for each file: bytes (digest) → UTF-8 → YAML (`yamlread`) → JSON Schema
+(`schemacheck`) → rules (`checks`) → model. Settings and shared steps are read first,
+because case files are checked against them (enum options, shared-step keys); checks
+across files (duplicate ids, keys, hashes and titles) run as files come in, naming the
+first place. A file, case or shared step with a schema error is left out of the later
+checks, so that one mistake is reported once.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qasesync import checks, schemacheck
+from qasesync.checks import Rules, Spot, Uniques
+from qasesync.errors import ConfigError, Problem, ValidationError
+from qasesync.model import (
+    DEFAULT_OPTIONS,
+    ENUM_FIELDS,
+    Case,
+    Location,
+    MaxDestroy,
+    Settings,
+    SharedStep,
+    Step,
+    Suite,
+    Tree,
+)
+from qasesync.yamlread import Document, YamlProblem, parse
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILE = "qasesync.yaml"
+SHARED_FILE = "shared_steps.yaml"
+SHARED_DIR = "shared_steps"
+SUITE_FILE = "suite.yaml"
+_SUFFIXES = (".yaml", ".yml")
+
+
+def load_tree(root: Path, *, digests: dict[str, str] | None = None) -> Tree:
+    """Read the cases tree at ``root``.
+
+    Raises `ValidationError` with every problem found (sorted), or `ConfigError` when
+    ``root`` is not a folder. With ``digests``, fills it with {file relative to root:
+    sha256 of the bytes read}, so that write-back can refuse a file changed since.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise ConfigError(f"{root}: no cases tree there (not a folder)")
+    with _gc_paused():
+        run = _Run(root, digests if digests is not None else {})
+        tree = run.load()
+    if run.problems:
+        raise ValidationError(run.problems)
+    return tree
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Building ~10^6 small objects triggers many full collections that find nothing to
+    free (the loader makes no cycles): pausing the collector halves the load time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# --- finding the files ------------------------------------------------------------------
+
+
+@dataclass
+class Layout:
+    """The files of a tree by role, paths relative to the root with "/"."""
+
+    settings: str | None = None
+    shared: list[str] = field(default_factory=list)
+    suite_files: dict[str, str] = field(default_factory=dict)
+    case_files: list[str] = field(default_factory=list)
+    folders: set[str] = field(default_factory=set)
+
+
+def find_files(root: Path, problems: list[Problem]) -> Layout:
+    """Walk the tree: hidden entries skipped, symlinks followed only inside the tree."""
+    layout = Layout()
+    real_root = root.resolve()
+    for rel in _walk(root, "", real_root, {real_root}, problems):
+        _place(layout, rel)
+    return layout
+
+
+def _walk(
+    root: Path, rel_dir: str, real_root: Path, visited: set[Path], problems: list[Problem]
+) -> Iterator[str]:
+    with os.scandir(root / rel_dir) as entries:
+        names = sorted((entry.name, entry.is_dir()) for entry in entries)
+    for name, _ in names:
+        if name.startswith("."):
+            continue
+        rel = f"{rel_dir}/{name}" if rel_dir else name
+        target = _inside(root / rel, real_root, rel, problems)
+        if target is None:
+            continue
+        if target.is_dir() and target not in visited:
+            visited.add(target)
+            yield from _walk(root, rel, real_root, visited, problems)
+        elif target.is_file() and name.lower().endswith(_SUFFIXES):
+            yield rel
+
+
+def _inside(path: Path, real_root: Path, rel: str, problems: list[Problem]) -> Path | None:
+    """The real path, or None (with a problem) for a symlink that is broken or leads out."""
+    if not path.is_symlink():
+        return path.resolve()
+    target = path.resolve()
+    if not target.exists():
+        problems.append(Problem(rel, 1, 1, "a broken symlink"))
+        return None
+    if not target.is_relative_to(real_root):
+        problems.append(Problem(rel, 1, 1, "a symlink that leads out of the tree"))
+        return None
+    return target
+
+
+def _place(layout: Layout, rel: str) -> None:
+    folder, _, name = rel.rpartition("/")
+    if rel == SETTINGS_FILE:
+        layout.settings = rel
+    elif rel == SHARED_FILE or rel.startswith(SHARED_DIR + "/"):
+        layout.shared.append(rel)
+        return
+    elif name == SUITE_FILE and folder:
+        layout.suite_files[folder] = rel
+    else:
+        layout.case_files.append(rel)
+    while folder:
+        layout.folders.add(folder)
+        folder = folder.rpartition("/")[0]
+
+
+# --- reading the files ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A file that passed the schema, but for the top-level items in ``bad``."""
+
+    spot: Spot
+    data: Any
+    bad: frozenset[int] = frozenset()
+
+
+class _Run:
+    """One load: the problems found so far and what later files are checked against."""
+
+    def __init__(self, root: Path, digests: dict[str, str]) -> None:
+        self.root = root
+        self.digests = digests
+        self.problems: list[Problem] = []
+        self.uniques = Uniques()
+        self.rules = Rules(options=DEFAULT_OPTIONS)
+
+    def load(self) -> Tree:
+        layout = find_files(self.root, self.problems)
+        settings = self.settings(layout.settings)
+        shared = [step for rel in layout.shared for step in self.shared_steps(rel)]
+        keys = frozenset(step.key for step in shared)
+        self.rules = Rules(options=_allowed_options(settings), shared_keys=keys)
+        suites = self.suites(layout)
+        cases = [case for rel in layout.case_files for case in self.cases(rel, settings)]
+        return Tree(settings, tuple(suites), tuple(cases), tuple(shared))
+
+    def read(self, rel: str, kind: str) -> _Read | None:
+        """Parse and schema-check one file; None when nothing in it can be used."""
+        doc = self._parse(rel)
+        if doc is None:
+            return None
+        spot = Spot(rel, doc)
+        if schemacheck.fast_check(kind)(doc.data):
+            return _Read(spot, doc.data)
+        found = schemacheck.errors(kind, doc.data)
+        self.problems.extend(checks.schema_problems(spot, found))
+        if any(len(error.path) < 2 for error in found):
+            return None
+        bad = frozenset(e.path[1] for e in found if isinstance(e.path[1], int))
+        return _Read(spot, doc.data, bad)
+
+    def _parse(self, rel: str) -> Document | None:
+        raw = (self.root / rel).read_bytes()
+        self.digests[rel] = hashlib.sha256(raw).hexdigest()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            self.problems.append(_not_utf8(rel, raw, error))
+            return None
+        try:
+            return parse(text)
+        except YamlProblem as problem:
+            self.problems.append(Problem(rel, problem.line, problem.col, problem.message))
+            return None
+
+    # --- settings ---
+
+    def settings(self, rel: str | None) -> Settings | None:
+        if rel is None:
+            self.problems.append(Problem(SETTINGS_FILE, 1, 1, "missing: every tree needs one"))
+            return None
+        read = self.read(rel, "qasesync")
+        if read is None or read.bad:
+            return None
+        return _settings(read.data, Location(rel, *read.spot.doc.position(()), ()))
+
+    # --- shared steps ---
+
+    def shared_steps(self, rel: str) -> list[SharedStep]:
+        read = self.read(rel, "shared-steps")
+        if read is None:
+            return []
+        return [
+            self._shared_step(read.spot, index, item)
+            for index, item in enumerate(read.data["shared_steps"])
+            if index not in read.bad and self._shared_ok(read.spot, index, item)
+        ]
+
+    def _shared_ok(self, spot: Spot, index: int, item: Mapping[str, Any]) -> bool:
+        path = ("shared_steps", index)
+        found = checks.step_problems(spot, (*path, "steps"), item["steps"], shared_keys=None)
+        found += self.uniques.claim(
+            spot,
+            (*path, "key"),
+            ("key", item["key"]),
+            "shared step key used twice (first at {first})",
+        )
+        if "hash" in item:
+            message = "shared step hash used twice (first at {first})"
+            found += self.uniques.claim(spot, (*path, "hash"), ("hash", item["hash"]), message)
+        self.problems.extend(found)
+        return not found
+
+    def _shared_step(self, spot: Spot, index: int, item: Mapping[str, Any]) -> SharedStep:
+        location = Location(
+            spot.file, *spot.doc.position(("shared_steps", index)), ("shared_steps", index)
+        )
+        return SharedStep(
+            key=item["key"],
+            title=item["title"],
+            hash=item.get("hash"),
+            steps=_steps(item["steps"]),
+            location=location,
+        )
+
+    # --- suites ---
+
+    def suites(self, layout: Layout) -> list[Suite]:
+        suites = [self._suite(key, layout.suite_files.get(key)) for key in sorted(layout.folders)]
+        self.problems.extend(_suite_title_problems(suites))
+        return suites
+
+    def _suite(self, key: str, rel: str | None) -> Suite:
+        parent = key.rpartition("/")[0] or None
+        title = key.rpartition("/")[2]
+        if rel is None:
+            return Suite(key, title, parent=parent, location=Location(f"{key}/{SUITE_FILE}", 0, 0))
+        read = self.read(rel, "suite")
+        data: Mapping[str, Any] = read.data if read is not None else {}
+        if read is not None and "id" in data:
+            message = "suite id used twice (first at {first})"
+            what = ("suite", str(data["id"]))
+            self.problems += self.uniques.claim(read.spot, ("id",), what, message)
+        line, col = read.spot.doc.position(()) if read is not None else (1, 1)
+        return Suite(
+            key,
+            data.get("title") or title,
+            id=data.get("id"),
+            parent=parent,
+            description=data.get("description") or "",
+            preconditions=data.get("preconditions") or "",
+            location=Location(rel, line, col),
+        )
+
+    # --- cases ---
+
+    def cases(self, rel: str, settings: Settings | None) -> list[Case]:
+        read = self.read(rel, "cases")
+        if read is None:
+            return []
+        spot = read.spot
+        suite = rel.rpartition("/")[0] or None
+        if suite is None and settings is not None and settings.scope:
+            message = "cases at the tree root are not allowed with `scope` in qasesync.yaml"
+            self.problems.append(spot.at(("cases",), message, key=True))
+        built = []
+        for index, item in enumerate(read.data["cases"]):
+            if index not in read.bad and self._case_ok(spot, index, item, suite):
+                built.append(_case(item, suite, spot, index))
+        return built
+
+    def _case_ok(self, spot: Spot, index: int, item: Mapping[str, Any], suite: str | None) -> bool:
+        found = checks.case_problems(spot, index, item, self.rules)
+        path = ("cases", index)
+        if "id" in item:
+            message = "case id used twice (first at {first})"
+            found += self.uniques.claim(spot, (*path, "id"), ("case", str(item["id"])), message)
+        else:
+            where = f"suite `{suite}`" if suite else "the tree root"
+            message = f"two cases without `id` have this title in {where} (first at {{first}})"
+            what = ("title", suite or "", item["title"])
+            found += self.uniques.claim(spot, (*path, "title"), what, message)
+        self.problems.extend(found)
+        return not found
+
+
+def _not_utf8(rel: str, raw: bytes, error: UnicodeDecodeError) -> Problem:
+    before = raw[: error.start]
+    line = before.count(b"\n") + 1
+    col = error.start - (before.rfind(b"\n") + 1) + 1
+    return Problem(rel, line, col, f"not UTF-8 text (byte 0x{raw[error.start]:02x})")
+
+
+def _suite_title_problems(suites: list[Suite]) -> list[Problem]:
+    seen: dict[tuple[str | None, str], Suite] = {}
+    problems = []
+    for suite in suites:
+        first = seen.setdefault((suite.parent, suite.title), suite)
+        if first is not suite:
+            location = suite.location or Location(suite.key, 0, 0)
+            message = (
+                f"two suites titled `{suite.title}` under one parent"
+                f" (`{first.key}` and `{suite.key}`)"
+            )
+            problems.append(Problem(location.file, location.line, location.col, message))
+    return problems
+
+
+# --- values → model ---------------------------------------------------------------------
+
+
+def _allowed_options(settings: Settings | None) -> dict[str, tuple[str, ...]]:
+    if settings is None:
+        return dict(DEFAULT_OPTIONS)
+    return {name: settings.allowed_options(name) for name in ENUM_FIELDS}
+
+
+def _settings(data: Mapping[str, Any], location: Location) -> Settings:
+    return Settings(
+        project=data["project"],
+        prune=data.get("prune", "deprecate"),
+        scope=tuple(data.get("scope", ())),
+        max_destroy=_max_destroy(data.get("max_destroy", "25%")),
+        external_issue_type=data.get("external_issue_type", "jira-cloud"),
+        write_back=data.get("write_back", True),
+        ignore_fields=frozenset(data.get("ignore_fields", ())),
+        options={name: tuple(values) for name, values in data.get("options", {}).items()},
+        location=location,
+    )
+
+
+def _max_destroy(value: int | str) -> MaxDestroy:
+    if isinstance(value, int):
+        return MaxDestroy(value, percent=False)
+    return MaxDestroy(float(value.rstrip("% ")), percent=True)
+
+
+def _steps(items: list[Mapping[str, Any]]) -> tuple[Step, ...]:
+    return tuple(_step(item) for item in items)
+
+
+def _step(item: Mapping[str, Any]) -> Step:
+    if "shared" in item:
+        return Step(shared=item["shared"])
+    return Step(
+        action=item["action"],
+        expected_result=item.get("expected_result") or "",
+        data=item.get("data") or "",
+        steps=_steps(item.get("steps", ())),
+    )
+
+
+_TEXTS = ("description", "preconditions", "postconditions")
+_PLAIN_FIELDS = (*ENUM_FIELDS, "automation", "flaky", "milestone_id")
+
+
+def _case(item: Mapping[str, Any], suite: str | None, spot: Spot, index: int) -> Case:
+    path = ("cases", index)
+    texts: dict[str, Any] = {name: item.get(name) or "" for name in _TEXTS}
+    plain: dict[str, Any] = {name: item.get(name) for name in _PLAIN_FIELDS}
+    return Case(
+        title=item["title"],
+        id=item.get("id"),
+        suite=suite,
+        **texts,
+        **plain,
+        tags=tuple(item.get("tags", ())),
+        external_issues=tuple(item.get("external_issues", ())),
+        custom_fields={k: _custom(v) for k, v in item.get("custom_fields", {}).items()},
+        parameters={k: tuple(str(v) for v in vs) for k, vs in item.get("parameters", {}).items()},
+        steps=_steps(item.get("steps", ())),
+        gherkin=item.get("gherkin"),
+        location=Location(spot.file, *spot.doc.position(path), path),
+    )
+
+
+def _custom(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value

@@ -1,0 +1,202 @@
+"""The JSON Schemas of the four file kinds, and checking plain values against them.
+
+Checking 10,000 cases with `jsonschema` takes seconds, so each schema is also
+compiled here into a plain Python predicate (closures over the schema's keywords;
+only the keywords our schemas use, anything else refuses to compile). The predicate
+answers "valid?" for the common, valid file; only a file it rejects goes through
+`jsonschema`, whose errors carry the paths that problems are reported at. The tests
+check that both always agree.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+import qasesync
+
+KINDS = ("qasesync", "suite", "cases", "shared-steps")
+Check = Callable[[Any], bool]
+
+#: Keywords that only describe; the fast checker ignores them.
+_ANNOTATIONS = frozenset(
+    {"$schema", "$id", "$defs", "title", "description", "errorMessage", "default", "examples"}
+)
+
+
+def schema_dir() -> Path:
+    """Where the schema files are: inside an installed wheel, else the checkout's `schemas/`."""
+    package = Path(qasesync.__file__).resolve().parent
+    for candidate in (package / "schemas", package.parent / "schemas"):
+        if (candidate / "cases.schema.json").is_file():
+            return candidate
+    raise FileNotFoundError(f"no schemas/ beside {package}")
+
+
+@cache
+def schema(kind: str) -> Mapping[str, Any]:
+    """The parsed schema of one file kind (``"cases"``, ``"suite"``, ...)."""
+    text = (schema_dir() / f"{kind}.schema.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    """One way a value breaks its schema: where (path in the value) and how."""
+
+    path: tuple[str | int, ...]
+    keyword: str
+    message: str
+    schema: Mapping[str, Any]
+    instance: Any
+
+
+@cache
+def fast_check(kind: str) -> Check:
+    """The compiled predicate for one file kind."""
+    root = schema(kind)
+    return _Compiler(root).compile(root)
+
+
+@cache
+def _validator(kind: str) -> jsonschema.protocols.Validator:
+    validator: jsonschema.protocols.Validator = jsonschema.Draft202012Validator(schema(kind))
+    return validator
+
+
+def errors(kind: str, value: Any) -> list[SchemaError]:
+    """Every schema error of ``value``, from `jsonschema` (slow; for rejected files only)."""
+    return list(_flatten(_validator(kind).iter_errors(value)))
+
+
+def _flatten(found: Iterator[jsonschema.ValidationError]) -> Iterator[SchemaError]:
+    for error in found:
+        path = tuple(error.absolute_path)
+        schema_here: Mapping[str, Any] = error.schema if isinstance(error.schema, dict) else {}
+        yield SchemaError(path, str(error.validator), error.message, schema_here, error.instance)
+
+
+# --- the compiler -----------------------------------------------------------------------
+
+
+def _is_type(value: Any, name: str) -> bool:
+    if name == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if name == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, _PY_TYPES[name])
+
+
+_PY_TYPES: dict[str, type | tuple[type, ...]] = {
+    "object": dict,
+    "array": list,
+    "string": str,
+    "boolean": bool,
+    "null": type(None),
+}
+
+
+class _Compiler:
+    """Schema → predicate. ``$ref`` to ``#/$defs/x`` binds late, so recursion works."""
+
+    def __init__(self, root: Mapping[str, Any]) -> None:
+        self.root = root
+        self.defs: dict[str, Check] = {}
+
+    def compile(self, node: Mapping[str, Any]) -> Check:
+        checks = [self._keyword(key, arg, node) for key, arg in node.items()]
+        active = [check for check in checks if check is not None]
+        return lambda value: all(check(value) for check in active)
+
+    def _keyword(self, key: str, arg: Any, node: Mapping[str, Any]) -> Check | None:
+        if key in _ANNOTATIONS:
+            return None
+        method = getattr(self, "_k_" + key.lstrip("$"), None)
+        if method is None:
+            raise ValueError(f"the fast checker does not know the keyword {key!r}")
+        check: Check | None = method(arg, node)
+        return check
+
+    def _k_type(self, arg: Any, node: Mapping[str, Any]) -> Check:
+        names = [arg] if isinstance(arg, str) else list(arg)
+        return lambda value: any(_is_type(value, name) for name in names)
+
+    def _k_ref(self, arg: str, node: Mapping[str, Any]) -> Check:
+        name = arg.removeprefix("#/$defs/")
+        if name not in self.defs:
+            self.defs[name] = lambda value: True  # placeholder while compiling recursion
+            self.defs[name] = self.compile(self.root["$defs"][name])
+        return lambda value: self.defs[name](value)
+
+    def _k_properties(self, arg: Mapping[str, Any], node: Mapping[str, Any]) -> Check:
+        compiled = {name: self.compile(sub) for name, sub in arg.items()}
+
+        def check(value: Any) -> bool:
+            if not isinstance(value, dict):
+                return True
+            return all(compiled[k](v) for k, v in value.items() if k in compiled)
+
+        return check
+
+    def _k_additionalProperties(self, arg: Any, node: Mapping[str, Any]) -> Check:
+        known = frozenset(node.get("properties", ()))
+        extra: Check = _never if arg is False else self.compile(arg)
+
+        def check(value: Any) -> bool:
+            if not isinstance(value, dict):
+                return True
+            return all(extra(v) for k, v in value.items() if k not in known)
+
+        return check
+
+    def _k_required(self, arg: list[str], node: Mapping[str, Any]) -> Check:
+        return lambda value: not isinstance(value, dict) or all(k in value for k in arg)
+
+    def _k_items(self, arg: Mapping[str, Any], node: Mapping[str, Any]) -> Check:
+        item = self.compile(arg)
+        return lambda value: not isinstance(value, list) or all(item(v) for v in value)
+
+    def _k_minItems(self, arg: int, node: Mapping[str, Any]) -> Check:
+        return lambda value: not isinstance(value, list) or len(value) >= arg
+
+    def _k_uniqueItems(self, arg: bool, node: Mapping[str, Any]) -> Check:
+        return lambda value: not isinstance(value, list) or _unique(value)
+
+    def _k_minLength(self, arg: int, node: Mapping[str, Any]) -> Check:
+        return lambda value: not isinstance(value, str) or len(value) >= arg
+
+    def _k_maxLength(self, arg: int, node: Mapping[str, Any]) -> Check:
+        return lambda value: not isinstance(value, str) or len(value) <= arg
+
+    def _k_pattern(self, arg: str, node: Mapping[str, Any]) -> Check:
+        search = re.compile(arg).search
+        return lambda value: not isinstance(value, str) or search(value) is not None
+
+    def _k_minimum(self, arg: float, node: Mapping[str, Any]) -> Check:
+        return lambda value: not _is_type(value, "number") or value >= arg
+
+    def _k_enum(self, arg: list[Any], node: Mapping[str, Any]) -> Check:
+        return lambda value: any(value == option and type(value) is type(option) for option in arg)
+
+    def _k_anyOf(self, arg: list[Mapping[str, Any]], node: Mapping[str, Any]) -> Check:
+        branches = [self.compile(sub) for sub in arg]
+        return lambda value: any(branch(value) for branch in branches)
+
+
+def _never(value: Any) -> bool:
+    return False
+
+
+def _unique(values: list[Any]) -> bool:
+    try:
+        return len(set(values)) == len(values)
+    except TypeError:  # unhashable items: compare pairwise, as jsonschema does
+        return all(a != b for i, a in enumerate(values) for b in values[i + 1 :])

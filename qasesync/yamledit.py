@@ -1,0 +1,446 @@
+"""Edit YAML text in place, keeping every byte the edit does not concern.
+
+A round-trip dump re-wraps long lines, re-indents lists and turns CRLF into LF, so
+nothing here dumps a whole document. Each function composes the text once with
+ruamel.yaml, takes the start and end marks of the nodes it touches, splices new text
+at those positions, then loads the result again and checks that it holds exactly the
+old data with the requested change. Anything else raises `WriteBackError` and the
+caller keeps the old text.
+
+Paths address a node from the document root: ``("cases", 3)`` is the fourth item of
+the top-level ``cases`` list; ``()`` is the root.
+
+- `assign_keys` — set ``id`` / ``hash`` as the *first* key of mappings (write-back).
+- `set_field` — replace a key's value in place, or add the key at the end of the mapping.
+- `remove_field` — drop a key and its value.
+- `append_item` — add an item at the end of a sequence, in the style of its items.
+
+New values are rendered by `qasesync.yamlrender`: plain scalars where that is safe,
+quotes otherwise, ``|`` blocks for multi-line text, flow lists when short.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from qasesync.errors import WriteBackError
+from qasesync.yamlrender import Style, inline, key_text, plain_data, sequence_lines, value_lines
+
+YamlPath = tuple[str | int, ...]
+BOM = "\ufeff"
+
+
+@dataclass(frozen=True)
+class _Edit:
+    """Replace ``text[start:end]`` with ``text``."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class _Doc:
+    text: str
+    root: Node | None
+    eol: str
+
+
+# -- public API ------------------------------------------------------------------
+
+
+def assign_keys(text: str, assignments: Sequence[tuple[YamlPath, str, object]]) -> str:
+    """Put ``key: value`` first in the mapping at each path (write-back of ids and hashes).
+
+    The new key takes the column of the mapping's first key (in a flow mapping, the
+    place after ``{``); a key already present has its value replaced in place. An empty
+    document receives a top-level mapping. One parse serves all the assignments.
+    """
+    bom, doc = _parse(text)
+    unique = {(path, key): value for path, key, value in assignments}
+    edits = [_first_key_edit(doc, path, key, value) for (path, key), value in unique.items()]
+    new = _splice(doc.text, edits)
+
+    def change(data: Any) -> Any:
+        for (path, key), value in unique.items():
+            data = _set_in(data, path, key, value)
+        return data
+
+    _verify(doc.text, new, change)
+    return bom + new
+
+
+def set_field(text: str, path: YamlPath, key: str, value: object) -> str:
+    """Set ``key`` of the mapping at ``path`` to ``value``.
+
+    An existing value is replaced where it stands (a short scalar keeps its line and
+    trailing comment; a flow list stays a flow list); a missing key is added after the
+    mapping's last key at the same indentation. A missing or empty mapping is created.
+    """
+    bom, doc = _parse(text)
+    target = _node_at(doc, path)
+    if _is_void(target) and path and isinstance(path[-1], str):
+        return set_field(text, path[:-1], path[-1], {key: value})
+    edit = _set_edit(doc, target, key, value)
+    new = _splice(doc.text, [edit])
+    _verify(doc.text, new, lambda data: _set_in(data, path, key, value))
+    return bom + new
+
+
+def remove_field(text: str, path: YamlPath, key: str) -> str:
+    """Remove ``key`` and its value from the mapping at ``path``; absent keys are no change.
+
+    Whole lines go when the key starts its line; the first key of a ``- `` item gives
+    its place to the next key. A mapping left with no key becomes ``{}``.
+    """
+    bom, doc = _parse(text)
+    mapping = _mapping(_node_at(doc, path), path)
+    edit = _remove_edit(doc, mapping, key)
+    if edit is None:
+        return text
+    new = _splice(doc.text, [edit])
+    _verify(doc.text, new, lambda data: _remove_in(data, path, key))
+    return bom + new
+
+
+def append_item(text: str, path: YamlPath, item: Mapping[str, object]) -> str:
+    """Append ``item`` to the sequence at ``path``, indented like its existing items.
+
+    An empty or missing sequence under a mapping key becomes a block sequence.
+    """
+    bom, doc = _parse(text)
+    node = _node_at(doc, path)
+    if isinstance(node, SequenceNode) and node.value:
+        edit = _append_item_edit(doc, node, item)
+    elif path and isinstance(path[-1], str) and (_is_void(node) or isinstance(node, SequenceNode)):
+        return set_field(text, path[:-1], path[-1], [item])
+    else:
+        raise WriteBackError(f"{_describe(path)} is not a list")
+    new = _splice(doc.text, [edit])
+    _verify(doc.text, new, lambda data: _append_in(data, path, item))
+    return bom + new
+
+
+# -- parsing and navigation ------------------------------------------------------------
+
+
+def _parse(text: str) -> tuple[str, _Doc]:
+    """Split off a BOM (the C parser skips it without counting it in marks) and compose."""
+    bom = BOM if text.startswith(BOM) else ""
+    body = text[len(bom) :]
+    newline = body.find("\n")
+    eol = "\r\n" if newline > 0 and body[newline - 1] == "\r" else "\n"
+    return bom, _Doc(body, _yaml_call("compose", body), eol)
+
+
+def _yaml_call(method: str, text: str) -> Any:
+    """Compose or load with the C parser, falling back to the pure one, which accepts
+    a few documents libyaml refuses."""
+    try:
+        return getattr(YAML(typ="safe"), method)(text)
+    except YAMLError:
+        pass
+    try:
+        return getattr(YAML(typ="rt"), method)(text)
+    except YAMLError as exc:
+        raise WriteBackError(f"not valid YAML: {exc}") from exc
+
+
+def _node_at(doc: _Doc, path: YamlPath) -> Node | None:
+    node = doc.root
+    for depth, step in enumerate(path):
+        node = _child(node, step, path[: depth + 1])
+    return node
+
+
+def _child(node: Node | None, step: str | int, where: YamlPath) -> Node:
+    if isinstance(step, int) and isinstance(node, SequenceNode) and 0 <= step < len(node.value):
+        child: Node = node.value[step]
+        return child
+    if isinstance(step, str) and isinstance(node, MappingNode):
+        pair = _pair(node, step)
+        if pair is not None:
+            return pair[1]
+    raise WriteBackError(f"nothing at {_describe(where)}")
+
+
+def _pair(mapping: MappingNode, key: str) -> tuple[Node, Node] | None:
+    for key_node, value_node in mapping.value:
+        if isinstance(key_node, ScalarNode) and key_node.value == key:
+            return key_node, value_node
+    return None
+
+
+def _mapping(node: Node | None, path: YamlPath) -> MappingNode:
+    if not isinstance(node, MappingNode):
+        raise WriteBackError(f"{_describe(path)} is not a mapping")
+    return node
+
+
+def _describe(path: YamlPath) -> str:
+    text = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path)
+    return text.lstrip(".") or "the document root"
+
+
+def _is_void(node: Node | None) -> bool:
+    """No node, or an empty plain scalar (``key:`` with nothing after it)."""
+    return node is None or (isinstance(node, ScalarNode) and node.value == "" and not node.style)
+
+
+# -- positions -------------------------------------------------------------------------
+
+
+def _after_colon(text: str, key: Node) -> int:
+    index: int = key.end_mark.index
+    while index < len(text) and text[index] in " \t":
+        index += 1
+    if index >= len(text) or text[index] != ":":
+        raise WriteBackError(f"cannot edit the complex key at line {key.start_mark.line + 1}")
+    return index + 1
+
+
+def _content_end(text: str, node: Node) -> int:
+    """Where a node's own text ends: block collections' end marks run on to the next
+    token and block scalars' take their trailing line breaks, so walk to the last leaf."""
+    assert isinstance(node, (ScalarNode, MappingNode, SequenceNode))
+    if isinstance(node, ScalarNode):
+        end: int = node.end_mark.index
+        if node.style in ("|", ">") or _is_void(node):
+            while end > 0 and text[end - 1] in " \t\r\n":
+                end -= 1
+        return end
+    if node.flow_style or not node.value:
+        flow_end: int = node.end_mark.index
+        return flow_end
+    if isinstance(node, SequenceNode):
+        return _content_end(text, node.value[-1])
+    key, value = node.value[-1]
+    return _after_colon(text, key) if _is_void(value) else _content_end(text, value)
+
+
+def _line_start(text: str, index: int) -> int:
+    return text.rfind("\n", 0, index) + 1
+
+
+def _line_end(text: str, index: int) -> int:
+    """The end of the line holding ``index``, before its line break."""
+    newline = text.find("\n", index)
+    if newline < 0:
+        return len(text)
+    return newline - 1 if newline > 0 and text[newline - 1] == "\r" else newline
+
+
+def _next_line(text: str, index: int) -> int:
+    newline = text.find("\n", index)
+    return len(text) if newline < 0 else newline + 1
+
+
+def _lines_at(doc: _Doc, index: int, lines: list[str]) -> _Edit:
+    """Insert whole lines at ``index`` (a line start, or the end of the text)."""
+    lead = doc.eol if index == len(doc.text) and doc.text and doc.text[-1] != "\n" else ""
+    return _Edit(index, index, lead + "".join(line + doc.eol for line in lines))
+
+
+# -- edits -----------------------------------------------------------------------------
+
+
+def _first_key_edit(doc: _Doc, path: YamlPath, key: str, value: object) -> _Edit:
+    node = _node_at(doc, path)
+    if _is_void(node) and not path:
+        return _lines_at(doc, len(doc.text), _pair_lines(key, value, 0, Style()))
+    mapping = _mapping(node, path)
+    if _pair(mapping, key) is not None or not mapping.value:
+        return _set_edit(doc, mapping, key, value)
+    first = mapping.value[0][0].start_mark
+    if mapping.flow_style:
+        return _Edit(first.index, first.index, f"{_flow_pair(key, value)}, ")
+    new = _pair_lines(key, value, first.column, Style())
+    head = new[0][first.column :]
+    rest = "".join(line + doc.eol for line in new[1:])
+    return _Edit(first.index, first.index, head + doc.eol + rest + " " * first.column)
+
+
+def _set_edit(doc: _Doc, target: Node | None, key: str, value: object) -> _Edit:
+    if _is_void(target):
+        return _lines_at(doc, len(doc.text), _pair_lines(key, value, 0, Style()))
+    mapping = _mapping(target, ())
+    pair = _pair(mapping, key)
+    if pair is None:
+        return _add_pair_edit(doc, mapping, key, value)
+    return _replace_edit(doc, mapping, pair, value)
+
+
+def _replace_edit(doc: _Doc, mapping: MappingNode, pair: tuple[Node, Node], value: object) -> _Edit:
+    key, old = pair
+    flow_list = isinstance(old, SequenceNode) and bool(old.flow_style)
+    short = inline(value, flow=bool(mapping.flow_style), prefer_flow=flow_list)
+    if short is not None and _is_inline(old) and old.start_mark.line == key.start_mark.line:
+        return _Edit(old.start_mark.index, old.end_mark.index, short)
+    start = _after_colon(doc.text, key)
+    end = _content_end(doc.text, old)
+    if short is not None:
+        return _Edit(start, end, " " + short)
+    # A block value runs to the end of its last line: a trailing comment there would
+    # otherwise become part of a literal block.
+    suffix, lines = value_lines(value, key.start_mark.column, _style_of(key, old))
+    block = suffix + "".join(doc.eol + line for line in lines)
+    return _Edit(start, _line_end(doc.text, max(end, start)), block)
+
+
+def _is_inline(node: Node) -> bool:
+    if isinstance(node, ScalarNode):
+        return node.style not in ("|", ">") and not _is_void(node)
+    return isinstance(node, (MappingNode, SequenceNode)) and bool(node.flow_style)
+
+
+def _style_of(key: Node, old: Node) -> Style:
+    """The indentation the old value used, so that a replaced block looks the same."""
+    col = key.start_mark.column
+    if isinstance(old, MappingNode) and not old.flow_style and old.value:
+        return Style(indent=max(old.value[0][0].start_mark.column - col, 1))
+    if isinstance(old, SequenceNode) and not old.flow_style and old.value:
+        return Style(seq_indent=old.start_mark.column - col, offset=_item_offset(old))
+    return Style()
+
+
+def _item_offset(seq: SequenceNode) -> int:
+    """Columns from an item's dash to its content (``-   title`` → 4)."""
+    first = seq.value[0]
+    if _is_void(first) or first.start_mark.line != seq.start_mark.line:
+        return 2
+    return max(int(first.start_mark.column - seq.start_mark.column), 2)
+
+
+def _add_pair_edit(doc: _Doc, mapping: MappingNode, key: str, value: object) -> _Edit:
+    if mapping.flow_style:
+        if not mapping.value:
+            brace = mapping.start_mark.index + 1
+            return _Edit(brace, brace, _flow_pair(key, value))
+        end = _content_end(doc.text, mapping.value[-1][1])
+        if _is_void(mapping.value[-1][1]):
+            end = _after_colon(doc.text, mapping.value[-1][0])
+        return _Edit(end, end, ", " + _flow_pair(key, value))
+    col = mapping.value[0][0].start_mark.column
+    index = _next_line(doc.text, _content_end(doc.text, mapping))
+    return _lines_at(doc, index, _pair_lines(key, value, col, Style()))
+
+
+def _remove_edit(doc: _Doc, mapping: MappingNode, key: str) -> _Edit | None:
+    keys = [pair[0] for pair in mapping.value]
+    position = next((i for i, k in enumerate(keys) if getattr(k, "value", None) == key), None)
+    if position is None:
+        return None
+    key_node, value = mapping.value[position]
+    text = doc.text
+    end = _after_colon(text, key_node) if _is_void(value) else _content_end(text, value)
+    if mapping.flow_style:
+        return _remove_flow_edit(doc, mapping, position, end)
+    if len(keys) == 1:
+        return _Edit(key_node.start_mark.index, end, "{}")
+    line_start = _line_start(text, key_node.start_mark.index)
+    if not text[line_start : key_node.start_mark.index].strip():
+        return _Edit(line_start, _next_line(text, end), "")
+    # The key shares its line with the item's dash: the next key moves up to it.
+    return _Edit(key_node.start_mark.index, keys[position + 1].start_mark.index, "")
+
+
+def _remove_flow_edit(doc: _Doc, mapping: MappingNode, position: int, end: int) -> _Edit:
+    start = mapping.value[position][0].start_mark.index
+    if position + 1 < len(mapping.value):
+        return _Edit(start, mapping.value[position + 1][0].start_mark.index, "")
+    if position == 0:
+        return _Edit(start, end, "")
+    previous_key, previous = mapping.value[position - 1]
+    previous_end = (
+        _after_colon(doc.text, previous_key)
+        if _is_void(previous)
+        else _content_end(doc.text, previous)
+    )
+    return _Edit(previous_end, end, "")
+
+
+def _append_item_edit(doc: _Doc, seq: SequenceNode, item: Mapping[str, object]) -> _Edit:
+    if seq.flow_style:
+        end = _content_end(doc.text, seq.value[-1])
+        return _Edit(end, end, ", " + _flow(item))
+    dash = seq.start_mark.column
+    lines = sequence_lines([item], dash, Style(offset=_item_offset(seq)))
+    return _lines_at(doc, _next_line(doc.text, _content_end(doc.text, seq)), lines)
+
+
+def _pair_lines(key: str, value: object, col: int, style: Style) -> list[str]:
+    suffix, lines = value_lines(value, col, style)
+    return [" " * col + key_text(key, flow=False) + ":" + suffix, *lines]
+
+
+def _flow_pair(key: str, value: object) -> str:
+    return f"{key_text(key, flow=True)}: {_flow(value)}"
+
+
+def _flow(value: object) -> str:
+    rendered = inline(value, flow=True)
+    if rendered is None:  # pragma: no cover - flow rendering always succeeds
+        raise WriteBackError(f"cannot write {value!r} in flow style")
+    return rendered
+
+
+def _splice(text: str, edits: Sequence[_Edit]) -> str:
+    """Apply edits given against the same text; insertions at one point keep their order."""
+    parts: list[str] = []
+    position = 0
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        if edit.start < position:
+            raise WriteBackError("two edits overlap")
+        parts += [text[position : edit.start], edit.text]
+        position = edit.end
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+# -- verification ----------------------------------------------------------------------
+
+
+def _verify(old: str, new: str, change: Callable[[Any], Any]) -> None:
+    """The new text must load as the old data with ``change`` applied, and nothing else."""
+    expected = change(_yaml_call("load", old))
+    try:
+        actual = _yaml_call("load", new)
+    except WriteBackError as exc:
+        raise WriteBackError(f"the edited text would not parse ({exc})") from exc
+    if actual != expected:
+        raise WriteBackError("the edited text would not read back as intended")
+
+
+def _container(data: Any, path: YamlPath) -> Any:
+    for step in path:
+        data = data[step]
+    return data
+
+
+def _set_in(data: Any, path: YamlPath, key: str, value: object) -> Any:
+    if data is None and not path:
+        data = {}
+    target = _container(data, path)
+    if target is None:
+        _container(data, path[:-1])[path[-1]] = {key: plain_data(value)}
+    else:
+        target[key] = plain_data(value)
+    return data
+
+
+def _remove_in(data: Any, path: YamlPath, key: str) -> Any:
+    _container(data, path).pop(key, None)
+    return data
+
+
+def _append_in(data: Any, path: YamlPath, item: Mapping[str, object]) -> Any:
+    parent = _container(data, path[:-1])
+    items = parent.get(path[-1]) if isinstance(parent, dict) else parent[path[-1]]
+    parent[path[-1]] = [*(items or []), plain_data(item)]
+    return data

@@ -67,6 +67,28 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
+    """Run the Qase API emulator until Ctrl-C; ``--state`` is loaded at start and saved on exit."""
+    from qasesync.emulator import Emulator, serve
+    from qasesync.emulator.server import wait_for_interrupt
+
+    emulator = Emulator(token=args.token, projects=(args.project,))
+    state = Path(args.state) if args.state else None
+    if state is not None and state.is_file():
+        emulator.load_state(state)
+    with serve(emulator, host=args.host, port=args.port) as server:
+        out.write(f"Qase API emulator at {server.url} (project {args.project}); Ctrl-C stops it\n")
+        out.flush()
+        try:
+            wait_for_interrupt()
+        except KeyboardInterrupt:
+            out.write("emulator stopped\n")
+    if state is not None:
+        emulator.save_state(state)
+        out.write(f"state saved to {state}\n")
+    return EXIT_OK
+
+
 def _not_yet(name: str) -> Command:
     def command(args: argparse.Namespace, out: TextIO) -> int:
         raise QasesyncError(f"`qasesync {name}` is not available in this build yet")
@@ -86,7 +108,7 @@ COMMANDS: dict[str, Command] = {
     "export": _not_yet("export"),
     "pull": _not_yet("pull"),
     "import-csv": _not_yet("import-csv"),
-    "emulator": _not_yet("emulator"),
+    "emulator": cmd_emulator,
     "demo": _not_yet("demo"),
 }
 

@@ -1,0 +1,205 @@
+"""The emulator's WSGI application: auth, faults, the request log, JSON in and out.
+
+``Emulator.app`` serves the API under the base path ``/v1``, in-process through
+``httpx.WSGITransport`` or on a socket through :func:`qasesync.emulator.serve`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qs
+
+import httpx
+
+from qasesync.emulator import routes
+from qasesync.emulator.apierrors import ApiError
+from qasesync.emulator.faults import Faults, Injector, Verdict, retry_after_header
+from qasesync.emulator.store import JSON, Store
+
+log = logging.getLogger(__name__)
+
+BASE_PATH = "/v1"
+WRITES = frozenset({"POST", "PATCH", "DELETE", "PUT"})
+REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+DROP_MESSAGE = "Server disconnected without sending a response."
+
+
+class StartResponse(Protocol):
+    def __call__(self, status: str, headers: list[tuple[str, str]], /) -> Any: ...
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """One request as the emulator saw it. ``path`` includes the ``/v1`` base;
+    ``query`` maps each parameter to its last value; ``body`` is the parsed JSON (or the
+    raw text when it is not JSON, None when empty); ``status`` is what was (or, for a
+    dropped write, would have been) answered; ``fault`` is None, "429", "5xx",
+    "rate_limit" or "drop"."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    status: int
+    fault: str | None
+
+
+class RequestLog(list[LogRecord]):
+    """The request log: a list with a thread-safe append."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+
+    def append(self, record: LogRecord) -> None:
+        with self._lock:
+            super().append(record)
+
+
+@dataclass
+class Emulator:
+    """An emulated Qase workspace: ``store`` (direct access, no faults), ``app`` (WSGI),
+    ``faults`` (replaceable at runtime) and ``log`` (every request)."""
+
+    token: str = "emulator-token"
+    projects: Sequence[str] = ("DEMO",)
+    faults: Faults = field(default_factory=Faults)
+    seed: int = 0
+    system_fields: Sequence[JSON] | None = None
+    custom_fields: Sequence[JSON] | None = None
+
+    def __post_init__(self) -> None:
+        self.store = Store(
+            projects=self.projects,
+            system_fields=self.system_fields,
+            custom_fields=self.custom_fields,
+            seed=self.seed,
+        )
+        self.log = RequestLog()
+        self._injector = Injector(self.seed)
+
+    # --- state --------------------------------------------------------------------------
+
+    def save_state(self, path: str | Path) -> None:
+        """Write the store to a JSON file (atomically)."""
+        target = Path(path)
+        temporary = target.with_name(target.name + ".tmp")
+        temporary.write_text(json.dumps(self.store.dump()), encoding="utf-8")
+        temporary.replace(target)
+
+    def load_state(self, path: str | Path) -> None:
+        """Replace the store's content with a file written by :meth:`save_state`;
+        the emulator's projects are added when the file lacks them."""
+        self.store.load(json.loads(Path(path).read_text(encoding="utf-8")))
+        for code in self.projects:
+            self.store.add_project(code)
+
+    # --- WSGI ---------------------------------------------------------------------------
+
+    def app(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """The WSGI callable. A dropped write raises ``httpx.RemoteProtocolError`` after
+        processing; the socket server turns that into a closed connection."""
+        method = environ["REQUEST_METHOD"].upper()
+        path = environ.get("PATH_INFO", "") or "/"
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        body = _read_body(environ)
+        verdict = self._injector.judge(self.faults, write=method in WRITES)
+        if self.faults.latency > 0:
+            time.sleep(self.faults.latency)
+        status, answer, headers = self._answer(method, path, query, body, environ, verdict)
+        record = LogRecord(
+            method, path, {k: v[-1] for k, v in query.items()}, body, status, verdict.fault
+        )
+        self.log.append(record)
+        if verdict.fault == "drop":
+            log.debug("dropping the connection after %s %s", method, path)
+            raise httpx.RemoteProtocolError(DROP_MESSAGE)
+        payload = json.dumps(answer).encode("utf-8")
+        headers += [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+        start_response(f"{status} {REASONS.get(status, 'Error')}", headers)
+        return [payload]
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        body: Any,
+        environ: dict[str, Any],
+        verdict: Verdict,
+    ) -> tuple[int, JSON, list[tuple[str, str]]]:
+        headers = [
+            ("X-RateLimit-Limit", str(verdict.limit)),
+            ("X-RateLimit-Remaining", str(verdict.remaining)),
+            ("Cache-Control", "no-cache, private"),
+        ]
+        if verdict.refused:
+            status, answer, extra = _refusal(verdict)
+            return status, answer, headers + extra
+        status, answer = self._dispatch(method, path, query, body, environ)
+        return status, answer, headers
+
+    def _dispatch(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        body: Any,
+        environ: dict[str, Any],
+    ) -> tuple[int, JSON]:
+        try:
+            if environ.get("HTTP_TOKEN") != self.token:
+                return 401, {"status": False, "errorMessage": "Unauthenticated."}
+            if body is _BAD_JSON:
+                return 400, {"status": False, "errorMessage": "Data is invalid."}
+            if not (path == BASE_PATH or path.startswith(BASE_PATH + "/")):
+                raise ApiError(404, {"status": False, "errorMessage": "Not found."})
+            handler, params = routes.resolve(method, path[len(BASE_PATH) :])
+            return handler(routes.Request(self.store, params, query, body))
+        except ApiError as error:
+            return error.status, error.body
+        except Exception:
+            log.exception("emulator bug on %s %s", method, path)
+            return 500, {"status": False, "errorMessage": "Internal server error."}
+
+
+_BAD_JSON: Any = object()
+
+
+def _read_body(environ: dict[str, Any]) -> Any:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    raw = environ["wsgi.input"].read(length) if length > 0 else b""
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return _BAD_JSON
+
+
+def _refusal(verdict: Verdict) -> tuple[int, JSON, list[tuple[str, str]]]:
+    if verdict.fault == "5xx":
+        return 503, {"status": False, "errorMessage": "Service Unavailable."}, []
+    wait = verdict.retry_after or 1.0
+    reset = int(time.time() + wait + 0.999)
+    headers = [("Retry-After", retry_after_header(wait)), ("X-RateLimit-Reset", str(reset))]
+    return 429, {"status": False, "errorMessage": "Too Many Attempts."}, headers

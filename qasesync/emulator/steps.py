@@ -1,0 +1,199 @@
+"""Case and shared-step steps: the write form checked and stored, the read form expanded.
+
+Stored steps are either ``{"shared": hash}`` (a reference, expanded on every read, so an
+edited shared step shows in every case that uses it) or a plain step
+``{"hash", "action", "expected_result", "data", "steps"}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from qasesync.emulator import values
+from qasesync.emulator.apierrors import Problems
+
+JSON = dict[str, Any]
+NewHash = Callable[[], str]
+SharedLookup = Callable[[str], "JSON | None"]
+
+
+def parse_case_steps(
+    raw: Any, problems: Problems, *, gherkin: bool, shared: SharedLookup, new_hash: NewHash
+) -> list[JSON]:
+    """The stored form of a case's ``steps`` (classic or gherkin)."""
+    if not isinstance(raw, list):
+        problems.add("steps", "The {field} must be an array.")
+        return []
+    parse = _parse_gherkin if gherkin else _parse_classic
+    return [
+        step
+        for index, item in enumerate(raw)
+        if (step := parse(item, problems.sub(f"steps.{index}."), shared, new_hash)) is not None
+    ]
+
+
+def _parse_classic(
+    raw: Any, problems: Problems, shared: SharedLookup, new_hash: NewHash
+) -> JSON | None:
+    if not isinstance(raw, dict):
+        problems.add("action", "The {field} field is required.")
+        return None
+    reference = raw.get("shared")
+    if reference not in (None, ""):
+        if not isinstance(reference, str) or shared(reference) is None:
+            problems.add("shared", "The selected {field} is invalid.")
+            return None
+        return {"shared": reference}
+    # shared_step_hash is not part of the write form: the live API ignores it.
+    return _plain(
+        raw, problems, new_hash, nested=lambda r, p: _parse_classic(r, p, shared, new_hash)
+    )
+
+
+def _plain(
+    raw: Mapping[str, Any],
+    problems: Problems,
+    new_hash: NewHash,
+    *,
+    nested: Callable[[Any, Problems], JSON | None],
+) -> JSON:
+    action = values.text(raw.get("action"), "action", problems, required=True)
+    children = raw.get("steps") or []
+    if not isinstance(children, list):
+        problems.add("steps", "The {field} must be an array.")
+        children = []
+    return {
+        "hash": new_hash(),
+        "action": action or "",
+        "expected_result": values.text(raw.get("expected_result"), "expected_result", problems),
+        "data": values.text(raw.get("data"), "data", problems),
+        "steps": [
+            step
+            for index, item in enumerate(children)
+            if (step := nested(item, problems.sub(f"steps.{index}."))) is not None
+        ],
+    }
+
+
+def _parse_gherkin(
+    raw: Any, problems: Problems, shared: SharedLookup, new_hash: NewHash
+) -> JSON | None:
+    if not isinstance(raw, dict):
+        problems.add("value", "The {field} field is required.")
+        return None
+    for key in ("expected_result", "data", "shared", "attachments", "steps"):
+        if raw.get(key):
+            problems.add(key, "The {field} field is prohibited for gherkin steps.")
+    if raw.get("value") and raw.get("action"):
+        problems.add("action", "The {field} field is prohibited when value is present.")
+    scenario = values.text(raw.get("value", raw.get("action")), "value", problems, required=True)
+    return {
+        "hash": new_hash(),
+        "action": scenario or "",
+        "expected_result": None,
+        "data": None,
+        "steps": [],
+    }
+
+
+def parse_shared_content(raw: Any, problems: Problems, *, new_hash: NewHash) -> list[JSON]:
+    """The stored steps of a shared step (each needs an ``action``; no references)."""
+    if not isinstance(raw, list):
+        problems.add("steps", "The {field} must be an array.")
+        return []
+    return [
+        _shared_content(item, problems.sub(f"steps.{index}."), new_hash)
+        for index, item in enumerate(raw)
+    ]
+
+
+def _shared_content(raw: Any, problems: Problems, new_hash: NewHash) -> JSON:
+    if not isinstance(raw, dict):
+        problems.add("action", "The {field} field is required.")
+        raw = {}
+    return _plain(raw, problems, new_hash, nested=lambda r, p: _shared_content(r, p, new_hash))
+
+
+# --- read forms -------------------------------------------------------------------------
+
+
+def read_case_steps(stored: list[JSON], shared: SharedLookup) -> list[JSON]:
+    """The ``steps`` of a case as GET returns them: references expanded, positions 1..n."""
+    result: list[JSON] = []
+    for step in stored:
+        if "shared" in step:
+            result.extend(_expand(step["shared"], shared))
+        else:
+            result.append(_read_step(step, None, None, shared))
+    for position, step in enumerate(result, start=1):
+        step["position"] = position
+    return result
+
+
+def _expand(reference: str, shared: SharedLookup) -> list[JSON]:
+    target = shared(reference)
+    if target is None:
+        return []
+    return [_read_step(inner, reference, inner["hash"], shared) for inner in target["steps"]]
+
+
+def _read_step(
+    step: JSON, shared_hash: str | None, nested_hash: str | None, shared: SharedLookup
+) -> JSON:
+    return {
+        "hash": step["hash"],
+        "shared_step_hash": shared_hash,
+        "shared_step_nested_hash": nested_hash,
+        "position": 0,
+        "action": step["action"],
+        "expected_result": step["expected_result"],
+        "data": step["data"],
+        "attachments": [],
+        "steps": read_case_steps(step["steps"], shared),
+    }
+
+
+def read_shared_content(stored: list[JSON]) -> list[JSON]:
+    """The ``steps`` of a shared step as GET returns them."""
+    return [
+        {
+            "hash": step["hash"],
+            "action": step["action"],
+            "expected_result": step["expected_result"] or "",
+            "data": step["data"] or "",
+            "attachments": [],
+            "steps": read_shared_content(step["steps"]),
+        }
+        for step in stored
+    ]
+
+
+def references(stored: list[JSON]) -> set[str]:
+    """Hashes of the shared steps a stored step list uses, at any depth."""
+    found: set[str] = set()
+    for step in stored:
+        if "shared" in step:
+            found.add(step["shared"])
+        else:
+            found |= references(step["steps"])
+    return found
+
+
+def inline(
+    stored: list[JSON], reference: str, content: list[JSON], new_hash: NewHash
+) -> list[JSON]:
+    """``stored`` with each use of ``reference`` replaced by plain copies of ``content``."""
+    result: list[JSON] = []
+    for step in stored:
+        if step.get("shared") == reference:
+            result.extend(_copy(inner, new_hash) for inner in content)
+        elif "shared" in step:
+            result.append(step)
+        else:
+            result.append({**step, "steps": inline(step["steps"], reference, content, new_hash)})
+    return result
+
+
+def _copy(step: JSON, new_hash: NewHash) -> JSON:
+    return {**step, "hash": new_hash(), "steps": [_copy(s, new_hash) for s in step["steps"]]}

@@ -1,0 +1,76 @@
+"""The emulator's seams: store seeding, the WSGI app in-process, the socket server, the CLI."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+
+from qasesync import cli
+from qasesync.emulator import Emulator, serve
+from qasesync.emulator import server as server_module
+
+
+def test_store_seeding_is_read_back_over_http(emu: Emulator, api: httpx.Client) -> None:
+    suite = emu.store.create_suite("DEMO", {"title": "Auth", "parent_id": None})
+    case = emu.store.create_case("DEMO", {"title": "Login", "suite_id": suite})
+    body = api.get(f"/case/DEMO/{case}").json()
+    assert body["status"] is True
+    assert (body["result"]["title"], body["result"]["suite_id"]) == ("Login", suite)
+
+
+def test_suite_create_returns_the_id_in_the_envelope(api: httpx.Client) -> None:
+    response = api.post("/suite/DEMO", json={"title": "Auth"})
+    assert response.status_code == 200
+    assert response.json() == {"status": True, "result": {"id": 1}}
+
+
+def test_socket_server_serves_the_same_app(emu: Emulator) -> None:
+    emu.store.create_case("DEMO", {"title": "Login"})
+    with serve(emu, host="127.0.0.1", port=0) as server:
+        assert server.url.startswith("http://127.0.0.1:") and server.url.endswith("/v1")
+        response = httpx.get(f"{server.url}/case/DEMO/1", headers={"Token": "T"})
+    assert response.json()["result"]["title"] == "Login"
+
+
+def test_socket_server_answers_concurrent_requests(emu: Emulator) -> None:
+    emu.store.create_case("DEMO", {"title": "Login"})
+    statuses: list[int] = []
+    with serve(emu) as server, httpx.Client(base_url=server.url, headers={"Token": "T"}) as client:
+
+        def fetch() -> None:
+            statuses.append(client.get("/case/DEMO/1").status_code)
+
+        threads = [threading.Thread(target=fetch) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert statuses == [200] * 8
+
+
+def test_cli_emulator_serves_and_saves_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "state.json"
+    seen: list[int] = []
+
+    def one_request_then_ctrl_c() -> None:
+        url = printed.getvalue().split(" at ")[1].split(" ")[0]
+        seen.append(
+            httpx.post(f"{url}/suite/QA", json={"title": "S"}, headers={"Token": "K"}).status_code
+        )
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(server_module, "wait_for_interrupt", one_request_then_ctrl_c)
+    import io
+
+    printed = io.StringIO()
+    argv = ["emulator", "--port", "0", "--token", "K", "--project", "QA", "--state", str(state)]
+    assert cli.main(argv, out=printed) == 0
+    assert seen == [200]
+    again = Emulator(token="K", projects=())
+    again.load_state(state)
+    assert [s["title"] for s in again.store.suites("QA")] == ["S"]

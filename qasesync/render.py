@@ -1,0 +1,329 @@
+"""A `Plan` as text (Terraform-like), markdown (pull-request comment, job summary), JSON
+(the saved plan) and GitHub workflow commands. Formats strings; never prints.
+
+One walk (`_groups`) puts the changes into display groups, one per suite; each format
+is a handful of small formatters over those groups.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from qasesync.errors import Problem
+from qasesync.plan import Change, FieldDiff, Message, Plan
+
+MARKER = "<!-- qasesync-plan -->"
+MARKDOWN_LIMIT = 60_000
+DEFAULT_API_URL = "https://api.qase.io/v1"
+SYMBOLS = {"create": "+", "update": "~", "deprecate": "-", "delete": "-"}
+ENTITY_NAMES = {"case": "case", "suite": "suite", "shared_step": "shared step"}
+SHARED_GROUP = "(shared steps)"
+ROOT_GROUP = "(project root)"
+_COLORS = {"+": "32", "~": "33", "-": "31", "!": "33"}
+
+
+@dataclass(frozen=True)
+class View:
+    """How to show a plan: the web app base for links, the rate limit for the estimate."""
+
+    web: str = "https://app.qase.io"
+    rate_per_minute: float = 600.0
+    color: bool = False
+    tree_prefix: str = ""
+
+
+def web_base(env: Mapping[str, str]) -> str:
+    """The Qase web app base URL: ``QASE_WEB_URL``, else derived from ``QASE_API_URL``
+    (``api.qase.io`` → ``app.qase.io``; ``api-company.qase.io`` → ``company.qase.io``;
+    any other host, such as the emulator's, is kept)."""
+    if env.get("QASE_WEB_URL"):
+        return env["QASE_WEB_URL"].rstrip("/")
+    parts = urlsplit(env.get("QASE_API_URL") or DEFAULT_API_URL)
+    host = parts.hostname or ""
+    if host == "api.qase.io":
+        return "https://app.qase.io"
+    if host.startswith("api-") and host.endswith(".qase.io"):
+        return f"https://{host[len('api-') :]}"
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def link(plan: Plan, change: Change, web: str) -> str | None:
+    """The web app page of the live entity a change touches (None for a create)."""
+    ident = change.live_id
+    if ident is None:
+        return None
+    if change.entity == "case":
+        return f"{web}/case/{plan.project}-{ident}"
+    if change.entity == "suite":
+        return f"{web}/project/{plan.project}?suite={ident}"
+    return f"{web}/shared-step/{plan.project}/{ident}"
+
+
+def render(plan: Plan, fmt: str, view: View) -> str:
+    """The plan in one of the formats of ``plan --format``."""
+    formatters: dict[str, Callable[[Plan, View], str]] = {
+        "text": render_text,
+        "markdown": render_markdown,
+        "json": lambda p, v: render_json(p),
+        "github": render_github,
+    }
+    return formatters[fmt](plan, view)
+
+
+# --- the walk ----------------------------------------------------------------------------
+
+
+def _groups(plan: Plan) -> list[tuple[str, list[Change]]]:
+    """Changes grouped by the suite they belong to, groups in order of first appearance."""
+    groups: dict[str, list[Change]] = {}
+    for change in plan.changes:
+        name = SHARED_GROUP if change.entity == "shared_step" else change.suite or ROOT_GROUP
+        groups.setdefault(name, []).append(change)
+    return list(groups.items())
+
+
+def _head(change: Change) -> str:
+    ident = change.live_id
+    name = json.dumps(change.name, ensure_ascii=False)
+    head = f"{change.kind} {ENTITY_NAMES[change.entity]} {name}"
+    if ident is None:
+        return head
+    return f"{head} ({ident})" if change.entity == "shared_step" else f"{head} (#{ident})"
+
+
+def diff_text(diff: FieldDiff) -> str:
+    """``path: before → after`` or ``path: +added −removed``."""
+    if diff.added or diff.removed:
+        parts = [f"+{a}" for a in diff.added] + [f"−{r}" for r in diff.removed]
+        return f"{diff.path}: {' '.join(parts)}"
+    before = diff.before if diff.before is not None else "(none)"
+    after = diff.after if diff.after is not None else "(none)"
+    return f"{diff.path}: {before} → {after}"
+
+
+def summary_line(plan: Plan) -> str:
+    counts = plan.counts()
+    return (
+        f"Plan: {counts['create']} to create, {counts['update']} to update, "
+        f"{counts['deprecate']} to deprecate, {counts['delete']} to delete."
+    )
+
+
+def estimate_line(plan: Plan, rate_per_minute: float) -> str:
+    requests = plan.estimate_requests()
+    if requests == 0:
+        return "Apply will make no API requests."
+    noun = "request" if requests == 1 else "requests"
+    took = _duration(plan.estimate_seconds(rate_per_minute))
+    rate = f"{rate_per_minute:g} requests/minute"
+    return f"Apply will make about {requests} API {noun} (≈{took} at {rate})."
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{max(1, math.ceil(seconds))} s"
+    return f"{math.ceil(seconds / 60)} min"
+
+
+# --- text ---------------------------------------------------------------------------------
+
+
+def render_text(plan: Plan, view: View) -> str:
+    """Terraform-like: one block per change, field diffs under it, then warnings, notes and
+    the summary."""
+    paint = _painter(view.color)
+    lines: list[str] = []
+    if plan.changes:
+        lines += [f"qasesync will make these changes to project {plan.project}:", ""]
+    else:
+        lines += [f"No changes. Project {plan.project} matches the tree.", ""]
+    for group, changes in _groups(plan):
+        lines.append(f"  # {group}")
+        for change in changes:
+            lines += _text_change(plan, change, view, paint)
+        lines.append("")
+    lines += _text_messages("Warnings", "!", plan.warnings, paint)
+    lines += _text_messages("Notes", "*", plan.notes, paint)
+    lines += [summary_line(plan), estimate_line(plan, view.rate_per_minute)]
+    return "\n".join(lines) + "\n"
+
+
+def _painter(color: bool) -> Callable[[str, str], str]:
+    def paint(symbol: str, line: str) -> str:
+        code = _COLORS.get(symbol)
+        return f"\x1b[{code}m{line}\x1b[0m" if color and code else line
+
+    return paint
+
+
+def _text_change(
+    plan: Plan, change: Change, view: View, paint: Callable[[str, str], str]
+) -> list[str]:
+    symbol = SYMBOLS[change.kind]
+    lines = [paint(symbol, f"  {symbol} {_head(change)}")]
+    where = [str(change.location)] if change.location else []
+    url = link(plan, change, view.web)
+    if url:
+        where.append(url)
+    if where:
+        lines.append("      " + " · ".join(where))
+    lines += [f"      {diff_text(d)}" for d in change.diffs]
+    if change.used_by:
+        lines.append("      used by cases: " + ", ".join(f"#{i}" for i in change.used_by))
+    return lines
+
+
+def _text_messages(
+    title: str, symbol: str, messages: Sequence[Message], paint: Callable[[str, str], str]
+) -> list[str]:
+    if not messages:
+        return []
+    return [f"{title}:", *(paint(symbol, f"  {symbol} {m}") for m in messages), ""]
+
+
+# --- markdown -----------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def md(value: str) -> str:
+    """User text made inert in markdown: HTML escaped, markdown punctuation backslashed,
+    line breaks flattened, ``@`` defused so that a title cannot mention anyone."""
+    flat = _MD_SPECIAL.sub(r"\\\1", " ".join(value.split()))
+    return html.escape(flat, quote=True).replace("@", "&#64;")
+
+
+def render_markdown(plan: Plan, view: View, *, limit: int = MARKDOWN_LIMIT) -> str:
+    """A pull-request comment / job summary, found again by its hidden marker."""
+    head = [MARKER, f"### qasesync plan for {md(plan.project)}", ""]
+    head += ["| create | update | deprecate | delete |", "| ---: | ---: | ---: | ---: |"]
+    head += ["| " + " | ".join(str(n) for n in plan.counts().values()) + " |", ""]
+    head += [md(summary_line(plan)) + " " + md(estimate_line(plan, view.rate_per_minute)), ""]
+    sections = [_md_group(plan, group, changes, view) for group, changes in _groups(plan)]
+    sections += [_md_messages("Warnings", plan.warnings), _md_messages("Notes", plan.notes)]
+    return _cut("\n".join(head), [s for s in sections if s], limit)
+
+
+def _md_group(plan: Plan, group: str, changes: list[Change], view: View) -> str:
+    noun = "change" if len(changes) == 1 else "changes"
+    lines = [f"<details><summary>{html.escape(group)} ({len(changes)} {noun})</summary>", ""]
+    for change in changes:
+        lines += _md_change(plan, change, view)
+    return "\n".join([*lines, "", "</details>", ""])
+
+
+def _md_change(plan: Plan, change: Change, view: View) -> list[str]:
+    what = f"{ENTITY_NAMES[change.entity]} {md(change.name)}"
+    head = f"- `{SYMBOLS[change.kind]}` **{change.kind}** {what}"
+    if change.live_id is not None:
+        url = link(plan, change, view.web)
+        head += f" ([{md(str(change.live_id))}]({url}))" if url else ""
+    if change.location:
+        head += f" — {md(str(change.location))}"
+    lines = [head, *(f"  - {md(diff_text(d))}" for d in change.diffs)]
+    if change.used_by:
+        lines.append("  - used by cases: " + ", ".join(f"\\#{i}" for i in change.used_by))
+    return lines
+
+
+def _md_messages(title: str, messages: Sequence[Message]) -> str:
+    if not messages:
+        return ""
+    return "\n".join([f"**{title}**", "", *(f"- {md(str(m))}" for m in messages), ""])
+
+
+def _cut(head: str, sections: list[str], limit: int) -> str:
+    body = [head]
+    size = len(head)
+    for index, section in enumerate(sections):
+        if size + len(section) + 1 > limit - 400:
+            left = len(sections) - index
+            body.append(
+                f"**The plan is cut here: {left} more section(s) did not fit in "
+                f"{limit:,} characters.** The whole plan is in the job summary of this run "
+                "(or run `qasesync plan`)."
+            )
+            break
+        body.append(section)
+        size += len(section) + 1
+    return "\n".join(body).rstrip("\n") + "\n"
+
+
+# --- json ---------------------------------------------------------------------------------
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+# --- github -------------------------------------------------------------------------------
+
+
+def escape_data(value: str) -> str:
+    """Workflow-command message escaping."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    """Workflow-command property escaping (also ``:`` and ``,``)."""
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(
+    level: str,
+    message: str,
+    *,
+    file: str | None = None,
+    line: int | None = None,
+    col: int | None = None,
+) -> str:
+    """One workflow command: ``::notice file=…,line=…::message``."""
+    props = []
+    if file is not None:
+        props.append(f"file={escape_property(file)}")
+        props += [f"line={line}"] if line is not None else []
+        props += [f"col={col}"] if col is not None else []
+    joined = (" " + ",".join(props)) if props else ""
+    return f"::{level}{joined}::{escape_data(message)}"
+
+
+def render_github(plan: Plan, view: View) -> str:
+    """A notice on the YAML line of each change, a warning per warning, then the summary."""
+    lines = [_github_change(plan, c, view) for c in plan.changes]
+    lines += [_github_message("warning", m, view.tree_prefix) for m in plan.warnings]
+    lines += [_github_message("notice", m, view.tree_prefix) for m in plan.notes]
+    lines += [summary_line(plan), estimate_line(plan, view.rate_per_minute)]
+    return "\n".join(lines) + "\n"
+
+
+def _github_change(plan: Plan, change: Change, view: View) -> str:
+    details = "; ".join(diff_text(d) for d in change.diffs)
+    message = f"qasesync plan: {_head(change)}" + (f": {details}" if details else "")
+    return _github_message("notice", Message(message, change.location), view.tree_prefix)
+
+
+def _github_message(level: str, message: Message, prefix: str) -> str:
+    where = message.location
+    if where is None:
+        return command(level, message.text)
+    return command(level, message.text, file=prefix + where.file, line=where.line)
+
+
+def github_problems(problems: Iterable[Problem | str], *, tree_prefix: str = "") -> str:
+    """An ``::error`` per problem of a failed validation or plan."""
+    lines = []
+    for problem in problems:
+        if isinstance(problem, Problem):
+            file = tree_prefix + problem.file
+            lines.append(
+                command("error", problem.message, file=file, line=problem.line, col=problem.col)
+            )
+        else:
+            lines.append(command("error", str(problem)))
+    return "\n".join(lines) + "\n"

@@ -12,11 +12,16 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from qasesync.errors import QasesyncError, ValidationError
+
+if TYPE_CHECKING:
+    from qasesync.model import Settings, Tree
+    from qasesync.plan import Plan
+    from qasesync.render import View
 
 EXIT_OK = 0
 EXIT_USER = 1
@@ -89,6 +94,59 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def plan_tree(root: Path, env: Mapping[str, str]) -> tuple[Tree, Settings, Plan]:
+    """Load the tree, read the live project it names, and plan (reads only)."""
+    from qasesync.client import QaseClient
+    from qasesync.loader import load_tree
+    from qasesync.planner import effective_settings, plan
+    from qasesync.remote import Remote
+
+    tree = load_tree(root)
+    settings = effective_settings(tree, env.get("QASE_PROJECT"))
+    client = QaseClient.from_env(env)
+    try:
+        issue_type = settings.external_issue_type
+        live = Remote(client, settings.project, external_issue_type=issue_type).read()
+    finally:
+        client.close()
+    return tree, settings, plan(tree, live, settings)
+
+
+def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
+    from qasesync.errors import PlanError
+    from qasesync.render import github_problems, render
+
+    root = resolve_tree(args.tree)
+    try:
+        _, _, plan = plan_tree(root, os.environ)
+    except (ValidationError, PlanError) as error:
+        if args.format == "github":
+            out.write(github_problems(error.problems, tree_prefix=_prefix(root)))
+        raise
+    view = _plan_view(root, out, color=args.format == "text")
+    if args.out:
+        Path(args.out).write_text(render(plan, "json", view), encoding="utf-8")
+    out.write(render(plan, args.format, view))
+    return EXIT_CHANGES if args.detailed_exitcode and plan.has_changes else EXIT_OK
+
+
+def _plan_view(root: Path, out: TextIO, *, color: bool) -> View:
+    from qasesync.render import View, web_base
+
+    try:
+        rate = float(os.environ.get("QASE_RATE_LIMIT", "") or 600)
+    except ValueError:
+        rate = 600.0
+    tty = color and out.isatty() and not os.environ.get("NO_COLOR")
+    return View(web_base(os.environ), rate, tty, _prefix(root))
+
+
+def _prefix(root: Path) -> str:
+    """The tree's folder as GitHub annotations need it (relative to the checkout)."""
+    relative = os.path.relpath(root)
+    return "" if relative == "." else relative.replace(os.sep, "/") + "/"
+
+
 def _not_yet(name: str) -> Command:
     def command(args: argparse.Namespace, out: TextIO) -> int:
         raise QasesyncError(f"`qasesync {name}` is not available in this build yet")
@@ -103,7 +161,7 @@ def _display(root: Path) -> str:
 
 COMMANDS: dict[str, Command] = {
     "validate": cmd_validate,
-    "plan": _not_yet("plan"),
+    "plan": cmd_plan,
     "apply": _not_yet("apply"),
     "export": _not_yet("export"),
     "pull": _not_yet("pull"),
@@ -129,14 +187,18 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("tree", nargs="?")
     plan.add_argument("--format", choices=["text", "markdown", "json", "github"], default="text")
     plan.add_argument("--out", metavar="PLAN.json", help="save the plan for `apply --plan`")
-    plan.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
+    plan.add_argument(
+        "--detailed-exitcode", action="store_true", help="exit 2 when there are changes"
+    )
 
     apply = sub.add_parser("apply", help="make the live project match the tree")
     apply.add_argument("tree", nargs="?")
     apply.add_argument("--plan", metavar="PLAN.json", help="apply this saved plan exactly")
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     apply.add_argument("--allow-destroy", action="store_true", help="lift the max_destroy limit")
-    apply.add_argument("--no-write-back", action="store_true", help="do not write ids into the YAML")
+    apply.add_argument(
+        "--no-write-back", action="store_true", help="do not write ids into the YAML"
+    )
 
     export = sub.add_parser("export", help="write the live project as a cases tree")
     export.add_argument("--project", required=True)

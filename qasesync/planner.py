@@ -14,7 +14,7 @@ from typing import Any
 
 from qasesync import diffing
 from qasesync.diffing import show, text
-from qasesync.errors import PlanError, Problem
+from qasesync.errors import ConfigError, PlanError, Problem
 from qasesync.model import (
     DEFAULT_SLUGS,
     ENUM_FIELDS,
@@ -727,3 +727,28 @@ def _id_key(entity: Any) -> str:
 def _sorted(problems: list[Problem | str]) -> list[Problem | str]:
     located = sorted(p for p in problems if isinstance(p, Problem))
     return [*located, *(p for p in problems if isinstance(p, str))]
+
+
+def effective_settings(tree: Tree, project_override: str | None) -> Settings:
+    """The tree's settings with ``QASE_PROJECT`` applied: refused when the tree holds ids
+    (contract section 6: a tree with ids is never applied to another project)."""
+    settings = tree.settings
+    if settings is None:
+        raise ConfigError("the tree has no qasesync.yaml")
+    override = (project_override or "").strip()
+    if not override or override == settings.project:
+        return settings
+    if _holds_ids(tree):
+        raise ConfigError(
+            f"QASE_PROJECT is {override} but the tree belongs to project {settings.project} "
+            "and holds its ids; unset QASE_PROJECT or use a tree without ids"
+        )
+    return replace(settings, project=override)
+
+
+def _holds_ids(tree: Tree) -> bool:
+    return (
+        any(c.id is not None for c in tree.cases)
+        or any(s.id is not None for s in tree.suites)
+        or any(s.hash for s in tree.shared_steps)
+    )

@@ -193,12 +193,17 @@ class Uniques:
 
     seen: dict[tuple[str, ...], str] = field(default_factory=dict)
 
+    def first(self, what: tuple[str, ...], where: str) -> str | None:
+        """Where ``what`` was claimed before, or None after claiming it for ``where``."""
+        first = self.seen.get(what)
+        if first is None:
+            self.seen[what] = where
+        return first
+
     def claim(
         self, spot: Spot, path: YamlPath, what: tuple[str, ...], message: str
     ) -> list[Problem]:
-        """A problem at ``path`` if ``what`` was claimed before; ``message`` gets the place."""
-        first = self.seen.get(what)
-        if first is None:
-            self.seen[what] = spot.where(path)
-            return []
-        return [spot.at(path, message.format(first=first))]
+        """A problem at ``path`` if ``what`` was claimed before; ``{first}`` in ``message``
+        becomes the first place."""
+        first = self.first(what, spot.where(path))
+        return [] if first is None else [spot.at(path, message.format(first=first))]

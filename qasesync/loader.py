@@ -44,6 +44,11 @@ SHARED_FILE = "shared_steps.yaml"
 SHARED_DIR = "shared_steps"
 SUITE_FILE = "suite.yaml"
 _SUFFIXES = (".yaml", ".yml")
+_EMPTY = {
+    "qasesync": "the file is empty; it needs at least `project:`",
+    "cases": "the file is empty; a case file holds `cases:`",
+    "shared-steps": "the file is empty; a shared steps file holds `shared_steps:`",
+}
 
 
 def load_tree(root: Path, *, digests: dict[str, str] | None = None) -> Tree:
@@ -97,6 +102,7 @@ def find_files(root: Path, problems: list[Problem]) -> Layout:
     real_root = root.resolve()
     for rel in _walk(root, "", real_root, {real_root}, problems):
         _place(layout, rel)
+    layout.shared.sort(key=lambda rel: (rel != SHARED_FILE, rel))
     return layout
 
 
@@ -170,16 +176,32 @@ class _Run:
         self.problems: list[Problem] = []
         self.uniques = Uniques()
         self.rules = Rules(options=DEFAULT_OPTIONS)
+        self.settings_spot: Spot | None = None
+        self.shared_keys: set[str] = set()
 
     def load(self) -> Tree:
         layout = find_files(self.root, self.problems)
+        if SUITE_FILE in layout.case_files:
+            layout.case_files.remove(SUITE_FILE)
+            message = "the tree root is not a suite: suite.yaml belongs in a suite folder"
+            self.problems.append(Problem(SUITE_FILE, 1, 1, message))
         settings = self.settings(layout.settings)
         shared = [step for rel in layout.shared for step in self.shared_steps(rel)]
-        keys = frozenset(step.key for step in shared)
+        keys = frozenset(self.shared_keys)
         self.rules = Rules(options=_allowed_options(settings), shared_keys=keys)
         suites = self.suites(layout)
+        if settings is not None and self.settings_spot is not None:
+            self._check_scope(settings, self.settings_spot, layout.folders)
         cases = [case for rel in layout.case_files for case in self.cases(rel, settings)]
         return Tree(settings, tuple(suites), tuple(cases), tuple(shared))
+
+    def _check_scope(self, settings: Settings, spot: Spot, folders: set[str]) -> None:
+        for index, entry in enumerate(settings.scope):
+            if entry.strip("/") not in folders:
+                message = (
+                    f"scope folder `{entry}` is not in the tree{checks.suggest(entry, folders)}"
+                )
+                self.problems.append(spot.at(("scope", index), message))
 
     def read(self, rel: str, kind: str) -> _Read | None:
         """Parse and schema-check one file; None when nothing in it can be used."""
@@ -187,14 +209,18 @@ class _Run:
         if doc is None:
             return None
         spot = Spot(rel, doc)
-        if schemacheck.fast_check(kind)(doc.data):
-            return _Read(spot, doc.data)
-        found = schemacheck.errors(kind, doc.data)
+        if doc.data is None and kind != "suite":
+            self.problems.append(Problem(rel, 1, 1, _EMPTY[kind]))
+            return None
+        data = {} if doc.data is None else doc.data
+        if schemacheck.fast_check(kind)(data):
+            return _Read(spot, data)
+        found = schemacheck.errors(kind, data)
         self.problems.extend(checks.schema_problems(spot, found))
         if any(len(error.path) < 2 for error in found):
             return None
         bad = frozenset(e.path[1] for e in found if isinstance(e.path[1], int))
-        return _Read(spot, doc.data, bad)
+        return _Read(spot, data, bad)
 
     def _parse(self, rel: str) -> Document | None:
         raw = (self.root / rel).read_bytes()
@@ -219,6 +245,7 @@ class _Run:
         read = self.read(rel, "qasesync")
         if read is None or read.bad:
             return None
+        self.settings_spot = read.spot
         return _settings(read.data, Location(rel, *read.spot.doc.position(()), ()))
 
     # --- shared steps ---
@@ -235,16 +262,14 @@ class _Run:
 
     def _shared_ok(self, spot: Spot, index: int, item: Mapping[str, Any]) -> bool:
         path = ("shared_steps", index)
+        self.shared_keys.add(item["key"])
         found = checks.step_problems(spot, (*path, "steps"), item["steps"], shared_keys=None)
-        found += self.uniques.claim(
-            spot,
-            (*path, "key"),
-            ("key", item["key"]),
-            "shared step key used twice (first at {first})",
-        )
-        if "hash" in item:
-            message = "shared step hash used twice (first at {first})"
-            found += self.uniques.claim(spot, (*path, "hash"), ("hash", item["hash"]), message)
+        key, hash_ = item["key"], item.get("hash")
+        message = f"shared step key `{key}` is used twice (first at {{first}})"
+        found += self.uniques.claim(spot, (*path, "key"), ("key", key), message)
+        if hash_ is not None:
+            message = f"shared step hash `{hash_}` is used twice (first at {{first}})"
+            found += self.uniques.claim(spot, (*path, "hash"), ("hash", hash_), message)
         self.problems.extend(found)
         return not found
 
@@ -263,9 +288,11 @@ class _Run:
     # --- suites ---
 
     def suites(self, layout: Layout) -> list[Suite]:
-        suites = [self._suite(key, layout.suite_files.get(key)) for key in sorted(layout.folders)]
-        self.problems.extend(_suite_title_problems(suites))
-        return suites
+        keys = sorted(layout.folders)
+        for key in keys:  # folder names first: a clash is reported at an explicit title
+            if key not in layout.suite_files:
+                self.uniques.first(_title_claim(key, key.rpartition("/")[2]), f"{key}/")
+        return [self._suite(key, layout.suite_files.get(key)) for key in keys]
 
     def _suite(self, key: str, rel: str | None) -> Suite:
         parent = key.rpartition("/")[0] or None
@@ -274,20 +301,26 @@ class _Run:
             return Suite(key, title, parent=parent, location=Location(f"{key}/{SUITE_FILE}", 0, 0))
         read = self.read(rel, "suite")
         data: Mapping[str, Any] = read.data if read is not None else {}
-        if read is not None and "id" in data:
-            message = "suite id used twice (first at {first})"
-            what = ("suite", str(data["id"]))
-            self.problems += self.uniques.claim(read.spot, ("id",), what, message)
+        title = data.get("title") or title
+        if read is not None:
+            self._suite_unique(read.spot, key, data, title)
         line, col = read.spot.doc.position(()) if read is not None else (1, 1)
         return Suite(
             key,
-            data.get("title") or title,
+            title,
             id=data.get("id"),
             parent=parent,
             description=data.get("description") or "",
             preconditions=data.get("preconditions") or "",
             location=Location(rel, line, col),
         )
+
+    def _suite_unique(self, spot: Spot, key: str, data: Mapping[str, Any], title: str) -> None:
+        if "id" in data:
+            message = f"suite id {data['id']} is used twice (first at {{first}})"
+            self.problems += self.uniques.claim(spot, ("id",), ("suite", str(data["id"])), message)
+        message = f"two suites under one parent are titled `{title}` (first at {{first}})"
+        self.problems += self.uniques.claim(spot, ("title",), _title_claim(key, title), message)
 
     # --- cases ---
 
@@ -310,11 +343,14 @@ class _Run:
         found = checks.case_problems(spot, index, item, self.rules)
         path = ("cases", index)
         if "id" in item:
-            message = "case id used twice (first at {first})"
+            message = f"case id {item['id']} is used twice (first at {{first}})"
             found += self.uniques.claim(spot, (*path, "id"), ("case", str(item["id"])), message)
         else:
             where = f"suite `{suite}`" if suite else "the tree root"
-            message = f"two cases without `id` have this title in {where} (first at {{first}})"
+            message = (
+                f"two cases without `id` in {where} are titled `{item['title']}`"
+                " (first at {first}); they could not be told apart on a rerun"
+            )
             what = ("title", suite or "", item["title"])
             found += self.uniques.claim(spot, (*path, "title"), what, message)
         self.problems.extend(found)
@@ -328,19 +364,8 @@ def _not_utf8(rel: str, raw: bytes, error: UnicodeDecodeError) -> Problem:
     return Problem(rel, line, col, f"not UTF-8 text (byte 0x{raw[error.start]:02x})")
 
 
-def _suite_title_problems(suites: list[Suite]) -> list[Problem]:
-    seen: dict[tuple[str | None, str], Suite] = {}
-    problems = []
-    for suite in suites:
-        first = seen.setdefault((suite.parent, suite.title), suite)
-        if first is not suite:
-            location = suite.location or Location(suite.key, 0, 0)
-            message = (
-                f"two suites titled `{suite.title}` under one parent"
-                f" (`{first.key}` and `{suite.key}`)"
-            )
-            problems.append(Problem(location.file, location.line, location.col, message))
-    return problems
+def _title_claim(key: str, title: str) -> tuple[str, ...]:
+    return ("suite-title", key.rpartition("/")[0], title)
 
 
 # --- values → model ---------------------------------------------------------------------

@@ -235,7 +235,11 @@ class _Builder:
 def _require_tag(node: Node, expected: str) -> None:
     tag = node.ctag.suffix if node.ctag is not None else expected
     if tag != expected:
-        raise YamlProblem(*_mark(node), f"unsupported YAML tag `{tag}`")
+        raise YamlProblem(*_mark(node), f"unsupported YAML tag `{_short(tag)}`")
+
+
+def _short(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!", 1)
 
 
 def _scalar(node: ScalarNode) -> Any:
@@ -247,7 +251,7 @@ def _scalar(node: ScalarNode) -> Any:
         return text
     explicit = _EXPLICIT.get(tag)
     if explicit is None:
-        raise YamlProblem(*_mark(node), f"unsupported YAML tag `{tag}`")
+        raise YamlProblem(*_mark(node), f"unsupported YAML tag `{_short(tag)}`")
     value = explicit(text)
     if value is _INVALID:
         raise YamlProblem(*_mark(node), f"`{text}` is not a valid {tag.rsplit(':', 1)[-1]}")

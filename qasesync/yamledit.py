@@ -160,14 +160,20 @@ def _node_at(doc: _Doc, path: YamlPath) -> Node | None:
 
 
 def _child(node: Node | None, step: str | int, where: YamlPath) -> Node:
+    child: Node | None = None
     if isinstance(step, int) and isinstance(node, SequenceNode) and 0 <= step < len(node.value):
-        child: Node = node.value[step]
-        return child
-    if isinstance(step, str) and isinstance(node, MappingNode):
+        child, after = node.value[step], node.start_mark.index
+    elif isinstance(step, str) and isinstance(node, MappingNode):
         pair = _pair(node, step)
         if pair is not None:
-            return pair[1]
-    raise WriteBackError(f"nothing at {_describe(where)}")
+            child, after = pair[1], pair[0].end_mark.index
+    if child is None:
+        raise WriteBackError(f"nothing at {_describe(where)}")
+    if child.start_mark.index < after:
+        # An alias resolves to its anchored node, which stands earlier in the text:
+        # editing it would change every place that uses the anchor.
+        raise WriteBackError(f"{_describe(where)} is an alias; edit its anchor instead")
+    return child
 
 
 def _pair(mapping: MappingNode, key: str) -> tuple[Node, Node] | None:

@@ -24,7 +24,16 @@ _FLOW_INDICATORS = frozenset(",[]{}")
 _SPECIAL_WORDS = frozenset(
     {"yes", "no", "on", "off", "y", "n", "true", "false", "null", "~", "<<", "="}
 )
-_NUMBER_LIKE = re.compile(r"[-+]?(\.?[0-9]|\.(inf|nan)$)", re.IGNORECASE)
+#: What a YAML 1.1 or 1.2 reader may take for a number, a sexagesimal or a date.
+_NUMBER_LIKE = re.compile(
+    r"""[-+]?(
+        0b[01_]+ | 0o?[0-7_]+ | 0x[0-9a-f_]+
+      | [0-9][0-9_]*(:[0-5]?[0-9])*(\.[0-9_]*)?(e[-+]?[0-9]+)?
+      | \.[0-9_]+(e[-+]?[0-9]+)? | \.(inf|nan)
+    )$
+    | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([t\s].*)?$""",
+    re.IGNORECASE | re.VERBOSE,
+)
 #: A flow list longer than this goes in block style (unless it replaces a flow list).
 FLOW_LIST_WIDTH = 60
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}

@@ -1,0 +1,183 @@
+"""Write-back of ids and hashes into the files of a cases tree (contract section 6)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qasesync import yamledit
+from qasesync.errors import WriteBackError
+from qasesync.model import Location
+from qasesync.writeback import Assignment, digest, write_back
+
+DATA = Path(__file__).parent / "data" / "writeback"
+LOGIN = "authentication/login.yaml"
+
+
+def _id(file: str, path: tuple[str | int, ...], value: int | str, key: str = "id") -> Assignment:
+    return Assignment(Location(file, 1, 1, path), key, value)
+
+
+def _tree(tmp_path: Path, scenario: str = "hand-formatted") -> Path:
+    root = tmp_path / "cases"
+    shutil.copytree(DATA / scenario / "before", root)
+    return root
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+HASHES = ("0223905c291bada23e6049d415385982af92d758", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b")
+HAND_FORMATTED = [
+    *(_id(LOGIN, ("cases", index), 101 + index) for index in range(7)),
+    _id("authentication/suite.yaml", (), 12),
+    _id("checkout/suite.yaml", (), 13),
+    _id("checkout/cart.yaml", ("cases", 0), 201),
+    _id("shared_steps.yaml", ("shared_steps", 0), HASHES[0], "hash"),
+    _id("shared_steps.yaml", ("shared_steps", 1), HASHES[1], "hash"),
+]
+
+
+def test_hand_formatted_tree_gets_exactly_the_new_lines(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+
+    written = write_back(root, HAND_FORMATTED)
+
+    assert written == [
+        LOGIN,
+        "authentication/suite.yaml",
+        "checkout/cart.yaml",
+        "checkout/suite.yaml",
+        "shared_steps.yaml",
+    ]
+    assert _files(root) == _files(DATA / "hand-formatted" / "after")
+
+
+def test_digests_that_match_allow_the_write(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    digests = {LOGIN: digest((root / LOGIN).read_bytes())}
+
+    assert write_back(root, HAND_FORMATTED[:7], digests=digests) == [LOGIN]
+
+
+def test_a_file_changed_on_disk_is_refused_and_no_file_is_written(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    digests = {LOGIN: digest((root / LOGIN).read_bytes())}
+    (root / LOGIN).write_bytes(b"cases:\n  - title: edited meanwhile\n")
+    before = _files(root)
+
+    with pytest.raises(WriteBackError) as caught:
+        write_back(root, HAND_FORMATTED, digests=digests)
+
+    assert str(caught.value) == f"{LOGIN}: changed on disk since it was read; run plan again"
+    assert _files(root) == before
+
+
+def test_a_file_deleted_since_it_was_read_is_refused(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    digests = {LOGIN: digest((root / LOGIN).read_bytes())}
+    (root / LOGIN).unlink()
+
+    with pytest.raises(WriteBackError, match="changed on disk since it was read"):
+        write_back(root, HAND_FORMATTED[:1], digests=digests)
+
+
+def test_a_failed_reparse_leaves_the_file_untouched(tmp_path: Path) -> None:
+    # An explicit ("? ") key: inserting before it cannot give the intended document.
+    original = b"cases:\n  - ? title\n    : Explicit key\n"
+    (tmp_path / "odd.yaml").write_bytes(original)
+
+    with pytest.raises(WriteBackError) as caught:
+        write_back(tmp_path, [_id("odd.yaml", ("cases", 0), 5)])
+
+    assert str(caught.value).startswith("odd.yaml: the edited text would not parse")
+    assert (tmp_path / "odd.yaml").read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["odd.yaml"]
+
+
+def test_the_file_mode_is_kept(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_bytes(b"cases:\n  - title: x\n")
+    (tmp_path / "a.yaml").chmod(0o640)
+
+    write_back(tmp_path, [_id("a.yaml", ("cases", 0), 5)])
+
+    assert (tmp_path / "a.yaml").stat().st_mode & 0o777 == 0o640
+    assert (tmp_path / "a.yaml").read_bytes() == b"cases:\n  - id: 5\n    title: x\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (b"", b"id: 12\n"),
+        (b"# only a comment\r\n", b"# only a comment\r\nid: 12\r\n"),
+        (b"# no final line break", b"# no final line break\nid: 12\n"),
+        (b"---\n", b"---\nid: 12\n"),
+        (b"title: Auth\n", b"id: 12\ntitle: Auth\n"),
+        (b"id: 7  # stale\ntitle: Auth\n", b"id: 12  # stale\ntitle: Auth\n"),
+        (b"id:\ntitle: Auth\n", b"id: 12\ntitle: Auth\n"),
+        (b"{title: Auth}\n", b"{id: 12, title: Auth}\n"),
+    ],
+)
+def test_suite_yaml_receives_its_id(tmp_path: Path, before: bytes, after: bytes) -> None:
+    (tmp_path / "suite.yaml").write_bytes(before)
+
+    write_back(tmp_path, [_id("suite.yaml", (), 12)])
+
+    assert (tmp_path / "suite.yaml").read_bytes() == after
+
+
+def test_an_id_already_in_place_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "suite.yaml").write_bytes(b"id: 12\n")
+
+    assert write_back(tmp_path, [_id("suite.yaml", (), 12)]) == []
+
+
+def test_each_file_is_parsed_once_per_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _tree(tmp_path)
+    calls: list[str] = []
+    parse = yamledit._parse
+
+    def counting(text: str) -> tuple[str, yamledit._Doc]:
+        calls.append(text)
+        return parse(text)
+
+    monkeypatch.setattr(yamledit, "_parse", counting)
+
+    write_back(root, HAND_FORMATTED[:7])
+
+    assert len(calls) == 1
+
+
+def test_a_file_that_is_not_utf8_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_bytes(b"cases:\n  - title: caf\xe9\n")
+
+    with pytest.raises(WriteBackError) as caught:
+        write_back(tmp_path, [_id("a.yaml", ("cases", 0), 5)])
+
+    assert str(caught.value) == "a.yaml: not UTF-8 (invalid continuation byte at byte 21)"
+
+
+def test_a_path_that_is_not_in_the_file_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_bytes(b"cases:\n  - title: x\n")
+
+    with pytest.raises(WriteBackError) as caught:
+        write_back(tmp_path, [_id("a.yaml", ("cases", 3), 5)])
+
+    assert str(caught.value) == "a.yaml: nothing at cases[3]"
+
+
+def test_every_failing_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_bytes(b"cases: [\n")
+    (tmp_path / "b.yaml").write_bytes(b"cases:\n  - title: x\n")
+
+    with pytest.raises(WriteBackError) as caught:
+        write_back(tmp_path, [_id("b.yaml", ("cases", 1), 6), _id("a.yaml", ("cases", 0), 5)])
+
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith("a.yaml: not valid YAML: ")
+    assert lines[-1] == "b.yaml: nothing at cases[1]"

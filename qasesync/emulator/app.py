@@ -10,7 +10,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -83,6 +83,8 @@ class Emulator:
     seed: int = 0
     system_fields: Sequence[JSON] | None = None
     custom_fields: Sequence[JSON] | None = None
+    #: The clock of the rate-limit window (seconds; tests pass a fake one).
+    monotonic: Callable[[], float] = time.monotonic
 
     def __post_init__(self) -> None:
         self.store = Store(
@@ -92,7 +94,7 @@ class Emulator:
             seed=self.seed,
         )
         self.log = RequestLog()
-        self._injector = Injector(self.seed)
+        self._injector = Injector(self.seed, clock=self.monotonic)
 
     # --- state --------------------------------------------------------------------------
 

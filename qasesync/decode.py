@@ -7,7 +7,6 @@ fields by title, shared-step runs folded back into one reference per use, and
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -141,17 +140,17 @@ class CaseReader:
     def steps(self, items: Sequence[JsonObject], flags: set[str]) -> tuple[Step, ...]:
         """Classic steps, each expanded run of a known shared step folded into references."""
         out: list[Step] = []
-        for key, group in itertools.groupby(enumerate(items), key=self._run_key):
-            run = [step for _, step in group]
-            if isinstance(key, str):
-                out.extend(_fold(key, len(run), self.shared_lengths[key]))
-            else:
-                out.extend(self._own_step(step, flags) for step in run)
+        start = 0
+        while start < len(items):
+            shared = items[start].get("shared_step_hash")
+            if shared is None or shared not in self.shared_lengths:
+                out.append(self._own_step(items[start], flags))
+                start += 1
+                continue
+            end = _run_end(items, start, shared)
+            out.extend(_fold(shared, end - start, self.shared_lengths[shared]))
+            start = end
         return tuple(out)
-
-    def _run_key(self, pair: tuple[int, JsonObject]) -> str | int:
-        shared = pair[1].get("shared_step_hash")
-        return str(shared) if shared in self.shared_lengths else -pair[0] - 1
 
     def _own_step(self, item: JsonObject, flags: set[str]) -> Step:
         if item.get("attachments"):
@@ -160,7 +159,7 @@ class CaseReader:
             action=item.get("action") or "",
             expected_result=item.get("expected_result") or "",
             data=item.get("data") or "",
-            steps=self.steps(item.get("steps") or (), flags),
+            steps=self.steps(nested, flags) if (nested := item.get("steps")) else (),
         )
 
     def _issues(self, groups: Iterable[JsonObject], flags: set[str]) -> tuple[str, ...]:
@@ -189,6 +188,13 @@ class CaseReader:
                 continue
             out[spec.field.title] = value
         return out
+
+
+def _run_end(items: Sequence[JsonObject], start: int, shared: str) -> int:
+    end = start + 1
+    while end < len(items) and items[end].get("shared_step_hash") == shared:
+        end += 1
+    return end
 
 
 def _fold(shared: str, run: int, length: int) -> list[Step]:

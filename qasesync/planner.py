@@ -434,10 +434,10 @@ class _Planner:
                 values[definition.title] = definition.default
         return values
 
-    def _ignored(self, name: str) -> bool:
-        return (
-            name.split(".")[0] in self.settings.ignore_fields or name in self.settings.ignore_fields
-        )
+    def _ignored(self, path: str) -> bool:
+        """Whether a diff path (``steps[2].action``, ``custom_fields.Owner``) is ignored."""
+        ignored = self.settings.ignore_fields
+        return _base(path) in ignored or path in ignored
 
     def _case_diffs(self, desired: Case, live: Case) -> tuple[list[str], list[FieldDiff]]:
         diffs: list[FieldDiff] = []
@@ -511,15 +511,15 @@ class _Planner:
         self, desired: Case, live: Case, names: list[str], diffs: list[FieldDiff]
     ) -> tuple[list[str], list[FieldDiff]]:
         blocked = {f for f in live.inexpressible if not self._ignored(f)}
-        for name in sorted(blocked & {n.split(".")[0] for n in names}):
+        for name in sorted(blocked & {_base(n) for n in names}):
             self._problem(
                 desired.location,
                 f"case {desired.title!r} (#{live.id}): the live {name} hold what the tree "
                 f"cannot express; changing {name} would destroy it — edit it in the Qase "
                 f"web app, or add {name} to ignore_fields",
             )
-        keep = [n for n in names if n.split(".")[0] not in blocked]
-        return keep, [d for d in diffs if d.path.split(".")[0].split("[")[0] not in blocked]
+        keep = [n for n in names if _base(n) not in blocked]
+        return keep, [d for d in diffs if _base(d.path) not in blocked]
 
     # --- prune ------------------------------------------------------------------------------
 
@@ -666,6 +666,11 @@ def _scalar(case: Case, name: str) -> Any:
     if isinstance(value, str) or value is None:
         return text(value) if name != "flaky" else bool(value)
     return value
+
+
+def _base(path: str) -> str:
+    """The model field a diff path belongs to: ``steps[2].action`` → ``steps``."""
+    return path.split(".")[0].split("[")[0]
 
 
 def _field_names(diffs: list[FieldDiff]) -> list[str]:

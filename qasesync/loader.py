@@ -107,20 +107,21 @@ def find_files(root: Path, problems: list[Problem]) -> Layout:
 
 
 def _walk(
-    root: Path, rel_dir: str, real_root: Path, visited: set[Path], problems: list[Problem]
+    root: Path, rel_dir: str, real_root: Path, above: set[Path], problems: list[Problem]
 ) -> Iterator[str]:
+    """Files below ``rel_dir``; ``above`` holds the real folders on the way down, so that
+    a symlink to a folder above is not followed round in circles."""
     with os.scandir(root / rel_dir) as entries:
-        names = sorted((entry.name, entry.is_dir()) for entry in entries)
-    for name, _ in names:
+        names = sorted(entry.name for entry in entries)
+    for name in names:
         if name.startswith("."):
             continue
         rel = f"{rel_dir}/{name}" if rel_dir else name
         target = _inside(root / rel, real_root, rel, problems)
         if target is None:
             continue
-        if target.is_dir() and target not in visited:
-            visited.add(target)
-            yield from _walk(root, rel, real_root, visited, problems)
+        if target.is_dir() and target not in above:
+            yield from _walk(root, rel, real_root, above | {target}, problems)
         elif target.is_file() and name.lower().endswith(_SUFFIXES):
             yield rel
 

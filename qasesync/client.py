@@ -325,7 +325,8 @@ class QaseClient:
             ) from exc
         tries.ambiguous = tries.ambiguous or not not_sent
         if not (isinstance(exc, NETWORK) and self._retry_transient(request, path, reason, tries)):
-            raise self._unreachable(request, path, reason) from exc
+            reached = isinstance(exc, NETWORK) and not not_sent
+            raise self._unreachable(request, path, reason, tries, reached=reached) from exc
 
     def _retry_transient(
         self, request: httpx.Request, path: str, reason: str, tries: _Tries
@@ -365,10 +366,12 @@ class QaseClient:
             return
         raise RateLimitedError(reason, method=request.method, path=path, status=429)
 
-    def _unreachable(self, request: httpx.Request, path: str, reason: str) -> TransportError:
-        return TransportError(
-            f"could not reach {self._host} ({reason})", method=request.method, path=path
-        )
+    def _unreachable(
+        self, request: httpx.Request, path: str, reason: str, tries: _Tries, *, reached: bool
+    ) -> TransportError:
+        what = f"no answer from {self._host}" if reached else f"could not reach {self._host}"
+        after = f" after {tries.transient} attempts" if tries.transient > 1 else ""
+        return TransportError(f"{what}{after} ({reason})", method=request.method, path=path)
 
     # --- answers -------------------------------------------------------------------------
 

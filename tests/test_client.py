@@ -445,7 +445,9 @@ def test_an_unreachable_host_is_a_one_line_transport_error(make: Make) -> None:
     client, _ = make(Script(httpx.ConnectError))
     with pytest.raises(TransportError) as caught:
         client.get("/project/DEMO")
-    assert str(caught.value) == "GET /project/DEMO: could not reach qase.test (ConnectError: boom)"
+    assert str(caught.value) == (
+        "GET /project/DEMO: could not reach qase.test after 5 attempts (ConnectError: boom)"
+    )
     assert client.request_count == 5
 
 

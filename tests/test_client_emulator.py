@@ -172,8 +172,12 @@ def test_a_dropped_patch_is_retried_and_applied_once(emu: Emulator, connect: Con
     (case_id,) = add_cases(emu, 1)
     client = connect()
     emu.faults = Faults(rate_drop=1.0)
-    with pytest.raises(ApiError):  # every attempt dropped: the budget runs out
+    with pytest.raises(TransportError) as caught:  # every attempt dropped: the budget runs out
         client.patch(f"/case/DEMO/{case_id}", {"title": "renamed"})
+    assert str(caught.value) == (
+        f"PATCH /case/DEMO/{case_id}: no answer from 127.0.0.1 after 5 attempts "
+        "(RemoteProtocolError: Server disconnected without sending a response.)"
+    )
     assert len(emu.log) == 5
     emu.faults = Faults()
     assert client.patch(f"/case/DEMO/{case_id}", {"title": "renamed again"}) == {"id": case_id}
@@ -250,7 +254,7 @@ def test_an_unreachable_emulator_is_a_transport_error_naming_the_host(
     with pytest.raises(TransportError) as caught:
         client.get("/project/DEMO")
     assert str(caught.value).startswith(
-        "GET /project/DEMO: could not reach 127.0.0.1 (ConnectError: "
+        "GET /project/DEMO: could not reach 127.0.0.1 after 5 attempts (ConnectError: "
     )
     assert "\n" not in str(caught.value)
     assert client.request_count == 5

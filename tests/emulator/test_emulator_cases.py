@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from qasesync.emulator import Emulator, default_system_fields, sample_custom_fields
+from qasesync.emulator import Emulator, Invalid, default_system_fields, sample_custom_fields
 
 
 def _errors(response: httpx.Response) -> list[tuple[str, str]]:
@@ -165,7 +165,7 @@ def test_a_workspace_with_other_option_ids(emu: Emulator) -> None:
         custom.store.get_case("DEMO", custom.store.create_case("DEMO", {"title": "t"}))["severity"]
         == 10
     )
-    with pytest.raises(Exception, match="400"):
+    with pytest.raises(Invalid, match="400"):
         custom.store.create_case("DEMO", {"title": "t", "severity": 3})
 
 
@@ -223,7 +223,7 @@ def test_patch_answers_only_the_id(emu: Emulator, api: httpx.Client) -> None:
     assert response.json() == {"status": True, "result": {"id": case}}
 
 
-def test_patch_replaces_steps_and_tags_and_merges_custom_fields(api: httpx.Client) -> None:
+def test_patch_replaces_steps_and_tags_and_merges_custom_fields() -> None:
     emu = Emulator(token="T", projects=("DEMO",), custom_fields=sample_custom_fields())
     case = emu.store.create_case(
         "DEMO",

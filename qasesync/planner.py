@@ -271,18 +271,18 @@ class _Planner:
         )
 
     def _live_path(self, key: str | None) -> str:
-        """A live suite as a path of titles (the matched folder where there is one)."""
-        if key is None:
-            return ""
-        for folder, suite in self.suite_map.items():
-            if suite.key == key:
-                return folder
+        """A live suite as a path: the matched folder where there is one, else titles
+        below the nearest matched ancestor."""
+        folders = {suite.key: folder for folder, suite in self.suite_map.items()}
         by_key = self.live.tree.suite_by_key()
-        titles: list[str] = []
+        parts: list[str] = []
         while key is not None and key in by_key:
-            titles.append(by_key[key].title)
+            if key in folders:
+                parts.append(folders[key])
+                break
+            parts.append(by_key[key].title)
             key = by_key[key].parent
-        return "/".join(reversed(titles))
+        return "/".join(reversed(parts))
 
     def _one(self, found: list[Any], location: Location | None, what: str) -> Any:
         if len(found) > 1:

@@ -176,3 +176,47 @@ def with_case(tree: Tree, index: int, **fields: Any) -> Tree:
     cases = list(tree.cases)
     cases[index] = replace(cases[index], **fields)
     return replace(tree, cases=tuple(cases))
+
+
+def mixed_desired() -> Tree:
+    """Every kind of change at once (under ``prune: delete``): a suite and a shared step
+    created, a shared step retitled, a case created with non-default automation, a case
+    updated field by field, a case and a suite deleted, an automation warning."""
+    tree = desired()
+    checkout = Suite("checkout", "Checkout", location=loc("checkout/suite.yaml", 1))
+    sign_out = SharedStep(
+        "sign-out",
+        "Sign out",
+        steps=(Step("Click Log out"),),
+        location=loc("shared_steps.yaml", 12, ("shared_steps", 1)),
+    )
+    shared = (replace(tree.shared_steps[0], title="Sign in as the admin"), sign_out)
+    new = Case(
+        "Pay with a card | <b>fast</b>",
+        suite="checkout",
+        automation="automated",
+        steps=(Step("Pay", "Paid"), Step(shared="sign-out")),
+        location=loc("checkout/cases.yaml", 2, ("cases", 0)),
+    )
+    tree = replace(
+        tree, suites=(tree.suites[0], checkout), shared_steps=shared, cases=(*tree.cases[:2], new)
+    )
+    tree = with_case(
+        tree,
+        0,
+        tags=("auth", "regression"),
+        priority="low",
+        steps=(
+            Step(shared="sign-in-as-admin"),
+            Step(
+                "Open the account menu",
+                "The menu lists Profile",
+                steps=(Step("Click Settings", "The settings page opens"),),
+            ),
+        ),
+    )
+    return with_case(tree, 1, automation="automated")
+
+
+def mixed_settings() -> Settings:
+    return settings(prune="delete")

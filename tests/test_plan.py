@@ -1,0 +1,132 @@
+"""The plan as a value: order, counts, safety limit, request estimate, fingerprints, JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from planfixtures import (
+    desired,
+    live,
+    live_case,
+    live_tree,
+    mixed_desired,
+    mixed_settings,
+    settings,
+)
+
+from qasesync.errors import SafetyError
+from qasesync.model import Case, Live, MaxDestroy
+from qasesync.plan import Change, Plan, fingerprint, tree_fingerprint
+from qasesync.planner import plan
+
+
+def mixed() -> Plan:
+    return plan(mixed_desired(), live(), mixed_settings())
+
+
+def test_changes_follow_the_contract_order() -> None:
+    order = [(c.kind, c.entity) for c in mixed().changes]
+    assert order == [
+        ("create", "suite"),
+        ("update", "shared_step"),
+        ("create", "shared_step"),
+        ("update", "case"),
+        ("create", "case"),
+        ("delete", "case"),
+        ("delete", "suite"),
+    ]
+
+
+def test_counts_name_every_kind() -> None:
+    assert mixed().counts() == {"create": 3, "update": 2, "deprecate": 0, "delete": 2}
+
+
+def test_json_round_trip_gives_the_same_plan() -> None:
+    original = mixed()
+    text = json.dumps(original.to_json())
+    assert Plan.from_json(json.loads(text)) == original
+
+
+def test_json_carries_version_fingerprints_and_the_desired_entity() -> None:
+    data = mixed().to_json()
+    assert data["format_version"] == 1 and data["project"] == "DEMO"
+    assert data["tree_fingerprint"] == tree_fingerprint(mixed_desired())
+    update = data["changes"][3]
+    assert update["before"]["id"] == 101 and update["after"]["priority"] == "low"
+    assert update["fields"] == ["priority", "tags", "steps"]
+    assert update["fingerprint"]["updated_at"] == "2026-11-01T10:00:00Z"
+    assert data["changes"][4]["after"]["location"] == {
+        "file": "checkout/cases.yaml",
+        "line": 2,
+        "col": 5,
+        "path": ["cases", 0],
+    }
+
+
+def test_a_saved_plan_of_another_format_version_is_refused() -> None:
+    data = {**mixed().to_json(), "format_version": 2}
+    with pytest.raises(SafetyError, match="format_version 2; expected 1"):
+        Plan.from_json(data)
+
+
+def test_the_fingerprint_changes_with_content_not_with_the_stamp_alone() -> None:
+    case = live_tree().cases[0]
+    assert fingerprint(case) == fingerprint(replace(case))
+    assert fingerprint(case).sha256 != fingerprint(replace(case, title="Other")).sha256
+    stamped = fingerprint(replace(case, updated_at="2027-01-01T00:00:00Z"))
+    assert stamped.sha256 == fingerprint(case).sha256 and stamped.updated_at != case.updated_at
+
+
+def ten_cases_plan(deprecated: int, limit: MaxDestroy | None = None) -> Plan:
+    cases = tuple(live_case(f"Case {i}", id=200 + i, suite="#1") for i in range(10))
+    kept = tuple(Case(f"Case {i}", suite="authentication") for i in range(deprecated, 10))
+    tree = replace(desired(), suites=desired().suites[:1], cases=kept, shared_steps=())
+    project = Live(
+        live_tree(cases=cases, suites=live_tree().suites[:1], shared_steps=()), live().workspace
+    )
+    return plan(tree, project, settings(max_destroy=limit or MaxDestroy(25)))
+
+
+def test_the_safety_limit_refuses_too_many_deprecations_in_octodns_words() -> None:
+    with pytest.raises(SafetyError) as error:
+        ten_cases_plan(4).check_safety()
+    assert str(error.value) == (
+        "Too many deprecations and deletions: 40.00% is over 25% (4/10); use --allow-destroy"
+    )
+
+
+def test_the_safety_limit_as_a_count() -> None:
+    with pytest.raises(
+        SafetyError, match=r"^Too many deprecations and deletions: 4 is over 3 \(4/10\)"
+    ):
+        ten_cases_plan(4, MaxDestroy(3, percent=False)).check_safety()
+
+
+def test_the_safety_limit_allows_its_share_and_allow_destroy() -> None:
+    ten_cases_plan(2).check_safety()
+    ten_cases_plan(10).check_safety(allow_destroy=True)
+
+
+def test_the_estimate_counts_bulk_batches_and_single_creates() -> None:
+    creates = [
+        Change("create", "case", f"c{i}", desired=Case(f"c{i}", automation="manual"))
+        for i in range(250)
+    ]
+    creates += [Change("create", "case", "auto", desired=Case("auto", automation="automated"))]
+    updates = [Change("update", "case", "u", fields=("title",)) for _ in range(4)]
+    result = Plan("DEMO", changes=tuple(creates + updates))
+    assert result.estimate_requests() == 3 + 1 + 4
+    assert result.estimate_seconds(600) == pytest.approx(0.8)
+
+
+def test_the_estimate_adds_external_issue_attachment() -> None:
+    created = Change("create", "case", "c", desired=Case("c", external_issues=("ENG-1",)))
+    assert Plan("DEMO", changes=(created,)).estimate_requests() == 2
+
+
+def test_the_tree_fingerprint_follows_the_tree() -> None:
+    assert tree_fingerprint(desired()) == tree_fingerprint(desired())
+    other = replace(desired(), cases=desired().cases[:1])
+    assert tree_fingerprint(other) != tree_fingerprint(desired())

@@ -1,0 +1,169 @@
+"""Plan output: exact text, markdown, JSON and GitHub annotations against golden files.
+
+Regenerate the golden files after an intended change with ``QASESYNC_GOLDEN=update``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from planfixtures import desired, live, mixed_desired, mixed_settings, settings
+
+from qasesync.errors import Problem
+from qasesync.model import Case, Location, Step
+from qasesync.plan import Change, Plan
+from qasesync.planner import plan
+from qasesync.render import (
+    MARKER,
+    View,
+    command,
+    github_problems,
+    md,
+    render,
+    render_markdown,
+    web_base,
+)
+
+GOLDEN = Path(__file__).parent / "data" / "golden"
+VIEW = View(web="https://app.qase.io", rate_per_minute=600, tree_prefix="cases/")
+
+
+def golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("QASESYNC_GOLDEN") == "update":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    assert actual == path.read_text(encoding="utf-8")
+
+
+def mixed() -> Plan:
+    return plan(mixed_desired(), live(), mixed_settings())
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"),
+    [
+        ("text", "mixed.txt"),
+        ("markdown", "mixed.md"),
+        ("json", "mixed.json"),
+        ("github", "mixed.github"),
+    ],
+)
+def test_golden_output_of_a_plan_with_every_kind_of_change(fmt: str, name: str) -> None:
+    golden(name, render(mixed(), fmt, VIEW))
+
+
+def test_golden_text_of_a_plan_without_changes() -> None:
+    golden("clean.txt", render(plan(desired(), live(), settings()), "text", VIEW))
+
+
+def test_text_is_coloured_only_when_asked() -> None:
+    coloured = render(mixed(), "text", replace(VIEW, color=True))
+    assert '\x1b[32m  + create suite "Checkout"\x1b[0m' in coloured
+    assert '\x1b[31m  - delete suite "SSO" (#2)\x1b[0m' in coloured
+    assert "\x1b[" not in render(mixed(), "text", VIEW)
+
+
+def test_a_title_cannot_inject_markdown_or_html() -> None:
+    title = (
+        "<img src=x onerror=alert(1)> [click](https://evil.example) **bold** @admin\n# Heading | x"
+    )
+    tree = replace(desired(), cases=(*desired().cases, Case(title, suite="authentication")))
+    out = render(plan(tree, live(), settings()), "markdown", VIEW)
+    line = next(x for x in out.splitlines() if x.startswith("- `+`"))
+    assert line == (
+        "- `+` **create** case &lt;img src=x onerror=alert\\(1\\)&gt; "
+        "\\[click\\]\\(https://evil\\.example\\) "
+        "\\*\\*bold\\*\\* &#64;admin \\# Heading \\| x"
+    )
+
+
+def test_md_escapes_html_before_markdown() -> None:
+    assert md("a & b <i>") == "a &amp; b &lt;i&gt;"
+
+
+def test_markdown_starts_with_the_hidden_marker() -> None:
+    assert render(mixed(), "markdown", VIEW).startswith(MARKER + "\n")
+
+
+def many_changes(count: int) -> Plan:
+    changes = tuple(
+        Change(
+            "create",
+            "case",
+            f"Case {i} " + "x" * 80,
+            desired=Case(f"Case {i}", suite=f"s{i % 50}"),
+            suite=f"suite-{i % 50}",
+        )
+        for i in range(count)
+    )
+    return Plan("DEMO", changes=changes)
+
+
+def test_markdown_is_cut_above_the_limit_and_says_so() -> None:
+    out = render_markdown(many_changes(2000), VIEW)
+    assert len(out) <= 60_000
+    assert out.count("<details>") == out.count("</details>")
+    assert "The plan is cut here:" in out and "job summary" in out
+
+
+def test_markdown_under_the_limit_is_not_cut() -> None:
+    assert "cut here" not in render_markdown(many_changes(50), VIEW)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "https://app.qase.io"),
+        ({"QASE_API_URL": "https://api.qase.io/v1"}, "https://app.qase.io"),
+        ({"QASE_API_URL": "https://api-company.qase.io/v1"}, "https://company.qase.io"),
+        ({"QASE_API_URL": "http://127.0.0.1:8787/v1"}, "http://127.0.0.1:8787"),
+        (
+            {"QASE_API_URL": "https://api.qase.io/v1", "QASE_WEB_URL": "https://qase.example/"},
+            "https://qase.example",
+        ),
+    ],
+)
+def test_the_web_base_is_derived_from_the_api_url(env: dict[str, str], expected: str) -> None:
+    assert web_base(env) == expected
+
+
+def test_workflow_commands_escape_data_and_properties() -> None:
+    assert command("notice", "50% done\r\nnext", file="a,b:c.yaml", line=3) == (
+        "::notice file=a%2Cb%3Ac.yaml,line=3::50%25 done%0D%0Anext"
+    )
+
+
+def test_problems_become_error_annotations_on_their_yaml_line() -> None:
+    problems = [Problem("smoke.yaml", 4, 5, "severity 'x' is not an option"), "no project"]
+    assert github_problems(problems, tree_prefix="cases/") == (
+        "::error file=cases/smoke.yaml,line=4,col=5::severity 'x' is not an option\n"
+        "::error::no project\n"
+    )
+
+
+def test_a_change_without_a_yaml_place_is_a_plain_notice() -> None:
+    live_only = Change("delete", "case", "Gone", live=Case("Gone", id=9), suite="x")
+    out = render(Plan("DEMO", changes=(live_only,)), "github", VIEW)
+    assert out.splitlines()[0] == '::notice::qasesync plan: delete case "Gone" (#9)'
+
+
+def test_a_step_added_reads_as_one_line() -> None:
+    steps = (*desired().cases[1].steps, Step("Close the tab", "The session ends"))
+    tree = replace(
+        desired(),
+        cases=(desired().cases[0], replace(desired().cases[1], steps=steps), desired().cases[2]),
+    )
+    text = render(plan(tree, live(), settings()), "text", VIEW)
+    assert (
+        '      steps[2]: (none) → {action: "Close the tab", expected_result: "The session ends"}'
+        in text
+    )
+
+
+def test_change_location_is_shown_relative_to_the_tree() -> None:
+    change = Change("create", "case", "A", desired=Case("A", location=Location("a.yaml", 2, 5)))
+    assert "      a.yaml:2:5" in render(Plan("DEMO", changes=(change,)), "text", VIEW)

@@ -30,17 +30,14 @@ client may be shared by the threads of :meth:`QaseClient.map_concurrent`.
 
 from __future__ import annotations
 
-import email.utils
 import ipaddress
 import logging
-import math
 import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -55,15 +52,13 @@ from qasesync.errors import (
     RateLimitedError,
     TransportError,
 )
-from qasesync.ratelimit import Clock, RateLimiter, Sleep
+from qasesync.paging import PAGE_SIZE, count_of, merge, offsets_after_first, unique
+from qasesync.ratelimit import Clock, RateLimiter, RetryPolicy, Sleep, retry_after
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.qase.io/v1"
 DEFAULT_RATE_LIMIT = 600
-PAGE_SIZE = 100
-MAX_OFFSET = 100_000
-MAX_ENTITIES = MAX_OFFSET + PAGE_SIZE
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 BULK_TIMEOUT = httpx.Timeout(180.0, connect=10.0)
 RETRIED_STATUSES = frozenset({502, 503, 504})
@@ -74,25 +69,6 @@ NETWORK = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long the client retries."""
-
-    rate_limited_attempts: int = 10
-    """Attempts of one request while the API answers 429."""
-    transient_attempts: int = 5
-    """Attempts of one request while it meets 502/503/504 or connection failures."""
-    backoff_base: float = 0.5
-    backoff_cap: float = 30.0
-    max_retry_after: float = 300.0
-    """A ``Retry-After`` longer than this is not waited for: RateLimitedError at once."""
-
-    def backoff(self, attempt: int, rng: random.Random) -> float:
-        """Exponential backoff with "equal jitter": between half and all of the step."""
-        step = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
-        return rng.uniform(step / 2, step)
 
 
 @dataclass
@@ -174,10 +150,10 @@ class QaseClient:
         first = self._page(path, params, 0)
         if not isinstance(first, dict):
             return list(first or [])  # an unpaged list, such as /system_field
-        filtered = _filtered(path, first)
-        offsets = range(PAGE_SIZE, filtered, PAGE_SIZE)
+        filtered = count_of(path, first)
+        offsets = offsets_after_first(filtered)
         rest = self.map_concurrent(lambda offset: self._page(path, params, offset), offsets)
-        merged = _merge([first, *rest], filtered)
+        merged = merge([first, *rest], filtered)
         if merged is None:
             logger.info("%s changed while it was read; reading it again in sequence", path)
             merged = self._list_sequentially(path, params)
@@ -235,12 +211,12 @@ class QaseClient:
 
     def _list_sequentially(self, path: str, params: Mapping[str, Any] | None) -> list[Any]:
         first = self._page(path, params, 0)
-        filtered = _filtered(path, first)
+        filtered = count_of(path, first)
         pages = [first]
-        pages += [self._page(path, params, off) for off in range(PAGE_SIZE, filtered, PAGE_SIZE)]
-        merged = _merge(pages, filtered)
+        pages += [self._page(path, params, off) for off in offsets_after_first(filtered)]
+        merged = merge(pages, filtered)
         if merged is None:
-            got = len(_unique(pages))
+            got = len(unique(pages))
             raise ApiError(
                 f"the list kept changing while it was read ({got} entities arrived, "
                 f"{filtered} expected); try again",
@@ -353,7 +329,7 @@ class QaseClient:
     ) -> None:
         """Pause every sender before another attempt, or raise RateLimitedError."""
         tries.rate_limited += 1
-        wait = _retry_after(response)
+        wait = retry_after(response.headers.get("Retry-After", ""))
         if wait is not None and wait > self._retry.max_retry_after:
             reason = f"the API asks to wait {wait:.0f} s before retrying"
         elif tries.rate_limited >= self._retry.rate_limited_attempts:
@@ -528,28 +504,6 @@ def _int_header(response: httpx.Response, name: str) -> int | None:
         return None
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    """``Retry-After`` in seconds (fractions allowed, or an HTTP date), else None."""
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return _seconds_until(value)
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
-
-
-def _seconds_until(http_date: str) -> float | None:
-    try:
-        when = email.utils.parsedate_to_datetime(http_date)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
 def _target(request: httpx.Request) -> str:
     """Path and query of a request, never its host or headers."""
     return request.url.raw_path.decode("ascii", "replace")
@@ -566,48 +520,3 @@ def _ambiguous(
         path=path,
         status=status,
     )
-
-
-# --- lists -----------------------------------------------------------------------------
-
-
-def _filtered(path: str, page: Any) -> int:
-    """How many entities the list holds, from its first page; refuse what cannot be paged."""
-    if not isinstance(page, dict):
-        raise ApiError("the API answered a list request with no list", method="GET", path=path)
-    filtered = page.get("filtered", page.get("total"))
-    if not isinstance(filtered, int):
-        filtered = len(page.get("entities") or [])
-    if filtered > MAX_ENTITIES:
-        raise ApiError(
-            f"{filtered:,} entities: the Qase API cannot page beyond offset {MAX_OFFSET:,}, "
-            f"so no list longer than {MAX_ENTITIES:,} can be read; narrow it with a filter",
-            method="GET",
-            path=path,
-        )
-    return filtered
-
-
-def _key(entity: Any) -> Any:
-    if isinstance(entity, dict):
-        key = entity.get("id", entity.get("hash"))
-        if key is not None:
-            return key
-    return ("object", id(entity))
-
-
-def _unique(pages: list[Any]) -> list[Any]:
-    seen: dict[Any, Any] = {}
-    for page in pages:
-        entities = page.get("entities") if isinstance(page, dict) else None
-        for entity in entities or []:
-            seen.setdefault(_key(entity), entity)
-    return list(seen.values())
-
-
-def _merge(pages: list[Any], filtered: int) -> list[Any] | None:
-    """The pages' entities, each once, or None when they do not add up to ``filtered``."""
-    if any(not isinstance(p, dict) or p.get("filtered", filtered) != filtered for p in pages):
-        return None
-    entities = _unique(pages)
-    return entities if len(entities) == filtered else None

@@ -1,7 +1,7 @@
-"""How fast the client may send: a thread-safe, client-side rate limiter.
+"""How fast and how often the client sends: the rate limiter and the retry policy.
 
-Policy
-------
+Rate-limit policy
+-----------------
 1. **Own budget.** At most ``limit`` requests are sent in any rolling 60 s window (a
    sliding log of send times; ``QASE_RATE_LIMIT``, default 600). A job of fewer than
    ``limit`` requests never waits: short jobs run at full speed.
@@ -17,15 +17,27 @@ Policy
 Each wait is computed as a reservation under a lock and slept outside it: the limiter is
 fair (first come, first served), never busy-waits, and works with an injected clock and
 sleep, so tests never really wait.
+
+Retry policy
+------------
+See :class:`RetryPolicy`: a 429 waits ``Retry-After`` (seconds, fractions allowed, or an
+HTTP date) or else an exponential backoff with jitter, capped at 30 s, for at most 10
+attempts; 502/503/504 and connection failures back off the same way for at most 5
+attempts. Which requests may be retried at all is the client's business.
 """
 
 from __future__ import annotations
 
+import email.utils
 import logging
+import math
+import random
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +49,47 @@ MIN_LOW_WATER = 10
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long the client retries."""
+
+    rate_limited_attempts: int = 10
+    """Attempts of one request while the API answers 429."""
+    transient_attempts: int = 5
+    """Attempts of one request while it meets 502/503/504 or connection failures."""
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    max_retry_after: float = 300.0
+    """A ``Retry-After`` longer than this is not waited for: RateLimitedError at once."""
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Exponential backoff with "equal jitter": between half and all of the step."""
+        step = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        return rng.uniform(step / 2, step)
+
+
+def retry_after(value: str) -> float | None:
+    """A ``Retry-After`` header in seconds (fractions allowed, or an HTTP date), else None."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return _seconds_until(value)
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _seconds_until(http_date: str) -> float | None:
+    try:
+        when = email.utils.parsedate_to_datetime(http_date)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 class RateLimiter:

@@ -236,6 +236,9 @@ class QaseClient:
         body: Any = None,
         bulk: bool = False,
     ) -> Any:
+        if "//" in path or not path.startswith("/"):
+            # an absolute URL would take the token to another host
+            raise ValueError(f"a request path must start with one '/': {path!r}")
         tries = _Tries()
         while True:
             request = self._http.build_request(

@@ -207,6 +207,14 @@ def test_a_token_that_cannot_be_a_header_is_refused_without_echoing_it() -> None
     assert "sécret" not in str(caught.value)
 
 
+@pytest.mark.parametrize("path", ["https://evil.test/steal", "//evil.test/steal", "case/DEMO"])
+def test_a_path_cannot_send_the_token_elsewhere(make: Make, path: str) -> None:
+    client, transport = make(lambda request: ok(None))
+    with pytest.raises(ValueError, match="a request path must start with one '/'"):
+        client.get(path)
+    assert transport.sent == []
+
+
 def test_timeouts_are_long_for_bulk_only(make: Make) -> None:
     timeouts: list[dict[str, float]] = []
 

@@ -251,11 +251,13 @@ class Store:
         stamp = self._stamp(None)
         for tag in fields["tags"]:
             self._tag_id(project, tag)
-        siblings = sum(1 for c in project["cases"].values() if c["suite_id"] == fields["suite_id"])
+        positions: dict[str, int] = project.setdefault("positions", {})
+        slot = str(fields["suite_id"])
+        positions[slot] = positions.get(slot, 0) + 1
         project["cases"][case_id] = {
             "id": case_id,
             **fields,
-            "position": siblings + 1,
+            "position": positions[slot],
             "author_id": AUTHOR_ID,
             "external_issues": {},
             "created_at": stamp,

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Create or update the one pull-request comment that carries the qasesync plan.
+
+Usage: comment.py BODY_FILE
+
+The comment is the first one on the pull request whose body starts with the hidden marker
+`<!-- qasesync-plan -->`: every push updates it in place (PATCH) instead of adding a comment;
+when there is none yet, one is created (POST). Standard library only, so it runs on any
+runner before anything is installed.
+
+Environment: GITHUB_API_URL (default https://api.github.com), GITHUB_REPOSITORY (owner/name),
+PR_NUMBER, GITHUB_TOKEN. The token goes into the Authorization header only; no message
+prints it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+MARKER = "<!-- qasesync-plan -->"
+# GitHub refuses comment bodies over 65,536 characters.
+MAX_BODY = 65_000
+TIMEOUT = 30
+
+
+class GitHubError(Exception):
+    pass
+
+
+class GitHub:
+    def __init__(self, api_url: str, token: str) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.token = token
+
+    def request(self, method: str, url: str, body: dict[str, Any] | None = None) -> Any:
+        """One request; returns (decoded JSON, the URL of the next page or None)."""
+        if not url.startswith(("http://", "https://")):
+            url = self.api_url + url
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(url, data=data, method=method)
+        request.add_header("Accept", "application/vnd.github+json")
+        request.add_header("X-GitHub-Api-Version", "2022-11-28")
+        request.add_header("User-Agent", "qasesync-action")
+        if self.token:
+            request.add_header("Authorization", f"Bearer {self.token}")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+                payload = json.loads(response.read() or b"null")
+                return payload, next_link(response.headers.get("Link", ""))
+        except urllib.error.HTTPError as error:
+            detail = error.read().decode("utf-8", "replace")[:500]
+            raise GitHubError(f"{method} {url}: HTTP {error.code}: {detail}") from None
+        except (urllib.error.URLError, OSError) as error:
+            raise GitHubError(f"{method} {url}: {error}") from None
+
+    def comments(self, repo: str, number: str) -> list[dict[str, Any]]:
+        """Every comment of the pull request, following the Link header page by page."""
+        url: str | None = f"/repos/{repo}/issues/{number}/comments?per_page=100"
+        found: list[dict[str, Any]] = []
+        while url:
+            page, url = self.request("GET", url)
+            found.extend(page)
+        return found
+
+
+def next_link(header: str) -> str | None:
+    for part in header.split(","):
+        match = re.search(r'<([^>]+)>\s*;\s*rel="next"', part)
+        if match:
+            return match.group(1)
+    return None
+
+
+def fit(body: str) -> str:
+    if len(body) <= MAX_BODY:
+        return body
+    note = "\n\n…the plan is cut here; the whole plan is in the job summary of the workflow run.\n"
+    return body[: MAX_BODY - len(note)] + note
+
+
+def upsert(github: GitHub, repo: str, number: str, body: str) -> tuple[str, int]:
+    """Update the marked comment or create it; returns ("updated"|"created", comment id)."""
+    body = fit(body if body.startswith(MARKER) else f"{MARKER}\n{body}")
+    for comment in github.comments(repo, number):
+        if (comment.get("body") or "").lstrip().startswith(MARKER):
+            github.request(
+                "PATCH", f"/repos/{repo}/issues/comments/{comment['id']}", {"body": body}
+            )
+            return "updated", int(comment["id"])
+    created, _ = github.request("POST", f"/repos/{repo}/issues/{number}/comments", {"body": body})
+    return "created", int(created["id"])
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: comment.py BODY_FILE", file=sys.stderr)
+        return 2
+    repo = os.environ.get("GITHUB_REPOSITORY", "")
+    number = os.environ.get("PR_NUMBER", "")
+    if not repo or not number.isdigit():
+        print("comment.py: GITHUB_REPOSITORY and PR_NUMBER must be set", file=sys.stderr)
+        return 1
+    github = GitHub(
+        os.environ.get("GITHUB_API_URL") or "https://api.github.com",
+        os.environ.get("GITHUB_TOKEN", ""),
+    )
+    body = Path(argv[0]).read_text(encoding="utf-8")
+    try:
+        action, comment_id = upsert(github, repo, number, body)
+    except GitHubError as error:
+        print(f"comment.py: {error}", file=sys.stderr)
+        return 1
+    print(f"qasesync: {action} plan comment {comment_id} on #{number}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

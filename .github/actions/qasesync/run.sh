@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Runs one qasesync command for the composite action (validate, plan or apply).
+#
+# Writes the job summary and the step outputs (exit-code, has-changes, skipped, comment-file)
+# and exits 0 even when the command failed: the action's last step fails with the recorded
+# exit code, after the pull-request comment and the commit of written-back ids are done.
+# The Qase token arrives as INPUT_TOKEN and is only ever exported, never printed.
+set -uo pipefail
+
+command=${INPUT_COMMAND:-plan}
+tree=${INPUT_TREE:-cases}
+format=${INPUT_FORMAT:-markdown}
+marker='<!-- qasesync-plan -->'
+work=$(mktemp -d "${RUNNER_TEMP:-/tmp}/qasesync.XXXXXX")
+read -ra extra <<<"${INPUT_ARGS:-}"
+
+if [ -n "${INPUT_TOKEN:-}" ]; then export QASE_TOKEN="$INPUT_TOKEN"; fi
+if [ -n "${INPUT_API_URL:-}" ]; then export QASE_API_URL="$INPUT_API_URL"; fi
+unset INPUT_TOKEN
+
+output() { echo "$1=$2" >>"$GITHUB_OUTPUT"; }
+summary() { cat >>"$GITHUB_STEP_SUMMARY"; }
+
+# A file as a fenced block that no line of it can close.
+fenced() {
+  echo '~~~~~text'
+  cat "$1"
+  echo
+  echo '~~~~~'
+}
+
+run_validate() {
+  local rc=0
+  qasesync validate "$tree" --format json >"$work/validate.json" 2>"$work/validate.err" || rc=$?
+  python3 "$GITHUB_ACTION_PATH/annotate.py" "$tree" "$work/validate.json" "$work/validate.err" \
+    "$rc" || true
+  output exit-code "$rc"
+}
+
+run_plan() {
+  if [ -z "${QASE_TOKEN:-}" ]; then
+    summary <<TEXT
+### qasesync plan skipped
+
+No Qase token: a pull request from a fork (or from Dependabot) gets no secrets, so only
+\`qasesync validate\` ran. The plan runs on pull requests from branches of this repository
+and on the merge to the main branch.
+TEXT
+    echo "::notice title=qasesync::plan skipped: no QASE_TOKEN (pull requests from forks get no secrets)"
+    output skipped true
+    output has-changes false
+    output exit-code 0
+    return
+  fi
+  output skipped false
+  if [ "$format" != markdown ] && [ "$format" != text ]; then
+    echo "::error title=qasesync::format must be markdown or text, not $format"
+    output exit-code 1
+    return
+  fi
+
+  local rc=0 code changes=false
+  qasesync plan "$tree" --format "$format" --detailed-exitcode "${extra[@]}" \
+    >"$work/plan.out" 2>"$work/plan.err" || rc=$?
+  cat "$work/plan.err" >&2
+  # With --detailed-exitcode, 2 means "changes pending": the check passes.
+  case $rc in
+    0) code=0 ;;
+    2) code=0 changes=true ;;
+    *) code=$rc ;;
+  esac
+
+  local body="$work/comment.md"
+  if [ "$code" = 0 ] && [ "$format" = markdown ]; then
+    cp "$work/plan.out" "$body"
+  elif [ "$code" = 0 ]; then
+    { echo "$marker"; echo "### qasesync plan"; echo; fenced "$work/plan.out"; } >"$body"
+  else
+    {
+      echo "$marker"
+      echo "### qasesync plan failed (exit $rc)"
+      echo
+      fenced "$work/plan.err"
+    } >"$body"
+    echo "::error title=qasesync plan::plan failed with exit code $rc (see the log)"
+  fi
+  # The comment is found again by the marker: make sure it is there.
+  if [ "$(head -c ${#marker} "$body")" != "$marker" ]; then
+    { echo "$marker"; cat "$body"; } >"$body.new" && mv "$body.new" "$body"
+  fi
+  summary <"$body"
+  if [ -n "${GITHUB_RUN_ID:-}" ]; then
+    local sha=${GITHUB_SHA:-} run_url
+    run_url="${GITHUB_SERVER_URL:-https://github.com}/${GITHUB_REPOSITORY:-}/actions/runs/$GITHUB_RUN_ID"
+    printf '\n<sub>qasesync plan of %s · [workflow run](%s)</sub>\n' "${sha:0:7}" "$run_url" >>"$body"
+  fi
+  output comment-file "$body"
+  output has-changes "$changes"
+  output exit-code "$code"
+
+  if [ "${INPUT_ANNOTATIONS:-true}" = true ]; then
+    # Workflow commands on stdout become annotations on the YAML lines of the pull request.
+    qasesync plan "$tree" --format github "${extra[@]}" 2>/dev/null || true
+  fi
+}
+
+run_apply() {
+  local rc=0
+  qasesync apply "$tree" --yes "${extra[@]}" 2>&1 | tee "$work/apply.out" || rc=${PIPESTATUS[0]}
+  {
+    if [ "$rc" = 0 ]; then echo "### qasesync apply"; else echo "### qasesync apply failed (exit $rc)"; fi
+    echo
+    fenced "$work/apply.out"
+  } | summary
+  output exit-code "$rc"
+}
+
+case $command in
+  validate) run_validate ;;
+  plan) run_plan ;;
+  apply) run_apply ;;
+  *)
+    echo "::error title=qasesync::command must be validate, plan or apply, not $command"
+    output exit-code 1
+    ;;
+esac

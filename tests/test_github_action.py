@@ -1,0 +1,663 @@
+"""The composite GitHub Action, the workflows and the pre-commit hook.
+
+The action's `run:` steps are executed here with bash, the way the runner executes them:
+each `${{ }}` expression of a step's `env:` is resolved from the test's inputs, the outputs
+of earlier steps and a small `github` context; GITHUB_OUTPUT and GITHUB_STEP_SUMMARY are
+temporary files; the pull-request comment goes to a local fake of the GitHub REST API.
+`qasesync plan` and `qasesync apply` are played by a stand-in script on PATH; `validate`
+is the real command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from ruamel.yaml import YAML
+
+REPO = Path(__file__).resolve().parents[1]
+ACTION_DIR = REPO / ".github" / "actions" / "qasesync"
+WORKFLOWS = sorted([*REPO.glob(".github/workflows/*.yml"), *REPO.glob("examples/workflows/*.yml")])
+MARKER = "<!-- qasesync-plan -->"
+GITHUB_TOKEN = "ghs_fake_token_for_tests"
+QASE_TOKEN = "qase-secret-token-never-printed"
+EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+ALWAYS = "${{ !cancelled() }}"
+INSTALL_STEP = "Install qasesync"
+
+
+def load_yaml(path: Path) -> Any:
+    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+
+
+ACTION: dict[str, Any] = load_yaml(ACTION_DIR / "action.yml")
+
+
+# --- a fake of the GitHub REST API: issue comments only ------------------------------------
+
+
+@dataclass
+class FakeGitHub:
+    page_size: int = 2
+    comments: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    url: str = ""
+
+    def add(self, body: str) -> dict[str, Any]:
+        comment = {"id": 1000 + len(self.comments), "body": body, "user": {"login": "someone"}}
+        self.comments.append(comment)
+        return comment
+
+
+def _handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
+    list_path = re.compile(r"^/repos/octo/shop/issues/(\d+)/comments$")
+    one_path = re.compile(r"^/repos/octo/shop/issues/comments/(\d+)$")
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def _reply(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _authorized(self) -> bool:
+            state.requests.append((self.command, self.path))
+            if self.headers.get("Authorization") == f"Bearer {GITHUB_TOKEN}":
+                return True
+            self._reply(401, {"message": "Bad credentials"})
+            return False
+
+        def _body(self) -> dict[str, Any]:
+            length = int(self.headers.get("Content-Length", "0"))
+            body: dict[str, Any] = json.loads(self.rfile.read(length))
+            return body
+
+        def do_GET(self) -> None:
+            url = urlsplit(self.path)
+            if not self._authorized() or not list_path.match(url.path):
+                return self._reply(404, {"message": "Not Found"}) if self._authorized() else None
+            page = int(parse_qs(url.query).get("page", ["1"])[0])
+            start = (page - 1) * state.page_size
+            headers = {}
+            if start + state.page_size < len(state.comments):
+                headers["Link"] = f'<{state.url}{url.path}?page={page + 1}>; rel="next"'
+            self._reply(200, state.comments[start : start + state.page_size], headers)
+
+        def do_POST(self) -> None:
+            if self._authorized() and list_path.match(self.path):
+                self._reply(201, state.add(self._body()["body"]))
+
+        def do_PATCH(self) -> None:
+            match = one_path.match(self.path)
+            if not self._authorized() or not match:
+                return
+            for comment in state.comments:
+                if comment["id"] == int(match.group(1)):
+                    comment["body"] = self._body()["body"]
+                    return self._reply(200, comment)
+            self._reply(404, {"message": "Not Found"})
+
+    return Handler
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    state = FakeGitHub()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+# --- a stand-in for `qasesync plan` / `qasesync apply` ---------------------------------------
+
+FAKE_QASESYNC = """\
+#!{python}
+# Stand-in for qasesync plan/apply: behaviour from FAKE_* variables; every call logged.
+import os, sys
+args = sys.argv[1:]
+with open(os.environ["FAKE_LOG"], "a") as log:
+    log.write(" ".join(args) + "\\n")
+command = args[0]
+if command == "plan":
+    if os.environ.get("QASE_TOKEN") != "{token}":
+        sys.exit("error: authentication failed")
+    code = int(os.environ.get("FAKE_PLAN_EXIT", "2"))
+    if "github" in args:
+        print("::notice file=cases/smoke.yaml,line=4::+ create case")
+    elif code == 1:
+        sys.exit("error: unknown severity `showstopper` (cases/smoke.yaml:4:15)")
+    else:
+        print("{marker}")
+        print("## qasesync plan: SHOP")
+        print("Plan: 1 to create, 0 to update, 0 to deprecate, 0 to delete.")
+    sys.exit(code if "--detailed-exitcode" in args else int(code == 1))
+if command == "apply":
+    target = os.environ.get("FAKE_APPLY_FILE")
+    if target:
+        with open(target, "a") as f:
+            f.write("    id: 101\\n")
+    print("Apply: 1 created")
+    sys.exit(int(os.environ.get("FAKE_APPLY_EXIT", "0")))
+sys.exit("unexpected command " + command)
+"""
+
+
+@pytest.fixture
+def fake_bin(tmp_path: Path) -> Path:
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    script = folder / "qasesync"
+    script.write_text(
+        FAKE_QASESYNC.replace("{python}", sys.executable)
+        .replace("{token}", QASE_TOKEN)
+        .replace("{marker}", MARKER),
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return folder
+
+
+# --- running the action's steps like the runner does ---------------------------------------
+
+
+@dataclass
+class Run:
+    outputs: dict[str, str]
+    step_outputs: dict[str, dict[str, str]]
+    results: list[tuple[str, int]]
+    stdout: str
+    summary: str
+
+    @property
+    def failed(self) -> bool:
+        return any(code != 0 for _, code in self.results)
+
+
+def parse_outputs(text: str) -> dict[str, str]:
+    outputs: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            outputs[name] = "\n".join(iter(lambda: next(lines), delimiter))
+        elif "=" in line:
+            name, value = line.split("=", 1)
+            outputs[name] = value
+    return outputs
+
+
+def run_action(
+    tmp_path: Path,
+    inputs: dict[str, str],
+    *,
+    path: list[Path] | None = None,
+    github_context: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Run:
+    """Run the `run:` steps of action.yml with bash, as the runner would, and collect."""
+    defaults = {name: str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()}
+    unknown = set(inputs) - set(defaults)
+    assert not unknown, f"not inputs of the action: {unknown}"
+    values = {**defaults, **inputs}
+    context = {"github.token": GITHUB_TOKEN, **(github_context or {})}
+    step_outputs: dict[str, dict[str, str]] = {}
+
+    def resolve(text: str) -> str:
+        def one(match: re.Match[str]) -> str:
+            expr = match.group(1)
+            if expr.startswith("inputs."):
+                return values[expr.removeprefix("inputs.")]
+            if expr.startswith("steps."):
+                step_id, _, name = expr.removeprefix("steps.").split(".", 2)
+                return step_outputs.get(step_id, {}).get(name, "")
+            if expr.startswith("github."):
+                return context.get(expr, "")
+            raise AssertionError(f"the test cannot evaluate ${{{{ {expr} }}}}")
+
+        return EXPRESSION.sub(one, text)
+
+    values = {name: resolve(value) for name, value in values.items()}
+    temp = tmp_path / "runner-temp"
+    temp.mkdir(exist_ok=True)
+    summary = tmp_path / "summary.md"
+    summary.touch()
+    cwd = cwd or tmp_path
+    search_path = [*(path or []), Path(sys.executable).parent, Path("/usr/bin"), Path("/bin")]
+    base_env = {
+        "PATH": os.pathsep.join(str(p) for p in search_path),
+        "HOME": str(tmp_path),
+        "GITHUB_ACTION_PATH": str(ACTION_DIR),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_WORKSPACE": str(cwd),
+        "GITHUB_REPOSITORY": "octo/shop",
+        "GITHUB_SHA": "0123456789abcdef",
+        "RUNNER_TEMP": str(temp),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        **(env or {}),
+    }
+    results: list[tuple[str, int]] = []
+    stdout = []
+    for index, step in enumerate(ACTION["runs"]["steps"]):
+        # `uses:` steps are the runner's; the install step has its own tests below (here it
+        # would pip-install this checkout over the test environment's editable install).
+        if "uses" in step or step.get("name") == INSTALL_STEP:
+            continue
+        condition = step.get("if")
+        assert condition in (None, ALWAYS), f"the test cannot evaluate if: {condition}"
+        if condition is None and any(code for _, code in results):
+            continue
+        output_file = tmp_path / f"output-{index}"
+        output_file.write_text("", encoding="utf-8")
+        script = tmp_path / f"step-{index}.sh"
+        script.write_text(step["run"], encoding="utf-8")
+        step_env = {name: resolve(str(value)) for name, value in step.get("env", {}).items()}
+        workdir = cwd / resolve(step.get("working-directory", "."))
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=workdir,
+            env={**base_env, **step_env, "GITHUB_OUTPUT": str(output_file)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        stdout.append(done.stdout + done.stderr)
+        results.append((step["name"], done.returncode))
+        if "id" in step:
+            step_outputs[step["id"]] = parse_outputs(output_file.read_text(encoding="utf-8"))
+    outputs = {name: resolve(spec["value"]) for name, spec in ACTION["outputs"].items()}
+    return Run(outputs, step_outputs, results, "".join(stdout), summary.read_text("utf-8"))
+
+
+def plan_inputs(**extra: str) -> dict[str, str]:
+    return {"command": "plan", "token": QASE_TOKEN, "python-version": "", **extra}
+
+
+def pr_env(github: FakeGitHub, tmp_path: Path) -> dict[str, str]:
+    return {"GITHUB_API_URL": github.url, "FAKE_LOG": str(tmp_path / "calls.log")}
+
+
+PR = {"github.event.pull_request.number": "7"}
+
+
+# --- the action run locally ------------------------------------------------------------------
+
+
+def test_plan_creates_one_comment_then_updates_it_in_place(
+    tmp_path: Path, github: FakeGitHub, fake_bin: Path
+) -> None:
+    github.add("LGTM")
+    github.add("please add a case for the coupon")
+    github.add("another unrelated comment")
+    env = pr_env(github, tmp_path)
+
+    first = run_action(tmp_path, plan_inputs(), path=[fake_bin], github_context=PR, env=env)
+    assert not first.failed, first.stdout
+    assert len(github.comments) == 4
+    created = github.comments[-1]
+    assert created["body"].startswith(MARKER + "\n## qasesync plan: SHOP")
+    assert ("POST", "/repos/octo/shop/issues/7/comments") in github.requests
+
+    github.add("a reviewer comment after the first plan")
+    second = run_action(tmp_path, plan_inputs(), path=[fake_bin], github_context=PR, env=env)
+    assert not second.failed, second.stdout
+    assert len(github.comments) == 5
+    assert [c["id"] for c in github.comments if c["body"].startswith(MARKER)] == [created["id"]]
+    assert ("PATCH", f"/repos/octo/shop/issues/comments/{created['id']}") in github.requests
+    # Three pages of two comments were listed to find the marker on the second page.
+    assert sum(1 for method, _ in github.requests if method == "GET") == 2 + 3
+
+
+def test_plan_with_changes_passes_and_fills_summary_outputs_and_annotations(
+    tmp_path: Path, github: FakeGitHub, fake_bin: Path
+) -> None:
+    run = run_action(
+        tmp_path, plan_inputs(), path=[fake_bin], github_context=PR, env=pr_env(github, tmp_path)
+    )
+    assert run.results[-1] == ("Conclude", 0)
+    assert run.outputs["exit-code"] == "0"
+    assert run.outputs["has-changes"] == "true"
+    assert run.outputs["skipped"] == "false"
+    assert run.summary.startswith(MARKER + "\n## qasesync plan: SHOP\n")
+    assert "Plan: 1 to create" in run.summary
+    assert "::notice file=cases/smoke.yaml,line=4::+ create case" in run.stdout
+    calls = (tmp_path / "calls.log").read_text(encoding="utf-8").splitlines()
+    assert calls == [
+        "plan cases --format markdown --detailed-exitcode",
+        "plan cases --format github",
+    ]
+
+
+def test_plan_without_changes_reports_no_changes(
+    tmp_path: Path, github: FakeGitHub, fake_bin: Path
+) -> None:
+    env = {**pr_env(github, tmp_path), "FAKE_PLAN_EXIT": "0"}
+    run = run_action(tmp_path, plan_inputs(), path=[fake_bin], github_context=PR, env=env)
+    assert not run.failed
+    assert run.outputs["has-changes"] == "false"
+
+
+def test_plan_error_fails_the_check_and_says_so_in_the_comment(
+    tmp_path: Path, github: FakeGitHub, fake_bin: Path
+) -> None:
+    env = {**pr_env(github, tmp_path), "FAKE_PLAN_EXIT": "1"}
+    run = run_action(tmp_path, plan_inputs(), path=[fake_bin], github_context=PR, env=env)
+    assert run.results[-1] == ("Conclude", 1)
+    assert run.outputs["exit-code"] == "1"
+    [comment] = github.comments
+    assert comment["body"].startswith(f"{MARKER}\n### qasesync plan failed (exit 1)\n")
+    assert "unknown severity `showstopper`" in comment["body"]
+    assert "::error title=qasesync plan::plan failed with exit code 1" in run.stdout
+
+
+def test_plan_without_token_is_skipped_with_a_note_and_no_comment(
+    tmp_path: Path, github: FakeGitHub, fake_bin: Path
+) -> None:
+    run = run_action(
+        tmp_path,
+        plan_inputs(token=""),
+        path=[fake_bin],
+        github_context=PR,
+        env=pr_env(github, tmp_path),
+    )
+    assert not run.failed
+    assert run.outputs["skipped"] == "true"
+    assert "### qasesync plan skipped" in run.summary
+    assert "fork" in run.summary
+    assert github.requests == []
+    assert not (tmp_path / "calls.log").exists()
+
+
+def test_the_qase_token_is_never_printed(
+    tmp_path: Path, github: FakeGitHub, fake_bin: Path
+) -> None:
+    run = run_action(
+        tmp_path, plan_inputs(), path=[fake_bin], github_context=PR, env=pr_env(github, tmp_path)
+    )
+    assert QASE_TOKEN not in run.stdout + run.summary + github.comments[0]["body"]
+
+
+def test_a_comment_that_cannot_be_posted_is_a_warning_not_a_failure(
+    tmp_path: Path, github: FakeGitHub, fake_bin: Path
+) -> None:
+    run = run_action(
+        tmp_path,
+        plan_inputs(**{"github-token": "read-only"}),
+        path=[fake_bin],
+        github_context=PR,
+        env=pr_env(github, tmp_path),
+    )
+    assert not run.failed
+    assert "HTTP 401" in run.stdout
+    assert "::warning title=qasesync::could not update the pull-request comment" in run.stdout
+    assert github.comments == []
+
+
+def test_plan_outside_a_pull_request_posts_no_comment(
+    tmp_path: Path, github: FakeGitHub, fake_bin: Path
+) -> None:
+    run = run_action(tmp_path, plan_inputs(), path=[fake_bin], env=pr_env(github, tmp_path))
+    assert not run.failed
+    assert github.requests == []
+    assert "Not a pull request" in run.stdout
+
+
+def test_validate_with_the_real_command_on_the_example_tree(tmp_path: Path) -> None:
+    run = run_action(
+        tmp_path, {"command": "validate", "tree": str(REPO / "cases"), "python-version": ""}
+    )
+    assert not run.failed, run.stdout
+    assert run.outputs["exit-code"] == "0"
+    assert "— valid" in run.summary
+
+
+def test_validate_problems_become_annotations_on_repository_paths(tmp_path: Path) -> None:
+    tree = tmp_path / "qa" / "cases"
+    shutil.copytree(REPO / "cases", tree)
+    smoke = tree / "smoke.yaml"
+    smoke.write_text(smoke.read_text(encoding="utf-8") + "  - title: ''\n", encoding="utf-8")
+    run = run_action(
+        tmp_path,
+        {"command": "validate", "tree": "cases", "working-directory": "qa", "python-version": ""},
+    )
+    assert run.results[-1][1] == 1
+    assert run.outputs["exit-code"] == "1"
+    assert "::error file=qa/cases/smoke.yaml,line=" in run.stdout
+    assert "problem(s) in `cases`" in run.summary
+
+
+# --- apply: the written-back ids are committed and pushed ---------------------------------
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Path:
+    """A clone of a bare origin holding a cases tree, on branch main."""
+    origin, seed, work = tmp_path / "origin.git", tmp_path / "seed", tmp_path / "work"
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(origin))
+    git(tmp_path, "clone", "--quiet", str(origin), str(seed))
+    (seed / "cases").mkdir()
+    (seed / "cases" / "smoke.yaml").write_text("cases:\n  - title: Home page\n", "utf-8")
+    (seed / "README.md").write_text("shop\n", encoding="utf-8")
+    for name, value in (("user.name", "Dev"), ("user.email", "dev@example.com")):
+        git(seed, "config", name, value)
+    git(seed, "add", ".")
+    git(seed, "commit", "--quiet", "-m", "cases")
+    git(seed, "push", "--quiet", "origin", "HEAD:main")
+    git(tmp_path, "clone", "--quiet", str(origin), str(work))
+    return work
+
+
+def apply_env(tmp_path: Path, clone: Path, **extra: str) -> dict[str, str]:
+    return {
+        "FAKE_LOG": str(tmp_path / "calls.log"),
+        "FAKE_APPLY_FILE": str(clone / "cases" / "smoke.yaml"),
+        "GITHUB_REF_NAME": "main",
+        **extra,
+    }
+
+
+def apply_inputs() -> dict[str, str]:
+    return {"command": "apply", "token": QASE_TOKEN, "python-version": ""}
+
+
+def test_apply_commits_written_back_ids_as_the_bot_after_a_rebase(
+    tmp_path: Path, clone: Path, fake_bin: Path
+) -> None:
+    # Someone merges meanwhile: the push must rebase onto it.
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "--quiet", str(tmp_path / "origin.git"), str(other))
+    (other / "README.md").write_text("shop, again\n", encoding="utf-8")
+    git(other, "-c", "user.name=Dev", "-c", "user.email=d@x", "commit", "-qam", "readme")
+    git(other, "push", "--quiet", "origin", "HEAD:main")
+
+    run = run_action(
+        tmp_path, apply_inputs(), path=[fake_bin], env=apply_env(tmp_path, clone), cwd=clone
+    )
+    assert not run.failed, run.stdout
+    assert run.outputs["committed"] == "true"
+    log = git(tmp_path / "origin.git", "log", "--format=%an|%s", "main")
+    assert log.splitlines() == [
+        "github-actions[bot]|qasesync: write back ids of created Qase entities [skip ci]",
+        "Dev|readme",
+        "Dev|cases",
+    ]
+    assert "id: 101" in git(tmp_path / "origin.git", "show", "main:cases/smoke.yaml")
+    assert "### qasesync apply" in run.summary
+    calls = (tmp_path / "calls.log").read_text(encoding="utf-8").splitlines()
+    assert calls == ["apply cases --yes"]
+
+
+def test_apply_failing_part_way_still_pushes_the_ids_then_fails(
+    tmp_path: Path, clone: Path, fake_bin: Path
+) -> None:
+    env = apply_env(tmp_path, clone, FAKE_APPLY_EXIT="1")
+    run = run_action(tmp_path, apply_inputs(), path=[fake_bin], env=env, cwd=clone)
+    assert run.results[-1] == ("Conclude", 1)
+    assert run.outputs["committed"] == "true"
+    assert "[skip ci]" in git(tmp_path / "origin.git", "log", "-1", "--format=%s", "main")
+    assert "### qasesync apply failed (exit 1)" in run.summary
+
+
+def test_apply_without_written_back_ids_makes_no_commit(
+    tmp_path: Path, clone: Path, fake_bin: Path
+) -> None:
+    env = apply_env(tmp_path, clone, FAKE_APPLY_FILE="")
+    run = run_action(tmp_path, apply_inputs(), path=[fake_bin], env=env, cwd=clone)
+    assert not run.failed, run.stdout
+    assert run.outputs["committed"] == "false"
+    assert git(tmp_path / "origin.git", "log", "--format=%s", "main") == "cases"
+
+
+# --- the install step ------------------------------------------------------------------------
+
+
+def install_call(tmp_path: Path, version: str) -> str:
+    folder = tmp_path / "pipbin"
+    folder.mkdir()
+    log = tmp_path / "pip.log"
+    fake = folder / "python3"
+    fake.write_text(f'#!/bin/sh\necho "$@" > {log}\n', encoding="utf-8")
+    fake.chmod(0o755)
+    [step] = [s for s in ACTION["runs"]["steps"] if s.get("name") == INSTALL_STEP]
+    env = {"PATH": f"{folder}:/usr/bin:/bin", "GITHUB_ACTION_PATH": str(ACTION_DIR)}
+    subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", step["run"]],
+        env={**env, "INPUT_VERSION": version},
+        check=True,
+        capture_output=True,
+    )
+    return log.read_text(encoding="utf-8").strip()
+
+
+def test_install_defaults_to_the_checkout_the_action_comes_from(tmp_path: Path) -> None:
+    assert install_call(tmp_path, "") == (
+        f"-m pip install --quiet --disable-pip-version-check {REPO}"
+    )
+
+
+def test_install_takes_a_pip_requirement(tmp_path: Path) -> None:
+    assert install_call(tmp_path, "qasesync==0.1.0").endswith(" qasesync==0.1.0")
+
+
+# --- structure of the action, the workflows and the hook -----------------------------------
+
+
+def run_bodies(document: Any) -> Iterator[str]:
+    steps = document.get("runs", {}).get("steps", [])
+    for job in document.get("jobs", {}).values():
+        steps = [*steps, *job.get("steps", [])]
+    for step in steps:
+        if "run" in step:
+            yield step["run"]
+
+
+def test_action_metadata_is_a_complete_composite_action() -> None:
+    assert {"name", "description", "inputs", "outputs", "runs"} <= set(ACTION)
+    assert ACTION["runs"]["using"] == "composite"
+    for name, spec in ACTION["inputs"].items():
+        assert spec.get("description"), name
+    for name, spec in ACTION["outputs"].items():
+        assert spec["value"].startswith("${{ steps."), name
+    for step in ACTION["runs"]["steps"]:
+        assert ("run" in step) != ("uses" in step), step
+        if "run" in step:
+            assert step["shell"] == "bash", step["name"]
+            script = re.fullmatch(r'bash "\$GITHUB_ACTION_PATH/([\w.-]+)"', step["run"].strip())
+            is_script = script and (ACTION_DIR / script.group(1)).is_file()
+            assert is_script or step["name"] == "Conclude", step["run"]
+        else:
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", step["uses"]), step["uses"]
+
+
+@pytest.mark.parametrize("path", [ACTION_DIR / "action.yml", *WORKFLOWS], ids=lambda p: p.name)
+def test_no_expression_inside_a_shell_script(path: Path) -> None:
+    # Expressions are substituted into the script text before bash runs it: a pull request
+    # title or an input could inject commands. They belong in `env:`.
+    for body in run_bodies(load_yaml(path)):
+        assert "${{" not in body, f"{path.name}: {body}"
+
+
+def workflow(name: str) -> Any:
+    return load_yaml(REPO / "examples" / "workflows" / name)
+
+
+def test_plan_workflow_runs_on_pull_request_with_minimal_permissions() -> None:
+    plan = workflow("qasesync-plan.yml")
+    assert set(plan["on"]) == {"pull_request"}
+    assert plan["permissions"] == {"contents": "read", "pull-requests": "write"}
+    [job] = plan["jobs"].values()
+    steps = job["steps"]
+    commands = [s.get("with", {}).get("command") for s in steps]
+    assert commands.index("validate") < commands.index("plan")
+    fork_guard = "github.event.pull_request.head.repo.full_name == github.repository"
+    [plan_step] = [s for s in steps if s.get("with", {}).get("command") == "plan"]
+    assert fork_guard in plan_step["if"]
+    assert plan_step["with"]["token"] == "${{ secrets.QASE_TOKEN }}"
+    assert any(fork_guard.replace("==", "!=") in s.get("if", "") for s in steps)
+
+
+def test_no_workflow_uses_pull_request_target() -> None:
+    for path in WORKFLOWS:
+        triggers = load_yaml(path)["on"]
+        assert "pull_request_target" not in triggers and "workflow_run" not in triggers, path
+
+
+def test_apply_workflow_runs_on_main_one_at_a_time() -> None:
+    apply = workflow("qasesync-apply.yml")
+    assert apply["on"]["push"]["branches"] == ["main"]
+    assert "cases/**" in apply["on"]["push"]["paths"]
+    assert apply["concurrency"] == {"group": "qasesync-apply", "cancel-in-progress": False}
+    assert apply["permissions"] == {"contents": "write"}
+    [job] = apply["jobs"].values()
+    [step] = [s for s in job["steps"] if s.get("with", {}).get("command") == "apply"]
+    assert step["with"]["token"] == "${{ secrets.QASE_TOKEN }}"
+
+
+def test_ci_workflow_tests_on_push_and_pull_request_with_old_and_new_python() -> None:
+    ci = load_yaml(REPO / ".github" / "workflows" / "ci.yml")
+    assert {"push", "pull_request"} <= set(ci["on"])
+    versions = ci["jobs"]["test"]["strategy"]["matrix"]["python-version"]
+    assert {"3.10", "3.12"} <= set(versions)
+    assert "bash .ci/run" in [s.get("run") for s in ci["jobs"]["test"]["steps"]]
+
+
+def test_pre_commit_hook_validates_the_tree_once_per_yaml_change() -> None:
+    [hook] = load_yaml(REPO / ".pre-commit-hooks.yaml")
+    assert hook["id"] == "qasesync-validate"
+    assert hook["language"] == "python"
+    assert hook["entry"] == "qasesync validate"
+    assert hook["pass_filenames"] is False
+    files = re.compile(hook["files"])
+    assert files.search("cases/smoke.yaml") and files.search("cases/a/b.yml")
+    assert not files.search("cases/notes.json")

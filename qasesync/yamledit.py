@@ -22,7 +22,7 @@ quotes otherwise, ``|`` blocks for multi-line text, flow lists when short.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -294,7 +294,7 @@ def _replace_edit(doc: _Doc, mapping: MappingNode, pair: tuple[Node, Node], valu
         return _Edit(start, end, " " + short)
     # A block value runs to the end of its last line: a trailing comment there would
     # otherwise become part of a literal block.
-    suffix, lines = value_lines(value, key.start_mark.column, _style_of(key, old))
+    suffix, lines = value_lines(value, key.start_mark.column, _style_of(doc, mapping, key, old))
     block = suffix + "".join(doc.eol + line for line in lines)
     return _Edit(start, _line_end(doc.text, max(end, start)), block)
 
@@ -305,14 +305,38 @@ def _is_inline(node: Node) -> bool:
     return isinstance(node, (MappingNode, SequenceNode)) and bool(node.flow_style)
 
 
-def _style_of(key: Node, old: Node) -> Style:
-    """The indentation the old value used, so that a replaced block looks the same."""
+def _style_of(doc: _Doc, mapping: MappingNode, key: Node, old: Node) -> Style:
+    """The indentation the old value used, else that of its siblings."""
+    return _style_from(doc, key, old, _style_near(doc, mapping))
+
+
+def _style_near(doc: _Doc, mapping: MappingNode) -> Style:
+    """The indentation the mapping's own block values use, so that new ones match."""
+    style = Style()
+    for key, value in mapping.value:
+        style = _style_from(doc, key, value, style)
+    return style
+
+
+def _style_from(doc: _Doc, key: Node, value: Node, base: Style) -> Style:
     col = key.start_mark.column
-    if isinstance(old, MappingNode) and not old.flow_style and old.value:
-        return Style(indent=max(old.value[0][0].start_mark.column - col, 1))
-    if isinstance(old, SequenceNode) and not old.flow_style and old.value:
-        return Style(seq_indent=old.start_mark.column - col, offset=_item_offset(old))
-    return Style()
+    if isinstance(value, MappingNode) and not value.flow_style and value.value:
+        return replace(base, indent=max(value.value[0][0].start_mark.column - col, 1))
+    if isinstance(value, SequenceNode) and not value.flow_style and value.value:
+        return replace(base, seq_indent=value.start_mark.column - col, offset=_item_offset(value))
+    if isinstance(value, ScalarNode) and value.style in ("|", ">"):
+        indent = _literal_indent(doc.text, value) - col
+        return replace(base, literal=indent) if indent > 0 else base
+    return base
+
+
+def _literal_indent(text: str, node: ScalarNode) -> int:
+    """The column of a block scalar's first non-blank line (0 when it has none)."""
+    start = _next_line(text, node.start_mark.index)
+    for line in text[start : node.end_mark.index].splitlines():
+        if line.strip():
+            return len(line) - len(line.lstrip(" "))
+    return 0
 
 
 def _item_offset(seq: SequenceNode) -> int:
@@ -334,7 +358,7 @@ def _add_pair_edit(doc: _Doc, mapping: MappingNode, key: str, value: object) -> 
         return _Edit(end, end, ", " + _flow_pair(key, value))
     col = mapping.value[0][0].start_mark.column
     index = _next_line(doc.text, _content_end(doc.text, mapping))
-    return _lines_at(doc, index, _pair_lines(key, value, col, Style()))
+    return _lines_at(doc, index, _pair_lines(key, value, col, _style_near(doc, mapping)))
 
 
 def _remove_edit(doc: _Doc, mapping: MappingNode, key: str) -> _Edit | None:
@@ -375,8 +399,9 @@ def _append_item_edit(doc: _Doc, seq: SequenceNode, item: Mapping[str, object]) 
     if seq.flow_style:
         end = _content_end(doc.text, seq.value[-1])
         return _Edit(end, end, ", " + _flow(item))
-    dash = seq.start_mark.column
-    lines = sequence_lines([item], dash, Style(offset=_item_offset(seq)))
+    first = seq.value[0]
+    style = _style_near(doc, first) if isinstance(first, MappingNode) else Style()
+    lines = sequence_lines([item], seq.start_mark.column, replace(style, offset=_item_offset(seq)))
     return _lines_at(doc, _next_line(doc.text, _content_end(doc.text, seq)), lines)
 
 

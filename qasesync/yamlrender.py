@@ -43,9 +43,10 @@ _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 class Style:
     """Indentation of block output, in columns."""
 
-    indent: int = 2  # nested mapping keys and literal lines, from the parent key
+    indent: int = 2  # nested mapping keys, from the parent key
     seq_indent: int = 2  # a block sequence's dashes, from the parent key
     offset: int = 2  # an item's content, from its dash
+    literal: int = 2  # a ``|`` block's lines, from the parent key
 
 
 def plain_data(value: object) -> Any:
@@ -86,7 +87,7 @@ def value_lines(value: object, col: int, style: Style) -> tuple[str, list[str]]:
     if short is not None:
         return " " + short, []
     if isinstance(value, str):
-        return " " + _literal_header(value), _literal_lines(value, col + style.indent)
+        return " " + _literal_header(value), _literal_lines(value, col + style.literal)
     if isinstance(value, Mapping):
         return "", _mapping_lines(value, col + style.indent, style)
     assert isinstance(value, Sequence)

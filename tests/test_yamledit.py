@@ -310,7 +310,16 @@ def test_append_a_case_in_the_style_of_the_others() -> None:
         "  - title: 'New: case'\r\n"
         "    tags: [x]\r\n"
         "    steps:\r\n"
-        "      - action: Go\r\n",
+        "        - action: Go\r\n",
+    )
+
+
+def test_append_takes_nested_indentation_from_the_first_item() -> None:
+    text = "cases:\n- title: a\n  description: |\n      deep\n  steps:\n  - action: x\n"
+    item = {"title": "b", "description": "one\ntwo\n", "steps": [{"action": "z"}]}
+
+    assert append_item(text, ("cases",), item) == text + (
+        "- title: b\n  description: |\n      one\n      two\n  steps:\n  - action: z\n"
     )
 
 

@@ -1,0 +1,226 @@
+"""`qasesync plan` end to end against the emulator on a socket: a project put into the
+emulator directly (not through qasesync) whose content equals a tree plans clean; one
+field changed live plans exactly one patch of exactly that field."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qasesync.cli import main
+from qasesync.emulator import Emulator, default_system_fields, sample_custom_fields, serve
+
+TOKEN = "T"
+TREE = {
+    "qasesync.yaml": "project: DEMO\n",
+    "shared_steps.yaml": """\
+shared_steps:
+  - key: sign-in
+    title: Sign in
+    steps:
+      - action: Open /login
+        expected_result: The form is shown
+      - action: Submit
+""",
+    "auth/suite.yaml": "title: Auth\ndescription: Signing in\n",
+    "auth/login.yaml": """\
+cases:
+  - title: Login works
+    description: |
+      Lands on the dashboard
+    severity: critical
+    priority: high
+    tags: [smoke, auth]
+    custom_fields:
+      Owner: alice
+      Components: [api, web]
+    steps:
+      - shared: sign-in
+      - action: Open the menu
+        expected_result: Settings listed
+        steps:
+          - action: Click Settings
+  - title: Logout works
+    layer: e2e
+""",
+    "auth/sso/suite.yaml": "title: SSO\n",
+    "auth/sso/saml.yaml": "cases:\n  - title: SAML\n    status: draft\n",
+}
+
+
+def option(emu: Emulator, field: str, slug: str) -> int:
+    """The emulator workspace's option id of a slug (whatever its numbering)."""
+    entry = next(f for f in emu.store.system_fields() if f["slug"] == field)
+    found: int = next(o["id"] for o in entry["options"] if o["slug"] == slug)
+    return found
+
+
+def seed(emu: Emulator) -> dict[str, Any]:
+    """The project of TREE, made through the store as a person in the web app would."""
+    store = emu.store
+    auth = store.create_suite("DEMO", {"title": "Auth", "description": "Signing in"})
+    sso = store.create_suite("DEMO", {"title": "SSO", "parent_id": auth})
+    shared = store.create_shared_step(
+        "DEMO",
+        {
+            "title": "Sign in",
+            "steps": [
+                {"action": "Open /login", "expected_result": "The form is shown"},
+                {"action": "Submit"},
+            ],
+        },
+    )
+    login = store.create_case(
+        "DEMO",
+        {
+            "title": "Login works",
+            "suite_id": auth,
+            "description": "Lands on the dashboard",
+            "severity": option(emu, "severity", "critical"),
+            "priority": option(emu, "priority", "high"),
+            "tags": ["auth", "smoke"],
+            "custom_field": {"1": "alice", "7": "1,2"},
+            "steps": [
+                {"shared": shared},
+                {
+                    "action": "Open the menu",
+                    "expected_result": "Settings listed",
+                    "steps": [{"action": "Click Settings"}],
+                },
+            ],
+        },
+    )
+    logout = store.create_case(
+        "DEMO", {"title": "Logout works", "suite_id": auth, "layer": option(emu, "layer", "e2e")}
+    )
+    saml = store.create_case(
+        "DEMO", {"title": "SAML", "suite_id": sso, "status": option(emu, "status", "draft")}
+    )
+    return {
+        "auth": auth,
+        "sso": sso,
+        "shared": shared,
+        "login": login,
+        "logout": logout,
+        "saml": saml,
+    }
+
+
+def shifted_system_fields() -> list[dict[str, Any]]:
+    """Every option id moved by 100: nothing may rely on the default numbering."""
+    return [
+        {**f, "options": [{**o, "id": o["id"] + 100} for o in f["options"]]}
+        for f in default_system_fields()
+    ]
+
+
+@pytest.fixture(params=["default ids", "shifted ids"])
+def emu(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    fields = shifted_system_fields() if request.param == "shifted ids" else None
+    emulator = Emulator(
+        token=TOKEN, projects=("DEMO",), custom_fields=sample_custom_fields(), system_fields=fields
+    )
+    with serve(emulator) as server:
+        monkeypatch.setenv("QASE_TOKEN", TOKEN)
+        monkeypatch.setenv("QASE_API_URL", server.url)
+        monkeypatch.delenv("QASE_PROJECT", raising=False)
+        monkeypatch.delenv("QASE_WEB_URL", raising=False)
+        yield emulator
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "cases"
+    for name, text in TREE.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def plan_json(tree: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+    out = io.StringIO()
+    code = main(["plan", str(tree), "--format", "json", "--detailed-exitcode", *extra], out=out)
+    return code, json.loads(out.getvalue())
+
+
+def test_a_project_equal_to_the_tree_plans_clean(emu: Emulator, tree: Path) -> None:
+    seed(emu)
+    code, data = plan_json(tree)
+    assert (code, data["changes"], data["warnings"], data["notes"]) == (0, [], [], [])
+
+
+def test_one_field_changed_live_plans_one_patch_of_that_field(emu: Emulator, tree: Path) -> None:
+    ids = seed(emu)
+    emu.store.patch_case("DEMO", ids["logout"], {"description": "Edited in the web app"})
+    code, data = plan_json(tree)
+    assert code == 2
+    [change] = data["changes"]
+    assert (change["kind"], change["before"]["id"], change["fields"]) == (
+        "update",
+        ids["logout"],
+        ["description"],
+    )
+    assert change["diffs"] == [
+        {
+            "path": "description",
+            "before": '"Edited in the web app"',
+            "after": None,
+            "added": [],
+            "removed": [],
+        }
+    ]
+
+
+def test_an_enum_changed_live_plans_one_patch_of_that_enum(emu: Emulator, tree: Path) -> None:
+    ids = seed(emu)
+    emu.store.patch_case("DEMO", ids["saml"], {"severity": option(emu, "severity", "blocker")})
+    code, data = plan_json(tree)
+    [change] = data["changes"]
+    assert (code, change["before"]["id"], change["fields"]) == (2, ids["saml"], ["severity"])
+    assert change["diffs"][0]["before"] == '"blocker"' and change["diffs"][0]["after"] == '"undefined"'
+
+
+def test_an_empty_project_plans_every_creation_and_saves_the_plan(
+    emu: Emulator, tree: Path, tmp_path: Path
+) -> None:
+    saved = tmp_path / "plan.json"
+    out = io.StringIO()
+    assert main(["plan", str(tree), "--out", str(saved)], out=out) == 0
+    text = out.getvalue()
+    assert "Plan: 6 to create, 0 to update, 0 to deprecate, 0 to delete." in text
+    assert json.loads(saved.read_text(encoding="utf-8"))["summary"]["create"] == 6
+
+
+def test_an_unknown_option_fails_with_github_annotations(
+    emu: Emulator, tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tree / "auth/sso/saml.yaml").write_text("cases:\n  - title: SAML\n    severity: showstopper\n")
+    (tree / "qasesync.yaml").write_text("project: DEMO\noptions:\n  severity: [showstopper]\n")
+    out = io.StringIO()
+    assert main(["plan", str(tree), "--format", "github"], out=out) == 1
+    assert out.getvalue().startswith(
+        f"::error file={_rel(tree)}auth/sso/saml.yaml,line=2,col=5::severity 'showstopper' is "
+        "not an option of this workspace; it has: "
+    )
+    assert "error: auth/sso/saml.yaml:2:5: severity 'showstopper'" in capsys.readouterr().err
+
+
+def _rel(tree: Path) -> str:
+    import os
+
+    return os.path.relpath(tree).replace(os.sep, "/") + "/"
+
+
+def test_a_wrong_token_is_one_clear_line_and_exit_1(
+    emu: Emulator, tree: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("QASE_TOKEN", "wrong")
+    assert main(["plan", str(tree)], out=io.StringIO()) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and "wrong" not in err

@@ -10,6 +10,7 @@ is the real command.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -661,3 +662,44 @@ def test_pre_commit_hook_validates_the_tree_once_per_yaml_change() -> None:
     files = re.compile(hook["files"])
     assert files.search("cases/smoke.yaml") and files.search("cases/a/b.yml")
     assert not files.search("cases/notes.json")
+
+
+# --- the helper scripts' pure parts ----------------------------------------------------------
+
+
+def load_script(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), ACTION_DIR / name)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_body_over_githubs_limit_is_cut_with_a_pointer_to_the_summary() -> None:
+    comment = load_script("comment.py")
+    body = comment.fit(MARKER + "x" * 70_000)
+    assert len(body) == comment.MAX_BODY
+    assert body.startswith(MARKER)
+    assert body.endswith("the whole plan is in the job summary of the workflow run.\n")
+    assert comment.fit("short") == "short"
+
+
+def test_next_page_is_taken_from_the_link_header() -> None:
+    comment = load_script("comment.py")
+    header = (
+        '<https://api.github.com/x?page=1>; rel="prev", '
+        '<https://api.github.com/x?page=3>; rel="next", '
+        '<https://api.github.com/x?page=9>; rel="last"'
+    )
+    assert comment.next_link(header) == "https://api.github.com/x?page=3"
+    assert comment.next_link('<https://api.github.com/x?page=1>; rel="prev"') is None
+    assert comment.next_link("") is None
+
+
+def test_validate_annotation_escapes_message_and_path() -> None:
+    annotate = load_script("annotate.py")
+    problem = {"file": "a,b.yaml", "line": 3, "col": 5, "message": "50% bad\nsecond line"}
+    assert annotate.annotation("/nowhere/cases", problem) == (
+        "::error file=/nowhere/cases/a%2Cb.yaml,line=3,col=5,title=qasesync validate::"
+        "50%25 bad%0Asecond line"
+    )

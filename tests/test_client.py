@@ -587,6 +587,28 @@ def test_map_concurrent_keeps_order_and_counts_every_request(make: Make) -> None
     assert client.request_count == 200 == len(transport.sent)
 
 
+def test_pages_after_the_first_are_fetched_concurrently_but_bounded(make: Make) -> None:
+    listing = Listing(cases(1, 900))  # 8 pages after the first: two rounds of 4
+    barrier = threading.Barrier(4, timeout=10)
+    lock = threading.Lock()
+    in_flight = [0, 0]  # now, most
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.params["offset"] == "0":
+            return listing(request)
+        with lock:
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight)
+        barrier.wait()  # only passes when 4 requests are in flight at once
+        with lock:
+            in_flight[0] -= 1
+        return listing(request)
+
+    client, _ = make(handler, max_workers=4)
+    assert len(client.list_all("/case/DEMO")) == 900
+    assert in_flight[1] == 4
+
+
 def test_map_concurrent_raises_the_first_error(make: Make) -> None:
     client, _ = make(lambda request: ok(None))
 

@@ -151,12 +151,16 @@ if command == "plan":
     code = int(os.environ.get("FAKE_PLAN_EXIT", "2"))
     if "github" in args:
         print("::notice file=cases/smoke.yaml,line=4::+ create case")
+    elif "text" in args:
+        print("+ case: every one of the 3,000 new cases")
     elif code == 1:
         sys.exit("error: unknown severity `showstopper` (cases/smoke.yaml:4:15)")
     else:
         print("{marker}")
         print("## qasesync plan: SHOP")
         print("Plan: 1 to create, 0 to update, 0 to deprecate, 0 to delete.")
+        if os.environ.get("FAKE_PLAN_CUT"):
+            print("**The plan is cut here: 12 more section(s) did not fit.**")
     sys.exit(code if "--detailed-exitcode" in args else int(code == 1))
 if command == "apply":
     target = os.environ.get("FAKE_APPLY_FILE")
@@ -353,6 +357,18 @@ def test_plan_with_changes_passes_and_fills_summary_outputs_and_annotations(
         "plan cases --format markdown --detailed-exitcode",
         "plan cases --format github",
     ]
+
+
+def test_a_plan_cut_for_the_comment_is_whole_in_the_summary(
+    tmp_path: Path, github: FakeGitHub, fake_bin: Path
+) -> None:
+    env = {**pr_env(github, tmp_path), "FAKE_PLAN_CUT": "1"}
+    run = run_action(tmp_path, plan_inputs(), path=[fake_bin], github_context=PR, env=env)
+    assert not run.failed
+    assert "every one of the 3,000 new cases" in run.summary
+    assert "every one of the 3,000 new cases" not in github.comments[0]["body"]
+    calls = (tmp_path / "calls.log").read_text(encoding="utf-8").splitlines()
+    assert "plan cases --format text" in calls
 
 
 def test_plan_without_changes_reports_no_changes(

@@ -89,6 +89,17 @@ TEXT
     { echo "$marker"; cat "$body"; } >"$body.new" && mv "$body.new" "$body"
   fi
   summary <"$body"
+  if grep -q "The plan is cut here" "$body"; then
+    # The markdown fits a comment; the job summary (1 MiB) gets the whole plan as text.
+    qasesync plan "$tree" --format text "${extra[@]}" >"$work/plan.txt" 2>/dev/null || true
+    head -c 900000 "$work/plan.txt" >"$work/plan.head"
+    {
+      echo "<details><summary>The whole plan</summary>"
+      echo
+      fenced "$work/plan.head"
+      echo "</details>"
+    } | summary
+  fi
   if [ -n "${GITHUB_RUN_ID:-}" ]; then
     local sha=${GITHUB_SHA:-} run_url
     run_url="${GITHUB_SERVER_URL:-https://github.com}/${GITHUB_REPOSITORY:-}/actions/runs/$GITHUB_RUN_ID"

@@ -682,3 +682,13 @@ def test_the_spec_hook_refuses_a_body_the_spec_does_not_allow(openapi_spec: dict
         client.post("/case/DEMO", {"title": "fits"})
         with pytest.raises(AssertionError, match="does not fit the spec"):
             client.post("/case/DEMO", {"title": 5})
+
+
+def test_the_shared_spec_checked_fixture_wraps_any_transport(
+    openapi_spec: dict[str, Any], spec_checked: Callable[[httpx.BaseTransport], httpx.BaseTransport]
+) -> None:
+    transport = spec_checked(httpx.MockTransport(lambda request: ok({"id": 3})))
+    with QaseClient(token=TOKEN, base_url=BASE, transport=transport) as client:
+        assert client.patch("/suite/DEMO/3", {"title": "fits", "parent_id": None}) == {"id": 3}
+        with pytest.raises(AssertionError, match="does not fit the spec"):
+            client.patch("/suite/DEMO/3", {"parent_id": "three"})

@@ -42,9 +42,9 @@ run_plan() {
     summary <<TEXT
 ### qasesync plan skipped
 
-No Qase token: a pull request from a fork (or from Dependabot) gets no secrets, so only
-\`qasesync validate\` ran. The plan runs on pull requests from branches of this repository
-and on the merge to the main branch.
+No Qase token, so the plan was skipped (\`qasesync validate\` needs none). A pull request
+from a fork, or from Dependabot, gets no secrets; the plan runs on pull requests from
+branches of this repository, and apply on the merge.
 TEXT
     echo "::notice title=qasesync::plan skipped: no QASE_TOKEN (pull requests from forks get no secrets)"
     output skipped true

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from remote_json import system_field
+from spectools import check_request
 
 from qasesync.client import QaseClient
 from qasesync.emulator import Emulator, default_system_fields, sample_custom_fields
@@ -399,3 +400,45 @@ def test_a_slug_the_workspace_lacks_fails_before_any_write(odd_remote: Remote) -
             Case(title="X", severity="blocker"), suite_ids={None: None}, shared_hashes={}
         )
     assert odd_remote.read().tree.cases == ()
+
+
+# --- what goes over the wire ------------------------------------------------------------
+
+
+def test_every_request_remote_sends_fits_the_spec(
+    emu: Emulator, remote: Remote, openapi_spec: dict[str, Any]
+) -> None:
+    written, refs = write_project(remote)
+    remote.update_case(
+        written[0].id, written[0], ["title", "custom_fields", "steps"], **refs_of(refs)
+    )
+    remote.update_shared_step(written[0].steps[1].shared, SIGN_IN)
+    remote.attach_external_issues({written[0].id: ["ENG-1"]})
+    writes = [r for r in emu.log if r.method != "GET"]
+    assert len(writes) == 8
+    for record in writes:
+        assert record.status == 200, record
+        check_request(openapi_spec, record.method, record.path, record.body)
+
+
+def test_read_makes_one_request_per_list(emu: Emulator, remote: Remote) -> None:
+    seed(emu)
+    remote.read()
+    assert [(r.method, r.path, r.query) for r in emu.log] == [
+        ("GET", "/v1/project/DEMO", {}),
+        ("GET", "/v1/system_field", {}),
+        ("GET", "/v1/custom_field", {"entity": "case", "limit": "100", "offset": "0"}),
+        ("GET", "/v1/suite/DEMO", {"limit": "100", "offset": "0"}),
+        ("GET", "/v1/shared_step/DEMO", {"limit": "100", "offset": "0"}),
+        ("GET", "/v1/case/DEMO", {"include": "external_issues", "limit": "100", "offset": "0"}),
+    ]
+
+
+def test_a_patch_with_nothing_to_send_makes_no_request(emu: Emulator, remote: Remote) -> None:
+    (case_id,) = remote.create_cases([Case(title="X")], suite_ids={None: None}, shared_hashes={})
+    before = len(emu.log)
+    remote.update_case(
+        case_id, Case(title="X"), ["automation"], suite_ids={None: None}, shared_hashes={}
+    )
+    remote.attach_external_issues({case_id: []})
+    assert len(emu.log) == before

@@ -625,6 +625,16 @@ def test_no_expression_inside_a_shell_script(path: Path) -> None:
         assert "${{" not in body, f"{path.name}: {body}"
 
 
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflows_give_the_action_only_inputs_it_has(path: Path) -> None:
+    steps = [step for job in load_yaml(path)["jobs"].values() for step in job["steps"]]
+    used = [s for s in steps if re.search(r"\.github/actions/qasesync(@|$)", s.get("uses", ""))]
+    assert used or path.is_relative_to(REPO / ".github"), "an example must use the action"
+    for step in used:
+        assert set(step.get("with", {})) <= set(ACTION["inputs"]), step
+        assert step["with"]["command"] in ("validate", "plan", "apply")
+
+
 def workflow(name: str) -> Any:
     return load_yaml(REPO / "examples" / "workflows" / name)
 

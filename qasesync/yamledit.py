@@ -25,11 +25,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from qasesync.errors import WriteBackError
+from qasesync.yamlread import Document, YamlProblem, parse
 from qasesync.yamlrender import Style, inline, key_text, plain_data, sequence_lines, value_lines
 
 YamlPath = tuple[str | int, ...]
@@ -49,6 +48,7 @@ class _Edit:
 class _Doc:
     text: str
     root: Node | None
+    data: Any  # the plain value, as the loader reads it
     eol: str
 
 
@@ -72,7 +72,7 @@ def assign_keys(text: str, assignments: Sequence[tuple[YamlPath, str, object]]) 
             data = _set_in(data, path, key, value)
         return data
 
-    _verify(doc.text, new, change)
+    _verify(doc, new, change)
     return bom + new
 
 
@@ -89,7 +89,7 @@ def set_field(text: str, path: YamlPath, key: str, value: object) -> str:
         return set_field(text, path[:-1], path[-1], {key: value})
     edit = _set_edit(doc, target, key, value)
     new = _splice(doc.text, [edit])
-    _verify(doc.text, new, lambda data: _set_in(data, path, key, value))
+    _verify(doc, new, lambda data: _set_in(data, path, key, value))
     return bom + new
 
 
@@ -105,7 +105,7 @@ def remove_field(text: str, path: YamlPath, key: str) -> str:
     if edit is None:
         return text
     new = _splice(doc.text, [edit])
-    _verify(doc.text, new, lambda data: _remove_in(data, path, key))
+    _verify(doc, new, lambda data: _remove_in(data, path, key))
     return bom + new
 
 
@@ -123,7 +123,7 @@ def append_item(text: str, path: YamlPath, item: Mapping[str, object]) -> str:
     else:
         raise WriteBackError(f"{_describe(path)} is not a list")
     new = _splice(doc.text, [edit])
-    _verify(doc.text, new, lambda data: _append_in(data, path, item))
+    _verify(doc, new, lambda data: _append_in(data, path, item))
     return bom + new
 
 
@@ -136,20 +136,17 @@ def _parse(text: str) -> tuple[str, _Doc]:
     body = text[len(bom) :]
     newline = body.find("\n")
     eol = "\r\n" if newline > 0 and body[newline - 1] == "\r" else "\n"
-    return bom, _Doc(body, _yaml_call("compose", body), eol)
+    document = _read(body)
+    return bom, _Doc(body, document.root, document.data, eol)
 
 
-def _yaml_call(method: str, text: str) -> Any:
-    """Compose or load with the C parser, falling back to the pure one, which accepts
-    a few documents libyaml refuses."""
+def _read(text: str) -> Document:
+    """Read as the loader does, so that the check after an edit sees what it will see."""
     try:
-        return getattr(YAML(typ="safe"), method)(text)
-    except YAMLError:
-        pass
-    try:
-        return getattr(YAML(typ="rt"), method)(text)
-    except YAMLError as exc:
-        raise WriteBackError(f"not valid YAML: {exc}") from exc
+        return parse(text)
+    except YamlProblem as problem:
+        where = f"line {problem.line} column {problem.col}"
+        raise WriteBackError(f"not valid YAML at {where}: {problem.message}") from None
 
 
 def _node_at(doc: _Doc, path: YamlPath) -> Node | None:
@@ -437,11 +434,12 @@ def _splice(text: str, edits: Sequence[_Edit]) -> str:
 # -- verification ----------------------------------------------------------------------
 
 
-def _verify(old: str, new: str, change: Callable[[Any], Any]) -> None:
-    """The new text must load as the old data with ``change`` applied, and nothing else."""
-    expected = change(_yaml_call("load", old))
+def _verify(old: _Doc, new: str, change: Callable[[Any], Any]) -> None:
+    """The new text must read as the old data with ``change`` applied, and nothing else.
+    ``change`` may alter the old data in place: it is not used afterwards."""
+    expected = change(old.data)
     try:
-        actual = _yaml_call("load", new)
+        actual = _read(new).data
     except WriteBackError as exc:
         raise WriteBackError(f"the edited text would not parse ({exc})") from exc
     if actual != expected:

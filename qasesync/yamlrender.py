@@ -8,14 +8,14 @@ is plain only when it cannot be read as anything else, also by a YAML 1.1 reader
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
+from qasesync.yamlread import YamlProblem, parse
 
 #: Characters that start something other than a plain scalar.
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
@@ -186,12 +186,13 @@ def _plain_ok(text: str, *, flow: bool) -> bool:
     return _reads_back(text)
 
 
+@functools.lru_cache(maxsize=4096)
 def _reads_back(text: str) -> bool:
     """Both as a key and as a value, in block and in flow context."""
     document = f"{text}: {text}\nflow: [{text}, {{{text}: {text}}}]\n"
     try:
-        data = YAML(typ="safe").load(document)
-    except YAMLError:
+        data = parse(document).data
+    except YamlProblem:
         return False
     return bool(data == {text: text, "flow": [text, {text: text}]})
 

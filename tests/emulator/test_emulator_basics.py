@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ast
+import io
 import threading
 from pathlib import Path
 
 import httpx
 import pytest
 
+import qasesync.emulator
 from qasesync import cli
-from qasesync.emulator import Emulator, serve
+from qasesync.emulator import Emulator, sample_custom_fields, serve
 from qasesync.emulator import server as server_module
 
 
@@ -65,8 +68,6 @@ def test_cli_emulator_serves_and_saves_state(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(server_module, "wait_for_interrupt", one_request_then_ctrl_c)
-    import io
-
     printed = io.StringIO()
     argv = ["emulator", "--port", "0", "--token", "K", "--project", "QA", "--state", str(state)]
     assert cli.main(argv, out=printed) == 0
@@ -74,3 +75,39 @@ def test_cli_emulator_serves_and_saves_state(
     again = Emulator(token="K", projects=())
     again.load_state(state)
     assert [s["title"] for s in again.store.suites("QA")] == ["S"]
+
+
+def test_state_round_trips_through_a_file(tmp_path: Path) -> None:
+    emu = Emulator(token="T", projects=("DEMO",), custom_fields=sample_custom_fields())
+    suite = emu.store.create_suite("DEMO", {"title": "S"})
+    shared = emu.store.create_shared_step("DEMO", {"title": "Sh", "steps": [{"action": "A"}]})
+    case = {
+        "title": "t",
+        "suite_id": suite,
+        "tags": ["x"],
+        "custom_field": {"5": "2"},
+        "steps": [{"shared": shared}],
+    }
+    emu.store.create_case("DEMO", case)
+    emu.save_state(tmp_path / "state.json")
+    again = Emulator(token="T", projects=("DEMO",))
+    again.load_state(tmp_path / "state.json")
+    assert again.store.cases("DEMO") == emu.store.cases("DEMO")
+    assert again.store.shared_steps("DEMO") == emu.store.shared_steps("DEMO")
+    assert again.store.create_case("DEMO", {"title": "next"}) == 2
+    assert (
+        again.store.create_shared_step("DEMO", {"title": "n", "steps": [{"action": "a"}]}) != shared
+    )
+
+
+def test_the_emulator_imports_nothing_else_of_qasesync() -> None:
+    package = Path(qasesync.emulator.__file__).parent
+    imported: set[str] = set()
+    for module in package.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    ours = {name for name in imported if name.split(".")[0] == "qasesync"}
+    assert ours and all(name.startswith("qasesync.emulator") for name in ours), sorted(ours)

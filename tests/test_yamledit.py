@@ -399,3 +399,45 @@ def _load_plain(value: object) -> Any:
     if isinstance(value, list):
         return [_load_plain(item) for item in value]
     return value
+
+
+# Item layouts before and after `id` is assigned ({d}: the dashes' indentation, {e}: line end).
+LAYOUTS = [
+    (
+        "{d}- title: t{n}{e}{d}  tags: [a,  b]{e}",
+        "{d}- id: {id}{e}{d}  title: t{n}{e}{d}  tags: [a,  b]{e}",
+    ),
+    ("{d}-   title: t{n}  # c{e}", "{d}-   id: {id}{e}{d}    title: t{n}  # c{e}"),
+    (
+        "{d}-{e}{d}  # c{e}{d}  title: t{n}{e}",
+        "{d}-{e}{d}  # c{e}{d}  id: {id}{e}{d}  title: t{n}{e}",
+    ),
+    ("{d}- {{title: t{n}, steps: [ ]}}{e}", "{d}- {{id: {id}, title: t{n}, steps: [ ]}}{e}"),
+    ("{d}- id: 0  # old{e}{d}  title: t{n}{e}", "{d}- id: {id}  # old{e}{d}  title: t{n}{e}"),
+    ("{d}- title: |{e}{d}    line{e}{e}", "{d}- id: {id}{e}{d}  title: |{e}{d}    line{e}{e}"),
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    items=st.lists(
+        st.tuples(st.integers(0, len(LAYOUTS) - 1), st.booleans()), min_size=1, max_size=8
+    ),
+    eol=st.sampled_from(["\n", "\r\n"]),
+    indent=st.sampled_from(["", "  ", "    "]),
+    head=st.sampled_from(["", "# yaml-language-server: $schema=x.json{e}---{e}", "\ufeff# c{e}"]),
+)
+def test_assign_inserts_exactly_one_line_per_id(
+    items: list[tuple[int, bool]], eol: str, indent: str, head: str
+) -> None:
+    before = [head.format(e=eol), "cases:" + eol]
+    after = list(before)
+    assignments: list[tuple[tuple[str | int, ...], str, object]] = []
+    for n, (layout, assigned) in enumerate(items):
+        old, new = LAYOUTS[layout]
+        before.append(old.format(d=indent, e=eol, n=n))
+        after.append((new if assigned else old).format(d=indent, e=eol, n=n, id=100 + n))
+        if assigned:
+            assignments.append((("cases", n), "id", 100 + n))
+
+    assert assign_keys("".join(before), assignments) == "".join(after)

@@ -94,7 +94,7 @@ class CaseEncoder:
         if case.milestone_id is not None:
             body["milestone_id"] = case.milestone_id
         body["tags"] = _tags(case)
-        body["custom_field"] = self._custom(case, case.custom_fields)
+        body["custom_field"] = self._custom(case.custom_fields)
         body["parameters"] = _parameters(case)
         body.update(self._steps(case))
         if not for_bulk and case.automation is not None:
@@ -110,7 +110,7 @@ class CaseEncoder:
             if name.startswith(CUSTOM_PREFIX):
                 custom.update(self._custom_one(case, name[len(CUSTOM_PREFIX) :]))
             elif name == "custom_fields":
-                custom.update(self._custom(case, case.custom_fields))
+                custom.update(self._custom(case.custom_fields))
             elif name in NOT_PATCHED:
                 log.debug("case %s: %s is not sent by a patch", case.id, name)
             else:
@@ -158,7 +158,7 @@ class CaseEncoder:
         option_id = self.fields.enum_id(name, chosen)
         return {} if option_id is None else {name: option_id}
 
-    def _custom(self, case: Case, values: Mapping[str, Any]) -> JsonObject:
+    def _custom(self, values: Mapping[str, Any]) -> JsonObject:
         out: JsonObject = {}
         for title, value in values.items():
             spec = self.fields.custom_by_title(title)

@@ -161,6 +161,8 @@ class Remote:
         self, cases: Sequence[Case], *, suite_ids: SuiteIds, shared_hashes: SharedHashes
     ) -> list[int]:
         """One ``POST /case/bulk``; the new ids in submission order."""
+        if not cases:
+            return []
         encoder = self._encoder(suite_ids, shared_hashes)
         body = {"cases": [encoder.create(case, for_bulk=True) for case in cases]}
         result = self.client.post(f"/case/{self.project}/bulk", body, bulk=True)

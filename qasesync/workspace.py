@@ -93,6 +93,8 @@ class FieldMap:
         ids = self.enums[name]
         if value is None or not ids.known:
             return ids.field.default
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
         if isinstance(value, int) and value in ids.by_id:
             return ids.by_id[value]
         has = ", ".join(f"{i}={s}" for i, s in ids.by_id.items())

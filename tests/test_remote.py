@@ -441,4 +441,5 @@ def test_a_patch_with_nothing_to_send_makes_no_request(emu: Emulator, remote: Re
         case_id, Case(title="X"), ["automation"], suite_ids={None: None}, shared_hashes={}
     )
     remote.attach_external_issues({case_id: []})
+    assert remote.create_cases([], suite_ids={None: None}, shared_hashes={}) == []
     assert len(emu.log) == before

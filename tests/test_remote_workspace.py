@@ -168,3 +168,7 @@ def test_an_unknown_option_title_lists_the_options() -> None:
 
 def _others() -> dict[str, list[tuple[int, str]]]:
     return {k: v for k, v in DEFAULT_IDS.items() if k != "severity"}
+
+
+def test_an_option_id_given_as_a_string_is_read_too() -> None:
+    assert field_map().enum_slug("priority", "2", case_id=1) == "medium"

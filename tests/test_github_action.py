@@ -4,8 +4,9 @@ The action's `run:` steps are executed here with bash, the way the runner execut
 each `${{ }}` expression of a step's `env:` is resolved from the test's inputs, the outputs
 of earlier steps and a small `github` context; GITHUB_OUTPUT and GITHUB_STEP_SUMMARY are
 temporary files; the pull-request comment goes to a local fake of the GitHub REST API.
-`qasesync plan` and `qasesync apply` are played by a stand-in script on PATH; `validate`
-is the real command.
+`validate` and `plan` run for real (plan against the Qase API emulator on a socket);
+a stand-in script on PATH plays `qasesync` where a test needs an outcome the emulator does
+not give at will (a plan cut for length, an error mid-way) and for `apply`.
 """
 
 from __future__ import annotations
@@ -467,6 +468,69 @@ def test_validate_problems_become_annotations_on_repository_paths(tmp_path: Path
     assert run.outputs["exit-code"] == "1"
     assert "::error file=qa/cases/smoke.yaml,line=" in run.stdout
     assert "problem(s) in `cases`" in run.summary
+
+
+# --- plan for real: qasesync against the Qase API emulator ----------------------------------
+
+
+@pytest.fixture
+def qase_url() -> Iterator[str]:
+    from qasesync.emulator import Emulator, serve
+
+    with serve(Emulator(token=QASE_TOKEN, projects=("SHOP",)), host="127.0.0.1", port=0) as server:
+        yield server.url
+
+
+def small_tree(root: Path) -> None:
+    (root / "cases" / "checkout").mkdir(parents=True)
+    (root / "cases" / "qasesync.yaml").write_text("project: SHOP\n", encoding="utf-8")
+    (root / "cases" / "checkout" / "payments.yaml").write_text(
+        "cases:\n  - title: Pay by card\n    severity: major\n  - title: Pay by voucher\n",
+        encoding="utf-8",
+    )
+
+
+def test_real_plan_against_the_emulator_comments_once_then_updates_in_place(
+    tmp_path: Path, github: FakeGitHub, qase_url: str
+) -> None:
+    small_tree(tmp_path)
+    github.add("LGTM")
+    inputs = plan_inputs(**{"api-url": qase_url})
+    env = {"GITHUB_API_URL": github.url}
+
+    first = run_action(tmp_path, inputs, github_context=PR, env=env)
+    assert not first.failed, first.stdout
+    assert first.outputs == {
+        "exit-code": "0",
+        "has-changes": "true",
+        "skipped": "false",
+        "committed": "",
+    }
+    assert first.summary.startswith(MARKER + "\n")
+    assert "Plan: 3 to create, 0 to update, 0 to deprecate, 0 to delete" in first.summary
+    assert "::notice file=cases/checkout/payments.yaml,line=2::" in first.stdout
+    [_, comment] = github.comments
+    assert comment["body"].startswith(MARKER + "\n")
+    assert "Pay by voucher" in comment["body"]
+
+    second = run_action(tmp_path, inputs, github_context=PR, env=env)
+    assert not second.failed, second.stdout
+    assert len(github.comments) == 2
+    assert ("PATCH", f"/repos/octo/shop/issues/comments/{comment['id']}") in github.requests
+    assert QASE_TOKEN not in first.stdout + second.stdout + first.summary + comment["body"]
+
+
+def test_real_plan_with_a_wrong_token_fails_the_check_and_says_why(
+    tmp_path: Path, github: FakeGitHub, qase_url: str
+) -> None:
+    small_tree(tmp_path)
+    inputs = plan_inputs(token="wrong-token", **{"api-url": qase_url})
+    run = run_action(tmp_path, inputs, github_context=PR, env={"GITHUB_API_URL": github.url})
+    assert run.results[-1] == ("Conclude", 1)
+    assert run.outputs["exit-code"] == "1"
+    [comment] = github.comments
+    assert comment["body"].startswith(f"{MARKER}\n### qasesync plan failed (exit 1)\n")
+    assert "wrong-token" not in run.stdout + comment["body"]
 
 
 # --- apply: the written-back ids are committed and pushed ---------------------------------

@@ -101,7 +101,7 @@ class StoreBase:
         return [
             dict(f)
             for f in sorted(self.custom_field_list, key=lambda f: int(f["id"]))
-            if (entity is None or str(f.get("entity", "")).lower() == entity)
+            if (entity is None or entity_name(f) == entity)
             and (kind is None or field_type(f) == kind)
         ]
 
@@ -144,13 +144,17 @@ class StoreBase:
             }
 
     def load(self, data: Mapping[str, Any]) -> None:
-        """Replace the state with ``data`` from :meth:`dump`."""
+        """Replace the state with ``data`` from :meth:`dump`. A fixture may hold only
+        ``system_fields`` and/or ``custom_fields``: what it lacks is left as it was."""
         with self._lock:
             self._seed = int(data.get("seed", self._seed))
-            self._hashes = int(data.get("hashes", 0))
-            self.system = SystemFields(data.get("system_fields") or default_system_fields())
-            self.custom_field_list = [dict(f) for f in data.get("custom_fields") or []]
-            self._projects = {code: _load_project(p) for code, p in data["projects"].items()}
+            self._hashes = int(data.get("hashes", self._hashes))
+            if data.get("system_fields") is not None:
+                self.system = SystemFields(data["system_fields"])
+            if data.get("custom_fields") is not None:
+                self.custom_field_list = [dict(f) for f in data["custom_fields"]]
+            if data.get("projects") is not None:
+                self._projects = {code: _load_project(p) for code, p in data["projects"].items()}
 
 
 def _new_project(code: str, title: str) -> JSON:
@@ -182,6 +186,12 @@ def _load_project(data: JSON) -> JSON:
         "cases": {c["id"]: c for c in data["cases"]},
         "shared": {s["hash"]: s for s in data["shared"]},
     }
+
+
+def entity_name(field: Mapping[str, Any]) -> str:
+    """A custom field's entity as the list filter names it (the create form uses 0/1/2)."""
+    raw = str(field.get("entity", "")).lower()
+    return {"0": "case", "1": "run", "2": "defect"}.get(raw, raw)
 
 
 def legacy_stamp(stamp: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import threading
 from pathlib import Path
 
@@ -111,3 +112,15 @@ def test_the_emulator_imports_nothing_else_of_qasesync() -> None:
                 imported.update(alias.name for alias in node.names)
     ours = {name for name in imported if name.split(".")[0] == "qasesync"}
     assert ours and all(name.startswith("qasesync.emulator") for name in ours), sorted(ours)
+
+
+def test_a_fixture_file_seeds_custom_and_system_fields(tmp_path: Path) -> None:
+    fixture = tmp_path / "workspace.json"
+    fixture.write_text(
+        json.dumps({"custom_fields": sample_custom_fields(["QA"])}), encoding="utf-8"
+    )
+    emu = Emulator(token="T", projects=("QA",))
+    emu.load_state(fixture)
+    assert [f["title"] for f in emu.store.custom_fields(entity="case")][:2] == ["Owner", "Notes"]
+    assert emu.store.system_fields() == Emulator().store.system_fields()
+    assert emu.store.create_case("QA", {"title": "t", "custom_field": {"1": "alice"}}) == 1

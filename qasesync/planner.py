@@ -7,6 +7,7 @@ pair on normalised values (`qasesync.diffing`). Every problem is collected befor
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -50,7 +51,15 @@ def plan(desired: Tree, live: Live, settings: Settings) -> Plan:
     Raises `PlanError` with every problem found (unknown enum options or custom
     fields, ambiguous matches, inexpressible fields that would be overwritten, ...).
     """
-    return _Planner(desired, live, settings).run()
+    # Matching builds no reference cycles: full collections over ~10^6 live model
+    # objects would find nothing to free and cost a third of the time.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _Planner(desired, live, settings).run()
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass

@@ -30,14 +30,14 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gen_tree import generate  # noqa: E402
+from gen_tree import generate
 
-from qasesync.client import QaseClient  # noqa: E402
-from qasesync.emulator import Emulator, sample_custom_fields, serve  # noqa: E402
-from qasesync.loader import load_tree  # noqa: E402
-from qasesync.model import Tree  # noqa: E402
-from qasesync.planner import plan  # noqa: E402
-from qasesync.remote import Remote  # noqa: E402
+from qasesync.client import QaseClient
+from qasesync.emulator import Emulator, sample_custom_fields, serve
+from qasesync.loader import load_tree
+from qasesync.model import Tree
+from qasesync.planner import plan
+from qasesync.remote import Remote
 
 TOKEN = "bench-token"
 PROJECT = "BENCH"

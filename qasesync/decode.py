@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from qasesync.model import Case, CustomValue, SharedStep, Step, Suite
 from qasesync.workspace import FieldMap, JsonObject, decode_value
@@ -117,7 +118,7 @@ class CaseReader:
             automation=automation_from_json(item),
             flaky=bool(item.get("is_flaky")),
             milestone_id=item.get("milestone_id"),
-            tags=tuple(str(t.get("title", "")) for t in item.get("tags") or ()),
+            tags=tuple(_tag(t) for t in item.get("tags") or ()),
             external_issues=self._issues(item.get("external_issues") or (), flags),
             custom_fields=self._custom(item.get("custom_fields") or (), flags),
             parameters=_parameters(item, flags),
@@ -204,6 +205,10 @@ def _fold(shared: str, run: int, length: int) -> list[Step]:
     if run % max(length, 1):
         log.warning("shared step %s: a run of %d steps is no multiple of %d", shared, run, length)
     return [Step(shared=shared)] * uses
+
+
+def _tag(tag: Any) -> str:
+    return tag if isinstance(tag, str) else str(tag.get("title", ""))
 
 
 def automation_from_json(item: JsonObject) -> str:

@@ -259,3 +259,8 @@ def test_a_multiselect_given_as_one_entry_per_option_is_joined() -> None:
     values = [{"id": 7, "value": "3"}, {"id": 7, "value": "1"}, {"id": 4, "value": ""}]
     case = reader().case(live_case(1, "Multi", custom_fields=values))
     assert case.custom_fields == {"Components": ("mobile", "web")}
+
+
+def test_tags_read_from_objects_or_plain_strings() -> None:
+    item = live_case(1, "Tags", tags=[{"title": "a", "internal_id": 1}, "b"])
+    assert reader().case(item).tags == ("a", "b")

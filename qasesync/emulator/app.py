@@ -120,13 +120,15 @@ class Emulator:
         method = environ["REQUEST_METHOD"].upper()
         path = environ.get("PATH_INFO", "") or "/"
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        body = _read_body(environ)
-        verdict = self._injector.judge(self.faults, write=method in WRITES)
-        if self.faults.latency > 0:
-            time.sleep(self.faults.latency)
+        raw, body = _read_body(environ)
+        faults = self.faults
+        verdict = self._injector.judge(faults, write=method in WRITES)
+        if faults.latency > 0:
+            time.sleep(faults.latency)
         status, answer, headers = self._answer(method, path, query, body, environ, verdict)
+        logged = raw if body is _BAD_JSON else body
         record = LogRecord(
-            method, path, {k: v[-1] for k, v in query.items()}, body, status, verdict.fault
+            method, path, {k: v[-1] for k, v in query.items()}, logged, status, verdict.fault
         )
         self.log.append(record)
         if verdict.fault == "drop":
@@ -184,18 +186,20 @@ class Emulator:
 _BAD_JSON: Any = object()
 
 
-def _read_body(environ: dict[str, Any]) -> Any:
+def _read_body(environ: dict[str, Any]) -> tuple[str, Any]:
+    """The body as text, and parsed (None when empty, ``_BAD_JSON`` when not JSON)."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     raw = environ["wsgi.input"].read(length) if length > 0 else b""
+    text = raw.decode("utf-8", errors="replace")
     if not raw:
-        return None
+        return text, None
     try:
-        return json.loads(raw)
+        return text, json.loads(raw)
     except ValueError:
-        return _BAD_JSON
+        return text, _BAD_JSON
 
 
 def _refusal(verdict: Verdict) -> tuple[int, JSON, list[tuple[str, str]]]:

@@ -122,3 +122,8 @@ def test_request_log_records_each_request(emu: Emulator, api: httpx.Client) -> N
         ("POST", "/v1/suite/DEMO", {}, {"title": "S"}, 200, None),
         ("GET", "/v1/suite/DEMO", {"limit": "5"}, None, 200, None),
     ]
+
+
+def test_the_log_keeps_a_body_that_is_not_json_as_text(emu: Emulator, api: httpx.Client) -> None:
+    api.post("/suite/DEMO", content=b"title=S", headers={"Content-Type": "text/plain"})
+    assert (emu.log[-1].body, emu.log[-1].status) == ("title=S", 400)

@@ -482,12 +482,8 @@ def qase_url() -> Iterator[str]:
 
 
 def small_tree(root: Path) -> None:
-    (root / "cases" / "checkout").mkdir(parents=True)
-    (root / "cases" / "qasesync.yaml").write_text("project: SHOP\n", encoding="utf-8")
-    (root / "cases" / "checkout" / "payments.yaml").write_text(
-        "cases:\n  - title: Pay by card\n    severity: major\n  - title: Pay by voucher\n",
-        encoding="utf-8",
-    )
+    """The action's test tree (ci.yml plans it on a runner too): one suite, two cases."""
+    shutil.copytree(ACTION_DIR / "testdata" / "cases", root / "cases")
 
 
 def test_real_plan_against_the_emulator_comments_once_then_updates_in_place(

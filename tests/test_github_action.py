@@ -95,8 +95,10 @@ def _handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             url = urlsplit(self.path)
-            if not self._authorized() or not list_path.match(url.path):
-                return self._reply(404, {"message": "Not Found"}) if self._authorized() else None
+            if not self._authorized():
+                return
+            if not list_path.match(url.path):
+                return self._reply(404, {"message": "Not Found"})
             page = int(parse_qs(url.query).get("page", ["1"])[0])
             start = (page - 1) * state.page_size
             headers = {}

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from emukit import Recorder, make_client
 from spectools import check_request, check_response
 
 from qasesync.emulator import Emulator, sample_custom_fields
@@ -32,8 +33,6 @@ def _send(
 def test_every_endpoint_answers_within_the_spec(
     rich: Emulator, openapi_spec: dict[str, Any]
 ) -> None:
-    from conftest import Recorder, make_client  # the emulator tests' conftest
-
     recorder = Recorder()
     with make_client(rich, recorder) as client:
         _exercise(client, openapi_spec)

@@ -309,7 +309,7 @@ class _Run:
         return Suite(
             key,
             title,
-            id=data.get("id"),
+            id=_int(data.get("id")),
             parent=parent,
             description=data.get("description") or "",
             preconditions=data.get("preconditions") or "",
@@ -319,7 +319,9 @@ class _Run:
     def _suite_unique(self, spot: Spot, key: str, data: Mapping[str, Any], title: str) -> None:
         if "id" in data:
             message = f"suite id {data['id']} is used twice (first at {{first}})"
-            self.problems += self.uniques.claim(spot, ("id",), ("suite", str(data["id"])), message)
+            self.problems += self.uniques.claim(
+                spot, ("id",), ("suite", str(_int(data["id"]))), message
+            )
         message = f"two suites under one parent are titled `{title}` (first at {{first}})"
         self.problems += self.uniques.claim(spot, ("title",), _title_claim(key, title), message)
 
@@ -345,7 +347,9 @@ class _Run:
         path = ("cases", index)
         if "id" in item:
             message = f"case id {item['id']} is used twice (first at {{first}})"
-            found += self.uniques.claim(spot, (*path, "id"), ("case", str(item["id"])), message)
+            found += self.uniques.claim(
+                spot, (*path, "id"), ("case", str(_int(item["id"]))), message
+            )
         else:
             where = f"suite `{suite}`" if suite else "the tree root"
             message = (
@@ -392,8 +396,8 @@ def _settings(data: Mapping[str, Any], location: Location) -> Settings:
     )
 
 
-def _max_destroy(value: int | str) -> MaxDestroy:
-    if isinstance(value, int):
+def _max_destroy(value: float | str) -> MaxDestroy:
+    if not isinstance(value, str):
         return MaxDestroy(value, percent=False)
     return MaxDestroy(float(value.rstrip("% ")), percent=True)
 
@@ -421,9 +425,10 @@ def _case(item: Mapping[str, Any], suite: str | None, spot: Spot, index: int) ->
     path = ("cases", index)
     texts: dict[str, Any] = {name: item.get(name) or "" for name in _TEXTS}
     plain: dict[str, Any] = {name: item.get(name) for name in _PLAIN_FIELDS}
+    plain["milestone_id"] = _int(item.get("milestone_id"))
     return Case(
         title=item["title"],
-        id=item.get("id"),
+        id=_int(item.get("id")),
         suite=suite,
         **texts,
         **plain,
@@ -435,6 +440,11 @@ def _case(item: Mapping[str, Any], suite: str | None, spot: Spot, index: int) ->
         gherkin=item.get("gherkin"),
         location=Location(spot.file, *spot.doc.position(path), path),
     )
+
+
+def _int(value: int | float | None) -> int | None:
+    """Ids as int: JSON Schema lets `3.0` through as an integer."""
+    return None if value is None else int(value)
 
 
 def _custom(value: Any) -> Any:

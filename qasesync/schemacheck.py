@@ -88,7 +88,9 @@ def _flatten(found: Iterator[jsonschema.ValidationError]) -> Iterator[SchemaErro
 
 
 def _is_type(value: Any, name: str) -> bool:
-    if name == "integer":
+    if name == "integer":  # as in JSON Schema, 3.0 is an integer
+        if isinstance(value, float):
+            return value.is_integer()
         return isinstance(value, int) and not isinstance(value, bool)
     if name == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -87,6 +87,8 @@ def _prepare(
     root: Path, file: str, assignments: list[Assignment], digests: Mapping[str, str]
 ) -> _Pending:
     path = root / file
+    if path.is_symlink():  # replace the file it points to, not the link
+        path = path.resolve()
     old = path.read_bytes() if path.is_file() else None
     expected = digests.get(file)
     if expected is not None and (old is None or digest(old) != expected):

@@ -146,7 +146,7 @@ def _read(text: str) -> Document:
         return parse(text)
     except YamlProblem as problem:
         where = f"line {problem.line} column {problem.col}"
-        raise WriteBackError(f"not valid YAML at {where}: {problem.message}") from None
+        raise WriteBackError(f"{where}: {problem.message}") from None
 
 
 def _node_at(doc: _Doc, path: YamlPath) -> Node | None:
@@ -159,7 +159,9 @@ def _node_at(doc: _Doc, path: YamlPath) -> Node | None:
 def _child(node: Node | None, step: str | int, where: YamlPath) -> Node:
     child: Node | None = None
     if isinstance(step, int) and isinstance(node, SequenceNode) and 0 <= step < len(node.value):
-        child, after = node.value[step], node.start_mark.index
+        child = node.value[step]
+        # Items start in text order, each after the one before.
+        after = node.value[step - 1].start_mark.index + 1 if step else node.start_mark.index
     elif isinstance(step, str) and isinstance(node, MappingNode):
         pair = _pair(node, step)
         if pair is not None:
@@ -222,8 +224,13 @@ def _content_end(text: str, node: Node) -> int:
         flow_end: int = node.end_mark.index
         return flow_end
     if isinstance(node, SequenceNode):
-        return _content_end(text, node.value[-1])
+        last, before = node.value[-1], node.value[-2] if len(node.value) > 1 else node
+        if last.start_mark.index <= before.start_mark.index:
+            where = node.start_mark.line + 1
+            raise WriteBackError(f"the list at line {where} ends with an alias; edit it by hand")
+        return _content_end(text, last)
     key, value = node.value[-1]
+    _refuse_alias(key, value)
     return _after_colon(text, key) if _is_void(value) else _content_end(text, value)
 
 
@@ -281,6 +288,7 @@ def _set_edit(doc: _Doc, target: Node | None, key: str, value: object) -> _Edit:
 
 def _replace_edit(doc: _Doc, mapping: MappingNode, pair: tuple[Node, Node], value: object) -> _Edit:
     key, old = pair
+    _refuse_alias(key, old)
     flow_list = isinstance(old, SequenceNode) and bool(old.flow_style)
     short = inline(value, flow=bool(mapping.flow_style), prefer_flow=flow_list)
     if short is not None and _is_inline(old) and old.start_mark.line == key.start_mark.line:
@@ -294,6 +302,13 @@ def _replace_edit(doc: _Doc, mapping: MappingNode, pair: tuple[Node, Node], valu
     suffix, lines = value_lines(value, key.start_mark.column, _style_of(doc, mapping, key, old))
     block = suffix + "".join(doc.eol + line for line in lines)
     return _Edit(start, _line_end(doc.text, max(end, start)), block)
+
+
+def _refuse_alias(key: Node, value: Node) -> None:
+    """An alias's node stands at its anchor, earlier in the text: its span is not here."""
+    if value.start_mark.index < key.end_mark.index:
+        name = getattr(key, "value", "?")
+        raise WriteBackError(f"the value of {name} is an alias; edit it by hand")
 
 
 def _is_inline(node: Node) -> bool:
@@ -364,6 +379,7 @@ def _remove_edit(doc: _Doc, mapping: MappingNode, key: str) -> _Edit | None:
     if position is None:
         return None
     key_node, value = mapping.value[position]
+    _refuse_alias(key_node, value)
     text = doc.text
     end = _after_colon(text, key_node) if _is_void(value) else _content_end(text, value)
     if mapping.flow_style:
@@ -423,8 +439,9 @@ def _splice(text: str, edits: Sequence[_Edit]) -> str:
     parts: list[str] = []
     position = 0
     for edit in sorted(edits, key=lambda e: (e.start, e.end)):
-        if edit.start < position:
-            raise WriteBackError("two edits overlap")
+        if edit.start < position or edit.end < edit.start:
+            # Overlapping edits, or a span measured across an alias to an earlier node.
+            raise WriteBackError("cannot place the edit (is an alias in the way?)")
         parts += [text[position : edit.start], edit.text]
         position = edit.end
     parts.append(text[position:])

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from qasesync.errors import WriteBackError
 from qasesync.yamlread import YamlProblem, parse
 
 #: Characters that start something other than a plain scalar.
@@ -160,7 +161,7 @@ def _other_scalar(value: object) -> str:
         if math.isinf(value):
             return ".inf" if value > 0 else "-.inf"
         return repr(value)
-    raise TypeError(f"cannot write a {type(value).__name__} into YAML")
+    raise WriteBackError(f"cannot write a {type(value).__name__} into YAML")
 
 
 # -- strings -----------------------------------------------------------------------

@@ -441,3 +441,48 @@ def test_assign_inserts_exactly_one_line_per_id(
             assignments.append((("cases", n), "id", 100 + n))
 
     assert assign_keys("".join(before), assignments) == "".join(after)
+
+
+# -- aliases ---------------------------------------------------------------------------
+
+ALIASED = "cases:\n  - title: a\n    tags: &t [x]\n  - title: b\n    tags: *t\n"
+
+
+def test_set_a_value_that_is_an_alias_is_refused() -> None:
+    with pytest.raises(WriteBackError, match=r"^the value of tags is an alias; edit it by hand$"):
+        set_field(ALIASED, ("cases", 1), "tags", ["y"])
+
+
+def test_remove_a_value_that_is_an_alias_is_refused() -> None:
+    with pytest.raises(WriteBackError, match=r"^the value of tags is an alias; edit it by hand$"):
+        remove_field(ALIASED, ("cases", 1), "tags")
+
+
+def test_add_a_key_after_an_alias_is_refused() -> None:
+    with pytest.raises(WriteBackError, match=r"^the value of tags is an alias; edit it by hand$"):
+        set_field(ALIASED, ("cases", 1), "flaky", True)
+
+
+def test_append_after_an_aliased_item_is_refused() -> None:
+    text = "steps:\n  - &s {action: a}\n  - *s\n"
+
+    with pytest.raises(
+        WriteBackError, match=r"^the list at line 2 ends with an alias; edit it by hand$"
+    ):
+        append_item(text, ("steps",), {"action": "b"})
+
+
+def test_assign_next_to_an_alias_works() -> None:
+    assert assign_keys(ALIASED, [(("cases", 1), "id", 2)]) == ALIASED.replace(
+        "  - title: b\n", "  - id: 2\n    title: b\n"
+    )
+
+
+def test_a_value_yaml_cannot_hold_is_refused() -> None:
+    with pytest.raises(WriteBackError, match=r"^cannot write a bytes into YAML$"):
+        set_field("a: 1\n", (), "a", b"raw")
+
+
+def test_assign_to_an_item_that_is_an_alias_of_the_one_before_is_refused() -> None:
+    with pytest.raises(WriteBackError, match=r"^cases\[1\] is an alias; edit its anchor instead$"):
+        assign_keys("cases:\n  - &c {title: a}\n  - *c\n", [(("cases", 1), "id", 2)])

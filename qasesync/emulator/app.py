@@ -50,7 +50,7 @@ class LogRecord:
     ``query`` maps each parameter to its last value; ``body`` is the parsed JSON (or the
     raw text when it is not JSON, None when empty); ``status`` is what was (or, for a
     dropped write, would have been) answered; ``fault`` is None, "429", "5xx",
-    "rate_limit" or "drop"."""
+    "rate_limit" or "drop"; ``answer`` is the JSON body sent (None when dropped)."""
 
     method: str
     path: str
@@ -58,6 +58,7 @@ class LogRecord:
     body: Any
     status: int
     fault: str | None
+    answer: Any = None
 
 
 class RequestLog(list[LogRecord]):
@@ -127,11 +128,11 @@ class Emulator:
             time.sleep(faults.latency)
         status, answer, headers = self._answer(method, path, query, body, environ, verdict)
         logged = raw if body is _BAD_JSON else body
-        record = LogRecord(
-            method, path, {k: v[-1] for k, v in query.items()}, logged, status, verdict.fault
-        )
-        self.log.append(record)
-        if verdict.fault == "drop":
+        dropped = verdict.fault == "drop"
+        arguments = {k: v[-1] for k, v in query.items()}
+        sent = None if dropped else answer
+        self.log.append(LogRecord(method, path, arguments, logged, status, verdict.fault, sent))
+        if dropped:
             log.debug("dropping the connection after %s %s", method, path)
             raise httpx.RemoteProtocolError(DROP_MESSAGE)
         payload = json.dumps(answer).encode("utf-8")

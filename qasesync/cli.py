@@ -77,7 +77,7 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
     from qasesync.emulator import Emulator, serve
     from qasesync.emulator.server import wait_for_interrupt
 
-    emulator = Emulator(token=args.token, projects=(args.project,))
+    emulator = Emulator(token=args.token, projects=(args.project,), log_limit=1000)
     state = Path(args.state) if args.state else None
     if state is not None and state.is_file():
         emulator.load_state(state)

@@ -62,15 +62,19 @@ class LogRecord:
 
 
 class RequestLog(list[LogRecord]):
-    """The request log: a list with a thread-safe append."""
+    """The request log: a list with a thread-safe append, keeping the latest ``limit``
+    records when a limit is set (a long-running emulator must not grow without end)."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int | None = None) -> None:
         super().__init__()
         self._lock = threading.Lock()
+        self._limit = limit
 
     def append(self, record: LogRecord) -> None:
         with self._lock:
             super().append(record)
+            if self._limit is not None and len(self) > self._limit:
+                del self[: len(self) - self._limit]
 
 
 @dataclass
@@ -86,6 +90,8 @@ class Emulator:
     custom_fields: Sequence[JSON] | None = None
     #: The clock of the rate-limit window (seconds; tests pass a fake one).
     monotonic: Callable[[], float] = time.monotonic
+    #: Keep only the latest N log records (None: all).
+    log_limit: int | None = None
 
     def __post_init__(self) -> None:
         self.store = Store(
@@ -94,7 +100,7 @@ class Emulator:
             custom_fields=self.custom_fields,
             seed=self.seed,
         )
-        self.log = RequestLog()
+        self.log = RequestLog(self.log_limit)
         self._injector = Injector(self.seed, clock=self.monotonic)
 
     # --- state --------------------------------------------------------------------------

@@ -127,3 +127,13 @@ def test_request_log_records_each_request(emu: Emulator, api: httpx.Client) -> N
 def test_the_log_keeps_a_body_that_is_not_json_as_text(emu: Emulator, api: httpx.Client) -> None:
     api.post("/suite/DEMO", content=b"title=S", headers={"Content-Type": "text/plain"})
     assert (emu.log[-1].body, emu.log[-1].status) == ("title=S", 400)
+
+
+def test_a_log_limit_keeps_the_latest_records() -> None:
+    emu = Emulator(token="T", log_limit=2)
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=emu.app), base_url="http://e/v1", headers={"Token": "T"}
+    ) as client:
+        for suite in ("a", "b", "c"):
+            client.post("/suite/DEMO", json={"title": suite})
+    assert [r.body["title"] for r in emu.log] == ["b", "c"]

@@ -608,6 +608,14 @@ def test_apply_failing_part_way_still_pushes_the_ids_then_fails(
     assert "### qasesync apply failed (exit 1)" in run.summary
 
 
+def test_extra_args_reach_apply_word_by_word(tmp_path: Path, clone: Path, fake_bin: Path) -> None:
+    inputs = {**apply_inputs(), "args": "--allow-destroy  --no-write-back"}
+    run = run_action(tmp_path, inputs, path=[fake_bin], env=apply_env(tmp_path, clone), cwd=clone)
+    assert not run.failed, run.stdout
+    calls = (tmp_path / "calls.log").read_text(encoding="utf-8").splitlines()
+    assert calls == ["apply cases --yes --allow-destroy --no-write-back"]
+
+
 def test_apply_without_written_back_ids_makes_no_commit(
     tmp_path: Path, clone: Path, fake_bin: Path
 ) -> None:

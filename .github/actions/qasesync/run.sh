@@ -12,6 +12,7 @@ tree=${INPUT_TREE:-cases}
 format=${INPUT_FORMAT:-markdown}
 marker='<!-- qasesync-plan -->'
 work=$(mktemp -d "${RUNNER_TEMP:-/tmp}/qasesync.XXXXXX")
+# Word-split on purpose (no globbing); `${a[@]+...}` keeps an empty list safe in bash 3 (macOS).
 read -ra extra <<<"${INPUT_ARGS:-}"
 
 if [ -n "${INPUT_TOKEN:-}" ]; then export QASE_TOKEN="$INPUT_TOKEN"; fi
@@ -60,7 +61,7 @@ TEXT
   fi
 
   local rc=0 code changes=false
-  qasesync plan "$tree" --format "$format" --detailed-exitcode "${extra[@]}" \
+  qasesync plan "$tree" --format "$format" --detailed-exitcode ${extra[@]+"${extra[@]}"} \
     >"$work/plan.out" 2>"$work/plan.err" || rc=$?
   cat "$work/plan.err" >&2
   # With --detailed-exitcode, 2 means "changes pending": the check passes.
@@ -91,7 +92,7 @@ TEXT
   summary <"$body"
   if grep -q "The plan is cut here" "$body"; then
     # The markdown fits a comment; the job summary (1 MiB) gets the whole plan as text.
-    qasesync plan "$tree" --format text "${extra[@]}" >"$work/plan.txt" 2>/dev/null || true
+    qasesync plan "$tree" --format text ${extra[@]+"${extra[@]}"} >"$work/plan.txt" 2>/dev/null || true
     head -c 900000 "$work/plan.txt" >"$work/plan.head"
     {
       echo "<details><summary>The whole plan</summary>"
@@ -111,13 +112,13 @@ TEXT
 
   if [ "${INPUT_ANNOTATIONS:-true}" = true ]; then
     # Workflow commands on stdout become annotations on the YAML lines of the pull request.
-    qasesync plan "$tree" --format github "${extra[@]}" 2>/dev/null || true
+    qasesync plan "$tree" --format github ${extra[@]+"${extra[@]}"} 2>/dev/null || true
   fi
 }
 
 run_apply() {
   local rc=0
-  qasesync apply "$tree" --yes "${extra[@]}" 2>&1 | tee "$work/apply.out" || rc=${PIPESTATUS[0]}
+  qasesync apply "$tree" --yes ${extra[@]+"${extra[@]}"} 2>&1 | tee "$work/apply.out" || rc=${PIPESTATUS[0]}
   {
     if [ "$rc" = 0 ]; then echo "### qasesync apply"; else echo "### qasesync apply failed (exit $rc)"; fi
     echo

@@ -29,7 +29,15 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from qasesync.errors import WriteBackError
 from qasesync.yamlread import Document, YamlProblem, parse
-from qasesync.yamlrender import Style, inline, key_text, plain_data, sequence_lines, value_lines
+from qasesync.yamlrender import (
+    Shape,
+    Style,
+    inline,
+    key_text,
+    plain_data,
+    sequence_lines,
+    value_lines,
+)
 
 YamlPath = tuple[str | int, ...]
 BOM = "\ufeff"
@@ -289,8 +297,7 @@ def _set_edit(doc: _Doc, target: Node | None, key: str, value: object) -> _Edit:
 def _replace_edit(doc: _Doc, mapping: MappingNode, pair: tuple[Node, Node], value: object) -> _Edit:
     key, old = pair
     _refuse_alias(key, old)
-    flow_list = isinstance(old, SequenceNode) and bool(old.flow_style)
-    short = inline(value, flow=bool(mapping.flow_style), prefer_flow=flow_list)
+    short = inline(value, flow=bool(mapping.flow_style), prefer=_shape(old))
     if short is not None and _is_inline(old) and old.start_mark.line == key.start_mark.line:
         return _Edit(old.start_mark.index, old.end_mark.index, short)
     start = _after_colon(doc.text, key)
@@ -299,9 +306,17 @@ def _replace_edit(doc: _Doc, mapping: MappingNode, pair: tuple[Node, Node], valu
         return _Edit(start, end, " " + short)
     # A block value runs to the end of its last line: a trailing comment there would
     # otherwise become part of a literal block.
-    suffix, lines = value_lines(value, key.start_mark.column, _style_of(doc, mapping, key, old))
+    suffix, lines = value_lines(
+        value, key.start_mark.column, _style_of(doc, mapping, key, old), prefer=_shape(old)
+    )
     block = suffix + "".join(doc.eol + line for line in lines)
     return _Edit(start, _line_end(doc.text, max(end, start)), block)
+
+
+def _shape(node: Node) -> Shape:
+    if not isinstance(node, (MappingNode, SequenceNode)) or not node.value:
+        return None
+    return "flow" if node.flow_style else "block"
 
 
 def _refuse_alias(key: Node, value: Node) -> None:

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from qasesync.errors import WriteBackError
 from qasesync.yamlread import YamlProblem, parse
@@ -37,6 +37,8 @@ _NUMBER_LIKE = re.compile(
 )
 #: A flow list longer than this goes in block style (unless it replaces a flow list).
 FLOW_LIST_WIDTH = 60
+#: The style of a value being replaced, which its replacement keeps.
+Shape = Literal["flow", "block", None]
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
@@ -66,25 +68,28 @@ def key_text(key: object, *, flow: bool) -> str:
     return _other_scalar(key)
 
 
-def inline(value: object, *, flow: bool, prefer_flow: bool = False) -> str | None:
+def inline(value: object, *, flow: bool, prefer: Shape = None) -> str | None:
     """The value on one line, or None when it belongs in block style (multi-line text,
     a non-empty mapping, a list of collections or a long list). In a flow context
-    (``flow``) there is always a one-line form."""
+    (``flow``) there is always a one-line form. ``prefer`` is the style of the value
+    being replaced: a flow collection stays flow, a block one stays block."""
     if isinstance(value, str):
         if not flow and "\n" in value and _literal_ok(value):
             return None
         return _string(value, flow=flow)
     if isinstance(value, Mapping):
-        return _flow_mapping(value) if flow or not value else None
+        return _flow_mapping(value) if flow or not value or prefer == "flow" else None
     if isinstance(value, (list, tuple)):
-        return _inline_list(value, flow=flow, prefer_flow=prefer_flow)
+        return _inline_list(value, flow=flow, prefer=prefer)
     return _other_scalar(value)
 
 
-def value_lines(value: object, col: int, style: Style) -> tuple[str, list[str]]:
+def value_lines(
+    value: object, col: int, style: Style, *, prefer: Shape = None
+) -> tuple[str, list[str]]:
     """What follows ``key:`` for a key at column ``col``: the rest of the key's line
     (``" 5"``, ``" |-"`` or ``""``) and the lines below it, fully indented."""
-    short = inline(value, flow=False)
+    short = inline(value, flow=False, prefer=prefer)
     if short is not None:
         return " " + short, []
     if isinstance(value, str):
@@ -126,13 +131,14 @@ def _item_lines(item: object, col: int, style: Style) -> list[str]:
     return sequence_lines(item, col, style)
 
 
-def _inline_list(items: Sequence[object], *, flow: bool, prefer_flow: bool) -> str | None:
-    nested = any(isinstance(item, (Mapping, list, tuple)) and item for item in items)
-    multiline = any(isinstance(item, str) and "\n" in item for item in items)
-    if not flow and (nested or multiline):
-        return None
+def _inline_list(items: Sequence[object], *, flow: bool, prefer: Shape) -> str | None:
+    if not flow and items:
+        nested = any(isinstance(item, (Mapping, list, tuple)) and item for item in items)
+        multiline = any(isinstance(item, str) and "\n" in item for item in items)
+        if multiline or prefer == "block" or (nested and prefer != "flow"):
+            return None
     text = "[" + ", ".join(_flow_item(item) for item in items) + "]"
-    if flow or prefer_flow or len(text) <= FLOW_LIST_WIDTH:
+    if flow or prefer == "flow" or len(text) <= FLOW_LIST_WIDTH:
         return text
     return None
 

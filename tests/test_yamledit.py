@@ -189,6 +189,28 @@ def test_set_in_an_empty_document() -> None:
     assert set_field("", (), "title", "x") == "title: x\n"
 
 
+def test_set_a_short_list_over_a_block_list_stays_block() -> None:
+    text = "tags:\n- a  # first\n- b\nnext: 1\n"
+
+    assert set_field(text, (), "tags", ["c"]) == "tags:\n- c\nnext: 1\n"
+
+
+def test_set_a_flow_mapping_stays_flow() -> None:
+    text = "- custom_fields: {Owner: a}  # c\n  title: x\n"
+
+    assert set_field(text, (0,), "custom_fields", {"Owner": "b", "Reviewed": True}) == (
+        "- custom_fields: {Owner: b, Reviewed: true}  # c\n  title: x\n"
+    )
+
+
+def test_set_steps_over_flow_steps_stays_flow() -> None:
+    text = "steps: [{action: a}]\n"
+
+    assert set_field(text, (), "steps", [{"action": "b"}, {"action": "c"}]) == (
+        "steps: [{action: b}, {action: c}]\n"
+    )
+
+
 def test_set_a_long_list_of_scalars_goes_in_block_style() -> None:
     tags = [f"a-rather-long-tag-{n}" for n in range(4)]
 

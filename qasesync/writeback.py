@@ -13,7 +13,7 @@ import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,10 +61,25 @@ def write_back(
     """Insert each assignment into its file under ``root``; return the files written.
 
     ``digests`` maps a file (relative, ``/`` separators) to the `digest` of the bytes
-    the caller read; a file whose bytes differ now is refused. A suite folder without
-    ``suite.yaml`` gets one holding just ``id: N``. Raises `WriteBackError` naming
-    every file that could not be updated, and then writes none.
+    the caller read; a file whose bytes differ now is refused. When ``digests`` is a
+    dict, the digest of each file written is updated in it, so that a later call in
+    the same run accepts that file. A suite folder without ``suite.yaml`` gets one
+    holding just ``id: N``. Raises `WriteBackError` naming every file that could not be
+    updated, and then writes none.
     """
+    pending = _prepare_all(root, assignments, digests or {})
+    written: list[str] = []
+    for item in pending:
+        if _replace(item):
+            written.append(item.file)
+            if isinstance(digests, MutableMapping):
+                digests[item.file] = digest(item.new)
+    return written
+
+
+def _prepare_all(
+    root: Path, assignments: Sequence[Assignment], digests: Mapping[str, str]
+) -> list[_Pending]:
     by_file: dict[str, list[Assignment]] = {}
     for assignment in assignments:
         by_file.setdefault(assignment.location.file, []).append(assignment)
@@ -72,15 +87,12 @@ def write_back(
     failures: list[str] = []
     for file in sorted(by_file):
         try:
-            pending.append(_prepare(root, file, by_file[file], digests or {}))
+            pending.append(_prepare(root, file, by_file[file], digests))
         except (WriteBackError, OSError) as exc:
             failures.append(f"{file}: {exc}")
     if failures:
         raise WriteBackError("\n".join(failures))
-    try:
-        return [item.file for item in pending if _replace(item)]
-    except OSError as exc:
-        raise WriteBackError(f"could not write back: {exc}") from exc
+    return pending
 
 
 def _prepare(
@@ -112,11 +124,14 @@ def _replace(item: _Pending) -> bool:
     """Replace the file unless the new bytes are the old ones; True when written."""
     if item.new == item.old:
         return False
-    current = item.path.read_bytes() if item.path.is_file() else None
-    if current != item.old:
-        raise WriteBackError(f"{item.file}: {CHANGED_ON_DISK}")
-    mode = item.path.stat().st_mode & 0o7777 if item.old is not None else None
-    _atomic_write(item.path, item.new, mode)
+    try:
+        current = item.path.read_bytes() if item.path.is_file() else None
+        if current != item.old:
+            raise WriteBackError(f"{item.file}: {CHANGED_ON_DISK}")
+        mode = item.path.stat().st_mode & 0o7777 if item.old is not None else None
+        _atomic_write(item.path, item.new, mode)
+    except OSError as exc:
+        raise WriteBackError(f"{item.file}: could not write: {exc}") from exc
     log.info("wrote back %s", item.file)
     return True
 

@@ -193,3 +193,18 @@ def test_a_symlinked_file_is_written_through_its_link(tmp_path: Path) -> None:
 
     assert (tmp_path / "link.yaml").is_symlink()
     assert (tmp_path / "real.yaml").read_bytes() == b"cases:\n  - id: 5\n    title: x\n"
+
+
+def test_a_second_write_back_in_one_run_accepts_the_files_the_first_wrote(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    digests = {LOGIN: digest((root / LOGIN).read_bytes())}
+
+    write_back(root, HAND_FORMATTED[:3], digests=digests)
+    write_back(root, HAND_FORMATTED[3:9], digests=digests)
+
+    assert digests == {
+        LOGIN: digest((root / LOGIN).read_bytes()),
+        "authentication/suite.yaml": digest((root / "authentication/suite.yaml").read_bytes()),
+        "checkout/suite.yaml": digest(b"id: 13\n"),
+    }
+    assert (root / LOGIN).read_bytes() == (DATA / "hand-formatted" / "after" / LOGIN).read_bytes()

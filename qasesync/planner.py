@@ -11,6 +11,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from qasesync import diffing
@@ -74,6 +75,7 @@ class _Planner:
     shared_map: dict[str, SharedStep] = field(default_factory=dict)  # desired key → live
     claimed_suites: set[str] = field(default_factory=set)  # live keys
     claimed_cases: set[int] = field(default_factory=set)
+    _folder_cache: dict[str, str] = field(default_factory=dict)
 
     def run(self) -> Plan:
         self._check_workspace()
@@ -282,8 +284,8 @@ class _Planner:
     def _live_path(self, key: str | None) -> str:
         """A live suite as a path: the matched folder where there is one, else titles
         below the nearest matched ancestor."""
-        folders = {suite.key: folder for folder, suite in self.suite_map.items()}
-        by_key = self.live.tree.suite_by_key()
+        folders = self._folders()
+        by_key = self._live_suites
         parts: list[str] = []
         while key is not None and key in by_key:
             if key in folders:
@@ -293,10 +295,20 @@ class _Planner:
             key = by_key[key].parent
         return "/".join(reversed(parts))
 
+    @cached_property
+    def _live_suites(self) -> dict[str, Suite]:
+        return self.live.tree.suite_by_key()
+
+    def _folders(self) -> dict[str, str]:
+        """Live suite key → matched folder; rebuilt only when matching added suites."""
+        if len(self._folder_cache) != len(self.suite_map):
+            self._folder_cache = {s.key: folder for folder, s in self.suite_map.items()}
+        return self._folder_cache
+
     def _one(self, found: list[Any], location: Location | None, what: str) -> Any:
         if len(found) > 1:
             ids = " and ".join(_ident(f) for f in found)
-            self._problem(location, f"{what} matches {ids} by title; add an `{_id_key(found[0])}`")
+            self._problem(location, f"{what} matches {ids} by title; add {_id_key(found[0])}")
             return None
         return found[0] if found else None
 
@@ -735,7 +747,7 @@ def _ident(entity: Any) -> str:
 
 
 def _id_key(entity: Any) -> str:
-    return "hash" if isinstance(entity, SharedStep) else "id"
+    return "a `hash`" if isinstance(entity, SharedStep) else "an `id`"
 
 
 def _sorted(problems: list[Problem | str]) -> list[Problem | str]:

@@ -223,7 +223,7 @@ def test_two_shared_steps_with_one_title_are_an_error() -> None:
     tree = replace(desired(), shared_steps=(replace(desired().shared_steps[0], hash=None),))
     assert problems(tree, Live(live_tree(shared_steps=shared), workspace())) == [
         f"shared_steps.yaml:2:5: shared step 'sign-in-as-admin' matches {HASH} and f00 by "
-        "title; add an `hash`"
+        "title; add a `hash`"
     ]
 
 

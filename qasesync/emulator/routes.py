@@ -168,7 +168,12 @@ def list_cases(request: Request) -> Answer:
     limit, offset = paging(request)
     keep = case_filter(request)
     total, filtered, entities = request.store.list_cases(
-        request.code, keep=keep, offset=offset, limit=limit, include_external=_include(request)
+        request.code,
+        keep=keep,
+        offset=offset,
+        limit=limit,
+        include_external=_include(request),
+        shared_reads=True,
     )
     return page(total, filtered, entities)
 

@@ -88,19 +88,41 @@ class CasesMixin(StoreBase):
         offset: int = 0,
         limit: int | None = None,
         include_external: bool = False,
+        shared_reads: bool = False,
     ) -> tuple[int, int, list[JSON]]:
-        """``(total, filtered, page)``: stored cases kept by ``keep``, ascending id, paged."""
+        """``(total, filtered, page)``: stored cases kept by ``keep``, ascending id, paged.
+
+        With ``shared_reads`` the read forms come from a cache and must not be modified
+        (the HTTP layer only encodes them); otherwise each is built afresh.
+        """
         with self._lock:
             project = self._project(code)
             ordered = [project["cases"][i] for i in sorted(project["cases"])]
-            kept = [c for c in ordered if keep is None or keep(c)]
+            kept = ordered if keep is None else [c for c in ordered if keep(c)]
             end = None if limit is None else offset + limit
             context = self._context(project)
-            page = [
-                case_forms.read_case(c, context, include_external=include_external)
-                for c in kept[offset:end]
-            ]
+            read = self._cached_read if shared_reads else self._fresh_read
+            page = [read(code, c, context, include_external) for c in kept[offset:end]]
             return len(ordered), len(kept), page
+
+    def _fresh_read(
+        self, code: str, record: JSON, context: case_forms.CaseContext, include_external: bool
+    ) -> JSON:
+        return case_forms.read_case(record, context, include_external=include_external)
+
+    def _cached_read(
+        self, code: str, record: JSON, context: case_forms.CaseContext, include_external: bool
+    ) -> JSON:
+        """The read form, rebuilt when the case was written or any shared step changed
+        (every case write moves ``updated_at``)."""
+        slot = (code, int(record["id"]), include_external)
+        version = (str(record["updated_at"]), self._shared_version)
+        hit = self._reads.get(slot)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        form = case_forms.read_case(record, context, include_external=include_external)
+        self._reads[slot] = (version, form)
+        return form
 
     def patch_case(self, code: str, case_id: int, payload: Mapping[str, Any]) -> int:
         """``PATCH /case/{code}/{id}``: steps and tags replaced, custom_field partial."""
@@ -126,6 +148,7 @@ class CasesMixin(StoreBase):
             project = self._project(code)
             self._case(project, case_id)
             del project["cases"][case_id]
+            self._forget_reads(code, case_id)
             return case_id
 
     def _case(self, project: JSON, case_id: int) -> JSON:

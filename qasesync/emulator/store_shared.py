@@ -50,6 +50,7 @@ class SharedStepsMixin(StoreBase):
             fields = self._shared_fields(payload, patch=True)
             record.update(fields)
             record["updated_at"] = self._stamp(record["updated_at"])
+            self._shared_version += 1
             return shared_hash
 
     def delete_shared_step(self, code: str, shared_hash: str) -> str:
@@ -63,6 +64,7 @@ class SharedStepsMixin(StoreBase):
                         case["steps"], shared_hash, record["steps"], self._new_hash
                     )
             del project["shared"][shared_hash]
+            self._shared_version += 1
             return shared_hash
 
     def _shared_fields(self, payload: Mapping[str, Any], *, patch: bool = False) -> JSON:

@@ -81,6 +81,7 @@ class SuitesMixin(StoreBase):
     def _move_or_drop(self, project: JSON, case: JSON, destination_id: int | None) -> None:
         if destination_id is None:
             del project["cases"][case["id"]]
+            self._forget_reads(project["code"], case["id"])
             return
         case["suite_id"] = destination_id
         case["updated_at"] = self._stamp(case["updated_at"])

@@ -47,6 +47,9 @@ class StoreBase:
         )
         self.custom_field_list: list[JSON] = [dict(f) for f in custom_fields or []]
         self._projects: dict[str, JSON] = {}
+        # Read forms of cases served by list pages, keyed by (project, id, include).
+        self._reads: dict[tuple[str, int, bool], tuple[tuple[str, int], JSON]] = {}
+        self._shared_version = 0
         for code in projects:
             self.add_project(code)
 
@@ -112,6 +115,10 @@ class StoreBase:
                 return dict(field)
         raise NotFound("Custom field not found")
 
+    def _forget_reads(self, code: str, case_id: int) -> None:
+        for include in (False, True):
+            self._reads.pop((code, case_id, include), None)
+
     # --- ids, hashes, time --------------------------------------------------------------
 
     def _new_hash(self) -> str:
@@ -155,6 +162,8 @@ class StoreBase:
                 self.custom_field_list = [dict(f) for f in data["custom_fields"]]
             if data.get("projects") is not None:
                 self._projects = {code: _load_project(p) for code, p in data["projects"].items()}
+            self._reads.clear()
+            self._shared_version += 1
 
 
 def _new_project(code: str, title: str) -> JSON:

@@ -320,3 +320,21 @@ def test_parameters_read_back_in_both_forms(api: httpx.Client) -> None:
     ]
     assert case["params"] == {"browser": ["chrome", "firefox"]}
     assert _create(api, {"title": "u"})["params"] == []
+
+
+def _listed(api: httpx.Client) -> list[tuple[str, list[str]]]:
+    entities = api.get("/case/DEMO").json()["result"]["entities"]
+    return [(c["title"], [s["action"] for s in c["steps"]]) for c in entities]
+
+
+def test_list_pages_show_every_write(emu: Emulator, api: httpx.Client) -> None:
+    shared = emu.store.create_shared_step("DEMO", {"title": "S", "steps": [{"action": "Old"}]})
+    case = emu.store.create_case("DEMO", {"title": "t", "steps": [{"shared": shared}]})
+    assert _listed(api) == [("t", ["Old"])]
+    api.patch(f"/case/DEMO/{case}", json={"title": "u"})
+    assert _listed(api) == [("u", ["Old"])]
+    api.patch(f"/shared_step/DEMO/{shared}", json={"title": "S", "steps": [{"action": "New"}]})
+    assert _listed(api) == [("u", ["New"])]
+    api.delete(f"/case/DEMO/{case}")
+    api.post("/case/DEMO/bulk", json={"cases": [{"id": case, "title": "again"}]})
+    assert _listed(api) == [("again", [])]

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from qasesync.errors import QasesyncError, ValidationError
 
 if TYPE_CHECKING:
-    from qasesync.model import Settings, Tree
+    from qasesync.applier import ApplyReport, Done, Progress, YamlSink
+    from qasesync.model import Live, Settings, Tree
     from qasesync.plan import Plan
     from qasesync.render import View
 
@@ -28,6 +29,9 @@ EXIT_USER = 1
 EXIT_CHANGES = 2
 EXIT_BUG = 3
 EXIT_INTERRUPTED = 130
+#: Lines of an apply report (changes done, failures) shown before "... and N more".
+REPORT_LINES = 50
+_SYMBOLS = {"create": "+", "update": "~", "deprecate": "-", "delete": "-"}
 
 
 class UsageError(QasesyncError):
@@ -95,21 +99,47 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def plan_tree(root: Path, env: Mapping[str, str]) -> tuple[Tree, Settings, Plan]:
-    """Load the tree, read the live project it names, and plan (reads only)."""
-    from qasesync.client import QaseClient
+    """Load the tree, read the live project it names, and plan (reads only).
+
+    The live read starts while the tree loads (the project code is peeked from
+    qasesync.yaml): the service's time overlaps ours. A guess that the loaded settings
+    contradict is read again."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from qasesync.loader import load_tree
     from qasesync.planner import effective_settings, plan
+
+    guess = _peek_settings(root, env)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        early = pool.submit(_read_live, env, *guess) if guess else None
+        tree = load_tree(root)
+        settings = effective_settings(tree, env.get("QASE_PROJECT"))
+        wanted = (settings.project, settings.external_issue_type)
+        live = early.result() if early and guess == wanted else _read_live(env, *wanted)
+    return tree, settings, plan(tree, live, settings)
+
+
+def _read_live(env: Mapping[str, str], project: str, issue_type: str) -> Live:
+    from qasesync.client import QaseClient
     from qasesync.remote import Remote
 
-    tree = load_tree(root)
-    settings = effective_settings(tree, env.get("QASE_PROJECT"))
     client = QaseClient.from_env(env)
     try:
-        issue_type = settings.external_issue_type
-        live = Remote(client, settings.project, external_issue_type=issue_type).read()
+        return Remote(client, project, external_issue_type=issue_type).read()
     finally:
         client.close()
-    return tree, settings, plan(tree, live, settings)
+
+
+def _peek_settings(root: Path, env: Mapping[str, str]) -> tuple[str, str] | None:
+    """(project, external_issue_type) from qasesync.yaml, before the tree is loaded."""
+    from qasesync import yamlread
+
+    try:
+        data = yamlread.parse((root / "qasesync.yaml").read_text(encoding="utf-8")).data
+        project = (env.get("QASE_PROJECT") or "").strip() or str(data["project"])
+        return project, str(data.get("external_issue_type") or "jira-cloud")
+    except Exception:  # the loader reports whatever is wrong with the file
+        return None
 
 
 def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
@@ -128,6 +158,155 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
         Path(args.out).write_text(render(plan, "json", view), encoding="utf-8")
     out.write(render(plan, args.format, view))
     return EXIT_CHANGES if args.detailed_exitcode and plan.has_changes else EXIT_OK
+
+
+def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
+    """Plan (or load a saved plan and check it is fresh), confirm, apply, write back."""
+    from qasesync.applier import ApplyFailed, YamlSink, apply, check_fresh
+    from qasesync.client import QaseClient
+    from qasesync.loader import load_tree
+    from qasesync.planner import effective_settings, plan
+    from qasesync.remote import Remote
+    from qasesync.render import render
+
+    root = resolve_tree(args.tree)
+    digests: dict[str, str] = {}
+    tree = load_tree(root, digests=digests)
+    settings = effective_settings(tree, os.environ.get("QASE_PROJECT"))
+    saved = _saved_plan(args.plan, settings.project) if args.plan else None
+    _check_confirmable(args)
+    with QaseClient.from_env(os.environ) as client:
+        remote = Remote(client, settings.project, external_issue_type=settings.external_issue_type)
+        live = remote.read()
+        if saved is not None:
+            check_fresh(saved, tree, live.tree)
+        chosen = saved or plan(tree, live, settings)
+        chosen.check_safety(allow_destroy=args.allow_destroy)
+        view = _plan_view(root, out, color=True)
+        out.write(render(chosen, "text", view))
+        if not chosen.has_changes:
+            return EXIT_OK
+        _confirm(args, out)
+        sink = YamlSink(root, digests) if settings.write_back and not args.no_write_back else None
+        try:
+            report = apply(chosen, remote, live=live.tree, on_progress=_progress(), on_written=sink)
+        except ApplyFailed as failure:
+            _apply_report(out, failure.report, sink, view.web, stopped=True)
+            _apply_failures(failure.report.failures)
+            return EXIT_USER
+    _apply_report(out, report, sink, view.web, stopped=False)
+    return EXIT_OK
+
+
+def _saved_plan(path: str, project: str) -> Plan:
+    from qasesync.errors import ConfigError, SafetyError
+    from qasesync.plan import Plan
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        saved = Plan.from_json(data)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ConfigError(f"{path}: not a saved plan ({error})") from error
+    if saved.project != project:
+        raise SafetyError(f"{path} is a plan for project {saved.project}, not {project}")
+    return saved
+
+
+def _check_confirmable(args: argparse.Namespace) -> None:
+    """Without a terminal nobody can answer: --yes or --plan must say it was reviewed."""
+    if not (args.yes or args.plan or sys.stdin.isatty()):
+        raise UsageError(
+            "apply asks for confirmation, and there is no terminal to answer it: "
+            "pass --yes (or apply a reviewed plan with --plan PLAN.json)"
+        )
+
+
+def _confirm(args: argparse.Namespace, out: TextIO) -> None:
+    from qasesync.errors import SafetyError
+
+    if args.yes or not sys.stdin.isatty():
+        return
+    out.write("\nApply these changes? Only 'yes' will be accepted: ")
+    out.flush()
+    if sys.stdin.readline().strip() != "yes":
+        raise SafetyError("apply cancelled: nothing was changed")
+
+
+class _ProgressLine:
+    """``applying: 120/300 (creating cases)`` on one line of a terminal's stderr."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._shown = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        import time
+
+        with self._lock:
+            now = time.monotonic()
+            last = progress.done == progress.total
+            if now - self._shown < 0.2 and not last:
+                return
+            self._shown = now
+            end = "\n" if last else ""
+            line = f"applying: {progress.done}/{progress.total} ({progress.phase})"
+            sys.stderr.write(f"\r\x1b[K{line}{end}")
+            sys.stderr.flush()
+
+
+def _progress() -> Callable[[Progress], None] | None:
+    return _ProgressLine() if sys.stderr.isatty() else None
+
+
+def _apply_report(
+    out: TextIO, report: ApplyReport, sink: YamlSink | None, web: str, *, stopped: bool
+) -> None:
+    counts = report.counts()
+    done = ", ".join(f"{counts[k]} {k.rstrip('e')}ed" for k in counts)
+    head = "Apply stopped" if stopped else "Apply complete"
+    out.write(f"\n{head}: {done} ({len(report.done)} of {report.total} changes, ")
+    out.write(f"{report.requests} requests")
+    out.write(f", {report.adopted} found live after a lost answer)\n" if report.adopted else ")\n")
+    for item in report.done[:REPORT_LINES]:
+        out.write(f"  {_SYMBOLS[item.kind]} {item.entity.replace('_', ' ')} {item.name!r} ")
+        out.write(f"{_apply_link(report.project, item, web)}\n")
+    if len(report.done) > REPORT_LINES:
+        out.write(f"  ... and {len(report.done) - REPORT_LINES} more\n")
+    out.write(_written_back(report, sink))
+
+
+def _apply_link(project: str, item: Done, web: str) -> str:
+    if item.entity == "case":
+        return f"{web}/case/{project}-{item.ident}"
+    if item.entity == "suite":
+        return f"{web}/project/{project}?suite={item.ident}"
+    return f"{web}/shared-step/{project}/{item.ident}"
+
+
+def _written_back(report: ApplyReport, sink: YamlSink | None) -> str:
+    if not report.assignments:
+        return ""
+    if sink is None:
+        return (
+            f"{len(report.assignments)} new id(s) and hash(es) not written back (write-back is "
+            "off); plan matches those entities by title\n"
+        )
+    files = "".join(f"  {name}\n" for name in sink.files)
+    return f"Wrote {sink.count} id(s) and hash(es) back into {len(sink.files)} file(s):\n{files}"
+
+
+def _apply_failures(failures: Sequence[str]) -> None:
+    for line in failures[:REPORT_LINES]:
+        print(f"error: {line}", file=sys.stderr)
+    if len(failures) > REPORT_LINES:
+        print(f"error: ... and {len(failures) - REPORT_LINES} more", file=sys.stderr)
+    print(
+        "Nothing is lost: what was created is recorded (in the YAML, or found again by title); "
+        "running `qasesync apply` again finishes the job.",
+        file=sys.stderr,
+    )
 
 
 def _plan_view(root: Path, out: TextIO, *, color: bool) -> View:
@@ -162,7 +341,7 @@ def _display(root: Path) -> str:
 COMMANDS: dict[str, Command] = {
     "validate": cmd_validate,
     "plan": cmd_plan,
-    "apply": _not_yet("apply"),
+    "apply": cmd_apply,
     "export": _not_yet("export"),
     "pull": _not_yet("pull"),
     "import-csv": _not_yet("import-csv"),

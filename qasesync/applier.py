@@ -1,0 +1,275 @@
+"""The applier: executes a `Plan` through a `Remote`, in the contract's order (section 8).
+
+1. suites created (parents first, each new id fed to its children and cases) and
+   updated or moved;
+2. shared steps created and updated, each new hash fed to the cases that use it (an
+   update answered with another hash adopts it);
+3. cases created, in ``POST /case/bulk`` batches of at most ``batch_size`` (a case whose
+   automation is not the default gets its own ``POST /case``: bulk ignores automation),
+   then patched, concurrently within the client's rate limit;
+4. external issues attached and detached, once every case exists;
+5. cases deprecated or deleted; then shared steps and suites deleted (children first).
+
+**Faults.** A create whose outcome is unknown (dropped, 5xx, timed out) is followed by
+a re-read of what it concerned, adoption of what exists and a new attempt for the rest
+(see `qasesync.reconcile`); idempotent writes are sent again. A bulk batch the service
+refuses is split in halves until the refused case is found; it is reported with its
+YAML place and Qase's ``errorFields``, the other cases are created, and nothing is
+deprecated or deleted in that run.
+
+**Write-back.** The ids and hashes of what was created are handed to ``on_written`` as
+soon as each write succeeds (each suite, shared step and batch), so that a run killed
+half-way leaves them in the YAML; a second apply adopts the rest by title.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from qasesync.applycases import CaseWriter, delete
+from qasesync.errors import ApiError, SafetyError
+from qasesync.ledger import (
+    ApplyFailed,
+    ApplyReport,
+    Done,
+    Ledger,
+    Progress,
+    ProgressCallback,
+    WrittenCallback,
+    assign,
+)
+from qasesync.model import Case, SharedStep, Suite, Tree
+from qasesync.plan import BULK_SIZE, Change, Plan, fingerprint, tree_fingerprint
+from qasesync.reconcile import (
+    ATTEMPTS,
+    adopt_shared,
+    adopt_suite,
+    create_adopting,
+    idempotent,
+    uncertain,
+)
+from qasesync.remote import Remote
+from qasesync.writeback import Assignment, digest, write_back
+
+__all__ = [
+    "ApplyFailed",
+    "ApplyReport",
+    "Done",
+    "Progress",
+    "YamlSink",
+    "apply",
+    "check_fresh",
+]
+
+log = logging.getLogger(__name__)
+
+
+def apply(
+    plan: Plan,
+    remote: Remote,
+    *,
+    live: Tree | None = None,
+    on_progress: ProgressCallback | None = None,
+    on_written: WrittenCallback | None = None,
+    batch_size: int = BULK_SIZE,
+) -> ApplyReport:
+    """Carry out ``plan`` against ``remote``'s project; return what was done.
+
+    ``live`` is the live tree the plan was made from: nothing in it is ever adopted
+    after a lost write (without it, only the entities the plan names are protected).
+    ``on_written`` receives the ids and hashes of each successful write at once (see
+    `YamlSink`); ``on_progress`` is called after each change. Raises `ApplyFailed`
+    (carrying the report) when anything failed: a second apply finishes the job.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    ledger = Ledger(plan, live, on_progress, on_written)
+    before = remote.client.request_count
+    try:
+        _Run(plan, remote, ledger, CaseWriter(remote, ledger, batch_size)).run()
+    except ApiError as error:
+        ledger.failure(f"stopped: {error}")
+    finally:
+        ledger.report.requests = remote.client.request_count - before
+    if ledger.failed:
+        raise ApplyFailed(ledger.report)
+    return ledger.report
+
+
+class YamlSink:
+    """An ``on_written`` callback that writes each batch's ids and hashes into the tree
+    at once (`qasesync.writeback`), keeping ``digests`` up to date with its own writes."""
+
+    def __init__(self, root: Path, digests: dict[str, str]) -> None:
+        self.root = root
+        self.digests = digests
+        self.files: dict[str, None] = {}  # the files written, in order
+        self.count = 0
+
+    def __call__(self, assignments: Sequence[Assignment]) -> None:
+        for rel in write_back(self.root, assignments, digests=self.digests):
+            self.digests[rel] = digest((self.root / rel).read_bytes())
+            self.files[rel] = None
+        self.count += len(assignments)
+
+
+def check_fresh(plan: Plan, tree: Tree, live: Tree) -> None:
+    """Refuse (`SafetyError`) a saved plan when the tree changed since it was made, or
+    a live entity it touches or relies on changed or is gone."""
+    problems = [] if plan.tree_fingerprint == tree_fingerprint(tree) else ["the tree changed"]
+    index = _live_index(live)
+    for change in plan.changes:
+        if change.live is None or change.fingerprint is None:
+            continue
+        now = index.get((change.entity, change.live_id))
+        what = f"{change.entity.replace('_', ' ')} {_ident(change.live_id)} {change.name!r}"
+        if now is None:
+            problems.append(f"{what} is gone")
+        elif fingerprint(now) != change.fingerprint:
+            problems.append(f"{what} changed live")
+    problems += [
+        f"suite #{i} ({k}) is gone" for k, i in plan.suite_ids.items() if ("suite", i) not in index
+    ]
+    problems += [
+        f"shared step {h} ({k}) is gone"
+        for k, h in plan.shared_hashes.items()
+        if ("shared_step", h) not in index
+    ]
+    if problems:
+        shown = "\n  ".join(problems[:20]) + ("\n  ..." if len(problems) > 20 else "")
+        raise SafetyError(
+            f"the saved plan is stale; since it was made:\n  {shown}\n"
+            "run `qasesync plan --out` again and review the new plan"
+        )
+
+
+def _live_index(live: Tree) -> dict[tuple[str, Any], Case | Suite | SharedStep]:
+    index: dict[tuple[str, Any], Case | Suite | SharedStep] = {}
+    index.update((("case", c.id), c) for c in live.cases)
+    index.update((("suite", s.id), s) for s in live.suites)
+    index.update((("shared_step", s.hash or s.key), s) for s in live.shared_steps)
+    return index
+
+
+def _ident(value: int | str | None) -> str:
+    return f"#{value}" if isinstance(value, int) else str(value)
+
+
+# --- the run ----------------------------------------------------------------------------
+
+
+class _Run:
+    """One apply, in the contract's order; case writes go through ``cases``."""
+
+    def __init__(self, plan: Plan, remote: Remote, ledger: Ledger, cases: CaseWriter) -> None:
+        self.plan = plan
+        self.remote = remote
+        self.ledger = ledger
+        self.cases = cases
+
+    def run(self) -> None:
+        ranked = [[c for c in self.plan.changes if c.rank() == r] for r in range(6)]
+        for change in ranked[0]:
+            self._suite(change)
+        for change in ranked[1]:
+            self._shared(change)
+        creates = [c for c in ranked[2] if c.kind == "create"]
+        updates = [c for c in ranked[2] if c.kind == "update"]
+        self.cases.create(creates)
+        self._concurrently(updates, self.cases.patch)
+        self.cases.issues(creates, updates)
+        if self.ledger.failed:
+            return  # nothing is destroyed after a failure: the next run decides again
+        self._concurrently(ranked[3], self.cases.destroy)
+        for change in ranked[4] + ranked[5]:
+            self._delete(change)
+
+    def _concurrently(self, changes: list[Change], one: Callable[[Change], None]) -> None:
+        """``one`` on each change through the client's pool; a failure is recorded and
+        the other changes go on."""
+
+        def guarded(change: Change) -> None:
+            try:
+                one(change)
+            except ApiError as error:
+                self.ledger.fail(change, error)
+
+        self.remote.client.map_concurrent(guarded, changes)
+
+    # --- suites -----------------------------------------------------------------------
+
+    def _suite(self, change: Change) -> None:
+        suite = change.desired
+        assert isinstance(suite, Suite), change
+        parent_id = self.ledger.suite_ids[suite.parent]
+        if change.kind == "update":
+            self._update_suite(change, suite, parent_id)
+            return
+        new_id, adopted = create_adopting(
+            lambda: self.remote.create_suite(suite, parent_id=parent_id),
+            lambda: adopt_suite(self.remote, suite, parent_id, self.ledger.taken),
+            what=f"create suite {suite.key!r}",
+        )
+        self.ledger.taken.suites.add(new_id)
+        self.ledger.suite_ids[suite.key] = new_id
+        written = assign(suite, "id", new_id)
+        self.ledger.record(change, new_id, "suites", adopted=adopted, assignments=written)
+
+    def _update_suite(self, change: Change, suite: Suite, parent_id: int | None) -> None:
+        live_id = change.live_id
+        assert isinstance(live_id, int), change
+        idempotent(
+            lambda: self.remote.update_suite(live_id, suite, change.fields, parent_id=parent_id),
+            what=f"update suite #{live_id}",
+        )
+        self.ledger.suite_ids[suite.key] = live_id
+        self.ledger.record(change, live_id, "suites")
+
+    # --- shared steps -----------------------------------------------------------------
+
+    def _shared(self, change: Change) -> None:
+        shared = change.desired
+        assert isinstance(shared, SharedStep), change
+        old = None if change.live is None else str(change.live_id)
+        if old is None:
+            new, adopted = create_adopting(
+                lambda: self.remote.create_shared_step(shared),
+                lambda: adopt_shared(self.remote, shared, self.ledger.taken),
+                what=f"create shared step {shared.key!r}",
+            )
+        else:
+            new, adopted = self._update_shared(old, shared), False
+        self.ledger.taken.hashes.add(new)
+        self.ledger.hashes[shared.key] = new
+        written = assign(shared, "hash", new) if new != old else []
+        self.ledger.record(change, new, "shared steps", adopted=adopted, assignments=written)
+
+    def _update_shared(self, old: str, shared: SharedStep) -> str:
+        """PATCH a shared step; the hash it has afterwards (the service may change it).
+        After an unknown outcome: the old hash still live means send again; else the
+        step under its new hash is found by title."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return self.remote.update_shared_step(old, shared)
+            except ApiError as error:
+                if not uncertain(error) or attempt == ATTEMPTS:
+                    raise
+                live = {s.hash or s.key for s in self.remote.read_shared_steps()}
+                if old not in live:
+                    found = adopt_shared(self.remote, shared, self.ledger.taken)
+                    if found is not None:
+                        return found
+        raise AssertionError("unreachable")
+
+    # --- deletions --------------------------------------------------------------------
+
+    def _delete(self, change: Change) -> None:
+        ident = change.live_id
+        if change.entity == "suite":
+            delete(lambda: self.remote.delete_suite(int(str(ident))), what=f"delete suite #{ident}")
+        else:
+            delete(lambda: self.remote.delete_shared_step(str(ident)), what=f"delete {ident}")
+        self.ledger.record(change, ident, "deleting")

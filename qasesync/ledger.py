@@ -1,0 +1,150 @@
+"""What an apply knows and has done so far: the `Ledger` the applier writes in.
+
+It holds the live ids of suites and hashes of shared steps (those the plan matched and
+those created since, so that children and cases can refer to them), the entities that
+may not be adopted after a lost write, the report, and the callbacks through which the
+caller hears of progress and of new ids to write back. Thread-safe where the applier
+works concurrently (recording a change, a failure).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from qasesync.errors import ApiError, ApplyError, WriteBackError
+from qasesync.model import Case, SharedStep, Suite, Tree
+from qasesync.plan import KINDS, Change, Plan
+from qasesync.reconcile import Taken
+from qasesync.writeback import Assignment
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an apply is: ``done`` of ``total`` plan changes, in ``phase``."""
+
+    phase: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Done:
+    """One change carried out; ``ident`` is the live id (the hash of a shared step);
+    ``adopted`` says it was found live after a write whose answer was lost."""
+
+    kind: str
+    entity: str
+    name: str
+    ident: int | str | None
+    adopted: bool = False
+
+
+@dataclass
+class ApplyReport:
+    """What an apply did: the changes carried out, the ids and hashes for the YAML,
+    the failures and the requests it made."""
+
+    project: str
+    total: int = 0
+    done: list[Done] = field(default_factory=list)
+    assignments: list[Assignment] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    requests: int = 0
+
+    def counts(self) -> dict[str, int]:
+        """Changes carried out, per kind (every kind present)."""
+        return {kind: sum(1 for d in self.done if d.kind == kind) for kind in KINDS}
+
+    @property
+    def adopted(self) -> int:
+        return sum(1 for d in self.done if d.adopted)
+
+
+class ApplyFailed(ApplyError):
+    """Apply stopped part-way or some changes were refused; ``report`` holds what was done."""
+
+    def __init__(self, report: ApplyReport) -> None:
+        self.report = report
+        super().__init__("\n".join(report.failures))
+
+
+ProgressCallback = Callable[[Progress], None]
+WrittenCallback = Callable[[Sequence[Assignment]], None]
+
+
+class Ledger:
+    """The state of one apply (see the module docstring)."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        live: Tree | None,
+        on_progress: ProgressCallback | None = None,
+        on_written: WrittenCallback | None = None,
+    ) -> None:
+        self.suite_ids: dict[str | None, int | None] = {None: None}
+        self.suite_ids.update(plan.suite_ids)
+        self.hashes: dict[str, str] = dict(plan.shared_hashes)
+        self.taken = Taken.of(live) if live is not None else Taken()
+        for change in plan.changes:
+            self.taken.add_live(change.live)
+        self.new_ids: dict[int, int] = {}  # id(change) → the case id it created
+        self.report = ApplyReport(plan.project, total=len(plan.changes))
+        self.on_progress = on_progress
+        self.on_written = on_written
+        self._lock = threading.Lock()
+
+    def record(
+        self,
+        change: Change,
+        ident: int | str | None,
+        phase: str,
+        *,
+        adopted: bool = False,
+        assignments: Sequence[Assignment] = (),
+    ) -> None:
+        """One change done; its new ids go to write-back at once."""
+        with self._lock:
+            self.report.done.append(Done(change.kind, change.entity, change.name, ident, adopted))
+            done = len(self.report.done)
+        self.written(assignments)
+        if self.on_progress is not None:
+            self.on_progress(Progress(phase, done, self.report.total))
+
+    def written(self, assignments: Sequence[Assignment]) -> None:
+        """Hand new ids to ``on_written``; a write-back that fails stops write-back only."""
+        if not assignments:
+            return
+        self.report.assignments.extend(assignments)
+        if self.on_written is None:
+            return
+        try:
+            self.on_written(assignments)
+        except WriteBackError as error:
+            self.report.failures.append(f"write-back stopped: {error}")
+            self.on_written = None  # the tree no longer is what was read
+
+    def fail(self, change: Change, error: ApiError | str) -> None:
+        """A change that could not be carried out, with its YAML place."""
+        where = f"{change.location}: " if change.location is not None else ""
+        what = f"{change.kind} {change.entity.replace('_', ' ')} {change.name!r}"
+        with self._lock:
+            self.report.failures.append(f"{where}{what}: {error}")
+
+    def failure(self, message: str) -> None:
+        with self._lock:
+            self.report.failures.append(message)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.report.failures)
+
+
+def assign(entity: Case | Suite | SharedStep, key: str, value: int | str) -> list[Assignment]:
+    """The write-back of ``key: value`` into the entity's YAML place (none without one)."""
+    return [] if entity.location is None else [Assignment(entity.location, key, value)]

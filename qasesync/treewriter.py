@@ -59,6 +59,14 @@ _WINDOWS_RESERVED = frozenset(
     + [f"com{n}" for n in range(1, 10)]
     + [f"lpt{n}" for n in range(1, 10)]
 )
+# What stays plain in a flow list or as a mapping key; anything else is quoted, because
+# libyaml rejects some plain scalars that ruamel.yaml's emitter allows there (`[0?]`).
+_SIMPLE = re.compile(r"[A-Za-z0-9][\w .,/@+-]*[\w.+-]|[A-Za-z0-9]", re.ASCII)
+# Characters a YAML block or plain scalar cannot hold as they are: only a double-quoted
+# scalar (with escapes) reads back as exactly that text.
+_UNPRINTABLE = re.compile(
+    "[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
 #: An empty string that is written anyway (a required ``action``, an empty ``gherkin``).
 _EMPTY = DoubleQuotedScalarString("")
 _CASE_TEXT = ("description", "preconditions", "postconditions")
@@ -151,7 +159,8 @@ def shared_step_keys(shared_steps: Sequence[SharedStep]) -> dict[str, str]:
 
 
 def prepare(tree: Tree) -> Tree:
-    """The tree with suite keys as folder paths and shared-step keys as on disk."""
+    """The tree as it reads back from disk: suite keys are folder paths, shared-step
+    keys as written, no empty option lists."""
     folders = suite_folders(tree)
     keys = shared_step_keys(tree.shared_steps)
     suites = tuple(
@@ -164,7 +173,10 @@ def prepare(tree: Tree) -> Tree:
     shared = tuple(
         replace(s, key=keys[s.key], steps=_rekey_steps(s.steps, keys)) for s in tree.shared_steps
     )
-    return replace(tree, suites=suites, cases=cases, shared_steps=shared)
+    settings = tree.settings and replace(
+        tree.settings, options={k: v for k, v in tree.settings.options.items() if v}
+    )
+    return replace(tree, settings=settings, suites=suites, cases=cases, shared_steps=shared)
 
 
 def _folder_of(case: Case, folders: Mapping[str, str]) -> str | None:
@@ -238,10 +250,10 @@ def _limit(limit: MaxDestroy) -> Any:
     return f"{number}%" if limit.percent else number
 
 
-def _options(options: Mapping[str, Sequence[str]]) -> CommentedMap:
+def _options(options: Mapping[str, Sequence[str]]) -> CommentedMap | None:
     known = [name for name in ENUM_FIELDS if name in options]
     names = known + sorted(set(options) - set(known))
-    return _map([(_key(name), _list(options[name])) for name in names if options[name]])
+    return _or_none(_map([(_key(name), _list(options[name])) for name in names]))
 
 
 def suite_document(suite: Suite) -> CommentedMap:
@@ -278,7 +290,7 @@ def case_document(case: Case) -> CommentedMap:
         ("tags", _list(case.tags)),
         ("external_issues", _list(case.external_issues)),
         ("custom_fields", _custom_fields(case.custom_fields)),
-        ("parameters", _map([(_key(k), _list(v)) for k, v in case.parameters.items()])),
+        ("parameters", _or_none(_map([(_key(k), _list(v)) for k, v in case.parameters.items()]))),
         ("steps", _steps(case.steps)),
     ]
     if case.gherkin is not None:
@@ -294,14 +306,16 @@ def _scalar(value: Any) -> Any:
     return _text(value) if isinstance(value, str) else value
 
 
-def _custom_fields(fields: Mapping[str, CustomValue]) -> CommentedMap:
-    return _map([(_key(name), _custom_value(value)) for name, value in fields.items()])
+def _custom_fields(fields: Mapping[str, CustomValue]) -> CommentedMap | None:
+    return _or_none(_map([(_key(n), _custom_value(v)) for n, v in fields.items()]))
 
 
 def _custom_value(value: CustomValue) -> Any:
     if isinstance(value, tuple):
         return _list(value) if value else CommentedSeq()
-    return _scalar(value)
+    if isinstance(value, str):
+        return _text(value) or _EMPTY
+    return value
 
 
 def _steps(steps: Sequence[Step]) -> CommentedSeq | None:
@@ -325,39 +339,46 @@ def _step(step: Step) -> CommentedMap:
 
 
 def _map(pairs: Iterable[tuple[Any, Any]]) -> CommentedMap:
-    """A mapping without the pairs whose value is absent or empty."""
+    """A mapping of the pairs whose value is not None (the producers below give None
+    for what is empty, and `_EMPTY` for an empty string that must stay)."""
     result = CommentedMap()
     for key, value in pairs:
-        empty = value is None or (isinstance(value, (str, list, dict)) and not value)
-        if empty and value is not _EMPTY:
-            continue
-        result[key] = value
+        if value is not None:
+            result[key] = value
     return result
+
+
+def _or_none(mapping: CommentedMap) -> CommentedMap | None:
+    return mapping or None
 
 
 def _list(items: Iterable[str]) -> CommentedSeq | None:
     values = list(items)
     if not values:
         return None
-    seq = CommentedSeq(_text(v, block=False) for v in values)
+    seq = CommentedSeq(_text(v, block=False) or _EMPTY for v in values)
     if all("\n" not in v for v in values) and sum(len(v) + 2 for v in values) < 80:
         seq.fa.set_flow_style()
     return seq
 
 
 def _text(value: str, *, block: bool = True) -> Any:
-    """A string as the scalar style that reads back as exactly that string."""
+    """A string as the scalar style that reads back as exactly that string; None for ""."""
     if not value:
-        return ""
+        return None
+    if _UNPRINTABLE.search(value):
+        return DoubleQuotedScalarString(value)
     if "\n" in value:
         return LiteralScalarString(value) if block else DoubleQuotedScalarString(value)
-    if _NOT_TEXT.fullmatch(value):
+    if _NOT_TEXT.fullmatch(value) or not (block or _SIMPLE.fullmatch(value)):
         return SingleQuotedScalarString(value)
     return value
 
 
 def _key(value: str) -> Any:
-    return DoubleQuotedScalarString(value) if "\n" in value or not value else _text(value)
+    if "\n" in value or not value:
+        return DoubleQuotedScalarString(value)
+    return _text(value, block=False)
 
 
 def _yaml() -> YAML:

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import tempfile
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qasesync.errors import ConfigError
-from qasesync.model import Case, MaxDestroy, Settings, SharedStep, Step, Suite, Tree
+from qasesync.loader import load_tree
+from qasesync.model import (
+    AUTOMATION_VALUES,
+    ENUM_FIELDS,
+    PRUNE_MODES,
+    Case,
+    MaxDestroy,
+    Settings,
+    SharedStep,
+    Step,
+    Suite,
+    Tree,
+)
 from qasesync.treewriter import (
     SLUG_MAX,
     prepare,
@@ -17,6 +33,8 @@ from qasesync.treewriter import (
     unique_names,
     write_tree,
 )
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _tree(**kwargs: object) -> Tree:
@@ -292,3 +310,171 @@ def test_write_tree_with_force_replaces_stale_yaml_only(tmp_path: Path) -> None:
     write_tree(_tree(), tmp_path, force=True)
     remaining = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
     assert remaining == [".git", ".git/x.yaml", "README.md", "qasesync.yaml"]
+
+
+# --- round trip through the loader ------------------------------------------------------
+
+_LINE = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=12
+).filter(str.strip)
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=16)
+_WORD = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Z")), min_size=1, max_size=12
+)
+_SLUG = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,8}", fullmatch=True)
+_CUSTOM = st.one_of(
+    _TEXT,
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.lists(_LINE, max_size=3, unique=True).map(tuple),
+)
+
+
+def _unique(title: str, taken: set[str]) -> str:
+    while title in taken:
+        title += " again"
+    taken.add(title)
+    return title
+
+
+@st.composite
+def _settings(draw: st.DrawFn) -> Settings:
+    percent = draw(st.booleans())
+    limit = draw(st.integers(0, 100)) / (draw(st.sampled_from([1, 2, 4])) if percent else 1)
+    return Settings(
+        project=draw(st.from_regex(r"[A-Za-z]{2,10}", fullmatch=True)),
+        prune=draw(st.sampled_from(PRUNE_MODES)),
+        max_destroy=MaxDestroy(limit, percent=percent),
+        external_issue_type=draw(st.sampled_from(["jira-cloud", "jira-server"])),
+        write_back=draw(st.booleans()),
+        ignore_fields=frozenset(draw(st.lists(st.sampled_from(["description", "tags"])))),
+        options=draw(
+            st.dictionaries(
+                st.sampled_from(ENUM_FIELDS), st.lists(_SLUG, unique=True, max_size=2).map(tuple)
+            )
+        ),
+    )
+
+
+def _step_strategy(shared_keys: list[str]) -> st.SearchStrategy[Step]:
+    leaf = st.builds(Step, action=_TEXT.filter(str.strip), expected_result=_TEXT, data=_TEXT)
+    if shared_keys:
+        leaf = leaf | st.builds(Step, shared=st.sampled_from(shared_keys))
+    return st.recursive(
+        leaf,
+        lambda inner: st.builds(
+            Step, action=_LINE, steps=st.lists(inner, min_size=1, max_size=2).map(tuple)
+        ),
+        max_leaves=4,
+    )
+
+
+@st.composite
+def _shared_steps(draw: st.DrawFn) -> tuple[SharedStep, ...]:
+    keys = draw(st.lists(_WORD, unique=True, max_size=3))
+    result = []
+    for key in keys:
+        live = draw(st.booleans())  # a live shared step: key == hash, renamed on disk
+        result.append(
+            SharedStep(
+                key=key,
+                hash=key if live else draw(st.none() | st.just(key + "-hash")),
+                title=draw(_LINE),
+                steps=tuple(draw(st.lists(_step_strategy([]), min_size=1, max_size=2))),
+            )
+        )
+    return tuple(result)
+
+
+@st.composite
+def _suites(draw: st.DrawFn) -> tuple[Suite, ...]:
+    suites: list[Suite] = []
+    titles: dict[str | None, set[str]] = {}
+    for index in range(draw(st.integers(0, 5))):
+        parent = draw(st.none() | st.sampled_from([s.key for s in suites])) if suites else None
+        title = _unique(draw(_LINE), titles.setdefault(parent, set()))
+        with_id = draw(st.booleans())
+        suites.append(
+            Suite(
+                key=f"s{index}",
+                title=title,
+                id=100 + index if with_id else None,
+                parent=parent,
+                description=draw(_TEXT),
+                preconditions=draw(_TEXT),
+            )
+        )
+    return tuple(suites)
+
+
+@st.composite
+def _case(draw: st.DrawFn, suite: str | None, shared_keys: list[str], settings: Settings) -> Case:
+    def enum(name: str) -> str | None:
+        return draw(st.none() | st.sampled_from(settings.allowed_options(name)))
+
+    gherkin = draw(st.none() | _TEXT)
+    return Case(
+        title=draw(_LINE),
+        suite=suite,
+        description=draw(_TEXT),
+        preconditions=draw(_TEXT),
+        postconditions=draw(_TEXT),
+        **{name: enum(name) for name in ENUM_FIELDS},  # type: ignore[arg-type]
+        automation=draw(st.none() | st.sampled_from(AUTOMATION_VALUES)),
+        flaky=draw(st.none() | st.booleans()),
+        milestone_id=draw(st.none() | st.integers(1, 10**6)),
+        tags=tuple(draw(st.lists(_LINE, unique=True, max_size=3))),
+        external_issues=tuple(draw(st.lists(_WORD, unique=True, max_size=2))),
+        custom_fields=draw(st.dictionaries(_LINE, _CUSTOM, max_size=3)),
+        parameters=draw(
+            st.dictionaries(_LINE, st.lists(_TEXT, min_size=1, max_size=3).map(tuple), max_size=2)
+        ),
+        steps=()
+        if gherkin is not None
+        else tuple(draw(st.lists(_step_strategy(shared_keys), max_size=3))),
+        gherkin=gherkin,
+    )
+
+
+@st.composite
+def _trees(draw: st.DrawFn) -> Tree:
+    settings = draw(_settings())
+    shared = draw(_shared_steps())
+    suites = draw(_suites())
+    homes = [None, *(s.key for s in suites)]
+    cases = []
+    titles: dict[str | None, set[str]] = {}
+    for number in range(draw(st.integers(0, 6))):
+        suite = draw(st.sampled_from(homes))
+        case = draw(_case(suite, [s.key for s in shared], settings))
+        if draw(st.booleans()):
+            case = replace(case, id=1000 + number)
+        else:
+            case = replace(case, title=_unique(case.title, titles.setdefault(suite, set())))
+        cases.append(case)
+    return Tree(settings=settings, suites=suites, cases=tuple(cases), shared_steps=shared)
+
+
+def _canonical(tree: Tree) -> Tree:
+    """Suites by folder, cases by suite (file order kept): the order is not the point."""
+    return replace(
+        tree,
+        suites=tuple(sorted(tree.suites, key=lambda s: s.key)),
+        cases=tuple(sorted(tree.cases, key=lambda c: c.suite or "")),
+    )
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tree=_trees())
+def test_a_written_tree_loads_back_equal(tree: Tree) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        write_tree(tree, Path(folder) / "tree")
+        loaded = load_tree(Path(folder) / "tree")
+    assert _canonical(loaded) == _canonical(prepare(tree))
+
+
+def test_the_example_tree_round_trips(tmp_path: Path) -> None:
+    tree = load_tree(REPO / "cases")
+    write_tree(tree, tmp_path / "copy")
+    assert _canonical(load_tree(tmp_path / "copy")) == _canonical(prepare(tree))

@@ -326,6 +326,44 @@ def _prefix(root: Path) -> str:
     return "" if relative == "." else relative.replace(os.sep, "/") + "/"
 
 
+def cmd_import_csv(args: argparse.Namespace, out: TextIO) -> int:
+    """A CSV of legacy cases → a cases tree in ``--out``; nothing is written while a row
+    is bad, unless ``--skip-bad``."""
+    from qasesync.importcsv import PLACEHOLDER_PROJECT, import_csv
+    from qasesync.treewriter import write_tree
+
+    target = Path(args.out)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise QasesyncError(f"{args.out} is not an empty folder; import-csv writes a new tree")
+    result = import_csv(Path(args.file), project=_project_code(args.project))
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    problems = result.problems()
+    if problems and not args.skip_bad:
+        raise QasesyncError(
+            f"{len(problems)} bad row(s) in {args.file}; nothing written"
+            " (--skip-bad leaves them out):\n" + "\n".join(problems)
+        )
+    for problem in problems:
+        print(f"skipped: {problem}", file=sys.stderr)
+    write_tree(result.tree, target)
+    tree = result.tree
+    out.write(f"{len(tree.cases)} cases in {len(tree.suites)} suites written to {args.out}\n")
+    if args.project is None:
+        out.write(f"project code is the placeholder {PLACEHOLDER_PROJECT}: edit qasesync.yaml\n")
+    return EXIT_OK
+
+
+def _project_code(code: str | None) -> str:
+    from qasesync.importcsv import PLACEHOLDER_PROJECT
+
+    if code is None:
+        return PLACEHOLDER_PROJECT
+    if not (code.isascii() and code.isalpha() and 2 <= len(code) <= 10):
+        raise UsageError(f"--project {code!r}: a Qase project code is 2 to 10 letters")
+    return code.upper()
+
+
 def _not_yet(name: str) -> Command:
     def command(args: argparse.Namespace, out: TextIO) -> int:
         raise QasesyncError(f"`qasesync {name}` is not available in this build yet")
@@ -344,7 +382,7 @@ COMMANDS: dict[str, Command] = {
     "apply": cmd_apply,
     "export": _not_yet("export"),
     "pull": _not_yet("pull"),
-    "import-csv": _not_yet("import-csv"),
+    "import-csv": cmd_import_csv,
     "emulator": cmd_emulator,
     "demo": _not_yet("demo"),
 }
@@ -392,6 +430,9 @@ def build_parser() -> argparse.ArgumentParser:
     import_csv.add_argument("file")
     import_csv.add_argument("--out", required=True)
     import_csv.add_argument("--skip-bad", action="store_true", help="leave bad rows out")
+    import_csv.add_argument(
+        "--project", help="Qase project code for qasesync.yaml (default: the placeholder CHANGEME)"
+    )
 
     emulator = sub.add_parser("emulator", help="run the local Qase API emulator")
     emulator.add_argument("--host", default="127.0.0.1")

@@ -183,7 +183,9 @@ def test_an_enum_changed_live_plans_one_patch_of_that_enum(emu: Emulator, tree: 
     code, data = plan_json(tree)
     [change] = data["changes"]
     assert (code, change["before"]["id"], change["fields"]) == (2, ids["saml"], ["severity"])
-    assert change["diffs"][0]["before"] == '"blocker"' and change["diffs"][0]["after"] == '"undefined"'
+    assert (
+        change["diffs"][0]["before"] == '"blocker"' and change["diffs"][0]["after"] == '"undefined"'
+    )
 
 
 def test_an_empty_project_plans_every_creation_and_saves_the_plan(
@@ -224,3 +226,12 @@ def test_a_wrong_token_is_one_clear_line_and_exit_1(
     assert main(["plan", str(tree)], out=io.StringIO()) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ") and "wrong" not in err
+
+
+def test_qase_project_names_the_project_read_for_a_tree_without_ids(
+    emu: Emulator, tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu.store.add_project("OTHER")
+    monkeypatch.setenv("QASE_PROJECT", "OTHER")
+    code, data = plan_json(tree)
+    assert (code, data["project"], data["summary"]["create"]) == (2, "OTHER", 6)

@@ -123,7 +123,10 @@ def shifted_system_fields() -> list[dict[str, Any]]:
 def emu(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
     fields = shifted_system_fields() if request.param == "shifted ids" else None
     emulator = Emulator(
-        token=TOKEN, projects=("DEMO",), custom_fields=sample_custom_fields(), system_fields=fields
+        token=TOKEN,
+        projects=("DEMO",),
+        custom_fields=sample_custom_fields(("DEMO", "OTHER")),
+        system_fields=fields,
     )
     with serve(emulator) as server:
         monkeypatch.setenv("QASE_TOKEN", TOKEN)

@@ -338,3 +338,48 @@ def test_list_pages_show_every_write(emu: Emulator, api: httpx.Client) -> None:
     api.delete(f"/case/DEMO/{case}")
     api.post("/case/DEMO/bulk", json={"cases": [{"id": case, "title": "again"}]})
     assert _listed(api) == [("again", [])]
+
+
+def test_legacy_params_are_stored_as_single_parameters(api: httpx.Client) -> None:
+    case = _create(api, {"title": "t", "params": {"browser": ["chrome"]}})
+    assert case["params"] == {"browser": ["chrome"]}
+    assert case["parameters"][0]["item"] == {"title": "browser", "values": ["chrome"]}
+
+
+def test_a_group_parameter_needs_two_items(api: httpx.Client) -> None:
+    items = [{"title": "a", "values": ["1"]}]
+    response = api.post("/case/DEMO", json={"title": "t", "parameters": [{"items": items}]})
+    assert _errors(response) == [
+        ("parameters.0.items", "The parameters.0.items must have at least 2 items.")
+    ]
+
+
+def test_changing_steps_type_needs_steps(emu: Emulator, api: httpx.Client) -> None:
+    case = emu.store.create_case("DEMO", {"title": "t", "steps": [{"action": "a"}]})
+    response = api.patch(f"/case/DEMO/{case}", json={"steps_type": "gherkin"})
+    assert [field for field, _ in _errors(response)] == ["steps"]
+
+
+def test_patch_steps_keep_the_current_steps_type(emu: Emulator, api: httpx.Client) -> None:
+    gherkin = {"title": "t", "steps_type": "gherkin", "steps": [{"value": "Given a"}]}
+    case = emu.store.create_case("DEMO", gherkin)
+    api.patch(f"/case/DEMO/{case}", json={"steps": [{"value": "Given b"}]})
+    read = emu.store.get_case("DEMO", case)
+    assert (read["steps_type"], read["steps"][0]["action"]) == ("gherkin", "Given b")
+
+
+def test_gherkin_refuses_value_and_action_together(api: httpx.Client) -> None:
+    steps = [{"value": "Given a", "action": "Given a"}]
+    response = api.post("/case/DEMO", json={"title": "t", "steps_type": "gherkin", "steps": steps})
+    assert [field for field, _ in _errors(response)] == ["steps.0.action"]
+
+
+def test_bulk_keeps_a_free_explicit_id_and_refuses_a_taken_one(
+    emu: Emulator, api: httpx.Client
+) -> None:
+    assert api.post("/case/DEMO/bulk", json={"cases": [{"id": 40, "title": "a"}]}).json()["result"][
+        "ids"
+    ] == [40]
+    taken = api.post("/case/DEMO/bulk", json={"cases": [{"id": 40, "title": "b"}]})
+    assert _errors(taken) == [("cases.0.id", "The cases.0.id has already been taken.")]
+    assert emu.store.create_case("DEMO", {"title": "next"}) == 41

@@ -282,3 +282,40 @@ def test_an_unknown_issue_key_is_refused(emu: Emulator, api: httpx.Client) -> No
 def test_an_invalid_include_is_refused(api: httpx.Client) -> None:
     response = api.get("/case/DEMO", params={"include": "runs"})
     assert (response.status_code, response.json()["errorMessage"]) == (400, "Invalid include value")
+
+
+def test_the_deprecated_single_step_form_of_a_shared_step(api: httpx.Client) -> None:
+    response = api.post(
+        "/shared_step/DEMO", json={"title": "S", "action": "Do", "expected_result": "Done"}
+    )
+    got = api.get(f"/shared_step/DEMO/{response.json()['result']['hash']}").json()["result"]
+    assert [(s["action"], s["expected_result"]) for s in got["steps"]] == [("Do", "Done")]
+    assert (got["action"], got["expected_result"]) == ("Do", "Done")
+
+
+def test_a_shared_step_needs_steps(api: httpx.Client) -> None:
+    response = api.post("/shared_step/DEMO", json={"title": "S"})
+    assert response.json()["errorFields"] == [
+        {"field": "steps", "error": "The steps field is required."}
+    ]
+
+
+def test_custom_field_by_id_and_type_filter() -> None:
+    emu = Emulator(token="T", projects=("DEMO",), custom_fields=sample_custom_fields())
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=emu.app), base_url="http://e/v1", headers={"Token": "T"}
+    ) as client:
+        assert client.get("/custom_field/5").json()["result"]["title"] == "Component"
+        assert client.get("/custom_field/99").json() == {
+            "status": False,
+            "errorMessage": "Custom field not found",
+        }
+        listed = client.get("/custom_field", params={"type": "multiselect"}).json()["result"][
+            "entities"
+        ]
+    assert [f["title"] for f in listed] == ["Components"]
+
+
+def test_project_list(api: httpx.Client) -> None:
+    result = api.get("/project").json()["result"]
+    assert (result["total"], [p["code"] for p in result["entities"]]) == (1, ["DEMO"])

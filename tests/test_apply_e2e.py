@@ -1,0 +1,299 @@
+"""`qasesync apply` end to end against the emulator on a socket, on a copy of the example
+tree: validate → plan → apply → plan is clean; edits plan exactly as made and apply clean;
+ids written back byte for byte; confirmation; saved plans; the safety limit."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_apply_kit import PROJECT, TOKEN, copy_cases, duplicate_titles, shop_emulator, writes
+
+from qasesync.cli import main
+from qasesync.emulator import Emulator, serve
+
+
+@pytest.fixture
+def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    emulator = shop_emulator()
+    with serve(emulator) as server:
+        monkeypatch.setenv("QASE_TOKEN", TOKEN)
+        monkeypatch.setenv("QASE_API_URL", server.url)
+        for name in ("QASE_PROJECT", "QASE_WEB_URL", "QASE_RATE_LIMIT", "NO_COLOR"):
+            monkeypatch.delenv(name, raising=False)
+        yield emulator
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    return copy_cases(tmp_path)
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+def plan_json(tree: Path) -> tuple[int, dict[str, Any]]:
+    code, text = run("plan", str(tree), "--format", "json", "--detailed-exitcode")
+    return code, json.loads(text)
+
+
+def applied(tree: Path) -> None:
+    """The tree applied with --yes, then planned clean."""
+    code, text = run("apply", str(tree), "--yes")
+    assert code == 0, text
+    assert run("plan", str(tree), "--detailed-exitcode")[0] == 0
+
+
+def test_validate_plan_apply_then_the_plan_is_clean(emu: Emulator, tree: Path) -> None:
+    assert run("validate", str(tree))[0] == 0
+    code, before = plan_json(tree)
+    assert (code, before["summary"]) == (
+        2,
+        {"create": 68, "update": 0, "deprecate": 0, "delete": 0},
+    )
+    code, text = run("apply", str(tree), "--yes")
+    assert code == 0
+    assert "Apply complete: 68 created, 0 updated, 0 deprecated, 0 deleted" in text
+    assert (
+        f"/case/{PROJECT}-1\n" in text
+        and "Wrote 68 id(s) and hash(es) back into 33 file(s)" in text
+    )
+    assert run("plan", str(tree), "--detailed-exitcode") == (
+        0,
+        f"No changes. Project {PROJECT} matches the tree.\n\n"
+        "Plan: 0 to create, 0 to update, 0 to deprecate, 0 to delete.\n"
+        "Apply will make no API requests.\n",
+    )
+    assert len(emu.store.cases(PROJECT)) == 46 and duplicate_titles(emu) == []
+
+
+def test_automated_cases_get_their_own_post_and_the_rest_one_bulk(
+    emu: Emulator, tree: Path
+) -> None:
+    applied(tree)
+    assert [len(r.body["cases"]) for r in writes(emu, "POST", "/bulk")] == [45]
+    [single] = writes(emu, "POST", f"/case/{PROJECT}")
+    assert single.body["title"] == "Health endpoint reports every dependency as up"
+    assert (single.body["isManual"], single.body["isToBeAutomated"]) == (False, False)
+
+
+def strip_ids(text: str) -> str:
+    """The text without the `id:` / `hash:` lines write-back inserts."""
+    text = re.sub(r"(?m)^(\s*)- (?:id|hash): \w+\n\s*", r"\1- ", text)
+    return re.sub(r"(?m)^(?:id|hash): \w+\n", "", text)
+
+
+def test_write_back_adds_the_new_ids_and_keeps_every_other_byte(emu: Emulator, tree: Path) -> None:
+    originals = {p: p.read_bytes() for p in tree.rglob("*.yaml")}
+    applied(tree)
+    live_ids = {(c["suite_id"], c["title"]): c["id"] for c in emu.store.cases(PROJECT)}
+    for path, before in originals.items():
+        after = path.read_text(encoding="utf-8")
+        assert strip_ids(after).encode("utf-8") == before, path
+        if path.name == "cases.yaml" or path.name == "smoke.yaml":
+            assert after.count("  - id: ") == before.count(b"  - title: ") > 0
+    login = (tree / "authentication/login/cases.yaml").read_text(encoding="utf-8")
+    suite_yaml = (tree / "authentication/login/suite.yaml").read_text(encoding="utf-8")
+    suite_id = int(suite_yaml.split("\nid: ")[1].split("\n")[0])
+    first = live_ids[(suite_id, "Customer signs in with a valid email and password")]
+    assert (
+        f"  - id: {first}\n    title: Customer signs in with a valid email and password\n" in login
+    )
+
+
+# --- edits ---------------------------------------------------------------------------------
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, (path, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def cut_case(path: Path, title: str) -> str:
+    """Remove the case titled ``title`` from a case file; return its block of lines."""
+    text = path.read_text(encoding="utf-8")
+    blocks = re.split(r"(?m)^(?=  - )", text)
+    [found] = [b for b in blocks if f"    title: {title}\n" in b]
+    path.write_text("".join(b for b in blocks if b is not found), encoding="utf-8")
+    return found.rstrip("\n") + "\n"
+
+
+def make_edits(tree: Path) -> None:
+    edit(
+        tree / "authentication/login/cases.yaml",
+        "title: Sign-in with a wrong password shows a generic error",
+        "title: Sign-in with a wrong password shows one generic error",
+    )
+    moved = cut_case(
+        tree / "account/profile/cases.yaml",
+        "Changing the email requires confirming the new address",
+    )
+    with (tree / "account/orders/cases.yaml").open("a", encoding="utf-8") as stream:
+        stream.write("\n" + moved)
+    edit(
+        tree / "smoke.yaml",
+        """      - action: Open https://staging.cartwheel.test/
+        expected_result: The page loads in under 3 seconds without console errors
+      - action: Scroll to the "Featured" block
+        expected_result: At least 4 product tiles are shown, each with an image, title and price
+""",
+        """      - action: Scroll to the "Featured" block
+        expected_result: At least 4 product tiles are shown, each with an image, title and price
+      - action: Open https://staging.cartwheel.test/
+        expected_result: The page loads in under 3 seconds without console errors
+""",
+    )
+    edit(
+        tree / "shared_steps.yaml",
+        "appears and the cart badge shows 1",
+        "appears and the badge shows 1",
+    )
+    cut_case(
+        tree / "authentication/password-reset/cases.yaml", "A reset link expires after 60 minutes"
+    )
+    edit(tree / "cart/suite.yaml", "title: Cart\n", "title: Shopping cart\n")
+    edit(tree / "checkout/cases.yaml", "tags: [checkout, guest]", "tags: [checkout]")
+    edit(tree / "smoke.yaml", "Components: [api]", "Components: [api, web]")
+
+
+def test_edits_plan_exactly_as_made_and_apply_clean(emu: Emulator, tree: Path) -> None:
+    applied(tree)
+    make_edits(tree)
+    code, data = plan_json(tree)
+    got = sorted((c["kind"], c["entity"], c["name"], tuple(c["fields"])) for c in data["changes"])
+    assert (code, data["warnings"]) == (2, [])
+    assert got == [
+        ("deprecate", "case", "A reset link expires after 60 minutes", ("status",)),
+        ("update", "case", "Changing the email requires confirming the new address", ("suite",)),
+        ("update", "case", "Guest places an order without creating an account", ("tags",)),
+        (
+            "update",
+            "case",
+            "Health endpoint reports every dependency as up",
+            ("custom_fields.Components",),
+        ),
+        ("update", "case", "Sign-in with a wrong password shows one generic error", ("title",)),
+        ("update", "case", "Storefront home page loads with featured products", ("steps",)),
+        ("update", "shared_step", "Add the Brass Desk Lamp to the cart", ("title", "steps")),
+        ("update", "suite", "Shopping cart", ("title",)),
+    ]
+    before = len(writes(emu))
+    code, text = run("apply", str(tree), "--yes")
+    assert code == 0 and "Apply complete: 0 created, 7 updated, 1 deprecated, 0 deleted" in text
+    assert len(writes(emu)) - before == 8  # one PATCH each
+    assert plan_json(tree)[0] == 0
+    statuses = {c["title"]: c["status"] for c in emu.store.cases(PROJECT)}
+    assert (
+        statuses["A reset link expires after 60 minutes"]
+        != statuses["A reset link works only once"]
+    )
+
+
+# --- confirmation, safety ------------------------------------------------------------------
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_without_a_terminal_apply_needs_yes_and_writes_nothing(
+    emu: Emulator, tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("apply", str(tree))[0] == 1
+    assert "pass --yes (or apply a reviewed plan with --plan PLAN.json)" in capsys.readouterr().err
+    assert emu.log == []  # refused before reading anything
+
+
+@pytest.mark.parametrize(("answer", "code", "created"), [("no\n", 1, 0), ("yes\n", 0, 46)])
+def test_on_a_terminal_only_yes_applies(
+    emu: Emulator,
+    tree: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    answer: str,
+    code: int,
+    created: int,
+) -> None:
+    monkeypatch.setattr("sys.stdin", FakeTerminal(answer))
+    got, text = run("apply", str(tree))
+    assert got == code and "Apply these changes? Only 'yes' will be accepted: " in text
+    assert len(emu.store.cases(PROJECT)) == created
+
+
+def test_too_many_deprecations_are_refused_unless_allowed(
+    emu: Emulator, tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    applied(tree)
+    for name in ("cart/cases.yaml", "catalog/search/cases.yaml", "catalog/product-page/cases.yaml"):
+        (tree / name).write_text("cases: []\n", encoding="utf-8")
+    assert run("apply", str(tree), "--yes")[0] == 1
+    assert capsys.readouterr().err == (
+        "error: Too many deprecations and deletions: 28.26% is over 25% (13/46); "
+        "use --allow-destroy\n"
+    )
+    code, text = run("apply", str(tree), "--yes", "--allow-destroy")
+    assert code == 0 and "0 created, 0 updated, 13 deprecated, 0 deleted" in text
+
+
+# --- saved plans ---------------------------------------------------------------------------
+
+
+def save_plan(tree: Path, target: Path) -> dict[str, Any]:
+    assert run("plan", str(tree), "--out", str(target))[0] == 0
+    saved: dict[str, Any] = json.loads(target.read_text(encoding="utf-8"))
+    return saved
+
+
+def test_a_saved_plan_is_applied_exactly_without_confirmation(
+    emu: Emulator, tree: Path, tmp_path: Path
+) -> None:
+    applied(tree)
+    make_edits(tree)
+    saved = save_plan(tree, tmp_path / "plan.json")
+    before = len(writes(emu))
+    code, text = run("apply", str(tree), "--plan", str(tmp_path / "plan.json"))
+    assert code == 0 and "(8 of 8 changes" in text
+    sent = writes(emu)[before:]
+    assert sorted(r.path.rsplit("/", 1)[1] for r in sent) == sorted(
+        str(c["before"]["id"] if c["entity"] != "shared_step" else c["before"]["hash"])
+        for c in saved["changes"]
+    )
+    assert plan_json(tree)[0] == 0
+
+
+def test_a_saved_plan_is_refused_when_a_live_entity_it_touches_changed(
+    emu: Emulator, tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    applied(tree)
+    make_edits(tree)
+    saved = save_plan(tree, tmp_path / "plan.json")
+    [tags] = [c for c in saved["changes"] if c["fields"] == ["tags"]]
+    emu.store.patch_case(PROJECT, tags["before"]["id"], {"description": "edited in the web app"})
+    before = len(emu.log)
+    assert run("apply", str(tree), "--plan", str(tmp_path / "plan.json"))[0] == 1
+    err = capsys.readouterr().err
+    name = "'Guest places an order without creating an account'"
+    assert f"case #{tags['before']['id']} {name} changed live" in err
+    assert "the saved plan is stale" in err and writes(emu)[before:] == []
+
+
+def test_a_saved_plan_is_refused_when_the_tree_changed(
+    emu: Emulator, tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    applied(tree)
+    save_plan(tree, tmp_path / "plan.json")
+    edit(tree / "cart/suite.yaml", "title: Cart\n", "title: Basket\n")
+    assert run("apply", str(tree), "--plan", str(tmp_path / "plan.json"), "--yes")[0] == 1
+    assert (
+        "the saved plan is stale; since it was made:\n  the tree changed\n"
+        in capsys.readouterr().err
+    )

@@ -1,0 +1,154 @@
+"""Helpers of the apply tests (no tests here): the SHOP workspace, trees, an in-process
+remote with fake time, and checks of the emulator's state."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from test_client_kit import FakeTime
+
+from qasesync.client import QaseClient
+from qasesync.emulator import Emulator
+from qasesync.loader import load_tree
+from qasesync.model import Live, Tree
+from qasesync.plan import Plan
+from qasesync.planner import plan
+from qasesync.remote import Remote
+
+REPO = Path(__file__).resolve().parents[1]
+TOKEN = "apply-token"
+PROJECT = "SHOP"
+COMPONENTS = ["web", "api", "search", "email", "payments"]
+
+
+def shop_fields() -> list[dict[str, Any]]:
+    """The case custom fields the example tree uses: Owner (string), Components (multiselect)."""
+    stamp = "2024-01-01T00:00:00+00:00"
+    common = {
+        "entity": "case",
+        "placeholder": None,
+        "default_value": None,
+        "is_required": False,
+        "is_visible": True,
+        "is_filterable": True,
+        "is_enabled_for_all_projects": False,
+        "projects_codes": [PROJECT],
+        "created_at": stamp,
+        "updated_at": stamp,
+        "created": "2024-01-01 00:00:00",
+        "updated": "2024-01-01 00:00:00",
+    }
+    options = json.dumps([{"id": i + 1, "title": t} for i, t in enumerate(COMPONENTS)])
+    return [
+        {**common, "id": 1, "title": "Owner", "type": "string", "value": None},
+        {**common, "id": 2, "title": "Components", "type": "Multiselect", "value": options},
+    ]
+
+
+def shop_emulator(**options: Any) -> Emulator:
+    return Emulator(token=TOKEN, projects=(PROJECT,), custom_fields=shop_fields(), **options)
+
+
+def copy_cases(tmp_path: Path) -> Path:
+    """A copy of the example tree ``cases/``."""
+    root = tmp_path / "cases"
+    shutil.copytree(REPO / "cases", root)
+    return root
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+    return root
+
+
+def generated_tree(root: Path, *, suites: int, per_suite: int) -> Path:
+    """``suites`` suites (every third one nested in the one before) of ``per_suite``
+    cases each: steps, a shared-step reference, tags, custom fields; every 25th case
+    automated, every 40th with an external issue."""
+    files = {
+        "qasesync.yaml": f"project: {PROJECT}\n",
+        "shared_steps.yaml": (
+            "shared_steps:\n  - key: sign-in\n    title: Sign in\n    steps:\n"
+            "      - action: Open /login\n        expected_result: The form\n"
+            "      - action: Submit\n"
+        ),
+    }
+    folder = ""
+    number = 0
+    for s in range(suites):
+        folder = f"{folder}/s{s}" if s % 3 and folder else f"s{s}"
+        lines = ["cases:"]
+        for _ in range(per_suite):
+            number += 1
+            lines += _generated_case(number)
+        files[f"{folder}/cases.yaml"] = "\n".join(lines) + "\n"
+    return write_tree(root, files)
+
+
+def _generated_case(n: int) -> list[str]:
+    lines = [
+        f"  - title: Case number {n}",
+        f"    severity: {('major', 'minor', 'critical')[n % 3]}",
+        f"    tags: [t{n % 5}, generated]",
+        "    custom_fields:",
+        f"      Owner: team-{n % 4}",
+        f"      Components: [{COMPONENTS[n % 5]}]",
+        "    steps:",
+        "      - shared: sign-in",
+        f"      - action: Do thing {n}",
+        f"        expected_result: Thing {n} done",
+    ]
+    if n % 25 == 0:
+        lines.append("    automation: automated")
+    if n % 40 == 0:
+        lines.append(f"    external_issues: [ENG-{n}]")
+    return lines
+
+
+def in_process_remote(
+    emu: Emulator, wrap: Callable[[httpx.BaseTransport], httpx.BaseTransport] = lambda t: t
+) -> Remote:
+    """A Remote of the in-process emulator whose client never really sleeps."""
+    fake = FakeTime()
+    client = QaseClient(
+        token=TOKEN,
+        base_url="http://emulator/v1",
+        transport=wrap(httpx.WSGITransport(app=emu.app)),
+        sleep=fake.sleep,
+        clock=fake.clock,
+    )
+    return Remote(client, PROJECT)
+
+
+def plan_of(root: Path, remote: Remote) -> tuple[Tree, Live, Plan]:
+    tree = load_tree(root)
+    assert tree.settings is not None
+    live = remote.read()
+    return tree, live, plan(tree, live, tree.settings)
+
+
+def duplicate_titles(emu: Emulator) -> list[tuple[Any, str]]:
+    """(suite id, title) that more than one live case has."""
+    counted = Counter((c["suite_id"], c["title"]) for c in emu.store.cases(PROJECT))
+    return [key for key, n in counted.items() if n > 1]
+
+
+def writes(emu: Emulator, method: str = "", suffix: str = "") -> list[Any]:
+    """The write requests the emulator logged (processed ones: no refused faults)."""
+    return [
+        r
+        for r in emu.log
+        if r.method in ("POST", "PATCH", "DELETE")
+        and r.fault in (None, "drop")
+        and (not method or r.method == method)
+        and r.path.endswith(suffix)
+    ]

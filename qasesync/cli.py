@@ -78,6 +78,8 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
     """Run the Qase API emulator until Ctrl-C; ``--state`` is loaded at start and saved on exit."""
+    from contextlib import ExitStack
+
     from qasesync.emulator import Emulator, serve
     from qasesync.emulator.server import wait_for_interrupt
 
@@ -85,7 +87,13 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
     state = Path(args.state) if args.state else None
     if state is not None and state.is_file():
         emulator.load_state(state)
-    with serve(emulator, host=args.host, port=args.port) as server:
+    serving = ExitStack()
+    try:
+        server = serving.enter_context(serve(emulator, host=args.host, port=args.port))
+    except OSError as error:
+        where = f"{args.host}:{args.port}"
+        raise QasesyncError(f"cannot listen on {where}: {error.strerror}") from error
+    with serving:
         out.write(f"Qase API emulator at {server.url} (project {args.project}); Ctrl-C stops it\n")
         out.flush()
         try:

@@ -124,3 +124,12 @@ def test_a_fixture_file_seeds_custom_and_system_fields(tmp_path: Path) -> None:
     assert [f["title"] for f in emu.store.custom_fields(entity="case")][:2] == ["Owner", "Notes"]
     assert emu.store.system_fields() == Emulator().store.system_fields()
     assert emu.store.create_case("QA", {"title": "t", "custom_field": {"1": "alice"}}) == 1
+
+
+def test_cli_emulator_on_a_busy_port_is_a_user_error(
+    emu: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with serve(emu) as server:
+        port = server.url.split(":")[2].split("/")[0]
+        assert cli.main(["emulator", "--port", port], out=io.StringIO()) == 1
+    assert capsys.readouterr().err.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")

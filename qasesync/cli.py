@@ -86,7 +86,10 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
     emulator = Emulator(token=args.token, projects=(args.project,), log_limit=1000)
     state = Path(args.state) if args.state else None
     if state is not None and state.is_file():
-        emulator.load_state(state)
+        try:
+            emulator.load_state(state)
+        except (ValueError, KeyError, TypeError) as error:
+            raise QasesyncError(f"{state}: not an emulator state file ({error})") from error
     serving = ExitStack()
     try:
         server = serving.enter_context(serve(emulator, host=args.host, port=args.port))

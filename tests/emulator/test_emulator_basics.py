@@ -133,3 +133,12 @@ def test_cli_emulator_on_a_busy_port_is_a_user_error(
         port = server.url.split(":")[2].split("/")[0]
         assert cli.main(["emulator", "--port", port], out=io.StringIO()) == 1
     assert capsys.readouterr().err.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
+
+
+def test_cli_emulator_with_a_broken_state_file_is_a_user_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "state.json"
+    state.write_text("{not json", encoding="utf-8")
+    assert cli.main(["emulator", "--port", "0", "--state", str(state)], out=io.StringIO()) == 1
+    assert capsys.readouterr().err.startswith(f"error: {state}: not an emulator state file (")

@@ -142,3 +142,21 @@ def test_cli_emulator_with_a_broken_state_file_is_a_user_error(
     state.write_text("{not json", encoding="utf-8")
     assert cli.main(["emulator", "--port", "0", "--state", str(state)], out=io.StringIO()) == 1
     assert capsys.readouterr().err.startswith(f"error: {state}: not an emulator state file (")
+
+
+def test_concurrent_creates_on_a_socket_get_distinct_ids(emu: Emulator) -> None:
+    ids: list[int] = []
+    with serve(emu) as server, httpx.Client(base_url=server.url, headers={"Token": "T"}) as client:
+
+        def create(worker: int) -> None:
+            for n in range(5):
+                response = client.post("/case/DEMO", json={"title": f"w{worker}-{n}"})
+                ids.append(response.json()["result"]["id"])
+
+        threads = [threading.Thread(target=create, args=(w,)) for w in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(ids) == list(range(1, 41))
+    assert len(emu.store.cases("DEMO")) == 40

@@ -1,11 +1,11 @@
 """Edit YAML text in place, keeping every byte the edit does not concern.
 
 A round-trip dump re-wraps long lines, re-indents lists and turns CRLF into LF, so
-nothing here dumps a whole document. Each function composes the text once with
-ruamel.yaml, takes the start and end marks of the nodes it touches, splices new text
-at those positions, then loads the result again and checks that it holds exactly the
-old data with the requested change. Anything else raises `WriteBackError` and the
-caller keeps the old text.
+nothing here dumps a whole document. Each function parses the text once (with
+`qasesync.yamlread`, ruamel.yaml's parser, as the loader does), takes the start and
+end marks of the nodes it touches, splices new text at those positions, then reads
+the result again and checks that it holds exactly the old data with the requested
+change. Anything else raises `WriteBackError` and the caller keeps the old text.
 
 Paths address a node from the document root: ``("cases", 3)`` is the fourth item of
 the top-level ``cases`` list; ``()`` is the root.
@@ -92,10 +92,9 @@ def set_field(text: str, path: YamlPath, key: str, value: object) -> str:
     mapping's last key at the same indentation. A missing or empty mapping is created.
     """
     bom, doc = _parse(text)
-    target = _node_at(doc, path)
-    if _is_void(target) and path and isinstance(path[-1], str):
-        return set_field(text, path[:-1], path[-1], {key: value})
-    edit = _set_edit(doc, target, key, value)
+    if _absent(doc, path):
+        return set_field(text, path[:-1], str(path[-1]), {key: value})
+    edit = _set_edit(doc, _node_at(doc, path), key, value)
     new = _splice(doc.text, [edit])
     _verify(doc, new, lambda data: _set_in(data, path, key, value))
     return bom + new
@@ -123,7 +122,7 @@ def append_item(text: str, path: YamlPath, item: Mapping[str, object]) -> str:
     An empty or missing sequence under a mapping key becomes a block sequence.
     """
     bom, doc = _parse(text)
-    node = _node_at(doc, path)
+    node = None if _absent(doc, path) else _node_at(doc, path)
     if isinstance(node, SequenceNode) and node.value:
         edit = _append_item_edit(doc, node, item)
     elif path and isinstance(path[-1], str) and (_is_void(node) or isinstance(node, SequenceNode)):
@@ -155,6 +154,19 @@ def _read(text: str) -> Document:
     except YamlProblem as problem:
         where = f"line {problem.line} column {problem.col}"
         raise WriteBackError(f"{where}: {problem.message}") from None
+
+
+def _absent(doc: _Doc, path: YamlPath) -> bool:
+    """The path ends in a key that its mapping lacks, or ends in a void."""
+    if not path or not isinstance(path[-1], str):
+        return False
+    parent = _node_at(doc, path[:-1])
+    if _is_void(parent):
+        return not path[:-1]
+    if isinstance(parent, MappingNode):
+        pair = _pair(parent, path[-1])
+        return pair is None or _is_void(pair[1])
+    return False
 
 
 def _node_at(doc: _Doc, path: YamlPath) -> Node | None:

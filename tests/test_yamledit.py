@@ -508,3 +508,23 @@ def test_a_value_yaml_cannot_hold_is_refused() -> None:
 def test_assign_to_an_item_that_is_an_alias_of_the_one_before_is_refused() -> None:
     with pytest.raises(WriteBackError, match=r"^cases\[1\] is an alias; edit its anchor instead$"):
         assign_keys("cases:\n  - &c {title: a}\n  - *c\n", [(("cases", 1), "id", 2)])
+
+
+# -- missing parents ---------------------------------------------------------------------
+
+
+def test_set_under_a_missing_key_adds_the_mapping() -> None:
+    assert set_field("- title: x\n", (0, "custom_fields"), "Owner", "bob") == (
+        "- title: x\n  custom_fields:\n    Owner: bob\n"
+    )
+
+
+def test_append_to_a_missing_list_adds_it() -> None:
+    assert append_item("# new file\n", ("cases",), {"title": "x"}) == (
+        "# new file\ncases:\n  - title: x\n"
+    )
+
+
+def test_set_under_a_missing_key_of_a_missing_mapping_is_an_error() -> None:
+    with pytest.raises(WriteBackError, match=r"^nothing at \[0\]\.a$"):
+        set_field("- title: x\n", (0, "a", "b"), "c", 1)

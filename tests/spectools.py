@@ -5,8 +5,9 @@ Reusable by any test that talks to the emulator or through the client::
     check_response(spec, "GET", "/case/DEMO/1", 200, body)   # or the template "/case/{code}/{id}"
     check_request(spec, "PATCH", "/case/DEMO/1", payload)
 
-Paths may be given with or without the ``/v1`` base path, and as concrete paths (they are
-matched against the spec's templates, literal segments winning over ``{params}``).
+Paths may be full URLs, or paths with or without the ``/v1`` base path and a query.
+Concrete paths are matched against the spec's templates, literal segments winning over
+``{params}``.
 Schemas are validated with ``OAS30Validator`` (``nullable`` honoured), ``$ref`` resolved
 within the bundled spec. A failure raises ``AssertionError`` naming the operation and
 every schema error.
@@ -15,6 +16,7 @@ every schema error.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from openapi_schema_validator import OAS30Validator
 from referencing import Registry
@@ -76,7 +78,8 @@ def check_request(spec: dict[str, Any], method: str, path: str, body: Any) -> No
 
 
 def _strip(path: str) -> str:
-    path = path.split("?", 1)[0]
+    """The path below the base: without scheme, host, query and ``/v1``."""
+    path = urlsplit(path).path
     if path.startswith(BASE_PATH + "/"):
         path = path[len(BASE_PATH) :]
     return path.rstrip("/") or "/"

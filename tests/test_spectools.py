@@ -11,6 +11,8 @@ from spectools import check_request, check_response, match_template
 def test_match_template_prefers_literal_segments(openapi_spec: dict[str, Any]) -> None:
     assert match_template(openapi_spec, "/v1/case/DEMO/bulk") == "/case/{code}/bulk"
     assert match_template(openapi_spec, "/case/DEMO/12") == "/case/{code}/{id}"
+    full = "http://127.0.0.1:8787/v1/case/DEMO?limit=100"
+    assert match_template(openapi_spec, full) == "/case/{code}"
 
 
 def test_check_response_accepts_a_fitting_body(openapi_spec: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
 from qasesync.errors import Problem
@@ -187,23 +187,30 @@ def _shared_reference(
 # --- rules across files -----------------------------------------------------------------
 
 
-@dataclass
-class Uniques:
-    """First places of ids, keys, hashes and titles seen so far, to name both places."""
+@dataclass(frozen=True)
+class Claim:
+    """``what`` (an id, key, hash or title) is at ``where``; ``problem`` is what to report
+    if something claimed it before (``{first}`` in its message names that place)."""
 
-    seen: dict[tuple[str, ...], str] = field(default_factory=dict)
+    what: tuple[str, ...]
+    where: str
+    problem: Problem | None = None
 
-    def first(self, what: tuple[str, ...], where: str) -> str | None:
-        """Where ``what`` was claimed before, or None after claiming it for ``where``."""
-        first = self.seen.get(what)
-        if first is None:
-            self.seen[what] = where
-        return first
 
-    def claim(
-        self, spot: Spot, path: YamlPath, what: tuple[str, ...], message: str
-    ) -> list[Problem]:
-        """A problem at ``path`` if ``what`` was claimed before; ``{first}`` in ``message``
-        becomes the first place."""
-        first = self.first(what, spot.where(path))
-        return [] if first is None else [spot.at(path, message.format(first=first))]
+def claim(spot: Spot, path: YamlPath, what: tuple[str, ...], message: str) -> Claim:
+    """A claim of ``what`` at ``path`` in the file."""
+    line, col = spot.doc.position(path)
+    return Claim(what, f"{spot.file}:{line}:{col}", Problem(spot.file, line, col, message))
+
+
+def settle(claims: Iterable[Claim]) -> list[Problem]:
+    """Replay claims in tree order: every one after the first of its kind is a problem.
+    (Claims are collected, not decided, so that files can be read in any process.)"""
+    first: dict[tuple[str, ...], str] = {}
+    problems = []
+    for one in claims:
+        earlier = first.setdefault(one.what, one.where)
+        if earlier != one.where and one.problem is not None:
+            message = one.problem.message.replace("{first}", earlier)
+            problems.append(replace(one.problem, message=message))
+    return problems

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qasesync import checks, schemacheck
-from qasesync.checks import Rules, Spot, Uniques
+from qasesync import checks, parallel, schemacheck
+from qasesync.checks import Claim, Rules, Spot, claim
 from qasesync.errors import ConfigError, Problem, ValidationError
 from qasesync.model import (
     DEFAULT_OPTIONS,
@@ -168,6 +168,34 @@ class _Read:
     bad: frozenset[int] = frozenset()
 
 
+@dataclass(frozen=True)
+class _Cases:
+    """What reading some case files gave: sent back from the second process."""
+
+    cases: list[Case]
+    problems: list[Problem]
+    claims: list[Claim]
+    digests: dict[str, str]
+
+
+#: From this many bytes of case files on, two processes read them (see bench/README.md).
+PARALLEL_BYTES = 2_000_000
+
+
+def _halfway(root: Path, files: list[str]) -> int:
+    """Where to split ``files`` into two halves of about equal bytes; 0: don't split."""
+    sizes = [(root / rel).stat().st_size for rel in files]
+    total = sum(sizes)
+    if total < PARALLEL_BYTES or not parallel.available():
+        return 0
+    running = 0
+    for index, size in enumerate(sizes):
+        running += size
+        if running * 2 >= total:
+            return index + 1
+    return 0
+
+
 class _Run:
     """One load: the problems found so far and what later files are checked against."""
 
@@ -175,7 +203,7 @@ class _Run:
         self.root = root
         self.digests = digests
         self.problems: list[Problem] = []
-        self.uniques = Uniques()
+        self.claims: list[Claim] = []
         self.rules = Rules(options=DEFAULT_OPTIONS)
         self.settings_spot: Spot | None = None
         self.shared_keys: set[str] = set()
@@ -193,7 +221,8 @@ class _Run:
         suites = self.suites(layout)
         if settings is not None and self.settings_spot is not None:
             self._check_scope(settings, self.settings_spot, layout.folders)
-        cases = [case for rel in layout.case_files for case in self.cases(rel, settings)]
+        cases = self.all_cases(layout.case_files, settings)
+        self.problems += checks.settle(self.claims)
         return Tree(settings, tuple(suites), tuple(cases), tuple(shared))
 
     def _check_scope(self, settings: Settings, spot: Spot, folders: set[str]) -> None:
@@ -267,10 +296,10 @@ class _Run:
         found = checks.step_problems(spot, (*path, "steps"), item["steps"], shared_keys=None)
         key, hash_ = item["key"], item.get("hash")
         message = f"shared step key `{key}` is used twice (first at {{first}})"
-        found += self.uniques.claim(spot, (*path, "key"), ("key", key), message)
+        self.claims.append(claim(spot, (*path, "key"), ("key", key), message))
         if hash_ is not None:
             message = f"shared step hash `{hash_}` is used twice (first at {{first}})"
-            found += self.uniques.claim(spot, (*path, "hash"), ("hash", hash_), message)
+            self.claims.append(claim(spot, (*path, "hash"), ("hash", hash_), message))
         self.problems.extend(found)
         return not found
 
@@ -292,7 +321,7 @@ class _Run:
         keys = sorted(layout.folders)
         for key in keys:  # folder names first: a clash is reported at an explicit title
             if key not in layout.suite_files:
-                self.uniques.first(_title_claim(key, key.rpartition("/")[2]), f"{key}/")
+                self.claims.append(Claim(_title_claim(key, key.rpartition("/")[2]), f"{key}/"))
         return [self._suite(key, layout.suite_files.get(key)) for key in keys]
 
     def _suite(self, key: str, rel: str | None) -> Suite:
@@ -318,14 +347,44 @@ class _Run:
 
     def _suite_unique(self, spot: Spot, key: str, data: Mapping[str, Any], title: str) -> None:
         if "id" in data:
-            message = f"suite id {data['id']} is used twice (first at {{first}})"
-            self.problems += self.uniques.claim(
-                spot, ("id",), ("suite", str(_int(data["id"]))), message
-            )
+            message = f"suite id {_int(data['id'])} is used twice (first at {{first}})"
+            self.claims.append(claim(spot, ("id",), ("suite", str(_int(data["id"]))), message))
         message = f"two suites under one parent are titled `{title}` (first at {{first}})"
-        self.problems += self.uniques.claim(spot, ("title",), _title_claim(key, title), message)
+        self.claims.append(claim(spot, ("title",), _title_claim(key, title), message))
 
     # --- cases ---
+
+    def all_cases(self, files: list[str], settings: Settings | None) -> list[Case]:
+        """The cases of every file; a large tree is read by two processes at once."""
+        half = _halfway(self.root, files)
+        if half == 0:
+            parts = [self.some_cases(files, settings)]
+        else:
+            parts = list(
+                parallel.split(
+                    lambda: self.some_cases(files[:half], settings),
+                    lambda: self.some_cases(files[half:], settings),
+                )
+            )
+        for part in parts:  # in the order of the files, as one process would
+            self.problems += part.problems
+            self.claims += part.claims
+            self.digests.update(part.digests)
+        return [case for part in parts for case in part.cases]
+
+    def some_cases(self, files: list[str], settings: Settings | None) -> _Cases:
+        """The cases of some files, with what reading them found (taken out of ``self``,
+        so that it is the same whether this ran here or in another process)."""
+        problems, claims = len(self.problems), len(self.claims)
+        cases = [case for rel in files for case in self.cases(rel, settings)]
+        found = _Cases(
+            cases,
+            self.problems[problems:],
+            self.claims[claims:],
+            {rel: self.digests[rel] for rel in files if rel in self.digests},
+        )
+        del self.problems[problems:], self.claims[claims:]
+        return found
 
     def cases(self, rel: str, settings: Settings | None) -> list[Case]:
         read = self.read(rel, "cases")
@@ -346,10 +405,8 @@ class _Run:
         found = checks.case_problems(spot, index, item, self.rules)
         path = ("cases", index)
         if "id" in item:
-            message = f"case id {item['id']} is used twice (first at {{first}})"
-            found += self.uniques.claim(
-                spot, (*path, "id"), ("case", str(_int(item["id"]))), message
-            )
+            message = f"case id {_int(item['id'])} is used twice (first at {{first}})"
+            self.claims.append(claim(spot, (*path, "id"), ("case", str(_int(item["id"]))), message))
         else:
             where = f"suite `{suite}`" if suite else "the tree root"
             message = (
@@ -357,7 +414,7 @@ class _Run:
                 " (first at {first}); they could not be told apart on a rerun"
             )
             what = ("title", suite or "", item["title"])
-            found += self.uniques.claim(spot, (*path, "title"), what, message)
+            self.claims.append(claim(spot, (*path, "title"), what, message))
         self.problems.extend(found)
         return not found
 

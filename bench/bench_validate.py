@@ -1,0 +1,119 @@
+"""Time and memory of `qasesync validate` on the generated 10,000-case tree.
+
+    python bench/bench_validate.py [--tree DIR] [--runs 5] [--compare]
+
+Each run is a fresh `qasesync validate` process (nothing cached between runs); the
+script reports wall time and peak RSS per run, the time an alias-bomb file takes to
+be refused, and with ``--compare`` the cost of each loading stage in one process,
+against the obvious alternatives (ruamel's safe loader, jsonschema on every file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(BENCH.parent))
+
+from gen_tree import generate  # noqa: E402
+
+QASESYNC = Path(sys.executable).parent / "qasesync"
+
+
+def drop_page_cache() -> bool:
+    """Try to empty the OS page cache (root only); say whether it worked."""
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        return True
+    except OSError:
+        return False
+
+
+def run_once(tree: Path) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS in MB and exit code of one `qasesync validate`."""
+    start = time.perf_counter()
+    command = [str(QASESYNC), "validate", str(tree)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def bomb_seconds() -> float:
+    """Seconds for validate to refuse a billion-laughs file."""
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    with tempfile.TemporaryDirectory() as scratch:
+        tree = Path(scratch)
+        (tree / "qasesync.yaml").write_text("project: BOMB\n")
+        (tree / "bomb.yaml").write_text("\n".join(lines) + "\n")
+        wall, _, code = run_once(tree)
+    assert code == 1, code
+    return wall
+
+
+def timed(label: str, action: Callable[[], Any]) -> Any:
+    start = time.perf_counter()
+    result = action()
+    print(f"  {label:<52} {time.perf_counter() - start:6.2f} s")
+    return result
+
+
+def compare(tree: Path) -> None:
+    """Each stage in one process, with the alternatives it was chosen over."""
+    import jsonschema
+    from ruamel.yaml import YAML
+
+    from qasesync.loader import load_tree
+    from qasesync.schemacheck import fast_check, schema
+    from qasesync.yamlread import parse
+
+    files = sorted(tree.rglob("cases.yaml"))
+    texts = [f.read_text(encoding="utf-8") for f in files]
+    print(f"stages on {len(files)} case files (one process):")
+    safe = YAML(typ="safe")
+    timed("ruamel YAML(typ='safe').load (C parser), gc on", lambda: [safe.load(t) for t in texts])
+    timed("yamlread.parse (C composer, own builder), gc on", lambda: [parse(t) for t in texts])
+    gc.disable()
+    docs = timed("yamlread.parse, gc paused", lambda: [parse(t).data for t in texts])
+    gc.enable()
+    validator = jsonschema.Draft202012Validator(schema("cases"))
+    timed("jsonschema is_valid on every file", lambda: [validator.is_valid(d) for d in docs])
+    check = fast_check("cases")
+    timed("compiled fast check on every file", lambda: [check(d) for d in docs])
+    timed("load_tree (whole pipeline)", lambda: load_tree(tree))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tree", type=Path, default=BENCH / "out" / "tree")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--compare", action="store_true")
+    args = parser.parse_args()
+    if not (args.tree / "qasesync.yaml").is_file():
+        generate(args.tree, 10_000)
+    print(f"tree: {args.tree}; load: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
+    for number in range(1, args.runs + 1):
+        dropped = drop_page_cache()
+        wall, rss, code = run_once(args.tree)
+        cache = "page cache dropped" if dropped else "page cache kept"
+        print(f"run {number}: {wall:.2f} s wall, {rss:.0f} MB peak RSS, exit {code} ({cache})")
+    print(f"alias bomb refused in {bomb_seconds():.2f} s wall")
+    if args.compare:
+        compare(args.tree)
+
+
+if __name__ == "__main__":
+    main()

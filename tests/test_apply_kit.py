@@ -115,7 +115,9 @@ def _generated_case(n: int) -> list[str]:
 
 
 def in_process_remote(
-    emu: Emulator, wrap: Callable[[httpx.BaseTransport], httpx.BaseTransport] = lambda t: t
+    emu: Emulator,
+    wrap: Callable[[httpx.BaseTransport], httpx.BaseTransport] = lambda t: t,
+    **options: Any,
 ) -> Remote:
     """A Remote of the in-process emulator whose client never really sleeps."""
     fake = FakeTime()
@@ -125,6 +127,7 @@ def in_process_remote(
         transport=wrap(httpx.WSGITransport(app=emu.app)),
         sleep=fake.sleep,
         clock=fake.clock,
+        **options,
     )
     return Remote(client, PROJECT)
 

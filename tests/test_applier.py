@@ -1,0 +1,291 @@
+"""The applier against the in-process emulator: faults in one run, lost and failed bulk
+writes reconciled, a refused batch split to its bad case, write-back after each batch,
+a shared step answered with a new hash. Every request body is checked against the spec."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from test_apply_kit import (
+    PROJECT,
+    duplicate_titles,
+    generated_tree,
+    in_process_remote,
+    plan_of,
+    shop_emulator,
+    shop_fields,
+    write_tree,
+    writes,
+)
+
+from qasesync.applier import ApplyFailed, YamlSink, apply
+from qasesync.emulator import Emulator, Faults
+from qasesync.loader import load_tree
+from qasesync.remote import Remote
+
+Handler = Callable[[httpx.Request, Callable[[httpx.Request], httpx.Response]], httpx.Response]
+
+
+@dataclass
+class Intercept(httpx.BaseTransport):
+    """Hands each request to ``handler(request, forward)``; ``forward`` sends it on."""
+
+    inner: httpx.BaseTransport
+    handler: Handler
+    seen: list[str] = field(default_factory=list)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(f"{request.method} {request.url.path}")
+        return self.handler(request, self.inner.handle_request)
+
+
+def once(match: Callable[[httpx.Request], bool], act: Handler) -> Handler:
+    """A handler that does ``act`` to the first request ``match`` accepts, then forwards."""
+    done: list[bool] = []
+
+    def handler(
+        request: httpx.Request, forward: Callable[[httpx.Request], httpx.Response]
+    ) -> httpx.Response:
+        if not done and match(request):
+            done.append(True)
+            return act(request, forward)
+        return forward(request)
+
+    return handler
+
+
+def is_bulk(request: httpx.Request) -> bool:
+    return request.method == "POST" and request.url.path.endswith("/bulk")
+
+
+def drop_after_processing(
+    request: httpx.Request, forward: Callable[[httpx.Request], httpx.Response]
+) -> httpx.Response:
+    forward(request)
+    raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+
+
+def answer_503(
+    request: httpx.Request, forward: Callable[[httpx.Request], httpx.Response]
+) -> httpx.Response:
+    return httpx.Response(503, json={"status": False, "errorMessage": "Service Unavailable."})
+
+
+def remote_with(emu: Emulator, spec_checked: Any, handler: Handler | None = None) -> Remote:
+    def wrap(inner: httpx.BaseTransport) -> httpx.BaseTransport:
+        checked = spec_checked(inner)
+        return Intercept(checked, handler) if handler is not None else checked
+
+    return in_process_remote(emu, wrap)
+
+
+def ids_in_yaml(root: Path) -> list[int]:
+    return sorted(c.id for c in load_tree(root).cases if c.id is not None)
+
+
+def live_ids(emu: Emulator) -> list[int]:
+    return sorted(c["id"] for c in emu.store.cases(PROJECT))
+
+
+# --- the must-show fault test ------------------------------------------------------------
+
+
+def test_300_cases_under_429s_503s_and_dropped_writes_apply_in_one_run(
+    tmp_path: Path, spec_checked: Any
+) -> None:
+    faults = Faults(rate_429=0.2, rate_5xx=0.05, rate_drop=0.03, retry_after=0.01)
+    emu = shop_emulator(faults=faults, seed=29)  # a seed whose faults hit bulk creates
+    root = generated_tree(tmp_path / "t", suites=6, per_suite=50)
+    # one worker: the same requests meet the same faults on every run
+    remote = in_process_remote(emu, spec_checked, max_workers=1)
+    digests: dict[str, str] = {}
+    load_tree(root, digests=digests)
+    _, live, plan = plan_of(root, remote)
+    report = apply(plan, remote, live=live.tree, on_written=YamlSink(root, digests), batch_size=25)
+    assert report.counts()["create"] == 307 and report.failures == []
+    assert duplicate_titles(emu) == [] and len(emu.store.cases(PROJECT)) == 300
+    faulted = {(r.fault, r.path) for r in emu.log if r.method == "POST"}
+    assert {("drop", "/v1/case/SHOP/bulk"), ("5xx", "/v1/case/SHOP/bulk")} <= faulted
+    assert any(r.fault == "429" for r in emu.log)
+    assert report.adopted == 25  # the dropped batch, found live whole and not resent
+    assert plan_of(root, remote)[2].changes == ()  # still under faults
+    assert ids_in_yaml(root) == live_ids(emu)
+
+
+# --- lost and failed bulk writes ---------------------------------------------------------
+
+
+def test_a_dropped_bulk_is_reconciled_as_a_whole_without_resending(
+    tmp_path: Path, spec_checked: Any
+) -> None:
+    emu = shop_emulator()
+    root = generated_tree(tmp_path / "t", suites=2, per_suite=10)
+    remote = remote_with(emu, spec_checked, once(is_bulk, drop_after_processing))
+    _, live, plan = plan_of(root, remote)
+    report = apply(plan, remote, live=live.tree, batch_size=100)
+    assert len(writes(emu, "POST", "/bulk")) == 1  # never sent again
+    assert report.adopted == 20 and duplicate_titles(emu) == []
+    assert [a.value for a in report.assignments if a.key == "id"][-20:] == live_ids(emu)
+
+
+def test_a_bulk_answered_503_is_read_back_then_sent_once_more(
+    tmp_path: Path, spec_checked: Any
+) -> None:
+    emu = shop_emulator()
+    root = generated_tree(tmp_path / "t", suites=1, per_suite=12)
+    intercept: list[Intercept] = []
+
+    def wrap(inner: httpx.BaseTransport) -> httpx.BaseTransport:
+        intercept.append(Intercept(spec_checked(inner), once(is_bulk, answer_503)))
+        return intercept[0]
+
+    remote = in_process_remote(emu, wrap)
+    _, live, plan = plan_of(root, remote)
+    start = len(intercept[0].seen)
+    report = apply(plan, remote, live=live.tree)
+    sent = intercept[0].seen[start:]
+    bulk = f"POST /v1/case/{PROJECT}/bulk"
+    assert sent.count(bulk) == 2 and sent.index(bulk) < sent.index(f"GET /v1/case/{PROJECT}")
+    assert report.adopted == 0 and len(emu.store.cases(PROJECT)) == 12
+
+
+def test_batches_hold_at_most_batch_size_and_automated_cases_go_alone(
+    tmp_path: Path, spec_checked: Any
+) -> None:
+    emu = shop_emulator()
+    root = generated_tree(tmp_path / "t", suites=3, per_suite=25)  # cases 25, 50, 75 automated
+    remote = remote_with(emu, spec_checked)
+    _, live, plan = plan_of(root, remote)
+    apply(plan, remote, live=live.tree, batch_size=20)
+    assert [len(r.body["cases"]) for r in writes(emu, "POST", "/bulk")] == [20, 20, 20, 12]
+    singles = [r.body["title"] for r in writes(emu, "POST", f"/case/{PROJECT}")]
+    assert singles == ["Case number 25", "Case number 50", "Case number 75"]
+
+
+def test_ids_are_written_back_as_each_batch_succeeds(tmp_path: Path, spec_checked: Any) -> None:
+    emu = shop_emulator()
+    root = generated_tree(tmp_path / "t", suites=1, per_suite=24)
+    remote = remote_with(emu, spec_checked)
+    digests: dict[str, str] = {}
+    load_tree(root, digests=digests)
+    _, live, plan = plan_of(root, remote)
+    sink = YamlSink(root, digests)
+    seen: list[tuple[int, int]] = []
+
+    def on_written(assignments: Any) -> None:
+        sink(assignments)
+        seen.append((len(writes(emu, "POST")), len(ids_in_yaml(root))))
+
+    apply(plan, remote, live=live.tree, on_written=on_written, batch_size=10)
+    # (POSTs so far, case ids in the YAML) at each write-back: the suite, the shared
+    # step, then each batch of cases, each written back before the next POST
+    assert seen == [(1, 0), (2, 0), (3, 10), (4, 20), (5, 24)]
+
+
+# --- a refused batch -----------------------------------------------------------------------
+
+REFUSED_TREE = {
+    "qasesync.yaml": f"project: {PROJECT}\n",
+    "s/cases.yaml": "cases:\n"
+    + "".join(f"  - title: Case {n}\n" for n in range(1, 7))
+    + "  - title: Bad estimate\n    custom_fields:\n      Estimate: lots\n"
+    + "".join(f"  - title: Case {n}\n" for n in range(8, 11)),
+}
+
+
+def test_a_refused_batch_is_split_until_the_bad_case_is_named(
+    tmp_path: Path, spec_checked: Any
+) -> None:
+    estimate = {**shop_fields()[0], "id": 3, "title": "Estimate", "type": "number"}
+    emu = Emulator(
+        token="apply-token", projects=(PROJECT,), custom_fields=[*shop_fields(), estimate]
+    )
+    doomed = emu.store.create_case(
+        PROJECT, {"title": "Kept: nothing is deprecated after a failure"}
+    )
+    root = write_tree(tmp_path / "t", REFUSED_TREE)
+    remote = remote_with(emu, spec_checked)
+    _, live, plan = plan_of(root, remote)
+    with pytest.raises(ApplyFailed) as failed:
+        apply(plan, remote, live=live.tree, batch_size=8)
+    report = failed.value.report
+    assert report.failures == [
+        "s/cases.yaml:8:5: create case 'Bad estimate': POST /case/SHOP/bulk → 400: refused by "
+        "Qase: Data is invalid.\n  custom_field.3: The selected cases.0.custom field.3 is invalid."
+    ]
+    titles = sorted(c["title"] for c in emu.store.cases(PROJECT))
+    assert titles == sorted(
+        [f"Case {n}" for n in (1, 2, 3, 4, 5, 6, 8, 9, 10)]
+        + ["Kept: nothing is deprecated after a failure"]
+    )
+    # 8 refused → 4 created + 4 refused → 2 created + 2 refused → the bad one alone, and
+    # case 8 alone; then the second batch of 2
+    bulk_sizes = [len(r.body["cases"]) for r in emu.log if r.path.endswith("/bulk")]
+    assert bulk_sizes == [8, 4, 4, 2, 2, 1, 1, 2]
+    assert emu.store.get_case(PROJECT, doomed)["status"] == 0
+
+
+# --- shared steps ------------------------------------------------------------------------
+
+SHARED_TREE = {
+    "qasesync.yaml": f"project: {PROJECT}\n",
+    "shared_steps.yaml": "shared_steps:\n  - key: k\n    title: Sign in\n    steps:\n"
+    "      - action: Open /login, then sign in\n",
+    "s/cases.yaml": "cases:\n  - title: Uses it\n    steps:\n      - shared: k\n",
+}
+
+
+def test_a_shared_step_answered_with_a_new_hash_is_adopted_and_written_back(
+    tmp_path: Path, spec_checked: Any
+) -> None:
+    emu = shop_emulator()
+    old = emu.store.create_shared_step(PROJECT, {"title": "Sign in", "steps": [{"action": "Open"}]})
+    root = write_tree(tmp_path / "t", SHARED_TREE)
+
+    def rehash(
+        request: httpx.Request, forward: Callable[[httpx.Request], httpx.Response]
+    ) -> httpx.Response:
+        forward(request)  # the service stores the edit under a new hash
+        new = emu.store.create_shared_step(PROJECT, json.loads(request.content))
+        emu.store.delete_shared_step(PROJECT, old)
+        return httpx.Response(200, json={"status": True, "result": {"hash": new}})
+
+    patching = once(lambda r: r.method == "PATCH" and "/shared_step/" in r.url.path, rehash)
+    remote = remote_with(emu, spec_checked, patching)
+    digests: dict[str, str] = {}
+    load_tree(root, digests=digests)
+    _, live, plan = plan_of(root, remote)
+    apply(plan, remote, live=live.tree, on_written=YamlSink(root, digests))
+    [new] = [s["hash"] for s in emu.store.shared_steps(PROJECT)]
+    assert new != old and load_tree(root).shared_steps[0].hash == new
+    [bulk] = writes(emu, "POST", "/bulk")
+    assert bulk.body["cases"][0]["steps"] == [{"shared": new}]
+    assert plan_of(root, remote)[2].changes == ()
+
+
+# --- write-back that cannot be done ------------------------------------------------------
+
+
+def test_a_file_changed_during_apply_stops_write_back_not_the_apply(
+    tmp_path: Path, spec_checked: Any
+) -> None:
+    emu = shop_emulator()
+    root = generated_tree(tmp_path / "t", suites=2, per_suite=5)
+    remote = remote_with(emu, spec_checked)
+    digests: dict[str, str] = {}
+    load_tree(root, digests=digests)
+    _, live, plan = plan_of(root, remote)
+    (root / "s0/cases.yaml").write_bytes((root / "s0/cases.yaml").read_bytes() + b"# edited\n")
+    with pytest.raises(ApplyFailed) as failed:
+        apply(plan, remote, live=live.tree, on_written=YamlSink(root, digests))
+    assert failed.value.report.failures == [
+        "write-back stopped: s0/cases.yaml: changed on disk since it was read; run plan again"
+    ]
+    assert len(emu.store.cases(PROJECT)) == 10 and ids_in_yaml(root) == []
+    assert plan_of(root, remote)[2].changes == ()  # the rerun finds them by title

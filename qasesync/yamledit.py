@@ -84,20 +84,43 @@ def assign_keys(text: str, assignments: Sequence[tuple[YamlPath, str, object]]) 
     return bom + new
 
 
+@dataclass(frozen=True)
+class SetField:
+    """Set ``key`` of the mapping at ``path`` (see `set_field`)."""
+
+    path: YamlPath
+    key: str
+    value: object
+
+
+@dataclass(frozen=True)
+class RemoveField:
+    """Remove ``key`` from the mapping at ``path`` (see `remove_field`)."""
+
+    path: YamlPath
+    key: str
+
+
+@dataclass(frozen=True)
+class AppendItem:
+    """Append ``item`` to the sequence at ``path`` (see `append_item`)."""
+
+    path: YamlPath
+    item: Mapping[str, object]
+
+
+Change = SetField | RemoveField | AppendItem
+
+
 def set_field(text: str, path: YamlPath, key: str, value: object) -> str:
     """Set ``key`` of the mapping at ``path`` to ``value``.
 
-    An existing value is replaced where it stands (a short scalar keeps its line and
-    trailing comment; a flow list stays a flow list); a missing key is added after the
-    mapping's last key at the same indentation. A missing or empty mapping is created.
+    An existing value is replaced where it stands, in its shape (a short scalar keeps
+    its line and trailing comment; a flow collection stays flow, a block list block);
+    a missing key is added after the mapping's last key at the same indentation. A
+    mapping missing under an existing mapping, or empty (``key:``), is created.
     """
-    bom, doc = _parse(text)
-    if _absent(doc, path):
-        return set_field(text, path[:-1], str(path[-1]), {key: value})
-    edit = _set_edit(doc, _node_at(doc, path), key, value)
-    new = _splice(doc.text, [edit])
-    _verify(doc, new, lambda data: _set_in(data, path, key, value))
-    return bom + new
+    return apply_changes(text, [SetField(path, key, value)])
 
 
 def remove_field(text: str, path: YamlPath, key: str) -> str:
@@ -106,14 +129,7 @@ def remove_field(text: str, path: YamlPath, key: str) -> str:
     Whole lines go when the key starts its line; the first key of a ``- `` item gives
     its place to the next key. A mapping left with no key becomes ``{}``.
     """
-    bom, doc = _parse(text)
-    mapping = _mapping(_node_at(doc, path), path)
-    edit = _remove_edit(doc, mapping, key)
-    if edit is None:
-        return text
-    new = _splice(doc.text, [edit])
-    _verify(doc, new, lambda data: _remove_in(data, path, key))
-    return bom + new
+    return apply_changes(text, [RemoveField(path, key)])
 
 
 def append_item(text: str, path: YamlPath, item: Mapping[str, object]) -> str:
@@ -121,16 +137,24 @@ def append_item(text: str, path: YamlPath, item: Mapping[str, object]) -> str:
 
     An empty or missing sequence under a mapping key becomes a block sequence.
     """
+    return apply_changes(text, [AppendItem(path, item)])
+
+
+def apply_changes(text: str, changes: Sequence[Change]) -> str:
+    """Make several changes with one parse and one check (what `pull` needs on a big
+    file). When the changes interfere — two touch one span, or one needs what another
+    adds — they are made one after another instead, each checked on its own."""
     bom, doc = _parse(text)
-    node = None if _absent(doc, path) else _node_at(doc, path)
-    if isinstance(node, SequenceNode) and node.value:
-        edit = _append_item_edit(doc, node, item)
-    elif path and isinstance(path[-1], str) and (_is_void(node) or isinstance(node, SequenceNode)):
-        return set_field(text, path[:-1], path[-1], [item])
-    else:
-        raise WriteBackError(f"{_describe(path)} is not a list")
-    new = _splice(doc.text, [edit])
-    _verify(doc, new, lambda data: _append_in(data, path, item))
+    try:
+        edits = [edit for change in changes if (edit := _edit_for(doc, change)) is not None]
+        new = _splice(doc.text, edits)
+        _verify(doc, new, lambda data: _changed_data(data, changes))
+    except WriteBackError:
+        if len(changes) <= 1:
+            raise
+        for change in changes:
+            text = apply_changes(text, [change])
+        return text
     return bom + new
 
 
@@ -286,7 +310,7 @@ def _first_key_edit(doc: _Doc, path: YamlPath, key: str, value: object) -> _Edit
         return _lines_at(doc, len(doc.text), _pair_lines(key, value, 0, Style()))
     mapping = _mapping(node, path)
     if _pair(mapping, key) is not None or not mapping.value:
-        return _set_edit(doc, mapping, key, value)
+        return _set_edit(doc, path, key, value)
     first = mapping.value[0][0].start_mark
     if mapping.flow_style:
         return _Edit(first.index, first.index, f"{_flow_pair(key, value)}, ")
@@ -296,10 +320,35 @@ def _first_key_edit(doc: _Doc, path: YamlPath, key: str, value: object) -> _Edit
     return _Edit(first.index, first.index, head + doc.eol + rest + " " * first.column)
 
 
-def _set_edit(doc: _Doc, target: Node | None, key: str, value: object) -> _Edit:
+def _edit_for(doc: _Doc, change: Change) -> _Edit | None:
+    if isinstance(change, RemoveField):
+        return _remove_edit(doc, _mapping(_node_at(doc, change.path), change.path), change.key)
+    if isinstance(change, AppendItem):
+        return _append_edit(doc, change.path, change.item)
+    return _set_field_edit(doc, change)
+
+
+def _set_field_edit(doc: _Doc, change: SetField) -> _Edit:
+    if _absent(doc, change.path):
+        parent = SetField(change.path[:-1], str(change.path[-1]), {change.key: change.value})
+        return _set_field_edit(doc, parent)
+    return _set_edit(doc, change.path, change.key, change.value)
+
+
+def _append_edit(doc: _Doc, path: YamlPath, item: Mapping[str, object]) -> _Edit:
+    node = None if _absent(doc, path) else _node_at(doc, path)
+    if isinstance(node, SequenceNode) and node.value:
+        return _append_item_edit(doc, node, item)
+    if path and isinstance(path[-1], str) and (_is_void(node) or isinstance(node, SequenceNode)):
+        return _set_field_edit(doc, SetField(path[:-1], path[-1], [item]))
+    raise WriteBackError(f"{_describe(path)} is not a list")
+
+
+def _set_edit(doc: _Doc, path: YamlPath, key: str, value: object) -> _Edit:
+    target = _node_at(doc, path)
     if _is_void(target):
         return _lines_at(doc, len(doc.text), _pair_lines(key, value, 0, Style()))
-    mapping = _mapping(target, ())
+    mapping = _mapping(target, path)
     pair = _pair(mapping, key)
     if pair is None:
         return _add_pair_edit(doc, mapping, key, value)
@@ -481,13 +530,27 @@ def _splice(text: str, edits: Sequence[_Edit]) -> str:
 def _verify(old: _Doc, new: str, change: Callable[[Any], Any]) -> None:
     """The new text must read as the old data with ``change`` applied, and nothing else.
     ``change`` may alter the old data in place: it is not used afterwards."""
-    expected = change(old.data)
+    try:
+        expected = change(old.data)
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise WriteBackError(f"the edit does not fit the data at its path ({exc!r})") from exc
     try:
         actual = _read(new).data
     except WriteBackError as exc:
         raise WriteBackError(f"the edited text would not parse ({exc})") from exc
     if actual != expected:
         raise WriteBackError("the edited text would not read back as intended")
+
+
+def _changed_data(data: Any, changes: Sequence[Change]) -> Any:
+    for change in changes:
+        if isinstance(change, SetField):
+            data = _set_in(data, change.path, change.key, change.value)
+        elif isinstance(change, RemoveField):
+            _container(data, change.path).pop(change.key, None)
+        else:
+            data = _append_in(data, change.path, change.item)
+    return data
 
 
 def _container(data: Any, path: YamlPath) -> Any:
@@ -499,20 +562,17 @@ def _container(data: Any, path: YamlPath) -> Any:
 def _set_in(data: Any, path: YamlPath, key: str, value: object) -> Any:
     if data is None and not path:
         data = {}
-    target = _container(data, path)
-    if target is None:
-        _container(data, path[:-1])[path[-1]] = {key: plain_data(value)}
-    else:
-        target[key] = plain_data(value)
-    return data
-
-
-def _remove_in(data: Any, path: YamlPath, key: str) -> Any:
-    _container(data, path).pop(key, None)
+    if path and isinstance(path[-1], str):
+        parent = _container(data, path[:-1])
+        if parent.get(path[-1]) is None:  # missing or empty: the edit creates it
+            parent[path[-1]] = {}
+    _container(data, path)[key] = plain_data(value)
     return data
 
 
 def _append_in(data: Any, path: YamlPath, item: Mapping[str, object]) -> Any:
+    if data is None and len(path) == 1:
+        data = {}
     parent = _container(data, path[:-1])
     items = parent.get(path[-1]) if isinstance(parent, dict) else parent[path[-1]]
     parent[path[-1]] = [*(items or []), plain_data(item)]

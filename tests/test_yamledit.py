@@ -9,8 +9,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
+from qasesync import yamledit
 from qasesync.errors import WriteBackError
-from qasesync.yamledit import append_item, assign_keys, remove_field, set_field
+from qasesync.yamledit import (
+    AppendItem,
+    RemoveField,
+    SetField,
+    append_item,
+    apply_changes,
+    assign_keys,
+    remove_field,
+    set_field,
+)
 
 CASE = (
     "# Cases, formatted by hand\r\n"
@@ -317,7 +327,7 @@ def test_remove_in_small_documents(before: str, key: str, after: str) -> None:
 
 
 def test_remove_an_absent_key_changes_nothing() -> None:
-    assert remove_field(CASE, ("cases", 0), "preconditions") is CASE
+    assert remove_field(CASE, ("cases", 0), "preconditions") == CASE
 
 
 # -- append_item ----------------------------------------------------------------------
@@ -528,3 +538,49 @@ def test_append_to_a_missing_list_adds_it() -> None:
 def test_set_under_a_missing_key_of_a_missing_mapping_is_an_error() -> None:
     with pytest.raises(WriteBackError, match=r"^nothing at \[0\]\.a$"):
         set_field("- title: x\n", (0, "a", "b"), "c", 1)
+
+
+# -- several changes at once -----------------------------------------------------------
+
+
+def test_changes_to_separate_places_share_one_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    parse = yamledit._parse
+
+    def counting(text: str) -> tuple[str, yamledit._Doc]:
+        calls.append(text)
+        return parse(text)
+
+    monkeypatch.setattr(yamledit, "_parse", counting)
+    changes = [
+        SetField(("cases", 0), "title", "Renamed"),
+        RemoveField(("cases", 0), "tags"),
+        SetField(("cases", 1), "status", "deprecated"),
+        AppendItem(("cases",), {"title": "New"}),
+    ]
+
+    result = apply_changes(CASE, changes)
+
+    assert len(calls) == 1
+    assert result == (
+        CASE.replace("title: Login works", "title: Renamed")
+        .replace("    tags: [ auth ,smoke ]\r\n", "")
+        .replace("steps: []}", "steps: [], status: deprecated}")
+        .replace("settings: 1", "  - title: New\r\nsettings: 1")
+    )
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        [AppendItem(("cases",), {"title": "New"}), SetField(("cases", 2), "flaky", False)],
+        [SetField((), "extra", {"a": 1}), SetField(("extra",), "b", 2)],
+        [SetField(("cases", 0), "tags", ["x"]), RemoveField(("cases", 0), "tags")],
+    ],
+)
+def test_changes_that_interfere_are_made_one_after_another(changes: list[yamledit.Change]) -> None:
+    one_by_one = CASE
+    for change in changes:
+        one_by_one = apply_changes(one_by_one, [change])
+
+    assert apply_changes(CASE, changes) == one_by_one

@@ -14,6 +14,7 @@ the top-level ``cases`` list; ``()`` is the root.
 - `set_field` — replace a key's value in place, or add the key at the end of the mapping.
 - `remove_field` — drop a key and its value.
 - `append_item` — add an item at the end of a sequence, in the style of its items.
+- `apply_changes` — several of the last three on one parse (`SetField`, ...).
 
 New values are rendered by `qasesync.yamlrender`: plain scalars where that is safe,
 quotes otherwise, ``|`` blocks for multi-line text, flow lists when short.
@@ -143,7 +144,8 @@ def append_item(text: str, path: YamlPath, item: Mapping[str, object]) -> str:
 def apply_changes(text: str, changes: Sequence[Change]) -> str:
     """Make several changes with one parse and one check (what `pull` needs on a big
     file). When the changes interfere — two touch one span, or one needs what another
-    adds — they are made one after another instead, each checked on its own."""
+    adds — they are made one after another instead, each checked on its own. New
+    values take their indentation from the text as it was before the batch."""
     bom, doc = _parse(text)
     try:
         edits = [edit for change in changes if (edit := _edit_for(doc, change)) is not None]

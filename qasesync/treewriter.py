@@ -179,6 +179,26 @@ def prepare(tree: Tree) -> Tree:
     return replace(tree, settings=settings, suites=suites, cases=cases, shared_steps=shared)
 
 
+def without_defaults(tree: Tree, enum_defaults: Mapping[str, str]) -> Tree:
+    """The tree as a person would write it: enum fields equal to the workspace's default
+    option, ``automation: manual`` and ``flaky: false`` left out (None). The planner
+    reads an omitted field as that default (contract section 4), so nothing changes."""
+    return replace(tree, cases=tuple(_case_without_defaults(c, enum_defaults) for c in tree.cases))
+
+
+def _case_without_defaults(case: Case, enum_defaults: Mapping[str, str]) -> Case:
+    enums: dict[str, Any] = {
+        name: None if getattr(case, name) == enum_defaults.get(name) else getattr(case, name)
+        for name in ENUM_FIELDS
+    }
+    return replace(
+        case,
+        **enums,
+        automation=None if case.automation == "manual" else case.automation,
+        flaky=case.flaky or None,
+    )
+
+
 def _folder_of(case: Case, folders: Mapping[str, str]) -> str | None:
     if case.suite is None:
         return None
@@ -366,7 +386,8 @@ def _text(value: str, *, block: bool = True) -> Any:
     """A string as the scalar style that reads back as exactly that string; None for ""."""
     if not value:
         return None
-    if _UNPRINTABLE.search(value):
+    # libyaml cannot tell a block's indentation when its first line starts with a tab.
+    if _UNPRINTABLE.search(value) or value.lstrip("\n").startswith("\t"):
         return DoubleQuotedScalarString(value)
     if "\n" in value:
         return LiteralScalarString(value) if block else DoubleQuotedScalarString(value)

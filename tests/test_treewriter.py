@@ -31,6 +31,7 @@ from qasesync.treewriter import (
     slugify,
     suite_folders,
     unique_names,
+    without_defaults,
     write_tree,
 )
 
@@ -478,3 +479,40 @@ def test_the_example_tree_round_trips(tmp_path: Path) -> None:
     tree = load_tree(REPO / "cases")
     write_tree(tree, tmp_path / "copy")
     assert _canonical(load_tree(tmp_path / "copy")) == _canonical(prepare(tree))
+
+
+def test_without_defaults_leaves_out_what_the_workspace_defaults_to() -> None:
+    live = Case(
+        title="t",
+        severity="normal",
+        priority="high",
+        type="other",
+        behavior="undefined",
+        layer="unknown",
+        status="actual",
+        automation="manual",
+        flaky=False,
+    )
+    defaults = {
+        "severity": "normal",
+        "priority": "undefined",
+        "type": "other",
+        "behavior": "undefined",
+        "layer": "unknown",
+        "status": "actual",
+    }
+    (case,) = without_defaults(_tree(cases=(live,)), defaults).cases
+    assert case == Case(title="t", priority="high")
+    automated = replace(live, automation="automated", flaky=True, severity="major")
+    (case,) = without_defaults(_tree(cases=(automated,)), defaults).cases
+    assert (case.automation, case.flaky, case.severity) == ("automated", True, "major")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\t×\n", "\tb\nc", "a\r\nb", "bell\x07", "line\u2028sep", " lead\ntrail ", "0?", "- x", "#no"],
+)
+def test_awkward_text_reads_back_exactly(tmp_path: Path, text: str) -> None:
+    case = Case(title="t", preconditions=text, tags=(text,), custom_fields={text: text})
+    write_tree(_tree(cases=(case,)), tmp_path / "t")
+    assert load_tree(tmp_path / "t").cases == (case,)

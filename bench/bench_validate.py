@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -40,14 +41,34 @@ def drop_page_cache() -> bool:
         return False
 
 
-def run_once(tree: Path) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS in MB and exit code of one `qasesync validate`."""
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, from /proc (Linux)."""
+    total = 0
+    pids = [pid]
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            pids += [int(c) for c in (task / "children").read_text().split()]
+        for one in pids:
+            status = Path(f"/proc/{one}/status").read_text()
+            total += int(status.split("VmRSS:")[1].split()[0])
+    except (OSError, IndexError):
+        pass
+    return total / 1024
+
+
+def run_once(tree: Path) -> tuple[float, float, float, int]:
+    """Wall seconds, peak RSS of the largest process and of the process tree (sampled
+    every 5 ms) in MB, and the exit code of one `qasesync validate`."""
     start = time.perf_counter()
     command = [str(QASESYNC), "validate", str(tree)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
+    peak = 0.0
+    while process.poll() is None:
+        peak = max(peak, tree_rss_mb(process.pid))
+        time.sleep(0.005)
     wall = time.perf_counter() - start
-    return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, usage.ru_maxrss / 1024, peak, process.returncode
 
 
 def bomb_seconds() -> float:
@@ -59,7 +80,7 @@ def bomb_seconds() -> float:
         tree = Path(scratch)
         (tree / "qasesync.yaml").write_text("project: BOMB\n")
         (tree / "bomb.yaml").write_text("\n".join(lines) + "\n")
-        wall, _, code = run_once(tree)
+        wall, _, _, code = run_once(tree)
     assert code == 1, code
     return wall
 
@@ -107,9 +128,12 @@ def main() -> None:
     print(f"tree: {args.tree}; load: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
     for number in range(1, args.runs + 1):
         dropped = drop_page_cache()
-        wall, rss, code = run_once(args.tree)
+        wall, rss, tree_rss, code = run_once(args.tree)
         cache = "page cache dropped" if dropped else "page cache kept"
-        print(f"run {number}: {wall:.2f} s wall, {rss:.0f} MB peak RSS, exit {code} ({cache})")
+        print(
+            f"run {number}: {wall:.2f} s wall, peak RSS {rss:.0f} MB (largest process),"
+            f" {tree_rss:.0f} MB (both processes, sampled), exit {code} ({cache})"
+        )
     print(f"alias bomb refused in {bomb_seconds():.2f} s wall")
     if args.compare:
         compare(args.tree)

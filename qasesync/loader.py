@@ -13,10 +13,9 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,15 +34,11 @@ from qasesync.model import (
     Suite,
     Tree,
 )
+from qasesync.treefiles import SETTINGS_FILE, SUITE_FILE, Layout, find_files
 from qasesync.yamlread import Document, YamlProblem, parse
 
 log = logging.getLogger(__name__)
 
-SETTINGS_FILE = "qasesync.yaml"
-SHARED_FILE = "shared_steps.yaml"
-SHARED_DIR = "shared_steps"
-SUITE_FILE = "suite.yaml"
-_SUFFIXES = (".yaml", ".yml")
 _EMPTY = {
     "qasesync": "the file is empty; it needs at least `project:`",
     "cases": "the file is empty; a case file holds `cases:`",
@@ -80,80 +75,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-# --- finding the files ------------------------------------------------------------------
-
-
-@dataclass
-class Layout:
-    """The files of a tree by role, paths relative to the root with "/"."""
-
-    settings: str | None = None
-    shared: list[str] = field(default_factory=list)
-    suite_files: dict[str, str] = field(default_factory=dict)
-    case_files: list[str] = field(default_factory=list)
-    folders: set[str] = field(default_factory=set)
-
-
-def find_files(root: Path, problems: list[Problem]) -> Layout:
-    """Walk the tree: hidden entries skipped, symlinks followed only inside the tree."""
-    layout = Layout()
-    real_root = root.resolve()
-    for rel in _walk(root, "", real_root, {real_root}, problems):
-        _place(layout, rel)
-    layout.shared.sort(key=lambda rel: (rel != SHARED_FILE, rel))
-    return layout
-
-
-def _walk(
-    root: Path, rel_dir: str, real_root: Path, above: set[Path], problems: list[Problem]
-) -> Iterator[str]:
-    """Files below ``rel_dir``; ``above`` holds the real folders on the way down, so that
-    a symlink to a folder above is not followed round in circles."""
-    with os.scandir(root / rel_dir) as entries:
-        names = sorted(entry.name for entry in entries)
-    for name in names:
-        if name.startswith("."):
-            continue
-        rel = f"{rel_dir}/{name}" if rel_dir else name
-        target = _inside(root / rel, real_root, rel, problems)
-        if target is None:
-            continue
-        if target.is_dir() and target not in above:
-            yield from _walk(root, rel, real_root, above | {target}, problems)
-        elif target.is_file() and name.lower().endswith(_SUFFIXES):
-            yield rel
-
-
-def _inside(path: Path, real_root: Path, rel: str, problems: list[Problem]) -> Path | None:
-    """The real path, or None (with a problem) for a symlink that is broken or leads out."""
-    if not path.is_symlink():
-        return path.resolve()
-    target = path.resolve()
-    if not target.exists():
-        problems.append(Problem(rel, 1, 1, "a broken symlink"))
-        return None
-    if not target.is_relative_to(real_root):
-        problems.append(Problem(rel, 1, 1, "a symlink that leads out of the tree"))
-        return None
-    return target
-
-
-def _place(layout: Layout, rel: str) -> None:
-    folder, _, name = rel.rpartition("/")
-    if rel == SETTINGS_FILE:
-        layout.settings = rel
-    elif rel == SHARED_FILE or rel.startswith(SHARED_DIR + "/"):
-        layout.shared.append(rel)
-        return
-    elif name == SUITE_FILE and folder:
-        layout.suite_files[folder] = rel
-    else:
-        layout.case_files.append(rel)
-    while folder:
-        layout.folders.add(folder)
-        folder = folder.rpartition("/")[0]
 
 
 # --- reading the files ------------------------------------------------------------------

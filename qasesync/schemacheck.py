@@ -16,11 +16,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 import qasesync
+
+if TYPE_CHECKING:  # imported when a file fails the fast check: it takes ~0.1 s
+    import jsonschema
 
 KINDS = ("qasesync", "suite", "cases", "shared-steps")
 Check = Callable[[Any], bool]
@@ -68,6 +69,8 @@ def fast_check(kind: str) -> Check:
 
 @cache
 def _validator(kind: str) -> jsonschema.protocols.Validator:
+    import jsonschema
+
     validator: jsonschema.protocols.Validator = jsonschema.Draft202012Validator(schema(kind))
     return validator
 

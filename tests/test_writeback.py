@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qasesync import yamledit
+from qasesync import yamlspans
 from qasesync.errors import WriteBackError
 from qasesync.model import Location
 from qasesync.writeback import Assignment, digest, write_back
@@ -140,13 +140,13 @@ def test_each_file_is_parsed_once_per_batch(
 ) -> None:
     root = _tree(tmp_path)
     calls: list[str] = []
-    parse = yamledit._parse
+    parse = yamlspans.parse
 
-    def counting(text: str) -> tuple[str, yamledit._Doc]:
+    def counting(text: str) -> tuple[str, yamlspans.Doc]:
         calls.append(text)
         return parse(text)
 
-    monkeypatch.setattr(yamledit, "_parse", counting)
+    monkeypatch.setattr(yamlspans, "parse", counting)
 
     write_back(root, HAND_FORMATTED[:7])
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from qasesync import yamledit
+from qasesync import yamledit, yamlspans
 from qasesync.errors import WriteBackError
 from qasesync.yamledit import (
     AppendItem,
@@ -545,14 +545,14 @@ def test_set_under_a_missing_key_of_a_missing_mapping_is_an_error() -> None:
 
 def test_changes_to_separate_places_share_one_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    parse = yamledit._parse
+    parse = yamlspans.parse
 
-    def counting(text: str) -> tuple[str, yamledit._Doc]:
+    def counting(text: str) -> tuple[str, yamlspans.Doc]:
         calls.append(text)
         return parse(text)
 
-    monkeypatch.setattr(yamledit, "_parse", counting)
-    changes = [
+    monkeypatch.setattr(yamlspans, "parse", counting)
+    changes: list[yamledit.Change] = [
         SetField(("cases", 0), "title", "Renamed"),
         RemoveField(("cases", 0), "tags"),
         SetField(("cases", 1), "status", "deprecated"),

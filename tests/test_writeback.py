@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from qasesync import yamlspans
+from qasesync import writeback, yamledit, yamlspans
 from qasesync.errors import WriteBackError
 from qasesync.model import Location
 from qasesync.writeback import Assignment, digest, write_back
@@ -208,3 +209,22 @@ def test_a_second_write_back_in_one_run_accepts_the_files_the_first_wrote(tmp_pa
         "checkout/suite.yaml": digest(b"id: 13\n"),
     }
     assert (root / LOGIN).read_bytes() == (DATA / "hand-formatted" / "after" / LOGIN).read_bytes()
+
+
+def test_a_file_changed_while_its_new_text_was_built_is_not_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.yaml").write_bytes(b"cases:\n  - title: x\n")
+    real = yamledit.assign_keys
+
+    def racing(text: str, assignments: Sequence[tuple[tuple[str | int, ...], str, object]]) -> str:
+        (tmp_path / "a.yaml").write_bytes(b"cases:\n  - title: edited\n")
+        return real(text, assignments)
+
+    monkeypatch.setattr(writeback, "assign_keys", racing)
+
+    with pytest.raises(WriteBackError) as caught:
+        write_back(tmp_path, [_id("a.yaml", ("cases", 0), 5)])
+
+    assert str(caught.value) == "a.yaml: changed on disk since it was read; run plan again"
+    assert (tmp_path / "a.yaml").read_bytes() == b"cases:\n  - title: edited\n"

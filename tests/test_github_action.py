@@ -4,9 +4,9 @@ The action's `run:` steps are executed here with bash, the way the runner execut
 each `${{ }}` expression of a step's `env:` is resolved from the test's inputs, the outputs
 of earlier steps and a small `github` context; GITHUB_OUTPUT and GITHUB_STEP_SUMMARY are
 temporary files; the pull-request comment goes to a local fake of the GitHub REST API.
-`validate` and `plan` run for real (plan against the Qase API emulator on a socket);
+`validate`, `plan` and `apply` run for real (against the Qase API emulator on a socket);
 a stand-in script on PATH plays `qasesync` where a test needs an outcome the emulator does
-not give at will (a plan cut for length, an error mid-way) and for `apply`.
+not give at will (a plan cut for length, an apply failing part-way) or records the calls.
 """
 
 from __future__ import annotations
@@ -545,7 +545,7 @@ def clone(tmp_path: Path) -> Path:
     origin, seed, work = tmp_path / "origin.git", tmp_path / "seed", tmp_path / "work"
     git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(origin))
     git(tmp_path, "clone", "--quiet", str(origin), str(seed))
-    (seed / "cases").mkdir()
+    small_tree(seed)
     (seed / "cases" / "smoke.yaml").write_text("cases:\n  - title: Home page\n", "utf-8")
     (seed / "README.md").write_text("shop\n", encoding="utf-8")
     for name, value in (("user.name", "Dev"), ("user.email", "dev@example.com")):
@@ -595,6 +595,31 @@ def test_apply_commits_written_back_ids_as_the_bot_after_a_rebase(
     assert "### qasesync apply" in run.summary
     calls = (tmp_path / "calls.log").read_text(encoding="utf-8").splitlines()
     assert calls == ["apply cases --yes"]
+
+
+def test_real_apply_against_the_emulator_pushes_the_ids_and_the_next_plan_is_clean(
+    tmp_path: Path, clone: Path, qase_url: str
+) -> None:
+    inputs = {**apply_inputs(), "api-url": qase_url}
+    run = run_action(tmp_path, inputs, env={"GITHUB_REF_NAME": "main"}, cwd=clone)
+    assert not run.failed, run.stdout
+    assert run.outputs["committed"] == "true"
+    origin = tmp_path / "origin.git"
+    assert git(origin, "log", "-1", "--format=%an|%s", "main") == (
+        "github-actions[bot]|qasesync: write back ids of created Qase entities [skip ci]"
+    )
+    # Write-back edited two files and created the new suite's suite.yaml.
+    changed = git(origin, "show", "--format=", "--name-status", "main").splitlines()
+    assert sorted(changed) == [
+        "A\tcases/checkout/suite.yaml",
+        "M\tcases/checkout/payments.yaml",
+        "M\tcases/smoke.yaml",
+    ]
+    assert "Apply complete: 4 created" in run.summary
+
+    plan = run_action(tmp_path, plan_inputs(**{"api-url": qase_url}), cwd=clone)
+    assert not plan.failed, plan.stdout
+    assert plan.outputs["has-changes"] == "false"
 
 
 def test_apply_failing_part_way_still_pushes_the_ids_then_fails(

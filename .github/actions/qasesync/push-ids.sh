@@ -13,8 +13,9 @@ output() { echo "$1=$2" >>"$GITHUB_OUTPUT"; }
 if [ "${INPUT_COMMAND:-}" != apply ] || [ "${INPUT_PUSH_IDS:-true}" != true ]; then exit 0; fi
 tree=${INPUT_TREE:-cases}
 
-# Only tracked files that apply changed: write-back never creates a file.
-if git diff --quiet -- "$tree"; then
+# Write-back edits files, and creates a suite.yaml for a new suite that had none.
+# (Ignored files stay out: git add skips them.)
+if [ -z "$(git status --porcelain -- "$tree")" ]; then
   echo "qasesync: no written-back ids to commit"
   output committed false
   exit 0
@@ -22,6 +23,7 @@ fi
 
 branch=$(git symbolic-ref --quiet --short HEAD || true)
 branch=${branch:-${GITHUB_REF_NAME:?cannot tell which branch to push to}}
+git add -- "$tree"
 git \
   -c user.name="github-actions[bot]" \
   -c user.email="41898282+github-actions[bot]@users.noreply.github.com" \

@@ -172,10 +172,9 @@ class _Run:
 
     def run(self) -> None:
         ranked = [[c for c in self.plan.changes if c.rank() == r] for r in range(6)]
-        for change in ranked[0]:
-            self._suite(change)
-        for change in ranked[1]:
-            self._shared(change)
+        for level in _levels(ranked[0]):  # a level's suites only need the levels above
+            self.remote.client.map_concurrent(self._suite, level)
+        self.remote.client.map_concurrent(self._shared, ranked[1])
         creates = [c for c in ranked[2] if c.kind == "create"]
         updates = [c for c in ranked[2] if c.kind == "update"]
         self.cases.create(creates)
@@ -189,7 +188,8 @@ class _Run:
 
     def _concurrently(self, changes: list[Change], one: Callable[[Change], None]) -> None:
         """``one`` on each change through the client's pool; a failure is recorded and
-        the other changes go on."""
+        the other changes go on (unlike a suite or shared step, which later changes need:
+        their failure stops the run)."""
 
         def guarded(change: Change) -> None:
             try:
@@ -273,3 +273,13 @@ class _Run:
         else:
             delete(lambda: self.remote.delete_shared_step(str(ident)), what=f"delete {ident}")
         self.ledger.record(change, ident, "deleting")
+
+
+def _levels(changes: list[Change]) -> list[list[Change]]:
+    """Suite changes grouped by the depth of their folder, shallowest first."""
+    levels: dict[int, list[Change]] = {}
+    for change in changes:
+        suite = change.desired
+        depth = suite.key.count("/") if isinstance(suite, Suite) else 0
+        levels.setdefault(depth, []).append(change)
+    return [levels[depth] for depth in sorted(levels)]

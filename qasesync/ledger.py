@@ -98,6 +98,7 @@ class Ledger:
         self.on_progress = on_progress
         self.on_written = on_written
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
 
     def record(
         self,
@@ -120,14 +121,16 @@ class Ledger:
         """Hand new ids to ``on_written``; a write-back that fails stops write-back only."""
         if not assignments:
             return
-        self.report.assignments.extend(assignments)
-        if self.on_written is None:
-            return
-        try:
-            self.on_written(assignments)
-        except WriteBackError as error:
-            self.report.failures.append(f"write-back stopped: {error}")
-            self.on_written = None  # the tree no longer is what was read
+        with self._lock:
+            self.report.assignments.extend(assignments)
+        with self._write_lock:  # one write-back at a time: they may share a file
+            if self.on_written is None:
+                return
+            try:
+                self.on_written(assignments)
+            except WriteBackError as error:
+                self.failure(f"write-back stopped: {error}")
+                self.on_written = None  # the tree no longer is what was read
 
     def fail(self, change: Change, error: ApiError | str) -> None:
         """A change that could not be carried out, with its YAML place."""

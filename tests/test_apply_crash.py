@@ -57,10 +57,10 @@ def plan_code(tree: Path) -> int:
     return main(["plan", str(tree), "--detailed-exitcode"], out=io.StringIO())
 
 
-# The writes of this tree, in order: suites s0, s1 (in s0), s2; the shared step; one bulk
-# of 29 cases; one POST /case for the automated case number 25.
+# The writes of this tree, in order: suites s0 and s2 (at once), s0/s1; the shared step;
+# one bulk of 29 cases; one POST /case for the automated case number 25.
 # Before the kill, every write but the k-th was answered and its ids written back.
-@pytest.mark.parametrize(("k", "written"), [(2, 1), (4, 3), (5, 4), (6, 33)])
+@pytest.mark.parametrize(("k", "written"), [(1, 0), (4, 3), (5, 4), (6, 33)])
 def test_apply_killed_after_k_writes_is_finished_by_a_rerun_without_duplicates(
     k: int, written: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -78,7 +78,7 @@ def test_apply_killed_after_k_writes_is_finished_by_a_rerun_without_duplicates(
             stderr=subprocess.DEVNULL,
         )
         assert killer.child.wait(timeout=60) == -signal.SIGKILL
-        assert killer.writes == k
+        assert killer.writes >= k  # a write sent at the same time may be processed too
         assert ids_in(tree) == written  # and every file it wrote is whole
         monkeypatch.setenv("QASE_TOKEN", TOKEN)
         monkeypatch.setenv("QASE_API_URL", server.url)

@@ -1,6 +1,6 @@
 """Time and memory of `qasesync validate` on the generated 10,000-case tree.
 
-    python bench/bench_validate.py [--tree DIR] [--runs 5] [--compare]
+    python bench/bench_validate.py [--tree DIR] [--runs 5] [--compare] [--drop-caches]
 
 Each run is a fresh `qasesync validate` process (nothing cached between runs); the
 script reports wall time and peak RSS per run, the time an alias-bomb file takes to
@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +57,23 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def run_once(tree: Path) -> tuple[float, float, float, int]:
-    """Wall seconds, peak RSS of the largest process and of the process tree (sampled
-    every 5 ms) in MB, and the exit code of one `qasesync validate`."""
+@dataclass(frozen=True)
+class Run:
+    wall: float  # seconds
+    cpu: float  # seconds of CPU, user + system, both processes
+    rss: float  # MB, peak of the largest process
+    tree_rss: float  # MB, peak of both processes together, sampled every 5 ms
+    code: int
+
+
+def cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(tree: Path) -> Run:
+    """One `qasesync validate` in a fresh process."""
+    cpu = cpu_of_children()
     start = time.perf_counter()
     command = [str(QASESYNC), "validate", str(tree)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -67,8 +82,8 @@ def run_once(tree: Path) -> tuple[float, float, float, int]:
         peak = max(peak, tree_rss_mb(process.pid))
         time.sleep(0.005)
     wall = time.perf_counter() - start
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, usage.ru_maxrss / 1024, peak, process.returncode
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return Run(wall, cpu_of_children() - cpu, rss, peak, process.returncode)
 
 
 def bomb_seconds() -> float:
@@ -80,9 +95,9 @@ def bomb_seconds() -> float:
         tree = Path(scratch)
         (tree / "qasesync.yaml").write_text("project: BOMB\n")
         (tree / "bomb.yaml").write_text("\n".join(lines) + "\n")
-        wall, _, _, code = run_once(tree)
-    assert code == 1, code
-    return wall
+        run = run_once(tree)
+    assert run.code == 1, run.code
+    return run.wall
 
 
 def timed(label: str, action: Callable[[], Any]) -> Any:
@@ -122,17 +137,20 @@ def main() -> None:
     parser.add_argument("--tree", type=Path, default=BENCH / "out" / "tree")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--compare", action="store_true")
+    parser.add_argument(
+        "--drop-caches", action="store_true", help="empty the OS page cache before each run (root)"
+    )
     args = parser.parse_args()
     if not (args.tree / "qasesync.yaml").is_file():
         generate(args.tree, 10_000)
     print(f"tree: {args.tree}; load: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
     for number in range(1, args.runs + 1):
-        dropped = drop_page_cache()
-        wall, rss, tree_rss, code = run_once(args.tree)
+        dropped = args.drop_caches and drop_page_cache()
+        run = run_once(args.tree)
         cache = "page cache dropped" if dropped else "page cache kept"
         print(
-            f"run {number}: {wall:.2f} s wall, peak RSS {rss:.0f} MB (largest process),"
-            f" {tree_rss:.0f} MB (both processes, sampled), exit {code} ({cache})"
+            f"run {number}: {run.wall:.2f} s wall, {run.cpu:.2f} s CPU, peak RSS {run.rss:.0f} MB"
+            f" (largest process), {run.tree_rss:.0f} MB (both, sampled), exit {run.code} ({cache})"
         )
     print(f"alias bomb refused in {bomb_seconds():.2f} s wall")
     if args.compare:

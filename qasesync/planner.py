@@ -14,15 +14,11 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from qasesync import diffing
+from qasesync.casediff import CaseDiffer, base_field, field_names
 from qasesync.diffing import show, text
 from qasesync.errors import ConfigError, PlanError, Problem
 from qasesync.model import (
-    DEFAULT_SLUGS,
-    ENUM_FIELDS,
     Case,
-    CustomField,
-    CustomValue,
     Live,
     Location,
     Settings,
@@ -31,18 +27,10 @@ from qasesync.model import (
     Tree,
 )
 from qasesync.plan import Change, FieldDiff, Message, Plan, fingerprint, tree_fingerprint
+from qasesync.planchecks import workspace_problems
 
 #: A desired suite that has no live suite yet: nothing live is in it.
 NEW = "(new)"
-SCALAR_CASE_FIELDS = (
-    "title",
-    "description",
-    "preconditions",
-    "postconditions",
-    *ENUM_FIELDS,
-    "flaky",
-    "gherkin",
-)
 SUITE_FIELDS = ("title", "description", "preconditions")
 
 
@@ -144,57 +132,9 @@ class _Planner:
         owned = self._owned_live_suites()
         return [c for c in self.live.tree.cases if c.suite in owned]
 
-    # --- workspace checks -------------------------------------------------------------------
-
     def _check_workspace(self) -> None:
-        titles = defaultdict(list)
-        for definition in self.live.workspace.custom_fields:
-            titles[definition.title].append(definition)
-        for case in self.desired.cases:
-            self._check_enums(case)
-            self._check_custom_fields(case, titles)
-
-    def _check_enums(self, case: Case) -> None:
-        for name in ENUM_FIELDS:
-            value = getattr(case, name)
-            enum = self.live.workspace.enums.get(name)
-            if value is None or enum is None or value in enum.options:
-                continue
-            has = ", ".join(enum.options)
-            self._problem(
-                case.location,
-                f"{name} {value!r} is not an option of this workspace; it has: {has}",
-            )
-
-    def _check_custom_fields(self, case: Case, titles: dict[str, list[CustomField]]) -> None:
-        for title, value in case.custom_fields.items():
-            found = titles.get(title, [])
-            if not found:
-                has = ", ".join(sorted(titles)) or "none"
-                self._problem(case.location, f"custom field {title!r} is unknown; fields: {has}")
-            elif len(found) > 1:
-                ids = " and ".join(f"#{d.id}" for d in found)
-                self._problem(case.location, f"two custom fields are titled {title!r}: {ids}")
-            else:
-                self._check_options(case, found[0], value)
-        for definitions in titles.values():
-            required = definitions[0]
-            omitted = required.title not in case.custom_fields
-            if required.required and required.default is None and omitted:
-                message = f"custom field {required.title!r} is required and has no default"
-                self._problem(case.location, message)
-
-    def _check_options(self, case: Case, definition: CustomField, value: CustomValue) -> None:
-        if definition.type not in ("selectbox", "radio", "multiselect"):
-            return
-        values = value if isinstance(value, tuple) else (str(value),)
-        for item in values:
-            if item not in definition.options:
-                has = ", ".join(definition.options)
-                self._problem(
-                    case.location,
-                    f"custom field {definition.title!r} has no option {item!r}; it has: {has}",
-                )
+        for location, message in workspace_problems(self.desired.cases, self.live.workspace):
+            self._problem(location, message)
 
     # --- suites -----------------------------------------------------------------------------
 
@@ -348,30 +288,22 @@ class _Planner:
         match = self.shared_map.get(key)
         return match.key if match is not None else f"{NEW} {key}"
 
-    def _live_ref(self, hash_: str) -> str:
-        return hash_
+    @cached_property
+    def _differ(self) -> CaseDiffer:
+        """Built on first use, after shared steps are matched (it maps their keys)."""
+        names = {s.key: key for key, s in self.shared_map.items()}
+        return CaseDiffer(self.live.workspace, self.settings.ignore_fields, self._ref, names)
 
     def _shared_change(self, shared: SharedStep) -> Change | None:
         match = self.shared_map.get(shared.key)
         if match is None:
             return Change("create", "shared_step", shared.title, desired=shared, suite="")
-        diffs: list[FieldDiff] = []
-        if text(match.title) != text(shared.title):
-            diffs.append(FieldDiff("title", show(text(match.title)), show(text(shared.title))))
-        before = diffing.steps_key(match.steps, self._live_ref)
-        if before != diffing.steps_key(shared.steps, self._ref):
-            diffs += self._step_diffs(match, shared)
+        diffs = self._differ.shared_diffs(shared, match)
         if not diffs:
             return None
         return self._update(
             "shared_step", shared.title, shared, match, ["title", "steps"], diffs, ""
         )
-
-    def _step_diffs(self, live: Case | SharedStep, desired: Case | SharedStep) -> list[FieldDiff]:
-        names = {s.key: key for key, s in self.shared_map.items()}
-        before = diffing.steps_view(live.steps, lambda h: names.get(h, h))
-        after = diffing.steps_view(desired.steps, lambda k: k)
-        return diffing.steps_diffs(before, after)
 
     # --- cases ------------------------------------------------------------------------------
 
@@ -414,13 +346,13 @@ class _Planner:
             self.claimed_cases.add(match.id)
 
     def _case_change(self, case: Case, match: Case | None) -> Change | None:
-        resolved = self._resolve(case)
+        resolved = self._differ.resolve(case)
         folder = case.suite or ""
         if match is None:
             return Change("create", "case", case.title, desired=resolved, suite=folder)
-        names, diffs = self._case_diffs(resolved, match)
+        diffs = self._suite_diff(resolved, match) + self._differ.diffs(resolved, match)
         self._automation(resolved, match)
-        names, diffs = self._inexpressible(resolved, match, names, diffs)
+        names, diffs = self._inexpressible(resolved, match, field_names(diffs), diffs)
         if case.suite is None and match.suite is not None and "suite" in names:
             self._problem(
                 case.location,
@@ -431,89 +363,10 @@ class _Planner:
             return None
         return self._update("case", case.title, resolved, match, names, diffs, folder)
 
-    def _resolve(self, case: Case) -> Case:
-        """The case with every default the tree leaves out filled in (contract section 4)."""
-        enums: dict[str, Any] = {
-            name: getattr(case, name) or self._default_slug(name) for name in ENUM_FIELDS
-        }
-        return replace(
-            case,
-            **enums,
-            automation=case.automation or "manual",
-            flaky=bool(case.flaky),
-            custom_fields=self._custom_defaults(case),
-        )
-
-    def _default_slug(self, name: str) -> str:
-        enum = self.live.workspace.enums.get(name)
-        return enum.default if enum is not None else DEFAULT_SLUGS[name]
-
-    def _custom_defaults(self, case: Case) -> dict[str, CustomValue]:
-        values = dict(case.custom_fields)
-        for definition in self.live.workspace.custom_fields:
-            if definition.title not in values and definition.default is not None:
-                values[definition.title] = definition.default
-        return values
-
-    def _ignored(self, path: str) -> bool:
-        """Whether a diff path (``steps[2].action``, ``custom_fields.Owner``) is ignored."""
-        ignored = self.settings.ignore_fields
-        return _base(path) in ignored or path in ignored
-
-    def _case_diffs(self, desired: Case, live: Case) -> tuple[list[str], list[FieldDiff]]:
-        diffs: list[FieldDiff] = []
-        for name in SCALAR_CASE_FIELDS:
-            before, after = _scalar(live, name), _scalar(desired, name)
-            if before != after:
-                diffs.append(FieldDiff(name, show(before), show(after)))
-        diffs += self._suite_diff(desired, live)
-        if desired.milestone_id is not None and desired.milestone_id != live.milestone_id:
-            diffs.append(
-                FieldDiff("milestone_id", show(live.milestone_id), show(desired.milestone_id))
-            )
-        diffs += self._set_diffs(desired, live)
-        diffs += self._structured_diffs(desired, live)
-        diffs = [d for d in diffs if not self._ignored(d.path)]
-        return _field_names(diffs), diffs
-
     def _suite_diff(self, desired: Case, live: Case) -> list[FieldDiff]:
-        if self._live_parent(desired.suite) == live.suite:
+        if self._live_parent(desired.suite) == live.suite or self._differ.ignored("suite"):
             return []
         return [FieldDiff("suite", show(self._live_path(live.suite)), show(desired.suite))]
-
-    def _set_diffs(self, desired: Case, live: Case) -> list[FieldDiff]:
-        diffs = []
-        for name in sorted(diffing.SET_FIELDS):
-            before = diffing.text_set(getattr(live, name))
-            after = diffing.text_set(getattr(desired, name))
-            if before != after:
-                diffs.append(diffing.set_diff(name, before, after))
-        return diffs
-
-    def _structured_diffs(self, desired: Case, live: Case) -> list[FieldDiff]:
-        diffs: list[FieldDiff] = []
-        if diffing.steps_key(live.steps, self._live_ref) != diffing.steps_key(
-            desired.steps, self._ref
-        ):
-            diffs += self._step_diffs(live, desired)
-        before, after = (
-            diffing.parameters_key(live.parameters),
-            diffing.parameters_key(desired.parameters),
-        )
-        if before != after:
-            diffs += diffing.mapping_diffs("parameters", before, after)
-        before, after = self._customs(live), self._customs(desired)
-        if before != after:
-            diffs += diffing.mapping_diffs("custom_fields", before, after)
-        return diffs
-
-    def _customs(self, case: Case) -> dict[str, Any]:
-        values = {}
-        for definition in self.live.workspace.custom_fields:
-            value = diffing.custom_value(definition, case.custom_fields.get(definition.title))
-            if value is not None:
-                values[definition.title] = value
-        return values
 
     def _automation(self, desired: Case, live: Case) -> None:
         if "automation" in self.settings.ignore_fields or live.automation is None:
@@ -531,16 +384,16 @@ class _Planner:
     def _inexpressible(
         self, desired: Case, live: Case, names: list[str], diffs: list[FieldDiff]
     ) -> tuple[list[str], list[FieldDiff]]:
-        blocked = {f for f in live.inexpressible if not self._ignored(f)}
-        for name in sorted(blocked & {_base(n) for n in names}):
+        blocked = {f for f in live.inexpressible if not self._differ.ignored(f)}
+        for name in sorted(blocked & {base_field(n) for n in names}):
             self._problem(
                 desired.location,
                 f"case {desired.title!r} (#{live.id}): the live {name} hold what the tree "
                 f"cannot express; changing {name} would destroy it — edit it in the Qase "
                 f"web app, or add {name} to ignore_fields",
             )
-        keep = [n for n in names if _base(n) not in blocked]
-        return keep, [d for d in diffs if _base(d.path) not in blocked]
+        keep = [n for n in names if base_field(n) not in blocked]
+        return keep, [d for d in diffs if base_field(d.path) not in blocked]
 
     # --- prune ------------------------------------------------------------------------------
 
@@ -609,7 +462,7 @@ class _Planner:
         still = self._still_using(case_changes)
         changes = []
         for step in unclaimed:
-            users = [i for i in step.used_by if i in still.get(step.key, set(step.used_by))]
+            users = sorted(still[step.key])
             if users:
                 ids = ", ".join(f"#{i}" for i in users)
                 self.notes.append(
@@ -656,13 +509,13 @@ class _Planner:
         for change in pruned:
             if isinstance(change.live, Case):
                 by_title[text(change.live.title).casefold()].append(change.live)
-                by_content[self._content(change.live, self._live_ref)].append(change.live)
+                by_content[self._differ.content(change.live, live=True)].append(change.live)
         for change in created:
             case = change.desired
             if change.kind != "create" or not isinstance(case, Case):
                 continue
             alike = by_title.get(text(case.title).casefold()) or by_content.get(
-                self._content(case, self._ref)
+                self._differ.content(case, live=False)
             )
             if alike:
                 self.warnings.append(
@@ -672,37 +525,6 @@ class _Planner:
                         case.location,
                     )
                 )
-
-    def _content(self, case: Case, ref: Any) -> Any:
-        content = (
-            text(case.description),
-            text(case.preconditions),
-            diffing.steps_key(case.steps, ref),
-        )
-        return content if any(content) else object()
-
-
-def _scalar(case: Case, name: str) -> Any:
-    value = getattr(case, name)
-    if isinstance(value, str) or value is None:
-        return text(value) if name != "flaky" else bool(value)
-    return value
-
-
-def _base(path: str) -> str:
-    """The model field a diff path belongs to: ``steps[2].action`` → ``steps``."""
-    return path.split(".")[0].split("[")[0]
-
-
-def _field_names(diffs: list[FieldDiff]) -> list[str]:
-    names: list[str] = []
-    for diff in diffs:
-        name = diff.path.split("[")[0]
-        if not name.startswith("custom_fields."):
-            name = name.split(".")[0]
-        if name not in names:
-            names.append(name)
-    return names
 
 
 def _refs(case: Case, ref: Any) -> set[str]:

@@ -513,3 +513,21 @@ def test_locations_are_kept_on_created_cases() -> None:
         automation="manual",
         flaky=False,
     )
+
+
+def test_prune_delete_deletes_a_shared_step_whose_only_user_is_deleted() -> None:
+    tree = replace(desired(), cases=desired().cases[1:], shared_steps=())
+    result = run(tree, prune="delete")
+    assert [(c.kind, c.entity, c.live_id) for c in result.changes] == [
+        ("delete", "case", 101),
+        ("delete", "shared_step", HASH),
+    ]
+
+
+def test_a_shared_step_still_used_by_a_kept_case_is_kept_with_a_note() -> None:
+    tree = with_case(replace(desired(), shared_steps=()), 0, steps=(Step("Sign in by hand"),))
+    result = run(tree, prune="delete", ignore_fields=frozenset({"steps"}))
+    assert result.changes == ()
+    assert [m.text for m in result.notes] == [
+        "live shared step 'Sign in as admin' is not in the tree but cases #101 use it; kept"
+    ]

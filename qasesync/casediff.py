@@ -1,0 +1,170 @@
+"""The managed fields of one matched pair of cases, compared on normalised values
+(README "Plans"), and the tree's defaults filled into a desired case. Pure.
+
+The suite a case belongs to is compared by the planner, which knows how suites matched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from qasesync import diffing
+from qasesync.diffing import RefMapper, show, text
+from qasesync.model import (
+    DEFAULT_SLUGS,
+    ENUM_FIELDS,
+    Case,
+    CustomValue,
+    SharedStep,
+    Step,
+    Workspace,
+)
+from qasesync.plan import FieldDiff
+
+SCALAR_FIELDS = (
+    "title",
+    "description",
+    "preconditions",
+    "postconditions",
+    *ENUM_FIELDS,
+    "flaky",
+    "gherkin",
+)
+
+
+@dataclass(frozen=True)
+class CaseDiffer:
+    """Compares cases of one workspace. ``ref`` turns a desired shared-step key into the
+    live hash it matched (or a marker of a new one); ``names`` turns a live hash back into
+    the desired key, for display."""
+
+    workspace: Workspace
+    ignore_fields: frozenset[str]
+    ref: RefMapper
+    names: Mapping[str, str]
+
+    def resolve(self, case: Case) -> Case:
+        """The case with every default the tree leaves out filled in (contract section 4)."""
+        enums: dict[str, Any] = {
+            name: getattr(case, name) or self._default_slug(name) for name in ENUM_FIELDS
+        }
+        return replace(
+            case,
+            **enums,
+            automation=case.automation or "manual",
+            flaky=bool(case.flaky),
+            custom_fields=self._custom_defaults(case),
+        )
+
+    def _default_slug(self, name: str) -> str:
+        enum = self.workspace.enums.get(name)
+        return enum.default if enum is not None else DEFAULT_SLUGS[name]
+
+    def _custom_defaults(self, case: Case) -> dict[str, CustomValue]:
+        values = dict(case.custom_fields)
+        for definition in self.workspace.custom_fields:
+            if definition.title not in values and definition.default is not None:
+                values[definition.title] = definition.default
+        return values
+
+    def ignored(self, path: str) -> bool:
+        """Whether a diff path (``steps[2].action``, ``custom_fields.Owner``) is ignored."""
+        return base_field(path) in self.ignore_fields or path in self.ignore_fields
+
+    def diffs(self, desired: Case, live: Case) -> list[FieldDiff]:
+        """Every managed field that differs, ``ignore_fields`` left out."""
+        diffs = [
+            FieldDiff(name, show(before), show(after))
+            for name in SCALAR_FIELDS
+            if (before := _scalar(live, name)) != (after := _scalar(desired, name))
+        ]
+        if desired.milestone_id is not None and desired.milestone_id != live.milestone_id:
+            diffs.append(
+                FieldDiff("milestone_id", show(live.milestone_id), show(desired.milestone_id))
+            )
+        diffs += _set_diffs(desired, live)
+        diffs += self._structured_diffs(desired, live)
+        return [d for d in diffs if not self.ignored(d.path)]
+
+    def _structured_diffs(self, desired: Case, live: Case) -> list[FieldDiff]:
+        diffs: list[FieldDiff] = []
+        if not self.same_steps(live.steps, desired.steps):
+            diffs += self.step_diffs(live.steps, desired.steps)
+        before = diffing.parameters_key(live.parameters)
+        after = diffing.parameters_key(desired.parameters)
+        if before != after:
+            diffs += diffing.mapping_diffs("parameters", before, after)
+        customs_before, customs_after = self._customs(live), self._customs(desired)
+        if customs_before != customs_after:
+            diffs += diffing.mapping_diffs("custom_fields", customs_before, customs_after)
+        return diffs
+
+    def same_steps(self, live: tuple[Step, ...], desired: tuple[Step, ...]) -> bool:
+        return diffing.steps_key(live, _same) == diffing.steps_key(desired, self.ref)
+
+    def step_diffs(self, live: tuple[Step, ...], desired: tuple[Step, ...]) -> list[FieldDiff]:
+        """Step-by-step lines; run only on step lists known to differ."""
+        before = diffing.steps_view(live, lambda h: self.names.get(h, h))
+        return diffing.steps_diffs(before, diffing.steps_view(desired, _same))
+
+    def shared_diffs(self, desired: SharedStep, live: SharedStep) -> list[FieldDiff]:
+        diffs = []
+        if text(live.title) != text(desired.title):
+            diffs.append(FieldDiff("title", show(text(live.title)), show(text(desired.title))))
+        if not self.same_steps(live.steps, desired.steps):
+            diffs += self.step_diffs(live.steps, desired.steps)
+        return diffs
+
+    def _customs(self, case: Case) -> dict[str, Any]:
+        values = {}
+        for definition in self.workspace.custom_fields:
+            value = diffing.custom_value(definition, case.custom_fields.get(definition.title))
+            if value is not None:
+                values[definition.title] = value
+        return values
+
+    def content(self, case: Case, *, live: bool) -> Any:
+        """What a rename or move keeps: description, preconditions and steps (a fresh
+        object, equal to nothing, when all are empty)."""
+        steps = diffing.steps_key(case.steps, _same if live else self.ref)
+        content = (text(case.description), text(case.preconditions), steps)
+        return content if any(content) else object()
+
+
+def _same(token: str) -> str:
+    return token
+
+
+def _scalar(case: Case, name: str) -> Any:
+    value = getattr(case, name)
+    if name == "flaky":
+        return bool(value)
+    return text(value) if isinstance(value, str) or value is None else value
+
+
+def _set_diffs(desired: Case, live: Case) -> list[FieldDiff]:
+    diffs = []
+    for name in sorted(diffing.SET_FIELDS):
+        before = diffing.text_set(getattr(live, name))
+        after = diffing.text_set(getattr(desired, name))
+        if before != after:
+            diffs.append(diffing.set_diff(name, before, after))
+    return diffs
+
+
+def base_field(path: str) -> str:
+    """The model field a diff path belongs to: ``steps[2].action`` → ``steps``."""
+    return path.split(".")[0].split("[")[0]
+
+
+def field_names(diffs: list[FieldDiff]) -> list[str]:
+    """What a patch sends for these diffs: model field names, ``custom_fields.<Title>``
+    for one custom field."""
+    names: list[str] = []
+    for diff in diffs:
+        name = diff.path if diff.path.startswith("custom_fields.") else base_field(diff.path)
+        if name not in names:
+            names.append(name)
+    return names

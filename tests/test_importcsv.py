@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qasesync.cli import main
 from qasesync.errors import QasesyncError
 from qasesync.importcsv import BULK, QASE, import_csv
 from qasesync.loader import load_tree
-from qasesync.model import Case, Step, Suite
+from qasesync.model import DEFAULT_OPTIONS, Case, Step, Suite
 from qasesync.treewriter import prepare
 
 DATA = Path(__file__).parent / "data" / "csv"
@@ -345,3 +349,80 @@ def test_import_csv_of_a_missing_file_is_a_user_error(
     code, _ = _run(str(tmp_path / "nope.csv"), "--out", str(tmp_path / "t"))
     assert code == 1
     assert "nope.csv: cannot read" in capsys.readouterr().err
+
+
+# --- any text survives the CSV ----------------------------------------------------------
+
+_CELL = (
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="|,/"),
+        min_size=1,
+        max_size=12,
+    )
+    .map(str.strip)
+    .filter(lambda s: s and not s[0].isdigit())
+)
+_BLOCK = st.lists(_CELL, min_size=1, max_size=3).map("\n".join)
+
+
+@st.composite
+def _rows(draw: st.DrawFn) -> list[Case]:
+    cases = []
+    for title in draw(st.lists(_CELL, unique=True, max_size=5)):
+        steps = draw(st.lists(st.tuples(_CELL, _CELL), max_size=3))
+        cases.append(
+            Case(
+                title=title,
+                suite=draw(st.none() | st.lists(_CELL, min_size=1, max_size=3).map("/".join)),
+                description=draw(_BLOCK),
+                tags=tuple(draw(st.lists(_CELL, unique=True, max_size=3))),
+                severity=draw(st.sampled_from(DEFAULT_OPTIONS["severity"])),
+                steps=tuple(Step(action=a, expected_result=e) for a, e in steps),
+            )
+        )
+    return cases
+
+
+@settings(max_examples=60, deadline=None)
+@given(cases=_rows())
+def test_bulk_and_qase_csv_read_back_what_was_written(cases: list[Case]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        for layout, row in ((BULK, _bulk_row), (QASE, _qase_row)):
+            path = Path(folder) / f"{layout}.csv"
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(_HEADERS[layout])
+                writer.writerows(row(case) for case in cases)
+            result = import_csv(path)
+            assert (result.layout, result.problems()) == (layout, [])
+            assert list(result.tree.cases) == cases
+
+
+_HEADERS = {
+    BULK: ["title", "suite", "description", "tags", "severity", "steps", "expected"],
+    QASE: ["title", "suite", "description", "tags", "severity", "steps_actions", "steps_result"],
+}
+
+
+def _bulk_row(case: Case) -> list[str]:
+    return [
+        *_common(case),
+        "|".join(s.action for s in case.steps),
+        "|".join(s.expected_result for s in case.steps),
+    ]
+
+
+def _qase_row(case: Case) -> list[str]:
+    actions = [f"{n}. {step.action}" for n, step in enumerate(case.steps, start=1)]
+    results = [f"{n}. {step.expected_result}" for n, step in enumerate(case.steps, start=1)]
+    return [*_common(case), "\n".join(actions), "\n".join(results)]
+
+
+def _common(case: Case) -> list[str]:
+    return [
+        case.title,
+        case.suite or "",
+        case.description,
+        ", ".join(case.tags),
+        case.severity or "",
+    ]

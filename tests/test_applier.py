@@ -19,7 +19,6 @@ from test_apply_kit import (
     in_process_remote,
     plan_of,
     shop_emulator,
-    shop_fields,
     write_tree,
     writes,
 )
@@ -202,10 +201,7 @@ REFUSED_TREE = {
 def test_a_refused_batch_is_split_until_the_bad_case_is_named(
     tmp_path: Path, spec_checked: Any
 ) -> None:
-    estimate = {**shop_fields()[0], "id": 3, "title": "Estimate", "type": "number"}
-    emu = Emulator(
-        token="apply-token", projects=(PROJECT,), custom_fields=[*shop_fields(), estimate]
-    )
+    emu = shop_emulator()
     doomed = emu.store.create_case(
         PROJECT, {"title": "Kept: nothing is deprecated after a failure"}
     )

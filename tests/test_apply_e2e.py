@@ -297,3 +297,39 @@ def test_a_saved_plan_is_refused_when_the_tree_changed(
         "the saved plan is stale; since it was made:\n  the tree changed\n"
         in capsys.readouterr().err
     )
+
+
+# --- failures and progress -----------------------------------------------------------------
+
+
+def test_a_refused_case_fails_the_run_names_its_place_and_a_rerun_finishes(
+    emu: Emulator, tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(
+        tree / "smoke.yaml",
+        "      Owner: web-platform\n      Components: [web]\n",
+        ("      Owner: web-platform\n      Components: [web]\n      Estimate: lots\n"),
+    )
+    code, text = run("apply", str(tree), "--yes")
+    assert code == 1
+    assert "Apply stopped: 67 created, 0 updated, 0 deprecated, 0 deleted (67 of 68 changes" in text
+    assert capsys.readouterr().err == (
+        "error: smoke.yaml:4:5: create case 'Storefront home page loads with featured products': "
+        "POST /case/SHOP/bulk → 400: refused by Qase: Data is invalid.\n"
+        "  custom_field.3: The selected cases.0.custom field.3 is invalid.\n"
+        "Nothing is lost: what was created is recorded (in the YAML, or found again by title); "
+        "running `qasesync apply` again finishes the job.\n"
+    )
+    edit(tree / "smoke.yaml", "      Estimate: lots\n", "      Estimate: 3\n")
+    code, text = run("apply", str(tree), "--yes")
+    assert code == 0 and "Apply complete: 1 created, 0 updated" in text
+    assert plan_json(tree)[0] == 0 and duplicate_titles(emu) == []
+
+
+def test_a_terminal_shows_progress_on_stderr(
+    emu: Emulator, tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stderr = FakeTerminal()
+    monkeypatch.setattr("sys.stderr", stderr)
+    assert run("apply", str(tree), "--yes")[0] == 0
+    assert stderr.getvalue().endswith("\r\x1b[Kapplying: 68/68 (creating cases)\n")

@@ -28,7 +28,8 @@ COMPONENTS = ["web", "api", "search", "email", "payments"]
 
 
 def shop_fields() -> list[dict[str, Any]]:
-    """The case custom fields the example tree uses: Owner (string), Components (multiselect)."""
+    """The case custom fields the example tree uses, Owner (string) and Components
+    (multiselect), and Estimate (a number, unused by the tree)."""
     stamp = "2024-01-01T00:00:00+00:00"
     common = {
         "entity": "case",
@@ -48,6 +49,7 @@ def shop_fields() -> list[dict[str, Any]]:
     return [
         {**common, "id": 1, "title": "Owner", "type": "string", "value": None},
         {**common, "id": 2, "title": "Components", "type": "Multiselect", "value": options},
+        {**common, "id": 3, "title": "Estimate", "type": "number", "value": None},
     ]
 
 

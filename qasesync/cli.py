@@ -375,6 +375,15 @@ def _project_code(code: str | None) -> str:
     return code.upper()
 
 
+def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    """Validate, plan, apply and plan again the example tree against an in-process
+    emulator; each step is the real command, run through :func:`main`."""
+    from qasesync.demo import run_demo
+
+    debug = ["--debug"] if args.debug else []
+    return run_demo(lambda argv: main([*debug, *argv], out=out), out)
+
+
 def _not_yet(name: str) -> Command:
     def command(args: argparse.Namespace, out: TextIO) -> int:
         raise QasesyncError(f"`qasesync {name}` is not available in this build yet")
@@ -395,7 +404,7 @@ COMMANDS: dict[str, Command] = {
     "pull": _not_yet("pull"),
     "import-csv": cmd_import_csv,
     "emulator": cmd_emulator,
-    "demo": _not_yet("demo"),
+    "demo": cmd_demo,
 }
 
 

@@ -1,0 +1,137 @@
+"""`qasesync demo`: the real commands on a copy of the example tree against an in-process
+emulator; the checkout and the user's environment are left as they were."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+import qasesync
+from qasesync.cli import main
+from qasesync.demo import STEPS, custom_fields_of, example_tree, run_demo
+from qasesync.model import Case, Tree
+
+REPO = Path(__file__).resolve().parents[1]
+HEADINGS = [
+    "== Step 1/4: validate the tree (offline)\n$ qasesync validate cases\n",
+    "== Step 2/4: plan: what apply would change in the empty project\n$ qasesync plan cases\n",
+    "== Step 3/4: apply the plan, writing the new ids back into the YAML\n"
+    "$ qasesync apply cases --yes\n",
+    "== Step 4/4: plan again: the project matches the tree, so no changes\n"
+    "$ qasesync plan cases --detailed-exitcode\n",
+]
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def sections(text: str) -> list[str]:
+    """The demo's output cut at each step heading: [introduction, step 1, ..., step 4]."""
+    parts = [text]
+    for heading in HEADINGS:
+        head, _, rest = parts.pop().partition(heading)
+        parts += [head, rest]
+    return parts
+
+
+def test_demo_applies_the_example_tree_and_the_second_plan_is_clean(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("QASE_API_URL", "https://api.example.invalid/v1")
+    monkeypatch.setenv("QASE_PROJECT", "OTHER")
+    monkeypatch.delenv("QASE_TOKEN", raising=False)
+    before = snapshot(REPO / "cases")
+    out = io.StringIO()
+
+    assert main(["demo"], out=out) == 0
+
+    text = out.getvalue()
+    assert all(heading in text for heading in HEADINGS), text
+    _, validate, first, applied, second = sections(text)
+    assert validate == "cases/: 46 cases in 18 suites, 4 shared steps — valid\n\n"
+    assert "\nPlan: 68 to create, 0 to update, 0 to deprecate, 0 to delete.\n" in first
+    assert "Apply complete: 68 created, 0 updated, 0 deprecated, 0 deleted" in applied
+    assert second.startswith("No changes. Project SHOP matches the tree.\n")
+    assert "\nDemo complete: the tree was applied and the second plan shows no changes.\n" in text
+    assert snapshot(REPO / "cases") == before
+    assert os.environ["QASE_API_URL"] == "https://api.example.invalid/v1"
+    assert os.environ["QASE_PROJECT"] == "OTHER" and "QASE_TOKEN" not in os.environ
+
+
+class FakeRunner:
+    """Records each step's command line, environment and working folder; answers
+    ``codes`` in turn (0 once they run out)."""
+
+    def __init__(self, *codes: int) -> None:
+        self.codes = list(codes)
+        self.calls: list[tuple[tuple[str, ...], str, str, bool]] = []
+
+    def __call__(self, argv: Sequence[str]) -> int:
+        url, token = os.environ["QASE_API_URL"], os.environ["QASE_TOKEN"]
+        self.calls.append((tuple(argv), url, token, Path("cases/qasesync.yaml").is_file()))
+        return self.codes.pop(0) if self.codes else 0
+
+
+def test_each_step_runs_in_order_on_a_copy_against_a_loopback_emulator() -> None:
+    runner = FakeRunner()
+    cwd = Path.cwd()
+
+    assert run_demo(runner, io.StringIO()) == 0
+
+    assert [call[0] for call in runner.calls] == [step.argv for step in STEPS]
+    assert [call[0] for call in runner.calls][-1] == ("plan", "cases", "--detailed-exitcode")
+    assert all(
+        url.startswith("http://127.0.0.1:") and url.endswith("/v1") for _, url, _, _ in runner.calls
+    )
+    assert all(token and copied for _, _, token, copied in runner.calls)
+    assert Path.cwd() == cwd
+
+
+def test_a_second_plan_with_changes_fails_the_demo() -> None:
+    out = io.StringIO()
+
+    assert run_demo(FakeRunner(0, 0, 0, 2), out) == 1
+
+    assert "\nStep 4 exited 2 (the plan still has changes).\n\nDemo failed" in out.getvalue()
+
+
+def test_a_failing_step_stops_the_demo_and_an_interrupt_passes_through() -> None:
+    runner = FakeRunner(0, 1)
+    assert run_demo(runner, io.StringIO()) == 1
+    assert len(runner.calls) == 2
+    assert run_demo(FakeRunner(130), io.StringIO()) == 130
+
+
+def test_the_emulator_gets_the_custom_fields_the_tree_uses() -> None:
+    tree = Tree(
+        settings=None,
+        cases=(
+            Case("a", custom_fields={"Owner": "ann", "Components": ("web", "api")}),
+            Case("b", custom_fields={"Components": ("api", "search"), "Reviewed": True}),
+        ),
+    )
+
+    fields = {field["title"]: field for field in custom_fields_of(tree, "SHOP")}
+
+    assert {title: field["type"] for title, field in fields.items()} == {
+        "Components": "Multiselect",
+        "Owner": "string",
+        "Reviewed": "Checkbox",
+    }
+    assert fields["Components"]["value"] == (
+        '[{"id": 1, "title": "api"}, {"id": 2, "title": "search"}, {"id": 3, "title": "web"}]'
+    )
+    assert all(field["projects_codes"] == ["SHOP"] for field in fields.values())
+
+
+def test_a_development_install_finds_the_checkouts_example_tree() -> None:
+    if (Path(qasesync.__file__).parent / "examples" / "cases").is_dir():
+        pytest.skip("an installed wheel: the example tree is the packaged one")
+    assert example_tree() == REPO / "cases"

@@ -384,6 +384,19 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     return run_demo(lambda argv: main([*debug, *argv], out=out), out)
 
 
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    """The live project → a cases tree in ``--out`` that plans clean (reads only)."""
+    from qasesync.export import check_target, export_project, exported_tree, report_lines
+
+    target = Path(args.out)
+    project = _project_code(args.project)
+    check_target(target, force=args.force)
+    export = exported_tree(_read_live(os.environ, project, "jira-cloud"), project)
+    files = export_project(export, target, force=args.force)
+    out.write("\n".join(report_lines(export, target, files)) + "\n")
+    return EXIT_OK
+
+
 def _not_yet(name: str) -> Command:
     def command(args: argparse.Namespace, out: TextIO) -> int:
         raise QasesyncError(f"`qasesync {name}` is not available in this build yet")
@@ -400,7 +413,7 @@ COMMANDS: dict[str, Command] = {
     "validate": cmd_validate,
     "plan": cmd_plan,
     "apply": cmd_apply,
-    "export": _not_yet("export"),
+    "export": cmd_export,
     "pull": _not_yet("pull"),
     "import-csv": cmd_import_csv,
     "emulator": cmd_emulator,

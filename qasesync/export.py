@@ -1,0 +1,134 @@
+"""`qasesync export`: the live project as a cases tree that plans clean (contract section 7).
+
+`exported_tree` turns what `Remote.read` returns into the tree a person would write:
+the live tree's keys (``"#<id>"`` suites, hash-keyed shared steps) are replaced by
+folder paths and readable keys when `qasesync.treewriter` writes it, ids and hashes
+stay, enum fields equal to the workspace's default are left out, and
+``qasesync.yaml`` gets what the tree needs to plan clean: the workspace's extra enum
+options under ``options`` and, under ``ignore_fields``, the fields in which some live
+case holds what the tree cannot express. Pure but for `export_project`, which writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from qasesync.errors import ConfigError
+from qasesync.model import (
+    DEFAULT_OPTIONS,
+    ENUM_FIELDS,
+    Case,
+    CustomValue,
+    Live,
+    Settings,
+    Tree,
+    Workspace,
+)
+from qasesync.treewriter import without_defaults, write_tree
+
+#: Why a field of a live case cannot be written as YAML (contract section 4).
+REASONS: Mapping[str, str] = {
+    "steps": "steps with attachments",
+    "parameters": "group or shared parameters",
+    "external_issues": "external issues of another type",
+    "custom_fields": "custom fields that share a title",
+}
+
+
+@dataclass(frozen=True)
+class Export:
+    """An exported tree and what the report says about it.
+
+    ``ignored`` maps each field put into ``ignore_fields`` to the live cases that
+    caused it; ``options`` is what went under ``options`` in ``qasesync.yaml``."""
+
+    tree: Tree
+    ignored: Mapping[str, tuple[Case, ...]]
+    options: Mapping[str, tuple[str, ...]]
+
+
+def exported_tree(live: Live, project: str, *, external_issue_type: str = "jira-cloud") -> Export:
+    """The live project as a desired tree (still keyed like the live one; the tree
+    writer gives folders and shared-step keys), with the settings it needs."""
+    options = extra_options(live.workspace)
+    ignored = inexpressible_cases(live.tree.cases)
+    settings = Settings(
+        project=project,
+        external_issue_type=external_issue_type,
+        ignore_fields=frozenset(ignored),
+        options=options,
+    )
+    defaults = {name: enum.default for name, enum in live.workspace.enums.items()}
+    cases = tuple(_keep_empty_customs(c, live.workspace) for c in live.tree.cases)
+    tree = without_defaults(replace(live.tree, settings=settings, cases=cases), defaults)
+    return Export(tree=tree, ignored=ignored, options=options)
+
+
+def extra_options(workspace: Workspace) -> dict[str, tuple[str, ...]]:
+    """Per enum field, the workspace's option slugs beyond the default table."""
+    extra = {}
+    for name in ENUM_FIELDS:
+        enum = workspace.enums.get(name)
+        slugs = tuple(s for s in enum.options if s not in DEFAULT_OPTIONS[name]) if enum else ()
+        if slugs:
+            extra[name] = slugs
+    return extra
+
+
+def inexpressible_cases(cases: Sequence[Case]) -> dict[str, tuple[Case, ...]]:
+    """Field name → the live cases holding, in that field, what the tree cannot express."""
+    found: dict[str, list[Case]] = {}
+    for case in cases:
+        for name in case.inexpressible:
+            found.setdefault(name, []).append(case)
+    return {name: tuple(found[name]) for name in sorted(found)}
+
+
+def _keep_empty_customs(case: Case, workspace: Workspace) -> Case:
+    """An empty live value of a custom field that has a default is written as empty:
+    left out, it would mean the default (contract section 4)."""
+    empty: dict[str, CustomValue] = {
+        f.title: () if f.type == "multiselect" else ""
+        for f in workspace.custom_fields
+        if f.default is not None and f.title not in case.custom_fields
+    }
+    if not empty:
+        return case
+    return replace(case, custom_fields={**case.custom_fields, **empty})
+
+
+def check_target(out: Path, *, force: bool) -> None:
+    """Refuse a file, or a non-empty folder without ``force`` (before reading anything)."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise ConfigError(f"{out} is not empty; use --force to write into it")
+
+
+def export_project(export: Export, out: Path, *, force: bool) -> list[Path]:
+    """Write the exported tree into ``out``; the files written."""
+    return write_tree(export.tree, out, force=force)
+
+
+def report_lines(export: Export, out: Path, files: Sequence[Path]) -> list[str]:
+    """What `qasesync export` prints: counts, where, and what went into qasesync.yaml."""
+    tree = export.tree
+    assert tree.settings is not None
+    lines = [f"Exported {tree.settings.project}: {tree.summary()} into {out} ({len(files)} files)"]
+    for name, slugs in export.options.items():
+        lines.append(f"options: {name}: {', '.join(slugs)} (beyond the default table)")
+    for name, cases in export.ignored.items():
+        lines.append(
+            f"ignore_fields: {name} — {len(cases)} live case(s) hold "
+            f"{REASONS.get(name, 'what the tree cannot express')}, which qasesync must "
+            "never overwrite:"
+        )
+        lines += [f"  #{c.id} {c.title!r}" for c in cases]
+    if export.ignored:
+        lines.append(
+            "  (fields in ignore_fields are never compared nor sent, for every case: "
+            "remove one from the list to manage it again)"
+        )
+    return lines

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+from qasesync import prune
 from qasesync.casediff import CaseDiffer, base_field, field_names
 from qasesync.diffing import show, text
 from qasesync.errors import ConfigError, PlanError, Problem
@@ -71,13 +71,38 @@ class _Planner:
         suites = self._suite_changes()
         shared = self._shared_changes()
         cases = self._case_changes()
-        pruned = self._prune_cases()
-        self._rename_warnings(cases, pruned)
-        tail = self._prune_shared(cases + pruned) + self._prune_suites()
+        left = self._leftovers()
+        pruned = self._noted(prune.prune_cases(left))
+        self.warnings += prune.rename_warnings(cases, pruned, self._content)
+        every_shared = self.live.tree.shared_steps
+        tail = self._noted(prune.prune_shared(left, every_shared, cases + pruned))
+        tail += self._noted(prune.prune_suites(left))
         if self.problems:
             raise PlanError(_sorted(self.problems))
         changes = suites + shared + cases + pruned + tail
         return self._plan(sorted(changes, key=Change.rank))
+
+    def _noted(self, result: tuple[list[Change], list[Message]]) -> list[Change]:
+        changes, notes = result
+        self.notes += notes
+        return changes
+
+    def _leftovers(self) -> prune.Leftovers:
+        claimed_shared = {s.key for s in self.shared_map.values()}
+        owned = self._owned_live_suites() - self.claimed_suites
+        return prune.Leftovers(
+            settings=self.settings,
+            cases=tuple(c for c in self._live_cases_in_scope() if c.id not in self.claimed_cases),
+            suites=prune.post_order(self.live.tree.suites, owned),
+            shared_steps=tuple(
+                s for s in self.live.tree.shared_steps if s.key not in claimed_shared
+            ),
+            path=self._live_path,
+            ref=self._ref,
+        )
+
+    def _content(self, case: Case, live: bool) -> Any:
+        return self._differ.content(case, live=live)
 
     def _plan(self, changes: list[Change]) -> Plan:
         return Plan(
@@ -118,7 +143,7 @@ class _Planner:
         if not self.settings.scope:
             return {s.key for s in live_suites}
         owned = {self.suite_map[k].key for k in self.settings.scope if k in self.suite_map}
-        children = _children(live_suites)
+        children = prune.children_of(live_suites)
         stack = list(owned)
         while stack:
             for child in children[stack.pop()]:
@@ -394,172 +419,6 @@ class _Planner:
             )
         keep = [n for n in names if base_field(n) not in blocked]
         return keep, [d for d in diffs if base_field(d.path) not in blocked]
-
-    # --- prune ------------------------------------------------------------------------------
-
-    def _prune_cases(self) -> list[Change]:
-        unclaimed = [c for c in self._live_cases_in_scope() if c.id not in self.claimed_cases]
-        if self.settings.prune == "off":
-            if unclaimed:
-                self.notes.append(
-                    Message(
-                        f"{len(unclaimed)} live case(s) in scope have no YAML case; "
-                        "kept (prune: off)"
-                    )
-                )
-            return []
-        if self.settings.prune == "delete":
-            return [self._destroy("delete", c, ()) for c in unclaimed]
-        return [
-            self._destroy(
-                "deprecate", c, (FieldDiff("status", show(c.status), show("deprecated")),)
-            )
-            for c in unclaimed
-            if c.status != "deprecated"
-        ]
-
-    def _destroy(self, kind: Any, case: Case, diffs: tuple[FieldDiff, ...]) -> Change:
-        return Change(
-            kind,
-            "case",
-            case.title,
-            live=case,
-            fields=("status",) if kind == "deprecate" else (),
-            diffs=diffs,
-            fingerprint=fingerprint(case),
-            suite=self._live_path(case.suite),
-        )
-
-    def _prune_suites(self) -> list[Change]:
-        owned = self._owned_live_suites() - self.claimed_suites
-        order = _post_order(self.live.tree.suites, owned)
-        if self.settings.prune != "delete":
-            for suite in order:
-                self.notes.append(
-                    Message(
-                        f"live suite {suite.title!r} (#{suite.id}) has no folder in the tree; "
-                        "kept (only prune: delete removes a suite)"
-                    )
-                )
-            return []
-        return [
-            Change(
-                "delete",
-                "suite",
-                s.title,
-                live=s,
-                fingerprint=fingerprint(s),
-                suite=self._live_path(s.key),
-            )
-            for s in order
-        ]
-
-    def _prune_shared(self, case_changes: list[Change]) -> list[Change]:
-        claimed = {s.key for s in self.shared_map.values()}
-        unclaimed = [s for s in self.live.tree.shared_steps if s.key not in claimed]
-        if self.settings.prune != "delete" or self.settings.scope:
-            return []
-        still = self._still_using(case_changes)
-        changes = []
-        for step in unclaimed:
-            users = sorted(still[step.key])
-            if users:
-                ids = ", ".join(f"#{i}" for i in users)
-                self.notes.append(
-                    Message(
-                        f"live shared step {step.title!r} is not in the tree but cases {ids} "
-                        "use it; kept"
-                    )
-                )
-            else:
-                changes.append(
-                    Change(
-                        "delete",
-                        "shared_step",
-                        step.title,
-                        live=step,
-                        fingerprint=fingerprint(step),
-                    )
-                )
-        return changes
-
-    def _still_using(self, case_changes: list[Change]) -> dict[str, set[int]]:
-        """Per live shared-step hash, the live cases that use it after apply."""
-        gone = {c.live.id for c in case_changes if c.kind == "delete" and isinstance(c.live, Case)}
-        restepped = {
-            c.live.id: c.desired
-            for c in case_changes
-            if isinstance(c.live, Case) and isinstance(c.desired, Case) and "steps" in c.fields
-        }
-        using: dict[str, set[int]] = defaultdict(set)
-        for step in self.live.tree.shared_steps:
-            for case_id in step.used_by:
-                if case_id in gone:
-                    continue
-                desired = restepped.get(case_id)
-                if desired is None or step.key in _refs(desired, self._ref):
-                    using[step.key].add(case_id)
-        return using
-
-    # --- rename or move ---------------------------------------------------------------------
-
-    def _rename_warnings(self, created: list[Change], pruned: list[Change]) -> None:
-        by_title: dict[str, list[Case]] = defaultdict(list)
-        by_content: dict[Any, list[Case]] = defaultdict(list)
-        for change in pruned:
-            if isinstance(change.live, Case):
-                by_title[text(change.live.title).casefold()].append(change.live)
-                by_content[self._differ.content(change.live, live=True)].append(change.live)
-        for change in created:
-            case = change.desired
-            if change.kind != "create" or not isinstance(case, Case):
-                continue
-            alike = by_title.get(text(case.title).casefold()) or by_content.get(
-                self._differ.content(case, live=False)
-            )
-            if alike:
-                self.warnings.append(
-                    Message(
-                        f"case {case.title!r} looks like a rename or move of #{alike[0].id} "
-                        f"{alike[0].title!r} — add `id: {alike[0].id}` to keep its history",
-                        case.location,
-                    )
-                )
-
-
-def _refs(case: Case, ref: Any) -> set[str]:
-    found: set[str] = set()
-
-    def walk(steps: Iterable[Any]) -> None:
-        for step in steps:
-            if step.shared is not None:
-                found.add(ref(step.shared))
-            walk(step.steps)
-
-    walk(case.steps)
-    return found
-
-
-def _children(suites: Iterable[Suite]) -> dict[str | None, list[Suite]]:
-    children: dict[str | None, list[Suite]] = defaultdict(list)
-    for suite in suites:
-        children[suite.parent].append(suite)
-    return children
-
-
-def _post_order(suites: tuple[Suite, ...], keep: set[str]) -> list[Suite]:
-    """The suites in ``keep``, children before parents."""
-    children = _children(suites)
-    order: list[Suite] = []
-
-    def visit(key: str | None) -> None:
-        for child in children[key]:
-            visit(child.key)
-            if child.key in keep:
-                order.append(child)
-
-    visit(None)
-    return order
 
 
 def _ident(entity: Any) -> str:

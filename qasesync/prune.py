@@ -1,0 +1,176 @@
+"""What becomes of the live entities no YAML entity claimed (contract section 2, `prune`),
+and the rename-or-move warnings (section 6). Pure; used by the planner."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from qasesync.diffing import RefMapper, show, text
+from qasesync.model import Case, Settings, SharedStep, Step, Suite
+from qasesync.plan import Change, FieldDiff, Message, fingerprint
+
+
+@dataclass(frozen=True)
+class Leftovers:
+    """The live entities matching left unclaimed, with what describing them needs:
+    ``path`` shows a live suite key as a path, ``ref`` maps a desired shared-step key
+    to the live hash it matched."""
+
+    settings: Settings
+    cases: tuple[Case, ...]  # in scope
+    suites: tuple[Suite, ...]  # owned, children before parents
+    shared_steps: tuple[SharedStep, ...]
+    path: Callable[[str | None], str]
+    ref: RefMapper
+
+
+def prune_cases(left: Leftovers) -> tuple[list[Change], list[Message]]:
+    """Deprecate (unless already deprecated) or delete the unclaimed cases in scope."""
+    prune = left.settings.prune
+    if prune == "off":
+        count = len(left.cases)
+        note = f"{count} live case(s) in scope have no YAML case; kept (prune: off)"
+        return [], [Message(note)] if count else []
+    if prune == "delete":
+        return [_case_change(left, "delete", c) for c in left.cases], []
+    return [_case_change(left, "deprecate", c) for c in left.cases if c.status != "deprecated"], []
+
+
+def _case_change(left: Leftovers, kind: Any, case: Case) -> Change:
+    deprecate = kind == "deprecate"
+    return Change(
+        kind,
+        "case",
+        case.title,
+        live=case,
+        fields=("status",) if deprecate else (),
+        diffs=(FieldDiff("status", show(case.status), show("deprecated")),) if deprecate else (),
+        fingerprint=fingerprint(case),
+        suite=left.path(case.suite),
+    )
+
+
+def prune_suites(left: Leftovers) -> tuple[list[Change], list[Message]]:
+    """Delete the unclaimed owned suites, children first, under ``prune: delete`` (their
+    cases are deleted or moved away before); otherwise a note each."""
+    if left.settings.prune != "delete":
+        notes = [
+            Message(
+                f"live suite {s.title!r} (#{s.id}) has no folder in the tree; "
+                "kept (only prune: delete removes a suite)"
+            )
+            for s in left.suites
+        ]
+        return [], notes
+    changes = [
+        Change(
+            "delete", "suite", s.title, live=s, fingerprint=fingerprint(s), suite=left.path(s.key)
+        )
+        for s in left.suites
+    ]
+    return changes, []
+
+
+def prune_shared(
+    left: Leftovers, every_shared: Iterable[SharedStep], case_changes: list[Change]
+) -> tuple[list[Change], list[Message]]:
+    """Delete an unclaimed shared step under ``prune: delete`` without ``scope`` when no
+    live case uses it once the plan is applied; otherwise a note naming its users."""
+    if left.settings.prune != "delete" or left.settings.scope:
+        return [], []
+    still = _still_using(every_shared, case_changes, left.ref)
+    changes, notes = [], []
+    for step in left.shared_steps:
+        users = ", ".join(f"#{i}" for i in sorted(still[step.key]))
+        if users:
+            kept = f"live shared step {step.title!r} is not in the tree but cases {users} use it"
+            notes.append(Message(f"{kept}; kept"))
+        else:
+            changes.append(
+                Change(
+                    "delete", "shared_step", step.title, live=step, fingerprint=fingerprint(step)
+                )
+            )
+    return changes, notes
+
+
+def _still_using(
+    every_shared: Iterable[SharedStep], case_changes: list[Change], ref: RefMapper
+) -> dict[str, set[int]]:
+    """Per live shared-step hash, the live cases that use it after apply."""
+    gone = {c.live.id for c in case_changes if c.kind == "delete" and isinstance(c.live, Case)}
+    restepped = {
+        c.live.id: c.desired
+        for c in case_changes
+        if isinstance(c.live, Case) and isinstance(c.desired, Case) and "steps" in c.fields
+    }
+    using: dict[str, set[int]] = defaultdict(set)
+    for step in every_shared:
+        for case_id in step.used_by:
+            desired = restepped.get(case_id)
+            kept = desired is None or step.key in _refs(desired.steps, ref)
+            if case_id not in gone and kept:
+                using[step.key].add(case_id)
+    return using
+
+
+def _refs(steps: Iterable[Step], ref: RefMapper) -> set[str]:
+    found: set[str] = set()
+    for step in steps:
+        if step.shared is not None:
+            found.add(ref(step.shared))
+        found |= _refs(step.steps, ref)
+    return found
+
+
+def rename_warnings(
+    created: list[Change], pruned: list[Change], content: Callable[[Case, bool], Any]
+) -> list[Message]:
+    """A warning for each created case that looks like a pruned one renamed or moved:
+    the same title (another suite), or the same ``content`` (another title)."""
+    by_title: dict[str, list[Case]] = defaultdict(list)
+    by_content: dict[Any, list[Case]] = defaultdict(list)
+    for gone in (c.live for c in pruned if isinstance(c.live, Case)):
+        by_title[text(gone.title).casefold()].append(gone)
+        by_content[content(gone, True)].append(gone)
+    warnings = []
+    for change in created:
+        case = change.desired
+        if change.kind != "create" or not isinstance(case, Case):
+            continue
+        alike = by_title.get(text(case.title).casefold()) or by_content.get(content(case, False))
+        if alike:
+            old = alike[0]
+            warnings.append(
+                Message(
+                    f"case {case.title!r} looks like a rename or move of #{old.id} "
+                    f"{old.title!r} — add `id: {old.id}` to keep its history",
+                    case.location,
+                )
+            )
+    return warnings
+
+
+def children_of(suites: Iterable[Suite]) -> dict[str | None, list[Suite]]:
+    children: dict[str | None, list[Suite]] = defaultdict(list)
+    for suite in suites:
+        children[suite.parent].append(suite)
+    return children
+
+
+def post_order(suites: tuple[Suite, ...], keep: set[str]) -> tuple[Suite, ...]:
+    """The suites in ``keep``, children before parents."""
+    children = children_of(suites)
+    order: list[Suite] = []
+
+    def visit(key: str | None) -> None:
+        for child in children[key]:
+            visit(child.key)
+            if child.key in keep:
+                order.append(child)
+
+    visit(None)
+    return tuple(order)

@@ -1,70 +1,116 @@
-"""Large trees are read by two processes; the result is the same as with one."""
+"""Large trees are read by two processes; the result is the same as with one.
+
+Each test runs in a fresh interpreter: the loader forks only when no other thread runs,
+and other tests in this session may leave threads behind.
+"""
 
 from __future__ import annotations
 
-import os
-import shutil
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
-from qasesync import loader, parallel
-from qasesync.errors import ValidationError
-from qasesync.loader import load_tree
-
 DATA = Path(__file__).parent / "data"
-needs_fork = pytest.mark.skipif(not parallel.available(), reason="no fork here (not Linux)")
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the loader forks on Linux only")
 
 
-def outcome(tree: Path) -> object:
-    digests: dict[str, str] = {}
-    try:
-        loaded = load_tree(tree, digests=digests)
-    except ValidationError as error:
-        return [str(p) for p in error.problems], digests
-    return loaded, [c.location for c in loaded.cases], digests
+def fresh_python(code: str) -> str:
+    """Run ``code`` in a new interpreter and return what it printed."""
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout
 
 
-@needs_fork
 def test_split_computes_the_second_part_in_another_process() -> None:
-    here = os.getpid()
-    mine, theirs = parallel.split(os.getpid, os.getpid)
-    assert mine == here
-    assert theirs != here
+    printed = fresh_python(
+        """
+        import os
+        from qasesync import parallel
+        mine, theirs = parallel.split(os.getpid, os.getpid)
+        print(mine == os.getpid(), theirs == os.getpid())
+        """
+    )
+    assert printed == "True False\n"
 
 
-@needs_fork
 def test_split_falls_back_to_this_process_when_the_child_fails() -> None:
-    here = os.getpid()
+    printed = fresh_python(
+        """
+        import os
+        from qasesync import parallel
+        here = os.getpid()
+        def second():
+            if os.getpid() != here:
+                raise RuntimeError("fails in the child only")
+            return "computed here"
+        print(parallel.split(lambda: "first", second))
+        """
+    )
+    assert printed == "('first', 'computed here')\n"
 
-    def second() -> str:
-        if os.getpid() != here:
-            raise RuntimeError("fails in the child only")
-        return "computed here"
 
-    assert parallel.split(lambda: "first", second) == ("first", "computed here")
+COMPARE = """
+    import sys
+    from pathlib import Path
+    from qasesync import loader, parallel
+    from qasesync.errors import ValidationError
+
+    def outcome(tree):
+        digests = {}
+        try:
+            loaded = loader.load_tree(tree, digests=digests)
+        except ValidationError as error:
+            return [str(p) for p in error.problems], digests
+        return loaded, [c.location for c in loaded.cases], digests
+
+    tree = Path(sys.argv[1])
+    serial = outcome(tree)
+    loader.PARALLEL_BYTES = 0
+    forked = []
+    real_split = parallel.split
+    parallel.split = lambda a, b: forked.append(1) or real_split(a, b)
+    print(outcome(tree) == serial, forked == [1], parallel.available())
+"""
 
 
-@needs_fork
 @pytest.mark.parametrize(
     "scenario", ["valid-full", "invalid-many-problems", "invalid-duplicate-case-id"]
 )
-def test_two_processes_give_what_one_gives(scenario: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    serial = outcome(DATA / scenario)
-    monkeypatch.setattr(loader, "PARALLEL_BYTES", 0)
-    assert outcome(DATA / scenario) == serial
+def test_two_processes_give_what_one_gives(scenario: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(COMPARE), str(DATA / scenario)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert done.stdout == "True True True\n"
 
 
-@needs_fork
-def test_duplicates_across_the_two_halves_name_the_first_place(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    shutil.copytree(DATA / "valid-minimal", tmp_path / "t")
+def test_duplicates_across_the_two_halves_name_the_first_place(tmp_path: Path) -> None:
+    (tmp_path / "qasesync.yaml").write_text("project: DEMO\n")
     for name in ("a", "b", "c", "d"):
-        (tmp_path / "t" / f"{name}.yaml").write_text(f"cases:\n  - id: 7\n    title: {name}\n")
-    monkeypatch.setattr(loader, "PARALLEL_BYTES", 0)
-    with pytest.raises(ValidationError) as raised:
-        load_tree(tmp_path / "t")
-    assert [str(p) for p in raised.value.problems] == [
+        (tmp_path / f"{name}.yaml").write_text(f"cases:\n  - id: 7\n    title: {name}\n")
+    printed = fresh_python(
+        f"""
+        from pathlib import Path
+        from qasesync import loader
+        from qasesync.errors import ValidationError
+        loader.PARALLEL_BYTES = 0
+        try:
+            loader.load_tree(Path({str(tmp_path)!r}))
+        except ValidationError as error:
+            print("\\n".join(str(p) for p in error.problems))
+        """
+    )
+    assert printed.splitlines() == [
         f"{name}.yaml:2:9: case id 7 is used twice (first at a.yaml:2:9)" for name in "bcd"
     ]

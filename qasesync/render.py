@@ -205,6 +205,8 @@ def render_markdown(plan: Plan, view: View, *, limit: int = MARKDOWN_LIMIT) -> s
     head += ["| create | update | deprecate | delete |", "| ---: | ---: | ---: | ---: |"]
     head += ["| " + " | ".join(str(n) for n in plan.counts().values()) + " |", ""]
     head += [md(summary_line(plan)) + " " + md(estimate_line(plan, view.rate_per_minute)), ""]
+    if not plan.changes:
+        head += [f"**No changes.** Project {md(plan.project)} matches the tree.", ""]
     sections = [_md_group(plan, group, changes, view) for group, changes in _groups(plan)]
     sections += [_md_messages("Warnings", plan.warnings), _md_messages("Notes", plan.notes)]
     return _cut("\n".join(head), [s for s in sections if s], limit)

@@ -167,3 +167,8 @@ def test_a_step_added_reads_as_one_line() -> None:
 def test_change_location_is_shown_relative_to_the_tree() -> None:
     change = Change("create", "case", "A", desired=Case("A", location=Location("a.yaml", 2, 5)))
     assert "      a.yaml:2:5" in render(Plan("DEMO", changes=(change,)), "text", VIEW)
+
+
+def test_markdown_of_a_plan_without_changes_says_so() -> None:
+    out = render(plan(desired(), live(), settings()), "markdown", VIEW)
+    assert "**No changes.** Project DEMO matches the tree." in out

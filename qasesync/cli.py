@@ -58,9 +58,11 @@ def resolve_tree(arg: str | None) -> Path:
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    """Check the tree offline: one summary line (exit 0) or every problem (exit 1)."""
     from qasesync.loader import load_tree
 
     root = resolve_tree(args.tree)
+    shown = Path(args.tree) if args.tree else Path(os.path.relpath(root))  # as the user sees it
     try:
         tree = load_tree(root)
     except ValidationError as error:
@@ -72,7 +74,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     if args.format == "json":
         out.write(json.dumps({"valid": True, "problems": [], "summary": tree.summary()}) + "\n")
     else:
-        out.write(f"{_display(root)}: {tree.summary()} — valid\n")
+        out.write(f"{_display(shown)}: {tree.summary()} — valid\n")
     return EXIT_OK
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from contextlib import redirect_stderr
 from pathlib import Path
 
@@ -50,7 +51,17 @@ def test_without_an_argument_the_current_folder_with_qasesync_yaml_is_used(
     monkeypatch.chdir(DATA / "valid-minimal")
     code, out, _ = run("validate")
     assert code == 0
-    assert out.endswith(": 0 cases in 0 suites, 0 shared steps — valid\n")
+    assert out == "./: 0 cases in 0 suites, 0 shared steps — valid\n"
+
+
+def test_without_an_argument_cases_below_the_current_folder_is_used(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    shutil.copytree(DATA / "valid-full", tmp_path / "cases")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run("validate")
+    assert code == 0
+    assert out == "cases/: 3 cases in 2 suites, 2 shared steps — valid\n"
 
 
 def test_a_missing_tree_exits_1_with_one_line(tmp_path: Path) -> None:

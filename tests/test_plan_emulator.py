@@ -238,3 +238,22 @@ def test_qase_project_names_the_project_read_for_a_tree_without_ids(
     monkeypatch.setenv("QASE_PROJECT", "OTHER")
     code, data = plan_json(tree)
     assert (code, data["project"], data["summary"]["create"]) == (2, "OTHER", 6)
+
+
+def test_an_unknown_project_is_one_clear_line(
+    emu: Emulator, tree: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("QASE_PROJECT", "NOPE")
+    assert main(["plan", str(tree)], out=io.StringIO()) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "project NOPE not found" in err
+
+
+def test_a_missing_token_is_one_clear_line(
+    emu: Emulator, tree: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("QASE_TOKEN")
+    assert main(["plan", str(tree)], out=io.StringIO()) == 1
+    assert capsys.readouterr().err == (
+        "error: QASE_TOKEN is not set: export your Qase API token as QASE_TOKEN\n"
+    )

@@ -257,3 +257,28 @@ def test_a_missing_token_is_one_clear_line(
     assert capsys.readouterr().err == (
         "error: QASE_TOKEN is not set: export your Qase API token as QASE_TOKEN\n"
     )
+
+
+def edited(emu: Emulator, tree: Path) -> None:
+    """Edits on both sides: one live field changed, one live case the tree lacks, a case
+    added to the tree and a tree field changed."""
+    ids = seed(emu)
+    emu.store.patch_case("DEMO", ids["logout"], {"description": "Edited in the web app"})
+    emu.store.create_case("DEMO", {"title": "Old case", "suite_id": ids["auth"]})
+    saml = tree / "auth/sso/saml.yaml"
+    saml.write_text(saml.read_text() + "  - title: SAML <logout> | redirect\n    tags: [sso]\n")
+    login = tree / "auth/login.yaml"
+    login.write_text(login.read_text().replace("priority: high", "priority: low"))
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("text", "emulator.txt"), ("markdown", "emulator.md")])
+def test_golden_plan_of_an_edited_project(
+    emu: Emulator, tree: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, name: str
+) -> None:
+    from test_render import golden
+
+    edited(emu, tree)
+    monkeypatch.setenv("QASE_WEB_URL", "https://app.qase.io")
+    out = io.StringIO()
+    assert main(["plan", str(tree), "--format", fmt], out=out) == 0
+    golden(name, out.getvalue())

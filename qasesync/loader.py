@@ -23,7 +23,6 @@ from qasesync import checks, parallel, schemacheck
 from qasesync.checks import Claim, Rules, Spot, claim
 from qasesync.errors import ConfigError, Problem, ValidationError
 from qasesync.model import (
-    DEFAULT_OPTIONS,
     ENUM_FIELDS,
     Case,
     Location,
@@ -125,7 +124,7 @@ class _Run:
         self.digests = digests
         self.problems: list[Problem] = []
         self.claims: list[Claim] = []
-        self.rules = Rules(options=DEFAULT_OPTIONS)
+        self.rules = Rules(options=None)
         self.settings_spot: Spot | None = None
         self.shared_keys: set[str] = set()
 
@@ -354,9 +353,10 @@ def _title_claim(key: str, title: str) -> tuple[str, ...]:
 # --- values → model ---------------------------------------------------------------------
 
 
-def _allowed_options(settings: Settings | None) -> dict[str, tuple[str, ...]]:
+def _allowed_options(settings: Settings | None) -> dict[str, tuple[str, ...]] | None:
+    """None when qasesync.yaml is missing or has problems: its `options` are unknown."""
     if settings is None:
-        return dict(DEFAULT_OPTIONS)
+        return None
     return {name: settings.allowed_options(name) for name in ENUM_FIELDS}
 
 

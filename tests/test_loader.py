@@ -234,3 +234,13 @@ def test_unknown_enum_with_nothing_close_lists_the_known_options(tmp_path: Path)
 def test_a_missing_tree_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no cases tree there"):
         load_tree(tmp_path / "nope")
+
+
+def test_enum_names_are_not_checked_while_settings_are_unreadable(tmp_path: Path) -> None:
+    (tmp_path / "qasesync.yaml").write_text("project: DEMO\nprune: sometimes\n")
+    (tmp_path / "a.yaml").write_text("cases:\n  - title: A\n    severity: showstopper\n")
+    with pytest.raises(ValidationError) as raised:
+        load_tree(tmp_path)
+    assert [str(p) for p in raised.value.problems] == [
+        "qasesync.yaml:2:8: `prune`: unknown value `sometimes` (one of: deprecate, delete, off)"
+    ]

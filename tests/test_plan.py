@@ -130,3 +130,29 @@ def test_the_tree_fingerprint_follows_the_tree() -> None:
     assert tree_fingerprint(desired()) == tree_fingerprint(desired())
     other = replace(desired(), cases=desired().cases[:1])
     assert tree_fingerprint(other) != tree_fingerprint(desired())
+
+
+def test_the_tree_fingerprint_is_the_same_in_every_process() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from dataclasses import replace\n"
+        "from planfixtures import desired, settings\n"
+        "from qasesync.plan import tree_fingerprint\n"
+        "s = settings(ignore_fields=frozenset({'a', 'b', 'c', 'description'}))\n"
+        "print(tree_fingerprint(replace(desired(), settings=s)))\n"
+    )
+    tests = os.path.dirname(__file__)
+    prints = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": tests},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(prints) == 1 and len(prints.pop().strip()) == 64

@@ -120,6 +120,12 @@ def _decode(data: bytes | None) -> str:
         raise WriteBackError(f"not UTF-8 ({exc.reason} at byte {exc.start})") from exc
 
 
+def replace_bytes(root: Path, file: str, old: bytes | None, new: bytes) -> bool:
+    """Replace ``root/file`` with ``new`` atomically, keeping its mode, unless it no
+    longer holds ``old`` (None: it did not exist); True when written (for `pull`)."""
+    return _replace(_Pending(file, root / file, old, new))
+
+
 def _replace(item: _Pending) -> bool:
     """Replace the file unless the new bytes are the old ones; True when written."""
     if item.new == item.old:

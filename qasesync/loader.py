@@ -173,7 +173,11 @@ class _Run:
         return _Read(spot, data, bad)
 
     def _parse(self, rel: str) -> Document | None:
-        raw = (self.root / rel).read_bytes()
+        try:
+            raw = (self.root / rel).read_bytes()
+        except OSError as error:
+            self.problems.append(Problem(rel, 1, 1, f"cannot be read: {error.strerror}"))
+            return None
         self.digests[rel] = hashlib.sha256(raw).hexdigest()
         try:
             text = raw.decode("utf-8-sig")

@@ -47,8 +47,12 @@ def _walk(
 ) -> Iterator[str]:
     """Files below ``rel_dir``; ``above`` holds the real folders on the way down, so that
     a symlink to a folder above is not followed round in circles."""
-    with os.scandir(root / rel_dir) as entries:
-        names = sorted(entry.name for entry in entries)
+    try:
+        with os.scandir(root / rel_dir) as entries:
+            names = sorted(entry.name for entry in entries)
+    except OSError as error:
+        problems.append(Problem(rel_dir or ".", 1, 1, f"cannot be read: {error.strerror}"))
+        return
     for name in names:
         if name.startswith("."):
             continue
@@ -66,8 +70,11 @@ def _inside(path: Path, real_root: Path, rel: str, problems: list[Problem]) -> P
     """The real path, or None (with a problem) for a symlink that is broken or leads out."""
     if not path.is_symlink():
         return path.resolve()
-    target = path.resolve()
-    if not target.exists():
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # missing target, or a loop (RuntimeError before 3.13)
+        target = None
+    if target is None:
         problems.append(Problem(rel, 1, 1, "a broken symlink"))
         return None
     if not target.is_relative_to(real_root):

@@ -178,3 +178,31 @@ def test_suite_yaml_at_the_root_is_an_error(tmp_path: Path) -> None:
     assert code == 1
     message = "suite.yaml:1:1: the tree root is not a suite: suite.yaml belongs in a suite folder"
     assert err.splitlines()[0] == message
+
+
+def test_a_symlink_loop_is_a_broken_symlink(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(DATA / "valid-minimal", tree)
+    os.symlink(tree / "loop.yaml", tree / "loop.yaml")
+    code, _, err = validate(tree)
+    assert code == 1
+    assert err.splitlines()[0] == "loop.yaml:1:1: a broken symlink"
+
+
+def test_a_file_that_cannot_be_read_is_a_problem_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(DATA / "valid-minimal", tree)
+    (tree / "smoke.yaml").write_text("cases: []\n")
+    real_read = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path.name == "smoke.yaml":
+            raise PermissionError(13, "Permission denied")
+        return real_read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    code, _, err = validate(tree)
+    assert code == 1
+    assert err.splitlines()[0] == "smoke.yaml:1:1: cannot be read: Permission denied"

@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -117,19 +118,40 @@ def plan_tree(root: Path, env: Mapping[str, str]) -> tuple[Tree, Settings, Plan]
     The live read starts while the tree loads (the project code is peeked from
     qasesync.yaml): the service's time overlaps ours. A guess that the loaded settings
     contradict is read again."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from qasesync.loader import load_tree
     from qasesync.planner import effective_settings, plan
 
     guess = _peek_settings(root, env)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        early = pool.submit(_read_live, env, *guess) if guess else None
-        tree = load_tree(root)
-        settings = effective_settings(tree, env.get("QASE_PROJECT"))
-        wanted = (settings.project, settings.external_issue_type)
-        live = early.result() if early and guess == wanted else _read_live(env, *wanted)
+    early = _Background(_read_live, env, *guess) if guess else None
+    tree = load_tree(root)
+    settings = effective_settings(tree, env.get("QASE_PROJECT"))
+    wanted = (settings.project, settings.external_issue_type)
+    live = early.result() if early and guess == wanted else _read_live(env, *wanted)
     return tree, settings, plan(tree, live, settings)
+
+
+class _Background:
+    """A call in a daemon thread: a tree that fails to load exits at once, without
+    waiting for the read (and its retries) to end."""
+
+    def __init__(self, fn: Callable[..., Live], *args: str | Mapping[str, str]) -> None:
+        self._value: Live | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn, *args), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable[..., Live], *args: str | Mapping[str, str]) -> None:
+        try:
+            self._value = fn(*args)
+        except BaseException as error:  # re-raised in the caller's thread
+            self._error = error
+
+    def result(self) -> Live:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
 
 
 def _read_live(env: Mapping[str, str], project: str, issue_type: str) -> Live:

@@ -282,3 +282,18 @@ def test_golden_plan_of_an_edited_project(
     out = io.StringIO()
     assert main(["plan", str(tree), "--format", fmt], out=out) == 0
     golden(name, out.getvalue())
+
+
+def test_an_invalid_tree_fails_without_waiting_for_an_unreachable_service(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time
+
+    (tmp_path / "qasesync.yaml").write_text("project: DEMO\n")
+    (tmp_path / "a.yaml").write_text("cases:\n  - titel: x\n")
+    monkeypatch.setenv("QASE_TOKEN", TOKEN)
+    monkeypatch.setenv("QASE_API_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    started = time.monotonic()
+    assert main(["plan", str(tmp_path)], out=io.StringIO()) == 1
+    assert time.monotonic() - started < 3
+    assert "a.yaml:2:5: unknown key `titel` (did you mean `title`?)" in capsys.readouterr().err

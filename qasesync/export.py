@@ -11,7 +11,7 @@ case holds what the tree cannot express. Pure but for `export_project`, which wr
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -60,10 +60,17 @@ def exported_tree(live: Live, project: str, *, external_issue_type: str = "jira-
         ignore_fields=frozenset(ignored),
         options=options,
     )
-    defaults = {name: enum.default for name, enum in live.workspace.enums.items()}
-    cases = tuple(_keep_empty_customs(c, live.workspace) for c in live.tree.cases)
-    tree = without_defaults(replace(live.tree, settings=settings, cases=cases), defaults)
+    cases = writable_cases(live.tree.cases, live.workspace)
+    tree = replace(live.tree, settings=settings, cases=cases)
     return Export(tree=tree, ignored=ignored, options=options)
+
+
+def writable_cases(cases: Iterable[Case], workspace: Workspace) -> tuple[Case, ...]:
+    """Live cases as a person would write them: fields equal to the workspace's default
+    left out, empty values of custom fields that have a default kept."""
+    defaults = {name: enum.default for name, enum in workspace.enums.items()}
+    kept = tuple(_keep_empty_customs(c, workspace) for c in cases)
+    return without_defaults(Tree(None, cases=kept), defaults).cases
 
 
 def extra_options(workspace: Workspace) -> dict[str, tuple[str, ...]]:

@@ -1,0 +1,173 @@
+"""`qasesync export` against the emulator on a socket: the example tree applied, then
+exported, plans clean (the fixpoint); a workspace with other option ids and an extra
+slug; what the tree cannot express goes into ignore_fields and the report; a non-empty
+folder is refused without --force."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_apply_kit import PROJECT, TOKEN, copy_cases, shop_emulator
+from test_plan_emulator import shifted_system_fields
+
+from qasesync.cli import main
+from qasesync.emulator import Emulator, serve
+from qasesync.loader import load_tree
+
+
+def start(monkeypatch: pytest.MonkeyPatch, emulator: Emulator) -> Iterator[Emulator]:
+    with serve(emulator) as server:
+        monkeypatch.setenv("QASE_TOKEN", TOKEN)
+        monkeypatch.setenv("QASE_API_URL", server.url)
+        for name in ("QASE_PROJECT", "QASE_WEB_URL", "QASE_RATE_LIMIT", "NO_COLOR"):
+            monkeypatch.delenv(name, raising=False)
+        yield emulator
+
+
+@pytest.fixture
+def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    yield from start(monkeypatch, shop_emulator())
+
+
+def with_showstopper() -> list[dict[str, Any]]:
+    """Option ids moved by 100, and a severity ``showstopper`` (id 150) as the default."""
+    fields = shifted_system_fields()
+    severity = next(f for f in fields if f["slug"] == "severity")
+    for item in severity["options"]:
+        item["is_default"] = False
+    severity["options"].append(
+        {"id": 150, "slug": "showstopper", "title": "Showstopper", "is_default": True}
+    )
+    return fields
+
+
+@pytest.fixture
+def odd_emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    yield from start(monkeypatch, shop_emulator(system_fields=with_showstopper()))
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+def plan_is_clean(tree: Path) -> None:
+    code, text = run("plan", str(tree), "--detailed-exitcode")
+    assert code == 0, text
+    assert "No changes." in text and "warning" not in text.lower()
+
+
+def test_the_example_tree_applied_then_exported_plans_clean(emu: Emulator, tmp_path: Path) -> None:
+    source = copy_cases(tmp_path)
+    assert run("apply", str(source), "--yes")[0] == 0
+    out = tmp_path / "exported"
+    code, text = run("export", "--project", PROJECT, "--out", str(out))
+    assert (code, text) == (
+        0,
+        f"Exported {PROJECT}: 46 cases in 18 suites, 4 shared steps into {out} (34 files)\n",
+    )
+    plan_is_clean(out)
+    assert run("validate", str(out))[0] == 0
+
+
+def test_the_export_holds_what_the_example_tree_holds(emu: Emulator, tmp_path: Path) -> None:
+    source = copy_cases(tmp_path)
+    run("apply", str(source), "--yes")
+    out = tmp_path / "exported"
+    run("export", "--project", PROJECT, "--out", str(out))
+    mine, theirs = load_tree(source), load_tree(out)
+    assert sorted((c.id, c.title, c.severity, c.tags) for c in theirs.cases) == sorted(
+        (c.id, c.title, c.severity, c.tags) for c in mine.cases
+    )
+    assert sorted(s.hash or "" for s in theirs.shared_steps) == sorted(
+        s.hash or "" for s in mine.shared_steps
+    )
+
+
+def option(emu: Emulator, name: str, slug: str) -> int:
+    entry = next(f for f in emu.store.system_fields() if f["slug"] == name)
+    found: int = next(o["id"] for o in entry["options"] if o["slug"] == slug)
+    return found
+
+
+def test_a_workspace_with_other_ids_and_an_extra_slug_exports_its_options(
+    odd_emu: Emulator, tmp_path: Path
+) -> None:
+    store = odd_emu.store
+    suite = store.create_suite(PROJECT, {"title": "Billing"})
+    for title, severity in (("Refund", "showstopper"), ("Invoice", "normal")):
+        payload = {
+            "title": title,
+            "suite_id": suite,
+            "severity": option(odd_emu, "severity", severity),
+        }
+        store.create_case(PROJECT, payload)
+    out = tmp_path / "exported"
+    code, text = run("export", "--project", PROJECT, "--out", str(out))
+    assert (code, text.splitlines()[1:]) == (
+        0,
+        ["options: severity: showstopper (beyond the default table)"],
+    )
+    assert (out / "qasesync.yaml").read_text(encoding="utf-8") == (
+        "# yaml-language-server: $schema=../schemas/qasesync.schema.json\n"
+        "project: SHOP\n"
+        "options:\n"
+        "  severity: [showstopper]\n"
+    )
+    # showstopper is the workspace's default: left out; normal is not, so it is written
+    assert (out / "billing" / "cases.yaml").read_text(encoding="utf-8").split("cases:\n")[1] == (
+        "  - id: 1\n    title: Refund\n  - id: 2\n    title: Invoice\n    severity: normal\n"
+    )
+    plan_is_clean(out)
+
+
+def test_group_parameters_go_into_ignore_fields_and_the_report(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    group = {"items": [{"title": "os", "values": ["linux"]}, {"title": "cpu", "values": ["arm"]}]}
+    emu.store.create_case(PROJECT, {"title": "Plain"})
+    case_id = emu.store.create_case(PROJECT, {"title": "Matrix", "parameters": [group]})
+    out = tmp_path / "exported"
+    code, text = run("export", "--project", PROJECT, "--out", str(out))
+    assert (code, text.splitlines()[1:]) == (
+        0,
+        [
+            "ignore_fields: parameters — 1 live case(s) hold group or shared parameters, "
+            "which qasesync must never overwrite:",
+            f"  #{case_id} 'Matrix'",
+            "  (fields in ignore_fields are never compared nor sent, for every case: "
+            "remove one from the list to manage it again)",
+        ],
+    )
+    settings = (out / "qasesync.yaml").read_text(encoding="utf-8")
+    assert settings.endswith("project: SHOP\nignore_fields: [parameters]\n")
+    plan_is_clean(out)
+
+
+def test_a_non_empty_folder_is_refused_without_force(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emu.store.create_case(PROJECT, {"title": "Only"})
+    out = tmp_path / "exported"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine\n", encoding="utf-8")
+    assert run("export", "--project", PROJECT, "--out", str(out))[0] == 1
+    assert capsys.readouterr().err == f"error: {out} is not empty; use --force to write into it\n"
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    assert run("export", "--project", PROJECT, "--out", str(out), "--force")[0] == 0
+    assert sorted(p.name for p in out.iterdir()) == ["cases.yaml", "notes.txt", "qasesync.yaml"]
+    plan_is_clean(out)
+
+
+def test_an_unknown_project_is_one_clear_error(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("export", "--project", "NOPE", "--out", str(tmp_path / "x"))[0] == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "project NOPE not found" in err and err.count("\n") == 1
+    assert not (tmp_path / "x").exists()

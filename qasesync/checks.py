@@ -67,10 +67,10 @@ def _name(path: YamlPath) -> str:
     """`title`, `tags[2]`, or `the file` for the root."""
     text = ""
     for part in reversed(path):
-        text = f"[{part}]{text}" if isinstance(part, int) else f"`{part}`{text}"
+        text = f"[{part}]{text}" if isinstance(part, int) else f"{part}{text}"
         if not isinstance(part, int):
-            return text
-    return f"item{text}" if text else "the file"
+            return f"`{text}`"
+    return f"`item{text}`" if text else "the file"
 
 
 _TYPE_WORDS = {
@@ -84,12 +84,19 @@ _TYPE_WORDS = {
 }
 
 
+def _either(words: list[str]) -> str:
+    """``a``, ``a or b``, ``a, b, or c``."""
+    if len(words) < 2:
+        return "".join(words)
+    return ", ".join(words[:-1]) + ("," if len(words) > 2 else "") + " or " + words[-1]
+
+
 def _wording(error: SchemaError) -> str:
     name = _name(error.path)
     keyword, schema, value = error.keyword, error.schema, error.instance
     if keyword == "type":
         types = [schema["type"]] if isinstance(schema["type"], str) else schema["type"]
-        return f"{name} must be " + " or ".join(_TYPE_WORDS[t] for t in types)
+        return f"{name} must be {_either([_TYPE_WORDS[t] for t in types])}"
     if keyword == "required":
         missing = [k for k in schema.get("required", ()) if k not in value]
         return f"missing required key `{missing[0]}`" if missing else error.message

@@ -244,3 +244,20 @@ def test_enum_names_are_not_checked_while_settings_are_unreadable(tmp_path: Path
     assert [str(p) for p in raised.value.problems] == [
         "qasesync.yaml:2:8: `prune`: unknown value `sometimes` (one of: deprecate, delete, off)"
     ]
+
+
+def test_type_problems_name_the_item_and_every_type_allowed(tmp_path: Path) -> None:
+    (tmp_path / "qasesync.yaml").write_text("project: DEMO\n")
+    text = (
+        "cases:\n  - title: A\n    description: [1]\n    tags: [a, 3]\n"
+        "    custom_fields:\n      Owner: ~\n  - just text\n"
+    )
+    (tmp_path / "a.yaml").write_text(text)
+    with pytest.raises(ValidationError) as raised:
+        load_tree(tmp_path)
+    assert [str(p) for p in raised.value.problems] == [
+        "a.yaml:3:18: `description` must be a text or empty",
+        "a.yaml:4:15: `tags[1]` must be a text",
+        "a.yaml:6:14: `Owner` must be a text, a number, true or false, or a list",
+        "a.yaml:7:5: `cases[1]` must be a mapping",
+    ]

@@ -99,7 +99,7 @@ def parse(text: str) -> Document:
 
 if _Parser is not None:
 
-    class _NodeParser(_Parser):  # type: ignore[misc, valid-type]
+    class _NodeParser(_Parser):  # type: ignore[misc]
         """The C parser with a resolver that only says plain or quoted; `_scalar` decides."""
 
         def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:

@@ -297,3 +297,20 @@ def test_an_invalid_tree_fails_without_waiting_for_an_unreachable_service(
     assert main(["plan", str(tmp_path)], out=io.StringIO()) == 1
     assert time.monotonic() - started < 3
     assert "a.yaml:2:5: unknown key `titel` (did you mean `title`?)" in capsys.readouterr().err
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_text_is_coloured_on_a_terminal_unless_no_color(
+    emu: Emulator, tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = Terminal()
+    main(["plan", str(tree)], out=out)
+    assert "\x1b[32m  + create" in out.getvalue()
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = Terminal()
+    main(["plan", str(tree)], out=out)
+    assert "\x1b[" not in out.getvalue() and "  + create" in out.getvalue()

@@ -103,9 +103,7 @@ if _Parser is not None:
         """The C parser with a resolver that only says plain or quoted; `_scalar` decides."""
 
         def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
-            if kind is ScalarNode:
-                return _PLAIN if implicit[0] else _STR
-            return _MAP if kind is MappingNode else _SEQ
+            return _resolve(kind, implicit)
 
         def descend_resolver(self, *args: Any) -> None:
             pass
@@ -121,6 +119,8 @@ def _compose(text: str) -> Node | None:
         raise _syntax_problem(error) from None
     except YAMLError as error:
         raise YamlProblem(1, 1, f"YAML: {error}") from None
+    except RecursionError:  # the pure-Python composer on deep nesting
+        raise YamlProblem(1, 1, f"the document is nested more than {_MAX_DEPTH} deep") from None
 
 
 def _compose_c(text: str) -> Node | None:
@@ -155,11 +155,26 @@ def _check_depth(text: str) -> None:
         parser.dispose()
 
 
-def _compose_pure(text: str) -> Node | None:  # pragma: no cover - only without the C extension
+def _compose_pure(text: str) -> Node | None:
+    """The pure-Python composer (no C extension: PyPy), with the same plain/quoted tags."""
     from ruamel.yaml import YAML
+    from ruamel.yaml.resolver import VersionedResolver
+    from ruamel.yaml.tag import Tag
 
-    node: Node | None = YAML(typ="safe", pure=True).compose(text)
+    class PlainResolver(VersionedResolver):  # type: ignore[misc]
+        def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> Tag:
+            return Tag(suffix=_resolve(kind, implicit))
+
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Resolver = PlainResolver
+    node: Node | None = yaml.compose(text)
     return node
+
+
+def _resolve(kind: type, implicit: tuple[bool, bool]) -> str:
+    if kind is ScalarNode:
+        return _PLAIN if implicit[0] else _STR
+    return _MAP if kind is MappingNode else _SEQ
 
 
 def _syntax_problem(error: MarkedYAMLError) -> YamlProblem:
@@ -232,8 +247,16 @@ class _Builder:
         return _scalar(node)
 
 
+def _tag(node: Node, default: str) -> str:
+    """The node's full tag (the pure parser keeps an explicit tag's handle apart)."""
+    ctag = node.ctag
+    if ctag is None:
+        return default
+    return str(ctag.suffix if ctag.handle is None else ctag)
+
+
 def _require_tag(node: Node, expected: str) -> None:
-    tag = node.ctag.suffix if node.ctag is not None else expected
+    tag = _tag(node, expected)
     if tag != expected:
         raise YamlProblem(*_mark(node), f"unsupported YAML tag `{_short(tag)}`")
 
@@ -243,7 +266,7 @@ def _short(tag: str) -> str:
 
 
 def _scalar(node: ScalarNode) -> Any:
-    tag = node.ctag.suffix if node.ctag is not None else _PLAIN
+    tag = _tag(node, _PLAIN)
     text: str = node.value
     if tag == _PLAIN:
         return _plain(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from qasesync import yamlread
 from qasesync.yamlread import ALIAS_NODE_LIMIT, YamlProblem, parse
 
 
@@ -118,3 +119,37 @@ def test_several_documents_are_refused() -> None:
         "2:1: YAML syntax: expected a single document in the stream, but found another document"
     )
     assert refusal("a: 1\n---\nb: 2\n") == message
+
+
+SAMPLES = [
+    "a: [yes, 1, 0x1F, 1.5, true, ~, 2024-01-01, '3']\nb: !!str 5\nc: !!int '7'\n",
+    "cases:\n  - title: A\n    steps:\n      - action: x\n",
+    "- &a [1]\n- *a\n",
+    "a: 1\na: 2\n",
+    "a: !custom x\n",
+    "[" * 150 + "]" * 150,
+]
+
+
+def outcome(text: str) -> object:
+    try:
+        doc = parse(text)
+    except YamlProblem as problem:
+        return problem.line, problem.col, problem.message
+    return doc.data, doc.position(("cases", 0, "steps", 0, "action"))
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_the_pure_python_parser_gives_the_same_results(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_c = outcome(text)
+    monkeypatch.setattr(yamlread, "_Parser", None)
+    assert outcome(text) == with_c
+
+
+def test_the_pure_python_parser_reports_syntax_errors_at_the_same_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(yamlread, "_Parser", None)
+    assert refusal("a: b: c\n").startswith("1:5: YAML syntax: mapping values are not allowed")

@@ -173,8 +173,10 @@ class _Run:
     def run(self) -> None:
         ranked = [[c for c in self.plan.changes if c.rank() == r] for r in range(6)]
         for level in _levels(ranked[0]):  # a level's suites only need the levels above
-            self.remote.client.map_concurrent(self._suite, level)
-        self.remote.client.map_concurrent(self._shared, ranked[1])
+            with self.ledger.batch():
+                self.remote.client.map_concurrent(self._suite, level)
+        with self.ledger.batch():
+            self.remote.client.map_concurrent(self._shared, ranked[1])
         creates = [c for c in ranked[2] if c.kind == "create"]
         updates = [c for c in ranked[2] if c.kind == "update"]
         self.cases.create(creates)

@@ -40,13 +40,17 @@ class CaseWriter:
 
     def create(self, creates: list[Change]) -> None:
         """Bulk batches in plan order; then one ``POST /case`` per case whose automation
-        is not the default (bulk ignores automation)."""
+        is not the default (bulk ignores automation), a batch of them at a time."""
         bulk = [c for c in creates if _case(c).automation in (None, "manual")]
         singles = [c for c in creates if _case(c).automation not in (None, "manual")]
         for start in range(0, len(bulk), self.batch_size):
             self._batch(bulk[start : start + self.batch_size], single=False)
-        for change in singles:
-            self._batch([change], single=True)
+        for start in range(0, len(singles), self.batch_size):
+            with self.ledger.batch():  # sent concurrently; one write-back per batch
+                self.remote.client.map_concurrent(
+                    lambda change: self._batch([change], single=True),
+                    singles[start : start + self.batch_size],
+                )
 
     def _batch(self, batch: list[Change], *, single: bool) -> None:
         """Create ``batch``; a refused batch is split until the refused case is found."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from qasesync.errors import ApiError, ApplyError, WriteBackError
@@ -99,6 +100,7 @@ class Ledger:
         self.on_written = on_written
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self._batch: list[Assignment] | None = None
 
     def record(
         self,
@@ -118,12 +120,35 @@ class Ledger:
             self.on_progress(Progress(phase, done, self.report.total))
 
     def written(self, assignments: Sequence[Assignment]) -> None:
-        """Hand new ids to ``on_written``; a write-back that fails stops write-back only."""
+        """New ids for write-back: handed to ``on_written`` at once, or at the end of the
+        current `batch`."""
         if not assignments:
             return
         with self._lock:
             self.report.assignments.extend(assignments)
-        with self._write_lock:  # one write-back at a time: they may share a file
+            if self._batch is not None:
+                self._batch.extend(assignments)
+                return
+        self._hand_over(assignments)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Collect the ids of the writes made inside (from any thread) and hand them over
+        in one write-back when the block ends, even by an error: one write-back of a file
+        per batch instead of one per entity."""
+        self._batch = []
+        try:
+            yield
+        finally:
+            pending, self._batch = self._batch, None
+            self._hand_over(pending)
+
+    def _hand_over(self, assignments: Sequence[Assignment]) -> None:
+        """One write-back at a time (they may share a file); one that fails stops
+        write-back only."""
+        if not assignments:
+            return
+        with self._write_lock:
             if self.on_written is None:
                 return
             try:

@@ -421,6 +421,27 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_pull(args: argparse.Namespace, out: TextIO) -> int:
+    """Edits made in the Qase web app → the YAML, in place; ``--dry-run`` prints the
+    diff and writes nothing (reads only from Qase)."""
+    from qasesync.loader import load_tree
+    from qasesync.planner import effective_settings
+    from qasesync.pull import pull, write
+
+    root = resolve_tree(args.tree)
+    digests: dict[str, str] = {}
+    tree = load_tree(root, digests=digests)
+    settings = effective_settings(tree, os.environ.get("QASE_PROJECT"))
+    live = _read_live(os.environ, settings.project, settings.external_issue_type)
+    pulled = pull(root, tree, live, settings)
+    if args.dry_run:
+        out.write(pulled.diff())
+    else:
+        write(root, pulled, digests)
+    out.write(pulled.report(settings.project, dry_run=args.dry_run))
+    return EXIT_OK
+
+
 def _not_yet(name: str) -> Command:
     def command(args: argparse.Namespace, out: TextIO) -> int:
         raise QasesyncError(f"`qasesync {name}` is not available in this build yet")
@@ -438,7 +459,7 @@ COMMANDS: dict[str, Command] = {
     "plan": cmd_plan,
     "apply": cmd_apply,
     "export": cmd_export,
-    "pull": _not_yet("pull"),
+    "pull": cmd_pull,
     "import-csv": cmd_import_csv,
     "emulator": cmd_emulator,
     "demo": cmd_demo,

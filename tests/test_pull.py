@@ -1,0 +1,222 @@
+"""`qasesync pull` against the emulator on a socket, on a commented, hand-formatted tree
+with CRLF line ends and long lines (tests/data/pull/hand-formatted): web-app edits come
+into the YAML byte for byte as tests/data/pull/expected holds them, and plan is then
+clean; --dry-run prints the diff and writes nothing; a file changed meanwhile is kept."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qasesync.cli import main
+from qasesync.emulator import Emulator, serve
+
+DATA = Path(__file__).parent / "data" / "pull"
+TOKEN = "T"
+PROJECT = "DEMO"
+
+
+@pytest.fixture
+def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    emulator = Emulator(token=TOKEN, projects=(PROJECT,))
+    with serve(emulator) as server:
+        monkeypatch.setenv("QASE_TOKEN", TOKEN)
+        monkeypatch.setenv("QASE_API_URL", server.url)
+        for name in ("QASE_PROJECT", "QASE_WEB_URL", "QASE_RATE_LIMIT", "NO_COLOR"):
+            monkeypatch.delenv(name, raising=False)
+        yield emulator
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "cases"
+    shutil.copytree(DATA / "hand-formatted", root)
+    return root
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+def option(emu: Emulator, name: str, slug: str) -> int:
+    entry = next(f for f in emu.store.system_fields() if f["slug"] == name)
+    found: int = next(o["id"] for o in entry["options"] if o["slug"] == slug)
+    return found
+
+
+def seed(emu: Emulator) -> dict[str, Any]:
+    """The project the hand-formatted tree describes, made in the store directly."""
+    store = emu.store
+    auth = store.create_suite(PROJECT, {"title": "Auth"})
+    shared = store.create_shared_step(
+        PROJECT,
+        {
+            "title": "Sign in",
+            "steps": [
+                {"action": "Open /login", "expected_result": "The form is shown"},
+                {"action": "Submit", "expected_result": "The dashboard opens"},
+            ],
+        },
+    )
+    long_line = (
+        "A registered user who signs in lands on the dashboard, and this line is long on "
+        "purpose: far longer than any dumper's default width of eighty columns."
+    )
+    store.create_case(
+        PROJECT,
+        {
+            "title": "Login redirects to the dashboard",
+            "suite_id": auth,
+            "description": long_line,
+            "severity": option(emu, "severity", "major"),
+            "priority": option(emu, "priority", "high"),
+            "tags": ["smoke", "auth"],
+            "steps": [
+                {"shared": shared},
+                {
+                    "action": "Open the dashboard",
+                    "expected_result": "The dashboard shows the widgets",
+                },
+            ],
+        },
+    )
+    store.create_case(
+        PROJECT,
+        {
+            "title": "Logout clears the session",
+            "suite_id": auth,
+            "layer": option(emu, "layer", "e2e"),
+            "steps": [{"action": 'Click "Log out"', "expected_result": "The login page is shown"}],
+        },
+    )
+    store.create_case(
+        PROJECT,
+        {
+            "title": "Login is rate limited",
+            "suite_id": auth,
+            "severity": option(emu, "severity", "critical"),
+        },
+    )
+    return {"auth": auth, "shared": shared}
+
+
+def edit_in_the_web_app(emu: Emulator, ids: dict[str, Any]) -> None:
+    """A title, a step's expected result, a tag, a severity, a deprecation, a new case
+    in the suite, a new suite with a case, and a shared step's step."""
+    store = emu.store
+    store.patch_case(
+        PROJECT,
+        1,
+        {
+            "title": "Signing in opens the dashboard",
+            "severity": option(emu, "severity", "blocker"),
+            "steps": [
+                {"shared": ids["shared"]},
+                {"action": "Open the dashboard", "expected_result": "All widgets are shown"},
+            ],
+        },
+    )
+    store.patch_case(PROJECT, 2, {"tags": ["session"]})
+    store.patch_case(PROJECT, 3, {"status": option(emu, "status", "deprecated")})
+    store.create_case(
+        PROJECT,
+        {
+            "title": "Login remembers the email",
+            "suite_id": ids["auth"],
+            "severity": option(emu, "severity", "minor"),
+            "steps": [{"shared": ids["shared"]}, {"action": "Sign out and open /login"}],
+        },
+    )
+    billing = store.create_suite(PROJECT, {"title": "Billing & Invoices"})
+    store.create_case(PROJECT, {"title": "Invoice PDF", "suite_id": billing})
+    store.patch_shared_step(
+        PROJECT,
+        ids["shared"],
+        {
+            "title": "Sign in",
+            "steps": [
+                {"action": "Open /login", "expected_result": "The sign-in form is shown"},
+                {"action": "Submit", "expected_result": "The dashboard opens"},
+            ],
+        },
+    )
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def test_the_seeded_project_plans_clean_before_any_edit(emu: Emulator, tree: Path) -> None:
+    seed(emu)
+    assert run("plan", str(tree), "--detailed-exitcode")[0] == 0
+    assert run("pull", str(tree)) == (0, "Nothing to pull: the tree matches project DEMO.\n")
+    assert files_of(tree) == files_of(DATA / "hand-formatted")
+
+
+def test_pull_brings_web_app_edits_in_byte_for_byte(emu: Emulator, tree: Path) -> None:
+    edit_in_the_web_app(emu, seed(emu))
+    code, text = run("pull", str(tree))
+    assert (code, text) == (
+        0,
+        "~ shared step 'sign-in' (shared_steps.yaml): steps\n"
+        "~ case #1 'Signing in opens the dashboard' (auth/login.yaml): title, severity, steps\n"
+        "~ case #2 'Logout clears the session' (auth/login.yaml): tags\n"
+        "~ case #3 'Login is rate limited' (auth/login.yaml): status\n"
+        "+ suite #2 'Billing & Invoices' with 1 case(s) (billing-invoices/, new folder)\n"
+        "+ case #4 'Login remembers the email' (auth/login.yaml)\n"
+        "Pulled 6 change(s) from DEMO into 4 file(s).\n",
+    )
+    assert files_of(tree) == files_of(DATA / "expected")
+    assert run("plan", str(tree), "--detailed-exitcode")[0] == 0
+
+
+def test_dry_run_prints_the_diff_and_writes_nothing(emu: Emulator, tree: Path) -> None:
+    seed(emu)
+    emu.store.patch_case(PROJECT, 2, {"tags": ["session"]})
+    code, text = run("pull", str(tree), "--dry-run")
+    assert (code, text) == (
+        0,
+        "--- a/auth/login.yaml\n"
+        "+++ b/auth/login.yaml\n"
+        "@@ -19,6 +19,7 @@\n"
+        "     steps:\r\n"
+        '       -   action: Click "Log out"\r\n'
+        "           expected_result: The login page is shown\r\n"
+        "+    tags: [session]\r\n"
+        "   - id: 3\r\n"
+        "     title: Login is rate limited\r\n"
+        "     severity: critical\r\n"
+        "~ case #2 'Logout clears the session' (auth/login.yaml): tags\n"
+        "Would pull 1 change(s) from DEMO into 1 file(s); nothing written (--dry-run).\n",
+    )
+    assert files_of(tree) == files_of(DATA / "hand-formatted")
+
+
+def test_a_file_edited_since_it_was_read_is_not_overwritten(
+    emu: Emulator, tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import qasesync.pull
+
+    seed(emu)
+    emu.store.patch_case(PROJECT, 3, {"title": "Rate limit"})
+    real = qasesync.pull.pull
+
+    def edit_meanwhile(*args: Any) -> Any:
+        pulled = real(*args)
+        (tree / "auth" / "login.yaml").write_bytes(b"cases: []\r\n")
+        return pulled
+
+    monkeypatch.setattr(qasesync.pull, "pull", edit_meanwhile)
+    assert run("pull", str(tree))[0] == 1
+    assert (tree / "auth" / "login.yaml").read_bytes() == b"cases: []\r\n"

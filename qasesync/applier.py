@@ -116,10 +116,31 @@ class YamlSink:
         self.count += len(assignments)
 
 
-def check_fresh(plan: Plan, tree: Tree, live: Tree) -> None:
+def check_fresh(plan: Plan, tree: Tree, live: Tree, *, now: Plan | None = None) -> None:
     """Refuse (`SafetyError`) a saved plan when the tree changed since it was made, or
-    a live entity it touches or relies on changed or is gone."""
+    a live entity it touches or relies on changed or is gone; or when ``now``, the plan
+    of the same tree against today's project, holds other changes (a case created live
+    with the title of one the plan creates, say)."""
     problems = [] if plan.tree_fingerprint == tree_fingerprint(tree) else ["the tree changed"]
+    problems += _changed_entities(plan, live)
+    if now is not None and not problems and _outline(now) != _outline(plan):
+        problems.append(
+            f"planned again, the changes differ ({len(now.changes)} instead of {len(plan.changes)})"
+        )
+    if problems:
+        shown = "\n  ".join(problems[:20]) + ("\n  ..." if len(problems) > 20 else "")
+        raise SafetyError(
+            f"the saved plan is stale; since it was made:\n  {shown}\n"
+            "run `qasesync plan --out` again and review the new plan"
+        )
+
+
+def _outline(plan: Plan) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
+    return [(c.kind, c.entity, c.name, str(c.live_id), c.fields) for c in plan.changes]
+
+
+def _changed_entities(plan: Plan, live: Tree) -> list[str]:
+    problems: list[str] = []
     index = _live_index(live)
     for change in plan.changes:
         if change.live is None or change.fingerprint is None:
@@ -138,12 +159,7 @@ def check_fresh(plan: Plan, tree: Tree, live: Tree) -> None:
         for k, h in plan.shared_hashes.items()
         if ("shared_step", h) not in index
     ]
-    if problems:
-        shown = "\n  ".join(problems[:20]) + ("\n  ..." if len(problems) > 20 else "")
-        raise SafetyError(
-            f"the saved plan is stale; since it was made:\n  {shown}\n"
-            "run `qasesync plan --out` again and review the new plan"
-        )
+    return problems
 
 
 def _live_index(live: Tree) -> dict[tuple[str, Any], Case | Suite | SharedStep]:

@@ -213,9 +213,10 @@ def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
     with QaseClient.from_env(os.environ) as client:
         remote = Remote(client, settings.project, external_issue_type=settings.external_issue_type)
         live = remote.read()
+        chosen = plan(tree, live, settings)
         if saved is not None:
-            check_fresh(saved, tree, live.tree)
-        chosen = saved or plan(tree, live, settings)
+            check_fresh(saved, tree, live.tree, now=chosen)
+            chosen = saved
         chosen.check_safety(allow_destroy=args.allow_destroy)
         view = _plan_view(root, out, color=True)
         out.write(render(chosen, "text", view))

@@ -333,3 +333,17 @@ def test_a_terminal_shows_progress_on_stderr(
     monkeypatch.setattr("sys.stderr", stderr)
     assert run("apply", str(tree), "--yes")[0] == 0
     assert stderr.getvalue().endswith("\r\x1b[Kapplying: 68/68 (creating cases)\n")
+
+
+def test_a_saved_plan_is_refused_when_a_case_it_creates_appeared_live(
+    emu: Emulator, tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    applied(tree)
+    with (tree / "cart/cases.yaml").open("a", encoding="utf-8") as stream:
+        stream.write("\n  - title: The cart survives a page reload\n")
+    save_plan(tree, tmp_path / "plan.json")
+    [cart] = [s["id"] for s in emu.store.suites(PROJECT) if s["title"] == "Cart"]
+    emu.store.create_case(PROJECT, {"title": "The cart survives a page reload", "suite_id": cart})
+    assert run("apply", str(tree), "--plan", str(tmp_path / "plan.json"))[0] == 1
+    assert "planned again, the changes differ (0 instead of 1)" in capsys.readouterr().err
+    assert duplicate_titles(emu) == []

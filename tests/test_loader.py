@@ -261,3 +261,12 @@ def test_type_problems_name_the_item_and_every_type_allowed(tmp_path: Path) -> N
         "a.yaml:6:14: `Owner` must be a text, a number, true or false, or a list",
         "a.yaml:7:5: `cases[1]` must be a mapping",
     ]
+
+
+def test_settings_with_a_schema_error_deep_inside_are_not_used(tmp_path: Path) -> None:
+    (tmp_path / "qasesync.yaml").write_text("project: DEMO\noptions:\n  severity: 5\n")
+    with pytest.raises(ValidationError) as raised:
+        load_tree(tmp_path)
+    assert [str(p) for p in raised.value.problems] == [
+        "qasesync.yaml:3:13: `severity` must be a list"
+    ]

@@ -127,3 +127,16 @@ def test_fast_check_agrees_with_jsonschema(case: tuple[str, Any]) -> None:
     kind, value = case
     expected = jsonschema.Draft202012Validator(schema(kind)).is_valid(value)
     assert fast_check(kind)(value) == expected
+
+
+@st.composite
+def near_valid_files(draw: st.DrawFn) -> tuple[str, bytes]:
+    rel = draw(st.sampled_from(FILES))
+    value = _mutate(parse((VALID / rel).read_text(encoding="utf-8")).data, draw)
+    return rel, json.dumps(value).encode()
+
+
+@FUZZ
+@given(mutation=near_valid_files())
+def test_structurally_mutated_files_exit_0_or_1(tree: Path, mutation: tuple[str, bytes]) -> None:
+    assert with_file(tree, *mutation) in (0, 1)

@@ -21,6 +21,7 @@ from typing import Any
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 try:
     from _ruamel_yaml import CParser as _Parser  # type: ignore[import-not-found]
@@ -117,6 +118,8 @@ def _compose(text: str) -> Node | None:
         return _compose_c(text) if _Parser is not None else _compose_pure(text)
     except MarkedYAMLError as error:
         raise _syntax_problem(error) from None
+    except ReaderError as error:
+        raise _reader_problem(text, error) from None
     except YAMLError as error:
         raise YamlProblem(1, 1, f"YAML: {error}") from None
     except RecursionError:  # the pure-Python composer on deep nesting
@@ -161,7 +164,7 @@ def _compose_pure(text: str) -> Node | None:
     from ruamel.yaml.resolver import VersionedResolver
     from ruamel.yaml.tag import Tag
 
-    class PlainResolver(VersionedResolver):  # type: ignore[misc]
+    class PlainResolver(VersionedResolver):
         def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> Tag:
             return Tag(suffix=_resolve(kind, implicit))
 
@@ -175,6 +178,15 @@ def _resolve(kind: type, implicit: tuple[bool, bool]) -> str:
     if kind is ScalarNode:
         return _PLAIN if implicit[0] else _STR
     return _MAP if kind is MappingNode else _SEQ
+
+
+def _reader_problem(text: str, error: ReaderError) -> YamlProblem:
+    """A character YAML does not allow, at its line and column."""
+    position = error.position if isinstance(error.position, int) else 0
+    before = text[:position]
+    line, col = before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+    code = ord(text[position]) if position < len(text) else 0
+    return YamlProblem(line, col, f"character U+{code:04X} is not allowed in YAML")
 
 
 def _syntax_problem(error: MarkedYAMLError) -> YamlProblem:

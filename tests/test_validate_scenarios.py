@@ -20,7 +20,7 @@ EXPECTED: dict[str, list[str]] = {
         "bomb.yaml:1:1: anchors and aliases would expand this document by more than 10,000"
         " nodes (an alias bomb?); write the repeated parts out"
     ],
-    "invalid-control-character": ["login.yaml:2:19: character U+0007 is not allowed in YAML"],
+    "invalid-control-character": ["login.yaml:2:17: character U+0007 is not allowed in YAML"],
     "invalid-duplicate-case-id": [
         "auth/logout.yaml:3:9: case id 101 is used twice (first at auth/login.yaml:2:9)"
     ],

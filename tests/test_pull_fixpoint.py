@@ -1,0 +1,102 @@
+"""Pull, property-based: a small project exported to a tree, then edited in the "web app"
+(the emulator's store: any field of any case but its suite, new cases, a new suite with a
+case), pulls into a tree that reads back and on which the plan has no change."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_apply_kit import PROJECT, TOKEN, shop_emulator
+from test_export_fixpoint import LINE, case, case_payload, option_ids, projects, put
+
+from qasesync.client import QaseClient
+from qasesync.emulator import Emulator
+from qasesync.export import exported_tree
+from qasesync.loader import load_tree
+from qasesync.model import Live
+from qasesync.planner import plan
+from qasesync.pull import pull, write
+from qasesync.remote import Remote
+from qasesync.treewriter import write_tree
+
+#: What a web-app edit may change (moving a case to another suite is not pulled).
+EDITABLE = (
+    "title",
+    "description",
+    "tags",
+    "severity",
+    "priority",
+    "type",
+    "behavior",
+    "layer",
+    "status",
+    "is_flaky",
+    "custom_field",
+    "steps",
+)
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    project = draw(projects())
+    suites, shared = len(project["suites"]), len(project["shared"])
+    patches = [
+        (index, draw(case(suites, shared)), draw(st.sets(st.sampled_from(EDITABLE), min_size=1)))
+        for index in range(len(project["cases"]))
+        if draw(st.booleans())
+    ]
+    created = draw(st.lists(case(suites, shared), max_size=2))
+    new_suite = draw(st.none() | st.tuples(LINE, st.integers(-1, suites - 1), case(0, shared)))
+    return {"project": project, "patches": patches, "created": created, "new_suite": new_suite}
+
+
+def edit_live(emu: Emulator, scenario: dict[str, Any]) -> None:
+    store, ids = emu.store, option_ids(emu)
+    suites = [s["id"] for s in store.suites(PROJECT)]
+    hashes = [s["hash"] for s in store.shared_steps(PROJECT)]
+    for index, item, keys in scenario["patches"]:
+        payload = case_payload(item, ids, suites, hashes)
+        store.patch_case(PROJECT, index + 1, {k: payload[k] for k in keys})
+    for item in scenario["created"]:
+        store.create_case(PROJECT, case_payload(item, ids, suites, hashes))
+    if scenario["new_suite"] is not None:
+        title, parent, item = scenario["new_suite"]
+        body = {"title": title, "parent_id": suites[parent] if parent >= 0 else None}
+        suite = store.create_suite(PROJECT, body)
+        store.create_case(PROJECT, case_payload({**item, "suite": 0}, ids, [suite], hashes))
+
+
+def read(emu: Emulator) -> Live:
+    transport = httpx.WSGITransport(app=emu.app)
+    with QaseClient(token=TOKEN, base_url="http://emulator/v1", transport=transport) as client:
+        return Remote(client, PROJECT).read()
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(scenarios())
+def test_any_web_app_edit_pulls_into_a_tree_that_plans_clean(scenario: dict[str, Any]) -> None:
+    emu = shop_emulator()
+    put(emu, scenario["project"])
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        write_tree(exported_tree(read(emu), PROJECT).tree, root, force=True)
+        edit_live(emu, scenario)
+        digests: dict[str, str] = {}
+        tree = load_tree(root, digests=digests)
+        assert tree.settings is not None
+        live = read(emu)
+        pulled = pull(root, tree, live, tree.settings)
+        write(root, pulled, digests)
+        after = load_tree(root)
+    assert pulled.skipped == []
+    assert after.settings is not None
+    assert plan(after, live, after.settings).changes == ()

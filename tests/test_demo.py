@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -41,28 +42,68 @@ def sections(text: str) -> list[str]:
     return parts
 
 
-def test_demo_applies_the_example_tree_and_the_second_plan_is_clean(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("QASE_API_URL", "https://api.example.invalid/v1")
-    monkeypatch.setenv("QASE_PROJECT", "OTHER")
-    monkeypatch.delenv("QASE_TOKEN", raising=False)
-    before = snapshot(REPO / "cases")
-    out = io.StringIO()
+@dataclass(frozen=True)
+class DemoRun:
+    code: int
+    text: str
+    cases_before: dict[str, bytes]
+    cases_after: dict[str, bytes]
+    environment_after: dict[str, str | None]
 
-    assert main(["demo"], out=out) == 0
 
-    text = out.getvalue()
-    assert all(heading in text for heading in HEADINGS), text
-    _, validate, first, applied, second = sections(text)
+@pytest.fixture(scope="module")
+def demo() -> Iterator[DemoRun]:
+    """`qasesync demo` run once, in an environment pointing elsewhere."""
+    names = ("QASE_API_URL", "QASE_PROJECT", "QASE_TOKEN")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QASE_API_URL", "https://api.example.invalid/v1")
+        patch.setenv("QASE_PROJECT", "OTHER")
+        patch.delenv("QASE_TOKEN", raising=False)
+        before = snapshot(REPO / "cases")
+        out = io.StringIO()
+        code = main(["demo"], out=out)
+        after = snapshot(REPO / "cases")
+        yield DemoRun(code, out.getvalue(), before, after, {n: os.environ.get(n) for n in names})
+
+
+def test_demo_applies_the_example_tree_and_the_second_plan_is_clean(demo: DemoRun) -> None:
+    assert demo.code == 0
+    assert all(heading in demo.text for heading in HEADINGS), demo.text
+    _, validate, first, applied, second = sections(demo.text)
     assert validate == "cases/: 46 cases in 18 suites, 4 shared steps — valid\n\n"
     assert "\nPlan: 68 to create, 0 to update, 0 to deprecate, 0 to delete.\n" in first
     assert "Apply complete: 68 created, 0 updated, 0 deprecated, 0 deleted" in applied
     assert second.startswith("No changes. Project SHOP matches the tree.\n")
-    assert "\nDemo complete: the tree was applied and the second plan shows no changes.\n" in text
-    assert snapshot(REPO / "cases") == before
-    assert os.environ["QASE_API_URL"] == "https://api.example.invalid/v1"
-    assert os.environ["QASE_PROJECT"] == "OTHER" and "QASE_TOKEN" not in os.environ
+    assert (
+        "\nDemo complete: the tree was applied and the second plan shows no changes.\n" in demo.text
+    )
+
+
+def test_demo_leaves_the_checkout_and_the_environment_as_they_were(demo: DemoRun) -> None:
+    assert demo.cases_after == demo.cases_before
+    assert demo.environment_after == {
+        "QASE_API_URL": "https://api.example.invalid/v1",
+        "QASE_PROJECT": "OTHER",
+        "QASE_TOKEN": None,
+    }
+
+
+def readme_block(after: str) -> str:
+    """The README's first ```text block after the line ``after``."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    rest = readme[readme.index(after) :]
+    return rest.split("```text\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_shows_what_the_demo_prints(demo: DemoRun) -> None:
+    ending = readme_block("The demo takes about a second")
+    plan = readme_block("A plan, as `qasesync demo` prints it")
+    first_plan = sections(demo.text)[2]
+
+    assert demo.text.endswith(ending)
+    assert [
+        line for line in plan.splitlines() if line.strip() != "..." and line not in first_plan
+    ] == []
 
 
 class FakeRunner:

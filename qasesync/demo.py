@@ -10,6 +10,7 @@ sets for the run are restored afterwards.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -82,8 +83,6 @@ def custom_fields_of(tree: Tree, project: str) -> list[dict[str, Any]]:
 
 
 def _custom_field(number: int, title: str, used: list[Any], project: str) -> dict[str, Any]:
-    import json
-
     kind, options = "string", None
     if any(isinstance(value, tuple) for value in used):
         titles = sorted({item for value in used if isinstance(value, tuple) for item in value})

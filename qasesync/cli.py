@@ -443,13 +443,6 @@ def cmd_pull(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _not_yet(name: str) -> Command:
-    def command(args: argparse.Namespace, out: TextIO) -> int:
-        raise QasesyncError(f"`qasesync {name}` is not available in this build yet")
-
-    return command
-
-
 def _display(root: Path) -> str:
     text = str(root)
     return text if text.endswith("/") else text + "/"

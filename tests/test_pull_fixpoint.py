@@ -12,7 +12,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_apply_kit import PROJECT, TOKEN, shop_emulator
-from test_export_fixpoint import LINE, case, case_payload, option_ids, projects, put
+from test_export_fixpoint import LINE, case, case_payload, option_ids, projects, put, steps
 
 from qasesync.client import QaseClient
 from qasesync.emulator import Emulator
@@ -52,7 +52,18 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     ]
     created = draw(st.lists(case(suites, shared), max_size=2))
     new_suite = draw(st.none() | st.tuples(LINE, st.integers(-1, suites - 1), case(0, shared)))
-    return {"project": project, "patches": patches, "created": created, "new_suite": new_suite}
+    shared_edit = (
+        draw(st.none() | st.tuples(st.integers(0, shared - 1), LINE, steps(0))) if shared else None
+    )
+    new_shared = draw(st.none() | st.tuples(LINE, steps(0).filter(bool), case(suites, 1)))
+    return {
+        "project": project,
+        "patches": patches,
+        "created": created,
+        "new_suite": new_suite,
+        "shared_edit": shared_edit,
+        "new_shared": new_shared,
+    }
 
 
 def edit_live(emu: Emulator, scenario: dict[str, Any]) -> None:
@@ -64,11 +75,28 @@ def edit_live(emu: Emulator, scenario: dict[str, Any]) -> None:
         store.patch_case(PROJECT, index + 1, {k: payload[k] for k in keys})
     for item in scenario["created"]:
         store.create_case(PROJECT, case_payload(item, ids, suites, hashes))
+    edit_shared(emu, scenario, hashes, suites)
     if scenario["new_suite"] is not None:
         title, parent, item = scenario["new_suite"]
         body = {"title": title, "parent_id": suites[parent] if parent >= 0 else None}
         suite = store.create_suite(PROJECT, body)
         store.create_case(PROJECT, case_payload({**item, "suite": 0}, ids, [suite], hashes))
+
+
+def edit_shared(
+    emu: Emulator, scenario: dict[str, Any], hashes: list[str], suites: list[int]
+) -> None:
+    """A shared step's title and steps changed; a new shared step used by a new case."""
+    store = emu.store
+    if scenario["shared_edit"] is not None:
+        index, title, new_steps = scenario["shared_edit"]
+        body = {"title": title, "steps": new_steps or [{"action": "Only step"}]}
+        hashes[index] = store.patch_shared_step(PROJECT, hashes[index], body)
+    if scenario["new_shared"] is not None:
+        title, new_steps, item = scenario["new_shared"]
+        created = store.create_shared_step(PROJECT, {"title": title, "steps": new_steps})
+        item = {**item, "steps": [{"shared": 0}, *item["steps"]]}
+        store.create_case(PROJECT, case_payload(item, option_ids(emu), suites, [created]))
 
 
 def read(emu: Emulator) -> Live:

@@ -12,8 +12,10 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_apply_kit import COMPONENTS, PROJECT, TOKEN, shop_emulator
+from test_pull import with_defaults
 
 from qasesync.client import QaseClient
+from qasesync.emulator import Emulator, sample_custom_fields
 from qasesync.export import exported_tree
 from qasesync.loader import load_tree
 from qasesync.model import DEFAULT_OPTIONS, Case, Tree
@@ -160,3 +162,25 @@ def test_any_expressible_project_exports_to_a_tree_that_plans_clean(
     assert tree.settings is not None and not tree.settings.ignore_fields
     result = plan(tree, live, tree.settings)
     assert (result.changes, result.warnings) == ((), ())
+
+
+def test_an_empty_custom_value_of_a_field_with_a_default_is_exported_empty() -> None:
+    emu = Emulator(
+        token=TOKEN,
+        projects=(PROJECT,),
+        custom_fields=with_defaults(sample_custom_fields((PROJECT,))),
+    )
+    case_id = emu.store.create_case(PROJECT, {"title": "Cleared", "custom_field": {"1": "x"}})
+    emu.store.patch_case(PROJECT, case_id, {"custom_field": {"1": "", "7": ""}})
+    transport = httpx.WSGITransport(app=emu.app)
+    with QaseClient(token=TOKEN, base_url="http://emulator/v1", transport=transport) as client:
+        live = Remote(client, PROJECT).read()
+    with tempfile.TemporaryDirectory() as folder:
+        write_tree(exported_tree(live, PROJECT).tree, Path(folder))
+        text = (Path(folder) / "cases.yaml").read_text(encoding="utf-8")
+        tree = load_tree(Path(folder))
+    assert text.endswith(
+        f"  - id: {case_id}\n    title: Cleared\n    custom_fields:\n"
+        '      Owner: ""\n      Components: []\n'
+    )
+    assert tree.settings is not None and plan(tree, live, tree.settings).changes == ()

@@ -11,10 +11,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+import qasesync.pull
 from qasesync.cli import main
-from qasesync.emulator import Emulator, serve
+from qasesync.client import QaseClient
+from qasesync.emulator import Emulator, sample_custom_fields, serve
+from qasesync.loader import load_tree
+from qasesync.planner import plan
+from qasesync.pull import pull, write
+from qasesync.remote import Remote
 
 DATA = Path(__file__).parent / "data" / "pull"
 TOKEN = "T"
@@ -206,8 +213,6 @@ def test_dry_run_prints_the_diff_and_writes_nothing(emu: Emulator, tree: Path) -
 def test_a_file_edited_since_it_was_read_is_not_overwritten(
     emu: Emulator, tree: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import qasesync.pull
-
     seed(emu)
     emu.store.patch_case(PROJECT, 3, {"title": "Rate limit"})
     real = qasesync.pull.pull
@@ -220,3 +225,39 @@ def test_a_file_edited_since_it_was_read_is_not_overwritten(
     monkeypatch.setattr(qasesync.pull, "pull", edit_meanwhile)
     assert run("pull", str(tree))[0] == 1
     assert (tree / "auth" / "login.yaml").read_bytes() == b"cases: []\r\n"
+
+
+def with_defaults(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sample custom fields, Owner defaulting to ``qa-team``, Components to ``web``."""
+    defaults = {"Owner": "qa-team", "Components": "1"}
+    return [{**f, "default_value": defaults.get(f["title"])} for f in fields]
+
+
+def test_a_custom_value_cleared_live_is_written_empty_when_the_field_has_a_default(
+    tmp_path: Path,
+) -> None:
+    emu = Emulator(token=TOKEN, custom_fields=with_defaults(sample_custom_fields()))
+    payload = {"title": "Owned", "custom_field": {"1": "alice", "3": "5", "7": "2"}}
+    case_id = emu.store.create_case(PROJECT, payload)
+    root = tmp_path / "cases"
+    root.mkdir()
+    (root / "qasesync.yaml").write_text("project: DEMO\n", encoding="utf-8")
+    (root / "cases.yaml").write_text(
+        f"cases:\n  - id: {case_id}\n    title: Owned\n    custom_fields:\n"
+        "      Owner: alice  # the author\n      Estimate: 5\n      Components: [api]\n",
+        encoding="utf-8",
+    )
+    emu.store.patch_case(PROJECT, case_id, {"custom_field": {"1": "", "3": "", "7": ""}})
+    transport = httpx.WSGITransport(app=emu.app)
+    with QaseClient(token=TOKEN, base_url="http://emulator/v1", transport=transport) as client:
+        live = Remote(client, PROJECT).read()
+    digests: dict[str, str] = {}
+    tree = load_tree(root, digests=digests)
+    assert tree.settings is not None
+    write(root, pull(root, tree, live, tree.settings), digests)
+    assert (root / "cases.yaml").read_text(encoding="utf-8") == (
+        f"cases:\n  - id: {case_id}\n    title: Owned\n    custom_fields:\n"
+        "      Owner: ''  # the author\n      Components: []\n"
+    )
+    after = load_tree(root)
+    assert after.settings is not None and plan(after, live, after.settings).changes == ()

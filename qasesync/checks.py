@@ -32,10 +32,6 @@ class Spot:
         line, col = self.doc.key_position(path) if key else self.doc.position(path)
         return Problem(self.file, line, col, message)
 
-    def where(self, path: YamlPath) -> str:
-        line, col = self.doc.position(path)
-        return f"{self.file}:{line}:{col}"
-
 
 def suggest(word: str, candidates: Iterable[str]) -> str:
     """`` (did you mean `x`?)`` for the closest candidate, or nothing."""

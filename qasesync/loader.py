@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,8 +35,6 @@ from qasesync.model import (
 )
 from qasesync.treefiles import SETTINGS_FILE, SUITE_FILE, Layout, find_files
 from qasesync.yamlread import Document, YamlProblem, parse
-
-log = logging.getLogger(__name__)
 
 _EMPTY = {
     "qasesync": "the file is empty; it needs at least `project:`",

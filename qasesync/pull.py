@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -117,8 +118,9 @@ class _Puller:
         self._new_shared_steps()
         for change in self.plan.changes:
             self._take(change)
-        self._new_suites([c.live for c in self.plan.changes if _is(c, "delete", Suite)])
+        self._new_suites([c.live for c in self._deleted if isinstance(c.live, Suite)])
         self._new_cases()
+        self._new_case_files()
         self._render()
         return self.result
 
@@ -265,7 +267,7 @@ class _Puller:
             return SHARED_FILE
         return files[-1] if files else None
 
-    def _new_suites(self, suites: Sequence[Any]) -> None:
+    def _new_suites(self, suites: Sequence[Suite]) -> None:
         new = {s.key for s in suites}
         tops = [s for s in self.live.tree.suites if s.key in new and s.parent not in new]
         for top in tops:
@@ -285,7 +287,7 @@ class _Puller:
         """The live suite ``top`` and its new descendants, written with the tree writer."""
         inside = _descendants(self.live.tree.suites, top.key, new)
         keys = {s.key for s in inside}
-        cases = [c for c in self._addable() if c.suite in keys]
+        cases = [c for c in self._addable if c.suite in keys]
         subtree = Tree(
             None,
             suites=tuple(replace(s, parent=None) if s is top else s for s in inside),
@@ -299,16 +301,23 @@ class _Puller:
             f"+ suite #{top.id} {top.title!r} with {len(cases)} case(s) ({folder}/, new folder)"
         )
 
+    @cached_property
+    def _deleted(self) -> list[Change]:
+        """What the plan (pruning by deletion) would delete: what the tree lacks."""
+        return [c for c in self.plan.changes if c.kind == "delete"]
+
+    @cached_property
     def _addable(self) -> list[Case]:
         """Live cases in scope that the tree lacks, but not the ones apply deprecated."""
-        gone = [c.live for c in self.plan.changes if _is(c, "delete", Case)]
         keep_deprecated = self.settings.prune == "delete"
         return [
-            c for c in gone if isinstance(c, Case) and (keep_deprecated or c.status != "deprecated")
+            c.live
+            for c in self._deleted
+            if isinstance(c.live, Case) and (keep_deprecated or c.live.status != "deprecated")
         ]
 
     def _new_cases(self) -> None:
-        for case in self._addable():
+        for case in self._addable:
             if case.suite in self.in_new_folders:
                 continue  # written with its new folder
             folder = self.folders.get(case.suite, "") if case.suite else ""
@@ -316,24 +325,23 @@ class _Puller:
 
     def _append_case(self, case: Case, folder: str) -> None:
         [ready] = self._writable([case])
-        file = self._case_file(folder)
+        file = self._case_files.get(folder) or str(PurePosixPath(folder, CASES_FILE))
         if file in self.pending or not (self.root / file).is_file():
             self.pending.setdefault(file, []).append(replace(ready, suite=None))
-            depth = len(_parts(_parent(file)))
-            [body] = _rendered(Tree(None, cases=tuple(self.pending[file])), depth=depth).values()
-            self.new_files[file] = body
         else:
             self._add(file, [yamledit.AppendItem(("cases",), case_document(ready))])
         self.result.summary.append(f"+ case #{case.id} {case.title!r} ({file})")
 
-    def _case_file(self, folder: str) -> str:
-        """The last file holding cases of ``folder`` (in tree order), else a new one."""
-        files = [
-            c.location.file
-            for c in self.tree.cases
-            if c.location is not None and (c.suite or "") == folder
-        ]
-        return files[-1] if files else str(PurePosixPath(folder, CASES_FILE))
+    @cached_property
+    def _case_files(self) -> dict[str, str]:
+        """Folder → the last file holding cases of it (in tree order)."""
+        return {c.suite or "": c.location.file for c in self.tree.cases if c.location is not None}
+
+    def _new_case_files(self) -> None:
+        for file, cases in self.pending.items():
+            subtree = Tree(None, cases=tuple(cases))
+            [body] = _rendered(subtree, depth=len(_parts(_parent(file)))).values()
+            self.new_files[file] = body
 
     def _writable(self, cases: Sequence[Case]) -> tuple[Case, ...]:
         rekeyed = [replace(c, steps=self._rekey(c.steps)) for c in cases]
@@ -371,10 +379,6 @@ def _line_end(root: Path) -> str:
     settings = root / "qasesync.yaml"
     head = settings.read_bytes()[:4096] if settings.is_file() else b""
     return "\r\n" if b"\r\n" in head else "\n"
-
-
-def _is(change: Change, kind: str, entity: type) -> bool:
-    return change.kind == kind and isinstance(change.live, entity)
 
 
 def _case_value(desired: Case, live: Case, name: str) -> Any:

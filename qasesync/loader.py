@@ -215,6 +215,10 @@ class _Run:
         read = self.read(rel, "shared-steps")
         if read is None:
             return []
+        for index in read.bad:  # still a known key: no "unknown shared step" on top
+            item = read.data["shared_steps"][index]
+            if isinstance(item, dict) and isinstance(item.get("key"), str):
+                self.shared_keys.add(item["key"])
         return [
             self._shared_step(read.spot, index, item)
             for index, item in enumerate(read.data["shared_steps"])

@@ -270,3 +270,15 @@ def test_settings_with_a_schema_error_deep_inside_are_not_used(tmp_path: Path) -
     assert [str(p) for p in raised.value.problems] == [
         "qasesync.yaml:3:13: `severity` must be a list"
     ]
+
+
+def test_a_shared_step_with_a_schema_error_is_still_a_known_key(tmp_path: Path) -> None:
+    (tmp_path / "qasesync.yaml").write_text("project: DEMO\n")
+    shared = "shared_steps:\n  - key: sign-in\n    title: Sign in\n    steps: []\n"
+    (tmp_path / "shared_steps.yaml").write_text(shared)
+    (tmp_path / "a.yaml").write_text("cases:\n  - title: A\n    steps:\n      - shared: sign-in\n")
+    with pytest.raises(ValidationError) as raised:
+        load_tree(tmp_path)
+    assert [str(p) for p in raised.value.problems] == [
+        "shared_steps.yaml:4:12: `steps` needs at least 1 item(s)"
+    ]

@@ -46,8 +46,6 @@ _SPECIAL_FLOATS = {
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 
-Path = tuple["str | int", ...]
-
 
 class YamlProblem(Exception):
     """The text is not a YAML document qasesync accepts; ``line``/``col`` are 1-based."""

@@ -390,7 +390,7 @@ def _case_value(desired: Case, live: Case, name: str) -> Any:
         return {k: list(v) for k, v in value.items()}
     if name == "flaky":
         return value or None
-    return _block(value) if name in _TEXT else value
+    return _block(value or "") if name in _TEXT else value
 
 
 def _field_edit(path: YamlPath, name: str, value: Any) -> yamledit.Change:

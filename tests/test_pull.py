@@ -19,6 +19,7 @@ from qasesync.cli import main
 from qasesync.client import QaseClient
 from qasesync.emulator import Emulator, sample_custom_fields, serve
 from qasesync.loader import load_tree
+from qasesync.model import Live
 from qasesync.planner import plan
 from qasesync.pull import pull, write
 from qasesync.remote import Remote
@@ -233,21 +234,8 @@ def with_defaults(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**f, "default_value": defaults.get(f["title"])} for f in fields]
 
 
-def test_a_custom_value_cleared_live_is_written_empty_when_the_field_has_a_default(
-    tmp_path: Path,
-) -> None:
-    emu = Emulator(token=TOKEN, custom_fields=with_defaults(sample_custom_fields()))
-    payload = {"title": "Owned", "custom_field": {"1": "alice", "3": "5", "7": "2"}}
-    case_id = emu.store.create_case(PROJECT, payload)
-    root = tmp_path / "cases"
-    root.mkdir()
-    (root / "qasesync.yaml").write_text("project: DEMO\n", encoding="utf-8")
-    (root / "cases.yaml").write_text(
-        f"cases:\n  - id: {case_id}\n    title: Owned\n    custom_fields:\n"
-        "      Owner: alice  # the author\n      Estimate: 5\n      Components: [api]\n",
-        encoding="utf-8",
-    )
-    emu.store.patch_case(PROJECT, case_id, {"custom_field": {"1": "", "3": "", "7": ""}})
+def pull_in_process(emu: Emulator, root: Path) -> Live:
+    """``pull`` on ``root`` against the in-process emulator; the live project it read."""
     transport = httpx.WSGITransport(app=emu.app)
     with QaseClient(token=TOKEN, base_url="http://emulator/v1", transport=transport) as client:
         live = Remote(client, PROJECT).read()
@@ -255,9 +243,61 @@ def test_a_custom_value_cleared_live_is_written_empty_when_the_field_has_a_defau
     tree = load_tree(root, digests=digests)
     assert tree.settings is not None
     write(root, pull(root, tree, live, tree.settings), digests)
+    return live
+
+
+def plans_clean(root: Path, live: Live) -> bool:
+    after = load_tree(root)
+    assert after.settings is not None
+    return plan(after, live, after.settings).changes == ()
+
+
+def one_file_tree(tmp_path: Path, cases: str) -> Path:
+    root = tmp_path / "cases"
+    root.mkdir()
+    (root / "qasesync.yaml").write_text("project: DEMO\n", encoding="utf-8")
+    (root / "cases.yaml").write_text(cases, encoding="utf-8")
+    return root
+
+
+def test_a_custom_value_cleared_live_is_written_empty_when_the_field_has_a_default(
+    tmp_path: Path,
+) -> None:
+    emu = Emulator(token=TOKEN, custom_fields=with_defaults(sample_custom_fields()))
+    payload = {"title": "Owned", "custom_field": {"1": "alice", "3": "5", "7": "2"}}
+    case_id = emu.store.create_case(PROJECT, payload)
+    root = one_file_tree(
+        tmp_path,
+        f"cases:\n  - id: {case_id}\n    title: Owned\n    custom_fields:\n"
+        "      Owner: alice  # the author\n      Estimate: 5\n      Components: [api]\n",
+    )
+    emu.store.patch_case(PROJECT, case_id, {"custom_field": {"1": "", "3": "", "7": ""}})
+    live = pull_in_process(emu, root)
     assert (root / "cases.yaml").read_text(encoding="utf-8") == (
         f"cases:\n  - id: {case_id}\n    title: Owned\n    custom_fields:\n"
         "      Owner: ''  # the author\n      Components: []\n"
     )
-    after = load_tree(root)
-    assert after.settings is not None and plan(after, live, after.settings).changes == ()
+    assert plans_clean(root, live)
+
+
+def test_gherkin_edited_live_and_a_case_turned_from_gherkin_to_steps(tmp_path: Path) -> None:
+    emu = Emulator(token=TOKEN)
+    gherkin = {"steps_type": "gherkin", "steps": [{"value": "Given a user"}]}
+    first = emu.store.create_case(PROJECT, {"title": "Scenario", **gherkin})
+    second = emu.store.create_case(PROJECT, {"title": "Turned", **gherkin})
+    root = one_file_tree(
+        tmp_path,
+        f"cases:\n  - id: {first}\n    title: Scenario\n    gherkin: |\n      Given a user\n"
+        f"  - id: {second}\n    title: Turned\n    gherkin: Given a user\n",
+    )
+    scenario = "Given a user\nWhen they sign in\nThen the dashboard opens"
+    emu.store.patch_case(PROJECT, first, {"steps": [{"value": scenario}]})
+    classic = {"steps_type": "classic", "steps": [{"action": "Open /login"}]}
+    emu.store.patch_case(PROJECT, second, classic)
+    live = pull_in_process(emu, root)
+    assert (root / "cases.yaml").read_text(encoding="utf-8") == (
+        f"cases:\n  - id: {first}\n    title: Scenario\n    gherkin: |\n      Given a user\n"
+        "      When they sign in\n      Then the dashboard opens\n"
+        f"  - id: {second}\n    title: Turned\n    steps:\n      - action: Open /login\n"
+    )
+    assert plans_clean(root, live)

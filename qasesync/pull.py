@@ -8,7 +8,8 @@ list field by field where its shape is unchanged; a live case the tree lacks is
 appended to its suite's file, a live suite the tree lacks becomes a new folder
 (`qasesync.treewriter`), a live shared step the tree lacks is appended to
 ``shared_steps.yaml``. A case deprecated by a previous apply (live, deprecated, not in
-the tree) is left out, unless the tree prunes by deleting. Pure but for `write`.
+the tree) is left out, unless the tree prunes by deleting. `pull` only reads files;
+`write` writes them.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from qasesync.treewriter import (
     shared_step_keys,
     unique_names,
 )
-from qasesync.writeback import CHANGED_ON_DISK, digest, replace_bytes
+from qasesync.writeback import digest, replace_bytes
 from qasesync.yamlspans import YamlPath
 
 Edits = list[yamledit.Change]
@@ -57,7 +58,9 @@ class Pulled:
         """The summary `qasesync pull` prints."""
         lines = [*self.summary, *(f"! {line}" for line in self.skipped)]
         count, files = len(self.summary), len(self.files)
-        if not self.files:
+        if not self.files and self.skipped:
+            lines.append(f"Nothing written: {len(self.skipped)} live change(s) to make by hand.")
+        elif not self.files:
             lines.append(f"Nothing to pull: the tree matches project {project}.")
         elif dry_run:
             lines.append(
@@ -88,7 +91,11 @@ def write(root: Path, pulled: Pulled, digests: Mapping[str, str]) -> list[str]:
         if old is not None and digests.get(name) not in (None, digest(old))
     ]
     if stale:
-        raise WriteBackError("\n".join(f"{name}: {CHANGED_ON_DISK}" for name in stale))
+        raise WriteBackError(
+            "\n".join(
+                f"{name}: changed on disk since it was read; run pull again" for name in stale
+            )
+        )
     written = []
     for name, (old, new) in pulled.files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)

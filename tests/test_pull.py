@@ -18,6 +18,7 @@ import qasesync.pull
 from qasesync.cli import main
 from qasesync.client import QaseClient
 from qasesync.emulator import Emulator, sample_custom_fields, serve
+from qasesync.errors import WriteBackError
 from qasesync.loader import load_tree
 from qasesync.model import Live
 from qasesync.planner import plan
@@ -301,3 +302,53 @@ def test_gherkin_edited_live_and_a_case_turned_from_gherkin_to_steps(tmp_path: P
         f"  - id: {second}\n    title: Turned\n    steps:\n      - action: Open /login\n"
     )
     assert plans_clean(root, live)
+
+
+def test_a_case_moved_live_is_reported_not_pulled(tmp_path: Path) -> None:
+    emu = Emulator(token=TOKEN)
+    first = emu.store.create_suite(PROJECT, {"title": "First"})
+    second = emu.store.create_suite(PROJECT, {"title": "Second"})
+    case_id = emu.store.create_case(PROJECT, {"title": "Wanders", "suite_id": first})
+    root = tmp_path / "cases"
+    for number, name in ((first, "first"), (second, "second")):
+        (root / name).mkdir(parents=True)
+        (root / name / "suite.yaml").write_text(f"id: {number}\ntitle: {name.title()}\n")
+    (root / "qasesync.yaml").write_text("project: DEMO\n", encoding="utf-8")
+    cases = f"cases:\n  - id: {case_id}\n    title: Wanders\n"
+    (root / "first" / "cases.yaml").write_text(cases, encoding="utf-8")
+    emu.store.patch_case(PROJECT, case_id, {"suite_id": second})
+    transport = httpx.WSGITransport(app=emu.app)
+    with QaseClient(token=TOKEN, base_url="http://emulator/v1", transport=transport) as client:
+        live = Remote(client, PROJECT).read()
+    tree = load_tree(root)
+    assert tree.settings is not None
+    pulled = pull(root, tree, live, tree.settings)
+    assert (pulled.files, pulled.report(PROJECT, dry_run=False)) == (
+        {},
+        f"! case #{case_id} 'Wanders' was moved to another suite live: move it in the tree "
+        "by hand (first/cases.yaml)\n"
+        "Nothing written: 1 live change(s) to make by hand.\n",
+    )
+
+
+def test_a_file_changed_after_loading_is_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    emu = Emulator(token=TOKEN)
+    one = emu.store.create_case(PROJECT, {"title": "One"})
+    root = one_file_tree(tmp_path, f"cases:\n  - id: {one}\n    title: One\n")
+    (root / "more.yaml").write_text("cases:\n  - title: Two\n", encoding="utf-8")
+    emu.store.patch_case(PROJECT, one, {"title": "Uno"})
+    emu.store.create_case(PROJECT, {"title": "Two", "description": "Now described"})
+    transport = httpx.WSGITransport(app=emu.app)
+    with QaseClient(token=TOKEN, base_url="http://emulator/v1", transport=transport) as client:
+        live = Remote(client, PROJECT).read()
+    digests: dict[str, str] = {}
+    tree = load_tree(root, digests=digests)
+    assert tree.settings is not None
+    pulled = pull(root, tree, live, tree.settings)
+    assert sorted(pulled.files) == ["cases.yaml", "more.yaml"]
+    digests["more.yaml"] = "0" * 64  # as if more.yaml had other bytes when it was read
+    with pytest.raises(WriteBackError, match=r"^more\.yaml: changed on disk since it was read"):
+        write(root, pulled, digests)
+    assert (root / "cases.yaml").read_text(encoding="utf-8").endswith("title: One\n")

@@ -285,3 +285,91 @@ def test_a_file_changed_during_apply_stops_write_back_not_the_apply(
     ]
     assert len(emu.store.cases(PROJECT)) == 10 and ids_in_yaml(root) == []
     assert plan_of(root, remote)[2].changes == ()  # the rerun finds them by title
+
+
+# --- identity after a lost write ---------------------------------------------------------
+
+SAME_TITLE_TREE = {
+    "qasesync.yaml": f"project: {PROJECT}\n",
+    "s/suite.yaml": "id: 1\ntitle: s\n",
+    "s/cases.yaml": "cases:\n  - id: 1\n    title: Same\n  - title: Same\n",
+}
+
+
+def drop_before_processing(
+    request: httpx.Request, forward: Callable[[httpx.Request], httpx.Response]
+) -> httpx.Response:
+    raise httpx.ReadTimeout("no answer", request=request)
+
+
+def test_a_live_case_that_existed_before_is_never_adopted_after_a_lost_write(
+    tmp_path: Path, spec_checked: Any
+) -> None:
+    emu = shop_emulator()
+    suite = emu.store.create_suite(PROJECT, {"title": "s"})
+    emu.store.create_case(PROJECT, {"title": "Same", "suite_id": suite})
+    root = write_tree(tmp_path / "t", SAME_TITLE_TREE)
+    remote = remote_with(emu, spec_checked, once(is_bulk, drop_before_processing))
+    _, live, plan = plan_of(root, remote)
+    report = apply(plan, remote, live=live.tree)
+    # the lost bulk created nothing; case #1 has the same title in the same suite, but it
+    # was live when the plan was made: the case is sent again, not matched with #1
+    assert report.adopted == 0 and [a.value for a in report.assignments] == [2]
+    assert live_ids(emu) == [1, 2] and len(writes(emu, "POST", "/bulk")) == 1
+
+
+# --- prune: delete, external issues -------------------------------------------------------
+
+
+def test_prune_delete_removes_cases_then_shared_steps_then_suites_children_first(
+    tmp_path: Path, spec_checked: Any
+) -> None:
+    emu = shop_emulator()
+    parent = emu.store.create_suite(PROJECT, {"title": "Old"})
+    child = emu.store.create_suite(PROJECT, {"title": "Older", "parent_id": parent})
+    shared = emu.store.create_shared_step(PROJECT, {"title": "Unused", "steps": [{"action": "a"}]})
+    for suite in (parent, child):
+        emu.store.create_case(PROJECT, {"title": f"In {suite}", "suite_id": suite})
+    files = {
+        "qasesync.yaml": f"project: {PROJECT}\nprune: delete\n",
+        "keep/cases.yaml": "cases:\n  - title: Kept\n",
+    }
+    root = write_tree(tmp_path / "t", files)
+    remote = remote_with(emu, spec_checked)
+    _, live, plan = plan_of(root, remote)
+    report = apply(plan, remote, live=live.tree)
+    deleted = [r.path.rsplit("/", 1)[1] for r in writes(emu, "DELETE")]
+    # the two cases (at once, in any order), the shared step, the child, its parent
+    assert sorted(deleted[:2]) == ["1", "2"]
+    assert deleted[2:] == [shared, str(child), str(parent)]
+    assert report.counts() == {"create": 2, "update": 0, "deprecate": 0, "delete": 5}
+    assert plan_of(root, remote)[2].changes == ()
+
+
+def test_external_issues_are_attached_after_creation_and_follow_edits(
+    tmp_path: Path, spec_checked: Any
+) -> None:
+    emu = shop_emulator()
+    files = {
+        "qasesync.yaml": f"project: {PROJECT}\n",
+        "s/cases.yaml": "cases:\n  - title: Linked\n    external_issues: [ENG-1, ENG-2]\n",
+    }
+    root = write_tree(tmp_path / "t", files)
+    remote = remote_with(emu, spec_checked)
+    _, live, plan = plan_of(root, remote)
+    report = apply(plan, remote, live=live.tree)
+    case_id = report.assignments[-1].value  # after the suite's
+    [attach] = writes(emu, "POST", "/attach")
+    assert attach.body == {
+        "type": "jira-cloud",
+        "links": [{"case_id": case_id, "external_issues": ["ENG-1", "ENG-2"]}],
+    }
+    edited = f"cases:\n  - id: {case_id}\n    title: Linked\n    external_issues: [ENG-2, ENG-3]\n"
+    write_tree(root, {"s/cases.yaml": edited})
+    _, live, plan = plan_of(root, remote)
+    apply(plan, remote, live=live.tree)
+    assert [r.body["links"] for r in writes(emu)[-2:]] == [
+        [{"case_id": case_id, "external_issues": ["ENG-3"]}],
+        [{"case_id": case_id, "external_issues": ["ENG-1"]}],
+    ]
+    assert writes(emu)[-1].path.endswith("/detach") and plan_of(root, remote)[2].changes == ()

@@ -75,6 +75,26 @@ def test_the_example_tree_applied_then_exported_plans_clean(emu: Emulator, tmp_p
     assert run("validate", str(out))[0] == 0
 
 
+def test_the_example_tree_on_other_ids_and_another_default_exports_and_plans_clean(
+    odd_emu: Emulator, tmp_path: Path
+) -> None:
+    source = copy_cases(tmp_path)
+    assert run("apply", str(source), "--yes")[0] == 0
+    out = tmp_path / "exported"
+    code, text = run("export", "--project", PROJECT, "--out", str(out))
+    assert (code, text.splitlines()[1:]) == (
+        0,
+        ["options: severity: showstopper (beyond the default table)"],
+    )
+    plan_is_clean(out)
+    assert run("validate", str(out))[0] == 0
+    # the cases that leave severity out got the workspace's default, and still leave it out
+    mine, theirs = load_tree(source), load_tree(out)
+    assert sorted(c.id or 0 for c in theirs.cases if c.severity is None) == sorted(
+        c.id or 0 for c in mine.cases if c.severity is None
+    )
+
+
 def test_the_export_holds_what_the_example_tree_holds(emu: Emulator, tmp_path: Path) -> None:
     source = copy_cases(tmp_path)
     run("apply", str(source), "--yes")

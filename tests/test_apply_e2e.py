@@ -347,3 +347,18 @@ def test_a_saved_plan_is_refused_when_a_case_it_creates_appeared_live(
     assert run("apply", str(tree), "--plan", str(tmp_path / "plan.json"))[0] == 1
     assert "planned again, the changes differ (0 instead of 1)" in capsys.readouterr().err
     assert duplicate_titles(emu) == []
+
+
+@pytest.mark.parametrize("how", ["--no-write-back", "write_back: false"])
+def test_write_back_can_be_turned_off(emu: Emulator, tree: Path, how: str) -> None:
+    if how.startswith("write_back"):
+        with (tree / "qasesync.yaml").open("a", encoding="utf-8") as stream:
+            stream.write(f"{how}\n")
+    before = {p: p.read_bytes() for p in tree.rglob("*.yaml")}
+    code, text = run("apply", str(tree), "--yes", *([how] if how.startswith("--") else []))
+    assert code == 0 and text.endswith(
+        "68 new id(s) and hash(es) not written back (write-back is off); "
+        "plan matches those entities by title\n"
+    )
+    assert {p: p.read_bytes() for p in tree.rglob("*.yaml")} == before
+    assert plan_json(tree)[0] == 0

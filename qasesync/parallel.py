@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -38,7 +39,11 @@ def split(first: Callable[[], T], second: Callable[[], T]) -> tuple[T, T]:
     if pid == 0:  # pragma: no cover - runs in the child, which never returns
         _child(second, read_end, write_end)
     os.close(write_end)
-    mine = first()
+    try:
+        mine = first()
+    except BaseException:  # Ctrl-C or a bug here: do not leave the child behind
+        _abandon(pid, read_end)
+        raise
     theirs = _collect(pid, read_end)
     return mine, (second() if theirs is None else theirs)
 
@@ -53,6 +58,12 @@ def _child(work: Callable[[], T], read_end: int, write_end: int) -> None:  # pra
         code = 0
     finally:
         os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
+
+
+def _abandon(pid: int, read_end: int) -> None:
+    os.close(read_end)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
 
 
 def _collect(pid: int, read_end: int) -> T | None:

@@ -114,3 +114,23 @@ def test_duplicates_across_the_two_halves_name_the_first_place(tmp_path: Path) -
     assert printed.splitlines() == [
         f"{name}.yaml:2:9: case id 7 is used twice (first at a.yaml:2:9)" for name in "bcd"
     ]
+
+
+def test_split_leaves_no_child_behind_when_the_first_part_fails() -> None:
+    printed = fresh_python(
+        """
+        import os, time
+        from qasesync import parallel
+        def first():
+            raise KeyboardInterrupt
+        try:
+            parallel.split(first, lambda: time.sleep(30))
+        except KeyboardInterrupt:
+            pass
+        try:
+            os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            print("no child left")
+        """
+    )
+    assert printed == "no child left\n"

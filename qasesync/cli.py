@@ -411,14 +411,19 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     """The live project → a cases tree in ``--out`` that plans clean (reads only)."""
-    from qasesync.export import check_target, export_project, exported_tree, report_lines
+    from qasesync import export as exporting
 
     target = Path(args.out)
     project = _project_code(args.project)
-    check_target(target, force=args.force)
-    export = exported_tree(_read_live(os.environ, project, "jira-cloud"), project)
-    files = export_project(export, target, force=args.force)
-    out.write("\n".join(report_lines(export, target, files)) + "\n")
+    exporting.check_target(target, force=args.force)
+    issue_type = "jira-cloud"
+    live = _read_live(os.environ, project, issue_type)
+    other = exporting.other_issue_type(live, issue_type)
+    if other is not None:  # the project links its cases to the other Jira
+        issue_type, live = other, _read_live(os.environ, project, other)
+    export = exporting.exported_tree(live, project, external_issue_type=issue_type)
+    files = exporting.export_project(export, target, force=args.force)
+    out.write("\n".join(exporting.report_lines(export, target, files)) + "\n")
     return EXIT_OK
 
 

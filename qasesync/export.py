@@ -73,6 +73,17 @@ def writable_cases(cases: Iterable[Case], workspace: Workspace) -> tuple[Case, .
     return without_defaults(Tree(None, cases=kept), defaults).cases
 
 
+def other_issue_type(live: Live, read_as: str) -> str | None:
+    """The other Jira type when the live cases hold external issues, none of them of the
+    type they were read as (``read_as``): read them again as that one."""
+    cases = live.tree.cases
+    if any(c.external_issues for c in cases):
+        return None
+    if not any("external_issues" in c.inexpressible for c in cases):
+        return None
+    return "jira-server" if read_as == "jira-cloud" else "jira-cloud"
+
+
 def extra_options(workspace: Workspace) -> dict[str, tuple[str, ...]]:
     """Per enum field, the workspace's option slugs beyond the default table."""
     extra = {}

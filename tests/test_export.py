@@ -191,3 +191,46 @@ def test_an_unknown_project_is_one_clear_error(
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "project NOPE not found" in err and err.count("\n") == 1
     assert not (tmp_path / "x").exists()
+
+
+def link(emu: Emulator, kind: str, case_id: int, key: str) -> None:
+    links = [{"case_id": case_id, "external_issues": [key]}]
+    emu.store.attach_external_issues(PROJECT, {"type": kind, "links": links})
+
+
+def test_a_project_linked_to_jira_server_exports_that_issue_type(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    case_id = emu.store.create_case(PROJECT, {"title": "Linked"})
+    link(emu, "jira-server", case_id, "OPS-7")
+    out = tmp_path / "exported"
+    code, text = run("export", "--project", PROJECT, "--out", str(out))
+    assert (code, text.count("\n")) == (0, 1)
+    assert (
+        (out / "qasesync.yaml")
+        .read_text(encoding="utf-8")
+        .endswith("project: SHOP\nexternal_issue_type: jira-server\n")
+    )
+    assert "    external_issues: [OPS-7]\n" in (out / "cases.yaml").read_text(encoding="utf-8")
+    plan_is_clean(out)
+
+
+def test_issues_of_both_jira_types_put_external_issues_into_ignore_fields(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    cloud = emu.store.create_case(PROJECT, {"title": "Cloud"})
+    both = emu.store.create_case(PROJECT, {"title": "Both"})
+    link(emu, "jira-cloud", cloud, "ENG-1")
+    link(emu, "jira-cloud", both, "ENG-2")
+    link(emu, "jira-server", both, "OPS-2")
+    out = tmp_path / "exported"
+    code, text = run("export", "--project", PROJECT, "--out", str(out))
+    assert (code, text.splitlines()[1:3]) == (
+        0,
+        [
+            "ignore_fields: external_issues — 1 live case(s) hold external issues of another "
+            "type, which qasesync must never overwrite:",
+            f"  #{both} 'Both'",
+        ],
+    )
+    plan_is_clean(out)

@@ -373,3 +373,26 @@ def test_external_issues_are_attached_after_creation_and_follow_edits(
         [{"case_id": case_id, "external_issues": ["ENG-1"]}],
     ]
     assert writes(emu)[-1].path.endswith("/detach") and plan_of(root, remote)[2].changes == ()
+
+
+def test_edits_and_removals_under_faults_apply_in_one_run(
+    tmp_path: Path, spec_checked: Any
+) -> None:
+    emu = shop_emulator()
+    root = generated_tree(tmp_path / "t", suites=2, per_suite=40)
+    remote = in_process_remote(emu, spec_checked, max_workers=1)  # the same faults each run
+    digests: dict[str, str] = {}
+    load_tree(root, digests=digests)
+    _, live, plan = plan_of(root, remote)
+    apply(plan, remote, live=live.tree, on_written=YamlSink(root, digests))
+    for path in sorted(root.rglob("cases.yaml")):
+        text = path.read_text(encoding="utf-8").replace("Do thing 1", "Do thing one")
+        head, *cases = text.split("\n  - id: ")
+        path.write_text("\n  - id: ".join([head, *cases[:-3]]) + "\n", encoding="utf-8")
+    emu.faults = Faults(rate_429=0.2, rate_5xx=0.1, rate_drop=0.3, retry_after=0.01)
+    _, live, plan = plan_of(root, remote)
+    assert plan.counts() == {"create": 0, "update": 11, "deprecate": 6, "delete": 0}
+    report = apply(plan, remote, live=live.tree)
+    assert report.counts() == plan.counts() and report.failures == []
+    assert {"drop", "5xx"} <= {r.fault for r in emu.log if r.method == "PATCH"}
+    assert plan_of(root, remote)[2].changes == ()

@@ -99,7 +99,9 @@ def test_300_cases_under_429s_503s_and_dropped_writes_apply_in_one_run(
     tmp_path: Path, spec_checked: Any
 ) -> None:
     faults = Faults(rate_429=0.2, rate_5xx=0.05, rate_drop=0.03, retry_after=0.01)
-    emu = shop_emulator(faults=faults, seed=29)  # a seed whose faults hit bulk creates
+    # a seed whose faults hit bulk creates (should the sequence of requests change, pick
+    # another: the point is that they do)
+    emu = shop_emulator(faults=faults, seed=29)
     root = generated_tree(tmp_path / "t", suites=6, per_suite=50)
     # one worker: the same requests meet the same faults on every run
     remote = in_process_remote(emu, spec_checked, max_workers=1)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, Union
+from typing import Literal
 
 #: Enum fields of a case and the default table of option slugs (contract section 4).
 DEFAULT_OPTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -65,7 +65,7 @@ AUTOMATION_VALUES: tuple[str, ...] = ("manual", "to-be-automated", "automated")
 PRUNE_MODES: tuple[str, ...] = ("deprecate", "delete", "off")
 
 #: A custom field's value as the YAML holds it: text, number, boolean, or a list of option titles.
-CustomValue = Union[str, int, float, bool, tuple[str, ...]]
+CustomValue = str | int | float | bool | tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -20,16 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from qasesync import checks, parallel, schemacheck
+from qasesync.building import allowed_options, as_int, case_from, settings_from, steps_from
 from qasesync.checks import Claim, Rules, Spot, claim
 from qasesync.errors import ConfigError, Problem, ValidationError
 from qasesync.model import (
-    ENUM_FIELDS,
     Case,
     Location,
-    MaxDestroy,
     Settings,
     SharedStep,
-    Step,
     Suite,
     Tree,
 )
@@ -144,7 +142,7 @@ class _Run:
         settings = self.settings(layout.settings)
         shared = [step for rel in layout.shared for step in self.shared_steps(rel)]
         keys = frozenset(self.shared_keys)
-        self.rules = Rules(options=_allowed_options(settings), shared_keys=keys)
+        self.rules = Rules(options=allowed_options(settings), shared_keys=keys)
         suites = self.suites(layout)
         if settings is not None and self.settings_spot is not None:
             self._check_scope(settings, self.settings_spot, layout.folders)
@@ -207,7 +205,7 @@ class _Run:
         if read is None or not read.clean:
             return None
         self.settings_spot = read.spot
-        return _settings(read.data, Location(rel, *read.spot.doc.position(()), ()))
+        return settings_from(read.data, Location(rel, *read.spot.doc.position(()), ()))
 
     # --- shared steps ---
 
@@ -246,7 +244,7 @@ class _Run:
             key=item["key"],
             title=item["title"],
             hash=item.get("hash"),
-            steps=_steps(item["steps"]),
+            steps=steps_from(item["steps"]),
             location=location,
         )
 
@@ -273,7 +271,7 @@ class _Run:
         return Suite(
             key,
             title,
-            id=_int(data.get("id")),
+            id=as_int(data.get("id")),
             parent=parent,
             description=data.get("description") or "",
             preconditions=data.get("preconditions") or "",
@@ -282,8 +280,8 @@ class _Run:
 
     def _suite_unique(self, spot: Spot, key: str, data: Mapping[str, Any], title: str) -> None:
         if "id" in data:
-            message = f"suite id {_int(data['id'])} is used twice (first at {{first}})"
-            self.claims.append(claim(spot, ("id",), ("suite", str(_int(data["id"]))), message))
+            message = f"suite id {as_int(data['id'])} is used twice (first at {{first}})"
+            self.claims.append(claim(spot, ("id",), ("suite", str(as_int(data["id"]))), message))
             return  # with an id, a suite is told apart from a namesake (Qase allows those)
         message = f"two suites under one parent are titled `{title}` (first at {{first}})"
         self.claims.append(claim(spot, ("title",), _title_claim(key, title), message))
@@ -334,15 +332,17 @@ class _Run:
         built = []
         for index, item in enumerate(read.data["cases"]):
             if index not in read.bad and self._case_ok(spot, index, item, suite):
-                built.append(_case(item, suite, spot, index))
+                built.append(case_from(item, suite, _location(spot, ("cases", index))))
         return built
 
     def _case_ok(self, spot: Spot, index: int, item: Mapping[str, Any], suite: str | None) -> bool:
         found = checks.case_problems(spot, index, item, self.rules)
         path = ("cases", index)
         if "id" in item:
-            message = f"case id {_int(item['id'])} is used twice (first at {{first}})"
-            self.claims.append(claim(spot, (*path, "id"), ("case", str(_int(item["id"]))), message))
+            message = f"case id {as_int(item['id'])} is used twice (first at {{first}})"
+            self.claims.append(
+                claim(spot, (*path, "id"), ("case", str(as_int(item["id"]))), message)
+            )
         else:
             where = f"suite `{suite}`" if suite else "the tree root"
             message = (
@@ -362,84 +362,9 @@ def _not_utf8(rel: str, raw: bytes, error: UnicodeDecodeError) -> Problem:
     return Problem(rel, line, col, f"not UTF-8 text (byte 0x{raw[error.start]:02x})")
 
 
+def _location(spot: Spot, path: tuple[str | int, ...]) -> Location:
+    return Location(spot.file, *spot.doc.position(path), path)
+
+
 def _title_claim(key: str, title: str) -> tuple[str, ...]:
     return ("suite-title", key.rpartition("/")[0], title)
-
-
-# --- values → model ---------------------------------------------------------------------
-
-
-def _allowed_options(settings: Settings | None) -> dict[str, tuple[str, ...]] | None:
-    """None when qasesync.yaml is missing or has problems: its `options` are unknown."""
-    if settings is None:
-        return None
-    return {name: settings.allowed_options(name) for name in ENUM_FIELDS}
-
-
-def _settings(data: Mapping[str, Any], location: Location) -> Settings:
-    return Settings(
-        project=data["project"],
-        prune=data.get("prune", "deprecate"),
-        scope=tuple(data.get("scope", ())),
-        max_destroy=_max_destroy(data.get("max_destroy", "25%")),
-        external_issue_type=data.get("external_issue_type", "jira-cloud"),
-        write_back=data.get("write_back", True),
-        ignore_fields=frozenset(data.get("ignore_fields", ())),
-        options={name: tuple(values) for name, values in data.get("options", {}).items()},
-        location=location,
-    )
-
-
-def _max_destroy(value: float | str) -> MaxDestroy:
-    if not isinstance(value, str):
-        return MaxDestroy(value, percent=False)
-    return MaxDestroy(float(value.rstrip("% ")), percent=True)
-
-
-def _steps(items: list[Mapping[str, Any]]) -> tuple[Step, ...]:
-    return tuple(_step(item) for item in items)
-
-
-def _step(item: Mapping[str, Any]) -> Step:
-    if "shared" in item:
-        return Step(shared=item["shared"])
-    return Step(
-        action=item["action"],
-        expected_result=item.get("expected_result") or "",
-        data=item.get("data") or "",
-        steps=_steps(item.get("steps", ())),
-    )
-
-
-_TEXTS = ("description", "preconditions", "postconditions")
-_PLAIN_FIELDS = (*ENUM_FIELDS, "automation", "flaky", "milestone_id")
-
-
-def _case(item: Mapping[str, Any], suite: str | None, spot: Spot, index: int) -> Case:
-    path = ("cases", index)
-    texts: dict[str, Any] = {name: item.get(name) or "" for name in _TEXTS}
-    plain: dict[str, Any] = {name: item.get(name) for name in _PLAIN_FIELDS}
-    plain["milestone_id"] = _int(item.get("milestone_id"))
-    return Case(
-        title=item["title"],
-        id=_int(item.get("id")),
-        suite=suite,
-        **texts,
-        **plain,
-        tags=tuple(item.get("tags", ())),
-        external_issues=tuple(item.get("external_issues", ())),
-        custom_fields={k: _custom(v) for k, v in item.get("custom_fields", {}).items()},
-        parameters={k: tuple(str(v) for v in vs) for k, vs in item.get("parameters", {}).items()},
-        steps=_steps(item.get("steps", ())),
-        gherkin=item.get("gherkin"),
-        location=Location(spot.file, *spot.doc.position(path), path),
-    )
-
-
-def _int(value: int | float | None) -> int | None:
-    """Ids as int: JSON Schema lets `3.0` through as an integer."""
-    return None if value is None else int(value)
-
-
-def _custom(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value

@@ -11,6 +11,7 @@ case holds what the tree cannot express. Pure but for `export_project`, which wr
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -69,7 +70,7 @@ def writable_cases(cases: Iterable[Case], workspace: Workspace) -> tuple[Case, .
     """Live cases as a person would write them: fields equal to the workspace's default
     left out, empty values of custom fields that have a default kept."""
     defaults = {name: enum.default for name, enum in workspace.enums.items()}
-    kept = tuple(_keep_empty_customs(c, workspace) for c in cases)
+    kept = tuple(_custom_values(c, workspace) for c in cases)
     return without_defaults(Tree(None, cases=kept), defaults).cases
 
 
@@ -104,17 +105,21 @@ def inexpressible_cases(cases: Sequence[Case]) -> dict[str, tuple[Case, ...]]:
     return {name: tuple(found[name]) for name in sorted(found)}
 
 
-def _keep_empty_customs(case: Case, workspace: Workspace) -> Case:
+def _custom_values(case: Case, workspace: Workspace) -> Case:
     """An empty live value of a custom field that has a default is written as empty:
-    left out, it would mean the default (contract section 4)."""
+    left out, it would mean the default (contract section 4). A title that two fields
+    share is left out: the tree cannot name either (the plan would fail on it)."""
+    titles = Counter(f.title for f in workspace.custom_fields)
     empty: dict[str, CustomValue] = {
         f.title: () if f.type == "multiselect" else ""
         for f in workspace.custom_fields
         if f.default is not None and f.title not in case.custom_fields
     }
-    if not empty:
+    values = {**case.custom_fields, **empty}
+    kept = {title: value for title, value in values.items() if titles[title] < 2}
+    if kept == case.custom_fields:
         return case
-    return replace(case, custom_fields={**case.custom_fields, **empty})
+    return replace(case, custom_fields=kept)
 
 
 def check_target(out: Path, *, force: bool) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_apply_kit import PROJECT, TOKEN, copy_cases, shop_emulator
+from test_apply_kit import PROJECT, TOKEN, copy_cases, shop_emulator, shop_fields
 from test_plan_emulator import shifted_system_fields
 
 from qasesync.cli import main
@@ -234,3 +234,28 @@ def test_issues_of_both_jira_types_put_external_issues_into_ignore_fields(
         ],
     )
     plan_is_clean(out)
+
+
+def test_two_custom_fields_with_one_title_are_left_out_and_ignored(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fields = shop_fields()
+    fields.append({**fields[0], "id": 11})  # a second string field titled Owner
+    for emu in start(monkeypatch, Emulator(token=TOKEN, projects=(PROJECT,), custom_fields=fields)):
+        payload = {"title": "Owned twice", "custom_field": {"1": "alice", "11": "bob", "3": "2"}}
+        case_id = emu.store.create_case(PROJECT, payload)
+        out = tmp_path / "exported"
+        code, text = run("export", "--project", PROJECT, "--out", str(out))
+        assert (code, text.splitlines()[1:3]) == (
+            0,
+            [
+                "ignore_fields: custom_fields — 1 live case(s) hold custom fields that share a "
+                "title, which qasesync must never overwrite:",
+                f"  #{case_id} 'Owned twice'",
+            ],
+        )
+        written = (out / "cases.yaml").read_text(encoding="utf-8")
+        assert written.endswith(
+            f"  - id: {case_id}\n    title: Owned twice\n    custom_fields:\n      Estimate: 2\n"
+        )
+        plan_is_clean(out)

@@ -1,10 +1,14 @@
 """Plan-time checks of the tree against the live workspace (contract section 4): enum
-options, custom field titles and options, required custom fields. Pure."""
+options, custom field titles and options, required custom fields. Pure.
+
+A workspace problem (an unknown field or option) is the same for every case that meets
+it, so it is reported once, at the first case that meets it, with how many cases do."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from qasesync.model import ENUM_FIELDS, Case, CustomField, CustomValue, Location, Workspace
 
@@ -13,57 +17,98 @@ Found = tuple[Location | None, str]
 OPTION_TYPES = ("selectbox", "radio", "multiselect")
 
 
-def workspace_problems(cases: Iterable[Case], workspace: Workspace) -> list[Found]:
-    """Every enum name, custom field or option the workspace lacks, each case's
-    required custom fields that the tree omits, and custom fields sharing a title."""
+@dataclass
+class _Seen:
+    """The cases that meet one problem: the first (in tree order) and how many."""
+
+    first: Location | None
+    count: int = 0
+
+
+def workspace_problems(cases: Iterable[Case], workspace: Workspace, *, project: str) -> list[Found]:
+    """Every enum name, custom field or option the workspace lacks, the required custom
+    fields that cases omit, and custom fields sharing a title: each problem once, at the
+    first case it concerns, saying how many cases it concerns."""
     titles: dict[str, list[CustomField]] = defaultdict(list)
     for definition in workspace.custom_fields:
         titles[definition.title].append(definition)
-    found: list[Found] = []
+    seen: dict[tuple[str, ...], _Seen] = {}
     for case in cases:
-        found += [(case.location, m) for m in _enum_problems(case, workspace)]
-        found += [(case.location, m) for m in _custom_problems(case, titles)]
-    return found
+        keys = _enum_problems(case, workspace) + _custom_problems(case, titles)
+        for key in dict.fromkeys(keys):  # a case counts once per problem
+            entry = seen.setdefault(key, _Seen(case.location))
+            entry.count += 1
+            if _before(case.location, entry.first):
+                entry.first = case.location
+    return [
+        (entry.first, _message(key, entry.count, workspace, titles, project))
+        for key, entry in seen.items()
+    ]
 
 
-def _enum_problems(case: Case, workspace: Workspace) -> list[str]:
-    problems = []
+def _before(location: Location | None, first: Location | None) -> bool:
+    if location is None or first is None:
+        return False
+    return (location.file, location.line, location.col) < (first.file, first.line, first.col)
+
+
+def _enum_problems(case: Case, workspace: Workspace) -> list[tuple[str, ...]]:
+    problems: list[tuple[str, ...]] = []
     for name in ENUM_FIELDS:
         value = getattr(case, name)
         enum = workspace.enums.get(name)
         if value is not None and enum is not None and value not in enum.options:
-            has = ", ".join(enum.options)
-            problems.append(f"{name} {value!r} is not an option of this workspace; it has: {has}")
+            problems.append(("enum", name, value))
     return problems
 
 
-def _custom_problems(case: Case, titles: dict[str, list[CustomField]]) -> list[str]:
-    problems = []
+def _custom_problems(case: Case, titles: dict[str, list[CustomField]]) -> list[tuple[str, ...]]:
+    problems: list[tuple[str, ...]] = []
     for title, value in case.custom_fields.items():
         found = titles.get(title, [])
         if not found:
-            has = ", ".join(sorted(titles)) or "none"
-            problems.append(f"custom field {title!r} is unknown; fields: {has}")
+            problems.append(("unknown", title))
         elif len(found) > 1:
-            ids = " and ".join(f"#{d.id}" for d in found)
-            problems.append(f"two custom fields are titled {title!r}: {ids}")
+            problems.append(("shared title", title))
         else:
-            problems += _option_problems(found[0], value)
+            problems += [("option", title, item) for item in _missing(found[0], value)]
     for definitions in titles.values():
         required = definitions[0]
         omitted = required.title not in case.custom_fields
         if required.required and required.default is None and omitted:
-            problems.append(f"custom field {required.title!r} is required and has no default")
+            problems.append(("required", required.title))
     return problems
 
 
-def _option_problems(definition: CustomField, value: CustomValue) -> list[str]:
+def _missing(definition: CustomField, value: CustomValue) -> list[str]:
     if definition.type not in OPTION_TYPES:
         return []
     values = value if isinstance(value, tuple) else (str(value),)
-    has = ", ".join(definition.options)
-    return [
-        f"custom field {definition.title!r} has no option {item!r}; it has: {has}"
-        for item in values
-        if item not in definition.options
-    ]
+    return [item for item in values if item not in definition.options]
+
+
+def _message(
+    key: tuple[str, ...],
+    count: int,
+    workspace: Workspace,
+    titles: dict[str, list[CustomField]],
+    project: str,
+) -> str:
+    kind, name = key[0], key[1]
+    used = f" (used by {count} cases)" if count > 1 else ""
+    if kind == "enum":
+        has = ", ".join(workspace.enums[name].options)
+        return f"{name} {key[2]!r} is not an option of this workspace{used}; it has: {has}"
+    if kind == "unknown":
+        has = ", ".join(sorted(titles)) or "none"
+        return (
+            f"custom field {name!r} is unknown to project {project}{used}; its case fields: {has}"
+        )
+    if kind == "shared title":
+        ids = " and ".join(f"#{d.id}" for d in titles[name])
+        return f"two custom fields are titled {name!r}{used}: {ids}"
+    if kind == "option":
+        has = ", ".join(titles[name][0].options)
+        return f"custom field {name!r} has no option {key[2]!r}{used}; it has: {has}"
+    omitted = f" ({count} cases leave it out)" if count > 1 else ""
+    return f"custom field {name!r} is required and has no default{omitted}"

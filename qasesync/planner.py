@@ -158,7 +158,10 @@ class _Planner:
         return [c for c in self.live.tree.cases if c.suite in owned]
 
     def _check_workspace(self) -> None:
-        for location, message in workspace_problems(self.desired.cases, self.live.workspace):
+        found = workspace_problems(
+            self.desired.cases, self.live.workspace, project=self.settings.project
+        )
+        for location, message in found:
             self._problem(location, message)
 
     # --- suites -----------------------------------------------------------------------------

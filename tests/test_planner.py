@@ -367,8 +367,35 @@ def test_unknown_custom_fields_and_options_are_errors() -> None:
     assert problems(tree) == [
         "authentication/sso/saml.yaml:2:5: custom field 'Components' has no option 'desktop'; "
         "it has: web, api, mobile",
-        "authentication/sso/saml.yaml:2:5: custom field 'Team' is unknown; fields: Components, "
-        "Owner, Reviewed",
+        "authentication/sso/saml.yaml:2:5: custom field 'Team' is unknown to project DEMO; "
+        "its case fields: Components, Owner, Reviewed",
+    ]
+
+
+def test_a_workspace_problem_is_reported_once_with_how_many_cases_meet_it() -> None:
+    cases = [
+        replace(c, custom_fields={"Team": "a"}, severity="showstopper") for c in desired().cases
+    ]
+    tree = replace(desired(), cases=tuple(cases))
+    ws = replace(workspace(), custom_fields=())
+    assert problems(tree, Live(live_tree(), ws)) == [
+        "authentication/login.yaml:2:5: custom field 'Team' is unknown to project DEMO "
+        "(used by 3 cases); its case fields: none",
+        "authentication/login.yaml:2:5: severity 'showstopper' is not an option of this "
+        "workspace (used by 3 cases); it has: undefined, blocker, critical, major, normal, "
+        "minor, trivial",
+    ]
+
+
+def test_an_option_the_field_lacks_is_reported_once_per_option() -> None:
+    cases = list(desired().cases)
+    cases[1] = replace(cases[1], custom_fields={"Components": ("desktop", "web")})
+    cases[2] = replace(cases[2], custom_fields={"Components": ("desktop", "tv", "desktop")})
+    assert problems(replace(desired(), cases=tuple(cases))) == [
+        "authentication/login.yaml:20:5: custom field 'Components' has no option 'desktop' "
+        "(used by 2 cases); it has: web, api, mobile",
+        "authentication/sso/saml.yaml:2:5: custom field 'Components' has no option 'tv'; "
+        "it has: web, api, mobile",
     ]
 
 
@@ -383,9 +410,10 @@ def test_two_custom_fields_with_one_title_are_an_error() -> None:
 
 def test_a_required_custom_field_without_default_must_be_given() -> None:
     ws = replace(workspace(), custom_fields=(CustomField(5, "Risk", "string", required=True),))
-    assert problems(with_case(desired(), 0, custom_fields={}), Live(live_tree(), ws))[0] == (
-        "authentication/login.yaml:2:5: custom field 'Risk' is required and has no default"
-    )
+    assert problems(with_case(desired(), 0, custom_fields={}), Live(live_tree(), ws)) == [
+        "authentication/login.yaml:2:5: custom field 'Risk' is required and has no default "
+        "(3 cases leave it out)"
+    ]
 
 
 def test_an_omitted_custom_field_means_its_default() -> None:

@@ -540,7 +540,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         print(f"{len(error.problems)} problem(s) found", file=sys.stderr)
         return EXIT_USER
     except QasesyncError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_error_text(error), file=sys.stderr)
         return EXIT_USER
     except Exception:
         if debug:
@@ -551,6 +551,17 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
                 file=sys.stderr,
             )
         return EXIT_BUG
+
+
+def _error_text(error: QasesyncError) -> str:
+    """One line; a plan error with several problems: a count, then one problem a line
+    (``FILE:LINE:COL: message`` first, as `validate` prints them)."""
+    from qasesync.errors import PlanError
+
+    if isinstance(error, PlanError) and len(error.problems) > 1:
+        head = f"error: the plan has {len(error.problems)} problems:"
+        return "\n".join([head, *(str(p) for p in error.problems)])
+    return f"error: {error}"
 
 
 def entry() -> None:

@@ -216,6 +216,24 @@ def test_an_unknown_option_fails_with_github_annotations(
     assert "error: auth/sso/saml.yaml:2:5: severity 'showstopper'" in capsys.readouterr().err
 
 
+def test_several_plan_problems_are_counted_then_listed_one_a_line(
+    emu: Emulator, tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tree / "auth/sso/saml.yaml").write_text(
+        "cases:\n  - title: SAML\n    severity: showstopper\n    custom_fields:\n      Team: sso\n"
+    )
+    (tree / "qasesync.yaml").write_text("project: DEMO\noptions:\n  severity: [showstopper]\n")
+    assert main(["plan", str(tree)], out=io.StringIO()) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "error: the plan has 2 problems:",
+        "auth/sso/saml.yaml:2:5: custom field 'Team' is unknown to project DEMO; its case "
+        "fields: Component, Components, Due, Estimate, Notes, Owner, Platform, Reviewed, "
+        "Reviewer, Spec link",
+        "auth/sso/saml.yaml:2:5: severity 'showstopper' is not an option of this workspace; "
+        "it has: undefined, blocker, critical, major, normal, minor, trivial",
+    ]
+
+
 def _rel(tree: Path) -> str:
     import os
 

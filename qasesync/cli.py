@@ -15,7 +15,7 @@ import threading
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from qasesync.errors import QasesyncError, ValidationError
 
@@ -33,6 +33,7 @@ EXIT_INTERRUPTED = 130
 #: Lines of an apply report (changes done, failures) shown before "... and N more".
 REPORT_LINES = 50
 _SYMBOLS = {"create": "+", "update": "~", "deprecate": "-", "delete": "-"}
+DEFAULT_EMULATOR_PROJECT = "DEMO"
 
 
 class UsageError(QasesyncError):
@@ -86,7 +87,8 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
     from qasesync.emulator import Emulator, serve
     from qasesync.emulator.server import wait_for_interrupt
 
-    emulator = Emulator(token=args.token, projects=(args.project,), log_limit=1000)
+    project, fields = _emulator_workspace(args)
+    emulator = Emulator(token=args.token, projects=(project,), custom_fields=fields, log_limit=1000)
     state = Path(args.state) if args.state else None
     if state is not None and state.is_file():
         try:
@@ -100,7 +102,9 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
         where = f"{args.host}:{args.port}"
         raise QasesyncError(f"cannot listen on {where}: {error.strerror}") from error
     with serving:
-        out.write(f"Qase API emulator at {server.url} (project {args.project}); Ctrl-C stops it\n")
+        seeded = f"; custom fields: {', '.join(f['title'] for f in fields)}" if fields else ""
+        out.write(f"Qase API emulator at {server.url} (project {project}{seeded}); ")
+        out.write("Ctrl-C stops it\n")
         out.flush()
         try:
             wait_for_interrupt()
@@ -110,6 +114,21 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
         emulator.save_state(state)
         out.write(f"state saved to {state}\n")
     return EXIT_OK
+
+
+def _emulator_workspace(args: argparse.Namespace) -> tuple[str, list[dict[str, Any]] | None]:
+    """The project the emulator serves and the custom fields it starts with: with
+    ``--custom-fields-from TREE``, those the tree's cases use (seeded as `demo` seeds
+    them), and the tree's project unless ``--project`` names another."""
+    if not args.custom_fields_from:
+        return args.project or DEFAULT_EMULATOR_PROJECT, None
+    from qasesync.demo import custom_fields_of
+    from qasesync.loader import load_tree
+
+    tree = load_tree(Path(args.custom_fields_from))
+    named = tree.settings.project if tree.settings else DEFAULT_EMULATOR_PROJECT
+    project = args.project or named
+    return project, custom_fields_of(tree, project)
 
 
 def plan_tree(root: Path, env: Mapping[str, str]) -> tuple[Tree, Settings, Plan]:
@@ -515,7 +534,15 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8787)
     emulator.add_argument("--token", default="emulator-token")
-    emulator.add_argument("--project", default="DEMO")
+    emulator.add_argument(
+        "--project",
+        help="the project code served (default: the --custom-fields-from tree's, else DEMO)",
+    )
+    emulator.add_argument(
+        "--custom-fields-from",
+        metavar="TREE",
+        help="start with the custom fields this cases tree uses (as `qasesync demo` does)",
+    )
     emulator.add_argument("--state", metavar="FILE", help="load from and save to this JSON file")
 
     sub.add_parser("demo", help="validate, plan, apply and plan the example tree on an emulator")

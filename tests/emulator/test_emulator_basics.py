@@ -13,6 +13,7 @@ import pytest
 
 import qasesync.emulator
 from qasesync import cli
+from qasesync.demo import example_tree
 from qasesync.emulator import Emulator, sample_custom_fields, serve
 from qasesync.emulator import server as server_module
 
@@ -76,6 +77,29 @@ def test_cli_emulator_serves_and_saves_state(
     again = Emulator(token="K", projects=())
     again.load_state(state)
     assert [s["title"] for s in again.store.suites("QA")] == ["S"]
+
+
+def test_cli_emulator_with_custom_fields_from_a_tree_plans_that_tree(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's flow: start the emulator for the example tree, then plan the tree."""
+    example = str(example_tree())
+    codes: list[int] = []
+
+    def plan_then_ctrl_c() -> None:
+        monkeypatch.setenv("QASE_API_URL", printed.getvalue().split(" at ")[1].split(" ")[0])
+        codes.append(cli.main(["plan", example], out=planned))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(server_module, "wait_for_interrupt", plan_then_ctrl_c)
+    monkeypatch.setenv("QASE_TOKEN", "K")
+    monkeypatch.delenv("QASE_PROJECT", raising=False)
+    printed, planned = io.StringIO(), io.StringIO()
+    argv = ["emulator", "--port", "0", "--token", "K", "--custom-fields-from", example]
+    assert cli.main(argv, out=printed) == 0
+    assert "(project SHOP; custom fields: Components, Owner); Ctrl-C stops it" in printed.getvalue()
+    assert (codes, capsys.readouterr().err) == ([0], "")
+    assert "Plan: 68 to create, 0 to update" in planned.getvalue()
 
 
 def test_state_round_trips_through_a_file(tmp_path: Path) -> None:

@@ -40,6 +40,9 @@ class Problem:
     message: str = field(compare=True)
 
     def __str__(self) -> str:
+        if self.line == 0:  # a file not written, such as a folder's absent suite.yaml
+            folder, _, name = self.file.rpartition("/")
+            return f"{folder}/ (no {name}): {self.message}"
         return f"{self.file}:{self.line}:{self.col}: {self.message}"
 
     def as_json(self) -> dict[str, Any]:

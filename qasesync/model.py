@@ -71,7 +71,8 @@ CustomValue = str | int | float | bool | tuple[str, ...]
 @dataclass(frozen=True)
 class Location:
     """Where an entity stands in the tree: a file relative to the tree root, 1-based
-    line and column, and the YAML path inside the file (``("cases", 3)``)."""
+    line and column, and the YAML path inside the file (``("cases", 3)``). Line 0: a
+    file not written (yet), such as the ``suite.yaml`` of a folder that has none."""
 
     file: str
     line: int
@@ -79,6 +80,9 @@ class Location:
     path: tuple[str | int, ...] = ()
 
     def __str__(self) -> str:
+        if self.line == 0:  # no line to point at: show the folder (as errors.Problem does)
+            folder, _, name = self.file.rpartition("/")
+            return f"{folder}/ (no {name})"
         return f"{self.file}:{self.line}:{self.col}"
 
 

@@ -297,23 +297,36 @@ def command(
 
 def render_github(plan: Plan, view: View) -> str:
     """A notice on the YAML line of each change, a warning per warning, then the summary."""
-    lines = [_github_change(plan, c, view) for c in plan.changes]
-    lines += [_github_message("warning", m, view.tree_prefix) for m in plan.warnings]
-    lines += [_github_message("notice", m, view.tree_prefix) for m in plan.notes]
+    files = _case_files(plan)
+    lines = [_github_change(c, view, files) for c in plan.changes]
+    lines += [_github_message("warning", m, view.tree_prefix, files) for m in plan.warnings]
+    lines += [_github_message("notice", m, view.tree_prefix, files) for m in plan.notes]
     lines += [summary_line(plan), estimate_line(plan, view.rate_per_minute)]
     return "\n".join(lines) + "\n"
 
 
-def _github_change(plan: Plan, change: Change, view: View) -> str:
+def _case_files(plan: Plan) -> list[str]:
+    """The case files the plan touches, shallowest first."""
+    files = {c.location.file for c in plan.changes if c.entity == "case" and c.location}
+    return sorted(files, key=lambda f: (f.count("/"), f))
+
+
+def _github_change(change: Change, view: View, files: Sequence[str]) -> str:
     details = "; ".join(diff_text(d) for d in change.diffs)
     message = f"qasesync plan: {_head(change)}" + (f": {details}" if details else "")
-    return _github_message("notice", Message(message, change.location), view.tree_prefix)
+    return _github_message("notice", Message(message, change.location), view.tree_prefix, files)
 
 
-def _github_message(level: str, message: Message, prefix: str) -> str:
+def _github_message(level: str, message: Message, prefix: str, files: Sequence[str]) -> str:
     where = message.location
     if where is None:
         return command(level, message.text)
+    if where.line == 0:
+        # A folder without suite.yaml: an annotation needs a file, so the folder's first
+        # case file in the plan (no line), else none.
+        folder = where.file.rpartition("/")[0] + "/"
+        inside = [f for f in files if f.startswith(folder)]
+        return command(level, message.text, file=prefix + inside[0] if inside else None)
     return command(level, message.text, file=prefix + where.file, line=where.line)
 
 
@@ -321,7 +334,9 @@ def github_problems(problems: Iterable[Problem | str], *, tree_prefix: str = "")
     """An ``::error`` per problem of a failed validation or plan."""
     lines = []
     for problem in problems:
-        if isinstance(problem, Problem):
+        if isinstance(problem, Problem) and problem.line == 0:  # a file not written
+            lines.append(command("error", str(problem)))
+        elif isinstance(problem, Problem):
             file = tree_prefix + problem.file
             lines.append(
                 command("error", problem.message, file=file, line=problem.line, col=problem.col)

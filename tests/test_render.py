@@ -13,7 +13,7 @@ import pytest
 from planfixtures import desired, live, mixed_desired, mixed_settings, settings
 
 from qasesync.errors import Problem
-from qasesync.model import Case, Location, Step
+from qasesync.model import Case, Location, Step, Suite
 from qasesync.plan import Change, Plan
 from qasesync.planner import plan
 from qasesync.render import (
@@ -172,3 +172,44 @@ def test_change_location_is_shown_relative_to_the_tree() -> None:
 def test_markdown_of_a_plan_without_changes_says_so() -> None:
     out = render(plan(desired(), live(), settings()), "markdown", VIEW)
     assert "**No changes.** Project DEMO matches the tree." in out
+
+
+def folder_plan(*, with_case: bool) -> Plan:
+    """A suite folder without suite.yaml (line 0), and maybe a case file in it."""
+    suite = Change(
+        "create",
+        "suite",
+        "auth",
+        desired=Suite("auth", "auth", location=Location("auth/suite.yaml", 0, 0)),
+        suite="auth",
+    )
+    case = Change(
+        "create",
+        "case",
+        "A",
+        desired=Case("A", suite="auth", location=Location("auth/sso/saml.yaml", 2, 5)),
+        suite="auth/sso",
+    )
+    other = replace(case, desired=replace(case.desired, location=Location("auth/a.yaml", 2, 5)))
+    return Plan("DEMO", changes=(suite, case, other) if with_case else (suite,))
+
+
+def test_a_folder_without_suite_yaml_is_shown_as_the_folder() -> None:
+    plan = folder_plan(with_case=False)
+    assert "      auth/ (no suite.yaml)\n" in render(plan, "text", VIEW)
+    assert "**create** suite auth — auth/ \\(no suite\\.yaml\\)" in render(plan, "markdown", VIEW)
+
+
+def test_a_folder_without_suite_yaml_is_annotated_on_its_first_case_file() -> None:
+    with_case = render(folder_plan(with_case=True), "github", VIEW).splitlines()[0]
+    assert with_case == '::notice file=cases/auth/a.yaml::qasesync plan: create suite "auth"'
+    alone = render(folder_plan(with_case=False), "github", VIEW).splitlines()[0]
+    assert alone == '::notice::qasesync plan: create suite "auth"'
+
+
+def test_a_problem_of_a_folder_without_suite_yaml_names_the_folder() -> None:
+    problem = Problem("auth/suite.yaml", 0, 0, "suite 'auth' matches #1 and #2 by title")
+    assert str(problem) == "auth/ (no suite.yaml): suite 'auth' matches #1 and #2 by title"
+    assert github_problems([problem], tree_prefix="cases/") == (
+        "::error::auth/ (no suite.yaml): suite 'auth' matches #1 and #2 by title\n"
+    )

@@ -90,6 +90,8 @@ def apply(
     before = remote.client.request_count
     try:
         _Run(plan, remote, ledger, CaseWriter(remote, ledger, batch_size)).run()
+    except _Stopped:
+        pass  # the failure that stopped the run is in the report
     except ApiError as error:
         ledger.failure(f"stopped: {error}")
     finally:
@@ -177,6 +179,10 @@ def _ident(value: int | str | None) -> str:
 # --- the run ----------------------------------------------------------------------------
 
 
+class _Stopped(Exception):
+    """A failure (already recorded) after which the run cannot go on."""
+
+
 class _Run:
     """One apply, in the contract's order; case writes go through ``cases``."""
 
@@ -190,9 +196,9 @@ class _Run:
         ranked = [[c for c in self.plan.changes if c.rank() == r] for r in range(6)]
         for level in _levels(ranked[0]):  # a level's suites only need the levels above
             with self.ledger.batch():
-                self.remote.client.map_concurrent(self._suite, level)
+                self.remote.client.map_concurrent(self._needed(self._suite), level)
         with self.ledger.batch():
-            self.remote.client.map_concurrent(self._shared, ranked[1])
+            self.remote.client.map_concurrent(self._needed(self._shared), ranked[1])
         creates = [c for c in ranked[2] if c.kind == "create"]
         updates = [c for c in ranked[2] if c.kind == "update"]
         self.cases.create(creates)
@@ -216,6 +222,19 @@ class _Run:
                 self.ledger.fail(change, error)
 
         self.remote.client.map_concurrent(guarded, changes)
+
+    def _needed(self, one: Callable[[Change], None]) -> Callable[[Change], None]:
+        """``one``, whose failure is recorded with the change's place and stops the run:
+        what comes later needs the suites and shared steps."""
+
+        def stopping(change: Change) -> None:
+            try:
+                one(change)
+            except ApiError as error:
+                self.ledger.fail(change, error)
+                raise _Stopped from error
+
+        return stopping
 
     # --- suites -----------------------------------------------------------------------
 

@@ -398,3 +398,32 @@ def test_edits_and_removals_under_faults_apply_in_one_run(
     assert report.counts() == plan.counts() and report.failures == []
     assert {"drop", "5xx"} <= {r.fault for r in emu.log if r.method == "PATCH"}
     assert plan_of(root, remote)[2].changes == ()
+
+
+def test_a_refused_suite_is_named_and_stops_the_run(tmp_path: Path, spec_checked: Any) -> None:
+    emu = shop_emulator()
+    files = {
+        "qasesync.yaml": f"project: {PROJECT}\n",
+        "s/suite.yaml": "# the suite\ntitle: Refused\n",
+        "s/cases.yaml": "cases:\n  - title: Never sent\n",
+    }
+    root = write_tree(tmp_path / "t", files)
+
+    def refuse(request: httpx.Request, forward: Callable[..., httpx.Response]) -> httpx.Response:
+        body = {
+            "status": False,
+            "errorMessage": "Data is invalid.",
+            "errorFields": [{"field": "title", "error": "The title is not allowed."}],
+        }
+        return httpx.Response(422, json=body)
+
+    is_suite = once(lambda r: r.method == "POST" and "/suite/" in r.url.path, refuse)
+    remote = remote_with(emu, spec_checked, is_suite)
+    _, live, plan = plan_of(root, remote)
+    with pytest.raises(ApplyFailed) as failed:
+        apply(plan, remote, live=live.tree)
+    assert failed.value.report.failures == [
+        "s/suite.yaml:2:1: create suite 'Refused': POST /suite/SHOP → 422: Data is invalid.\n"
+        "  title: The title is not allowed."
+    ]
+    assert writes(emu) == [] and failed.value.report.done == []

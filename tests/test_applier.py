@@ -23,8 +23,9 @@ from test_apply_kit import (
     writes,
 )
 
-from qasesync.applier import ApplyFailed, YamlSink, apply
+from qasesync.applier import ApplyFailed, YamlSink, apply, check_fresh
 from qasesync.emulator import Emulator, Faults
+from qasesync.errors import SafetyError
 from qasesync.loader import load_tree
 from qasesync.remote import Remote
 
@@ -427,3 +428,25 @@ def test_a_refused_suite_is_named_and_stops_the_run(tmp_path: Path, spec_checked
         "  title: The title is not allowed."
     ]
     assert writes(emu) == [] and failed.value.report.done == []
+
+
+def test_a_saved_plan_whose_entities_are_gone_is_stale(tmp_path: Path, spec_checked: Any) -> None:
+    emu = shop_emulator()
+    suite = emu.store.create_suite(PROJECT, {"title": "s"})
+    case = emu.store.create_case(PROJECT, {"title": "Old title", "suite_id": suite})
+    files = {
+        "qasesync.yaml": f"project: {PROJECT}\n",
+        "s/cases.yaml": f"cases:\n  - id: {case}\n    title: New title\n  - title: Added\n",
+    }
+    root = write_tree(tmp_path / "t", files)
+    remote = remote_with(emu, spec_checked)
+    tree, _, plan = plan_of(root, remote)
+    emu.store.delete_suite(PROJECT, suite)  # its case goes with it
+    with pytest.raises(SafetyError) as stale:
+        check_fresh(plan, tree, remote.read().tree)
+    assert str(stale.value) == (
+        "the saved plan is stale; since it was made:\n"
+        f"  case #{case} 'New title' is gone\n"
+        f"  suite #{suite} (s) is gone\n"
+        "run `qasesync plan --out` again and review the new plan"
+    )

@@ -12,7 +12,15 @@ from qasesync.errors import ApiError, NotFoundError
 from qasesync.ledger import Ledger, assign
 from qasesync.model import Case
 from qasesync.plan import Change
-from qasesync.reconcile import ATTEMPTS, adopt_cases, idempotent, refused, uncertain
+from qasesync.reconcile import (
+    ATTEMPTS,
+    SETTLE_SECONDS,
+    adopt_cases,
+    idempotent,
+    may_still_run,
+    refused,
+    uncertain,
+)
 from qasesync.remote import Remote
 from qasesync.writeback import Assignment
 
@@ -76,7 +84,7 @@ class CaseWriter:
                 if not uncertain(error) or attempt == ATTEMPTS:
                     raise
                 log.warning("creating %d case(s): %s; reading back", len(pending), error)
-                pending = self._adopt(pending)
+                pending = self._read_back(pending, error)
                 if not pending:
                     return
                 continue
@@ -88,6 +96,16 @@ class CaseWriter:
         if single:
             return [self.remote.create_case(cases[0], suite_ids=ids, shared_hashes=hashes)]
         return self.remote.create_cases(cases, suite_ids=ids, shared_hashes=hashes)
+
+    def _read_back(self, pending: list[Change], error: ApiError) -> list[Change]:
+        """Adopt what the lost write created; when it found nothing and the service may
+        still be at work (no answer came), wait `SETTLE_SECONDS` and look once more."""
+        left = self._adopt(pending)
+        if len(left) == len(pending) and may_still_run(error):
+            log.warning("nothing found yet; looking again in %.0f s", SETTLE_SECONDS)
+            self.remote.client.rate_limiter.pause(SETTLE_SECONDS)  # the next read waits
+            left = self._adopt(left)
+        return left
 
     def _adopt(self, pending: list[Change]) -> list[Change]:
         """Adopt the pending cases found live; return those still to create."""

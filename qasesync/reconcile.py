@@ -45,6 +45,18 @@ def uncertain(error: ApiError) -> bool:
     return error.status is not None and error.status >= 500
 
 
+#: Seconds to wait before reading back a second time a case create that got no answer
+#: and whose first read-back found nothing: bulk creation can take over a minute on the
+#: live service, so the request may still be at work when the client gave up on it.
+SETTLE_SECONDS = 30.0
+
+
+def may_still_run(error: ApiError) -> bool:
+    """Whether the service may still be working on a write: no answer at all (dropped,
+    timed out) or a gateway's 502/504 (the backend behind it may go on)."""
+    return isinstance(error, AmbiguousWriteError) and error.status in (None, 502, 504)
+
+
 def refused(error: ApiError) -> bool:
     """Whether the service refused the request for its content (400, 404, 422...): a
     definite answer that re-sending cannot change. A wrong token is not such a refusal."""

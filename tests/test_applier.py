@@ -22,11 +22,13 @@ from test_apply_kit import (
     write_tree,
     writes,
 )
+from test_client_kit import FakeTime
 
 from qasesync.applier import ApplyFailed, YamlSink, apply, check_fresh
 from qasesync.emulator import Emulator, Faults
 from qasesync.errors import SafetyError
 from qasesync.loader import load_tree
+from qasesync.reconcile import SETTLE_SECONDS
 from qasesync.remote import Remote
 
 Handler = Callable[[httpx.Request, Callable[[httpx.Request], httpx.Response]], httpx.Response]
@@ -319,6 +321,35 @@ def test_a_live_case_that_existed_before_is_never_adopted_after_a_lost_write(
     # was live when the plan was made: the case is sent again, not matched with #1
     assert report.adopted == 0 and [a.value for a in report.assignments] == [2]
     assert live_ids(emu) == [1, 2] and len(writes(emu, "POST", "/bulk")) == 1
+
+
+def test_a_bulk_without_answer_is_read_back_again_after_a_pause_before_resending(
+    tmp_path: Path, spec_checked: Any
+) -> None:
+    emu = shop_emulator()
+    root = generated_tree(tmp_path / "t", suites=1, per_suite=10)
+    held: list[httpx.Request] = []
+    reads: list[str] = []
+
+    def late_commit(
+        request: httpx.Request, forward: Callable[[httpx.Request], httpx.Response]
+    ) -> httpx.Response:
+        if is_bulk(request) and not held:
+            held.append(request)  # the service is still at work when the client gives up
+            raise httpx.ReadTimeout("no answer", request=request)
+        if held and request.method == "GET" and request.url.path.endswith(f"/case/{PROJECT}"):
+            reads.append(str(request.url.params.get("suite_id")))
+            if len(reads) == 2:
+                forward(held[0])  # ... and commits the bulk during the pause
+        return forward(request)
+
+    fake = FakeTime()
+    remote = in_process_remote(emu, lambda t: Intercept(spec_checked(t), late_commit), fake)
+    _, live, plan = plan_of(root, remote)
+    report = apply(plan, remote, live=live.tree)
+    assert reads == ["1", "1"] and fake.sleeps == [pytest.approx(SETTLE_SECONDS)]
+    assert report.adopted == 10 and len(emu.store.cases(PROJECT)) == 10
+    assert len(writes(emu, "POST", "/bulk")) == 1  # the late one: nothing was resent
 
 
 # --- prune: delete, external issues -------------------------------------------------------

@@ -119,10 +119,11 @@ def _generated_case(n: int) -> list[str]:
 def in_process_remote(
     emu: Emulator,
     wrap: Callable[[httpx.BaseTransport], httpx.BaseTransport] = lambda t: t,
+    fake: FakeTime | None = None,
     **options: Any,
 ) -> Remote:
     """A Remote of the in-process emulator whose client never really sleeps."""
-    fake = FakeTime()
+    fake = fake or FakeTime()
     client = QaseClient(
         token=TOKEN,
         base_url="http://emulator/v1",

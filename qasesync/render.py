@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from qasesync.errors import Problem
+from qasesync.model import Case
 from qasesync.plan import Change, FieldDiff, Message, Plan
 
 MARKER = "<!-- qasesync-plan -->"
@@ -80,12 +81,20 @@ def render(plan: Plan, fmt: str, view: View) -> str:
 
 
 def _groups(plan: Plan) -> list[tuple[str, list[Change]]]:
-    """Changes grouped by the suite they belong to, groups in order of first appearance."""
+    """Changes grouped by the suite they belong to: shared steps, the project root, then
+    the suites in tree order (a parent before its children); each group's changes in
+    execution order."""
     groups: dict[str, list[Change]] = {}
     for change in plan.changes:
         name = SHARED_GROUP if change.entity == "shared_step" else change.suite or ROOT_GROUP
         groups.setdefault(name, []).append(change)
-    return list(groups.items())
+    return sorted(groups.items(), key=lambda group: _group_order(group[0]))
+
+
+def _group_order(name: str) -> tuple[int, list[tuple[str, str]]]:
+    if name in (SHARED_GROUP, ROOT_GROUP):
+        return (0 if name == SHARED_GROUP else 1), []
+    return 2, [(part.casefold(), part) for part in name.split("/")]
 
 
 def _head(change: Change) -> str:
@@ -173,10 +182,33 @@ def _text_change(
         where.append(url)
     if where:
         lines.append("      " + " · ".join(where))
+    if change.kind == "create" and isinstance(change.desired, Case):
+        lines.append("      " + case_summary(change.desired))
     lines += [f"      {diff_text(d)}" for d in change.diffs]
     if change.used_by:
         lines.append("      used by cases: " + ", ".join(f"#{i}" for i in change.used_by))
     return lines
+
+
+def case_summary(case: Case) -> str:
+    """What a created case will be, in one line: ``severity: major, priority: high,
+    tags: [auth, smoke], 4 steps (2 shared: sign-in)``."""
+    parts = [
+        f"{name}: {value}" for name in ("severity", "priority") if (value := getattr(case, name))
+    ]
+    if case.tags:
+        parts.append(f"tags: [{', '.join(case.tags)}]")
+    return ", ".join([*parts, _steps_summary(case)])
+
+
+def _steps_summary(case: Case) -> str:
+    if case.gherkin:
+        return "Gherkin steps"
+    count = len(case.steps)
+    counted = f"{count} step" + ("" if count == 1 else "s") if count else "no steps"
+    shared = [s.shared for s in case.steps if s.shared]
+    keys = ", ".join(dict.fromkeys(shared))
+    return f"{counted} ({len(shared)} shared: {keys})" if shared else counted
 
 
 def _text_messages(

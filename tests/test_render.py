@@ -14,7 +14,7 @@ from planfixtures import desired, live, mixed_desired, mixed_settings, settings
 
 from qasesync.errors import Problem
 from qasesync.model import Case, Location, Step, Suite
-from qasesync.plan import Change, Plan
+from qasesync.plan import Change, EntityKind, Plan
 from qasesync.planner import plan
 from qasesync.render import (
     MARKER,
@@ -213,3 +213,54 @@ def test_a_problem_of_a_folder_without_suite_yaml_names_the_folder() -> None:
     assert github_problems([problem], tree_prefix="cases/") == (
         "::error::auth/ (no suite.yaml): suite 'auth' matches #1 and #2 by title\n"
     )
+
+
+def test_text_groups_follow_the_suite_tree_and_keep_execution_order_inside() -> None:
+    def created(entity: EntityKind, name: str, suite: str) -> Change:
+        desired = Suite(suite, name) if entity == "suite" else Case(name, severity="major")
+        return Change("create", entity, name, desired=desired, suite=suite)
+
+    changes = (
+        created("suite", "Account", "account"),
+        created("suite", "Orders", "account/orders"),
+        created("suite", "Cart", "cart"),
+        created("case", "Order list", "account/orders"),
+        created("case", "Sign up", "account"),
+        created("case", "Root case", ""),
+    )
+    plan = Plan("DEMO", changes=changes)
+    heads = [x for x in render(plan, "text", VIEW).splitlines() if x.startswith("  ")]
+    assert [x for x in heads if not x.startswith("      ")] == [
+        "  # (project root)",
+        '  + create case "Root case"',
+        "  # account",
+        '  + create suite "Account"',
+        '  + create case "Sign up"',
+        "  # account/orders",
+        '  + create suite "Orders"',
+        '  + create case "Order list"',
+        "  # cart",
+        '  + create suite "Cart"',
+    ]
+    assert plan.changes == changes
+
+
+def test_a_created_case_shows_its_key_fields() -> None:
+    case = Case(
+        "A",
+        severity="major",
+        priority="high",
+        tags=("auth", "smoke"),
+        steps=(Step(shared="sign-in"), Step("Open"), Step(shared="sign-in"), Step("Close")),
+    )
+    change = Change("create", "case", "A", desired=case, suite="auth")
+    assert render(Plan("DEMO", changes=(change,)), "text", VIEW).splitlines()[3:5] == [
+        '  + create case "A"',
+        "      severity: major, priority: high, tags: [auth, smoke], 4 steps (2 shared: sign-in)",
+    ]
+
+
+def test_a_created_gherkin_case_says_so() -> None:
+    change = Change("create", "case", "G", desired=Case("G", gherkin="Given a"), suite="")
+    text = render(Plan("DEMO", changes=(change,)), "text", VIEW)
+    assert '  + create case "G"\n      Gherkin steps\n' in text

@@ -200,22 +200,28 @@ class Claim:
     what: tuple[str, ...]
     where: str
     problem: Problem | None = None
+    #: The path in the file: a YAML alias repeats a node, so two claims can share ``where``.
+    path: YamlPath = ()
 
 
 def claim(spot: Spot, path: YamlPath, what: tuple[str, ...], message: str) -> Claim:
     """A claim of ``what`` at ``path`` in the file."""
     line, col = spot.doc.position(path)
-    return Claim(what, f"{spot.file}:{line}:{col}", Problem(spot.file, line, col, message))
+    problem = Problem(spot.file, line, col, message)
+    return Claim(what, f"{spot.file}:{line}:{col}", problem, path)
 
 
 def settle(claims: Iterable[Claim]) -> list[Problem]:
     """Replay claims in tree order: every one after the first of its kind is a problem.
     (Claims are collected, not decided, so that files can be read in any process.)"""
-    first: dict[tuple[str, ...], str] = {}
+    first: dict[tuple[str, ...], Claim] = {}
     problems = []
     for one in claims:
-        earlier = first.setdefault(one.what, one.where)
-        if earlier != one.where and one.problem is not None:
-            message = one.problem.message.replace("{first}", earlier)
+        earlier = first.setdefault(one.what, one)
+        if (earlier.where, earlier.path) != (one.where, one.path) and one.problem is not None:
+            place = earlier.where
+            if place == one.where:
+                place += ", repeated here by a YAML alias"
+            message = one.problem.message.replace("{first}", place)
             problems.append(replace(one.problem, message=message))
     return problems

@@ -20,6 +20,11 @@ EXPECTED: dict[str, list[str]] = {
         "bomb.yaml:1:1: anchors and aliases would expand this document by more than 10,000"
         " nodes (an alias bomb?); write the repeated parts out"
     ],
+    "invalid-case-repeated-by-alias": [
+        "login.yaml:4:12: two cases without `id` in the tree root are titled `Login works`"
+        " (first at login.yaml:4:12, repeated here by a YAML alias);"
+        " they could not be told apart on a rerun"
+    ],
     "invalid-control-character": ["login.yaml:2:17: character U+0007 is not allowed in YAML"],
     "invalid-duplicate-case-id": [
         "auth/logout.yaml:3:9: case id 101 is used twice (first at auth/login.yaml:2:9)"

@@ -199,6 +199,18 @@ def _clean(cell: str) -> str:
 
 
 def _add_row(builder: _Builder, layout: str, record: Mapping[str, str], line: int) -> None:
+    """Add the row's case and suites; a bad row adds nothing (not even its suites)."""
+    suites, warnings = len(builder.suites), len(builder.warnings)
+    try:
+        _add_case(builder, layout, record, line)
+    except BadRow:
+        for path in list(builder.suites)[suites:]:
+            del builder.suites[path]
+        del builder.warnings[warnings:]
+        raise
+
+
+def _add_case(builder: _Builder, layout: str, record: Mapping[str, str], line: int) -> None:
     suite = _suite_of(builder, record)
     case = (_bulk_case if layout == BULK else _qase_case)(record, suite)
     where = (suite, case.title)

@@ -254,6 +254,17 @@ def test_blank_lines_and_short_rows_are_fine(tmp_path: Path) -> None:
     assert cases == (Case(title="Only a title"), Case(title="With severity", severity="minor"))
 
 
+def test_a_bad_row_adds_no_suite_nor_suite_warning(tmp_path: Path) -> None:
+    text = "title,suite,suite_id,severity\n,Gone/Deeper,,\nTypo,,7,majr\nKept,Shop/Cart,,\n"
+    result = import_csv(_write(tmp_path, text))
+    assert len(result.bad_rows) == 2
+    assert result.tree.suites == (
+        Suite(key="Shop", title="Shop"),
+        Suite(key="Shop/Cart", title="Cart", parent="Shop"),
+    )
+    assert result.warnings == ()
+
+
 def test_a_title_over_255_characters_is_a_bad_row(tmp_path: Path) -> None:
     path = _write(tmp_path, f"title\n{'x' * 256}\n")
     assert import_csv(path).problems() == [

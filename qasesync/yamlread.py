@@ -115,7 +115,7 @@ def _compose(text: str) -> Node | None:
     try:
         return _compose_c(text) if _Parser is not None else _compose_pure(text)
     except MarkedYAMLError as error:
-        raise _syntax_problem(error) from None
+        raise _syntax_problem(text, error) from None
     except ReaderError as error:
         raise _reader_problem(text, error) from None
     except YAMLError as error:
@@ -187,11 +187,30 @@ def _reader_problem(text: str, error: ReaderError) -> YamlProblem:
     return YamlProblem(line, col, f"character U+{code:04X} is not allowed in YAML")
 
 
-def _syntax_problem(error: MarkedYAMLError) -> YamlProblem:
+def _syntax_problem(text: str, error: MarkedYAMLError) -> YamlProblem:
     mark = error.problem_mark or error.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     parts = [part for part in (error.context, error.problem) if part]
-    return YamlProblem(line, col, "YAML syntax: " + ", ".join(parts))
+    message = "YAML syntax: " + ", ".join(parts)
+    row = text.split("\n")[line - 1] if line <= text.count("\n") + 1 else ""
+    return YamlProblem(line, col, message + _hint(message, row, col))
+
+
+_RESERVED = {"@": "`@`", "%": "`%`", "`": "a backtick"}
+
+
+def _hint(message: str, row: str, col: int) -> str:
+    """The usual cause of a syntax error at column ``col`` of ``row``, in words."""
+    char, indent = row[col - 1 : col], row[: len(row) - len(row.lstrip())]
+    if "\t" in indent or char == "\t" or "tab character" in message:
+        return " (a tab: indent YAML with spaces)"
+    if "cannot start any token" in message and char in _RESERVED:
+        return f" ({_RESERVED[char]} cannot start a plain value: put the text in quotes)"
+    if "alias" in message:
+        return " (`*` starts an alias: put text that begins with `*` in quotes)"
+    if "mapping values are not allowed" in message:
+        return " (a `: ` inside a value needs quotes; or is the line indented too far?)"
+    return ""
 
 
 # --- building plain values --------------------------------------------------------------

@@ -109,9 +109,44 @@ def test_moderate_flow_nesting_is_refused_by_the_builder() -> None:
 
 
 def test_syntax_errors_carry_the_position() -> None:
-    assert (
-        refusal("a: b: c\n") == "1:5: YAML syntax: mapping values are not allowed in this context"
+    assert refusal("a: b: c\n").startswith(
+        "1:5: YAML syntax: mapping values are not allowed in this context"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "a:\n\t- b\n",
+            "2:1: YAML syntax: while scanning for the next token, found character that cannot"
+            " start any token (a tab: indent YAML with spaces)",
+        ),
+        (
+            "a: b\n  \tc: d\n",
+            "2:5: YAML syntax: mapping values are not allowed in this context"
+            " (a tab: indent YAML with spaces)",
+        ),
+        (
+            "title: @admin signs in\n",
+            "1:8: YAML syntax: while scanning for the next token, found character that cannot"
+            " start any token (`@` cannot start a plain value: put the text in quotes)",
+        ),
+        (
+            "title: *Bold* claim\n",
+            "1:13: YAML syntax: while scanning an alias, did not find expected alphabetic or"
+            " numeric character"
+            " (`*` starts an alias: put text that begins with `*` in quotes)",
+        ),
+        (
+            "title: Login: works\n",
+            "1:13: YAML syntax: mapping values are not allowed in this context"
+            " (a `: ` inside a value needs quotes; or is the line indented too far?)",
+        ),
+    ],
+)
+def test_common_syntax_errors_say_what_usually_causes_them(text: str, expected: str) -> None:
+    assert refusal(text) == expected
 
 
 def test_several_documents_are_refused() -> None:

@@ -132,6 +132,9 @@ class _Puller:
         return self.result
 
     def _take(self, change: Change) -> None:
+        if change.kind == "create" and change.desired is not None:
+            self._deleted_live(change.desired)
+            return
         if change.kind != "update" or change.desired is None or change.live is None:
             return
         if isinstance(change.desired, Case) and isinstance(change.live, Case):
@@ -140,6 +143,20 @@ class _Puller:
             self._suite_update(change.desired, change.live, change.fields)
         elif isinstance(change.desired, SharedStep) and isinstance(change.live, SharedStep):
             self._shared_update(change.desired, change.live)
+
+    def _deleted_live(self, entity: Case | Suite | SharedStep) -> None:
+        """An entity the tree names by an id (hash) that no live entity has any more:
+        deleted in the web app. Said, not pulled (the next apply would create it again)."""
+        known = entity.hash if isinstance(entity, SharedStep) else entity.id
+        if not known:
+            return  # new in the tree: apply creates it
+        kind = "shared step" if isinstance(entity, SharedStep) else type(entity).__name__.lower()
+        ident = f"#{known}" if isinstance(known, int) else known
+        where = entity.location.file if entity.location is not None else "?"
+        self.result.skipped.append(
+            f"{kind} {ident} {entity.title!r} was deleted live: remove it from the tree by "
+            f"hand, or apply creates it again ({where})"
+        )
 
     def _add(self, file: str, edits: Edits) -> None:
         self.edits.setdefault(file, []).extend(edits)

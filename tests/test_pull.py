@@ -352,3 +352,24 @@ def test_a_file_changed_after_loading_is_refused_before_anything_is_written(
     with pytest.raises(WriteBackError, match=r"^more\.yaml: changed on disk since it was read"):
         write(root, pulled, digests)
     assert (root / "cases.yaml").read_text(encoding="utf-8").endswith("title: One\n")
+
+
+def test_a_case_deleted_live_is_reported_not_left_to_be_created_again(tmp_path: Path) -> None:
+    emu = Emulator(token=TOKEN)
+    kept = emu.store.create_case(PROJECT, {"title": "Kept"})
+    gone = emu.store.create_case(PROJECT, {"title": "Gone"})
+    cases = f"cases:\n  - id: {kept}\n    title: Kept\n  - id: {gone}\n    title: Gone\n"
+    root = one_file_tree(tmp_path, cases)
+    emu.store.delete_case(PROJECT, gone)
+    transport = httpx.WSGITransport(app=emu.app)
+    with QaseClient(token=TOKEN, base_url="http://emulator/v1", transport=transport) as client:
+        live = Remote(client, PROJECT).read()
+    tree = load_tree(root)
+    assert tree.settings is not None
+    pulled = pull(root, tree, live, tree.settings)
+    assert (pulled.files, pulled.report(PROJECT, dry_run=False)) == (
+        {},
+        f"! case #{gone} 'Gone' was deleted live: remove it from the tree by hand, or apply "
+        "creates it again (cases.yaml)\n"
+        "Nothing written: 1 live change(s) to make by hand.\n",
+    )

@@ -140,17 +140,23 @@ class Plan:
             1 for c in self.changes if c.entity == "case" and c.kind in ("deprecate", "delete")
         )
 
-    def check_safety(self, *, allow_destroy: bool = False) -> None:
-        """Raise `SafetyError` when deprecations plus deletions exceed ``max_destroy``."""
+    def over_limit(self) -> str | None:
+        """Why ``apply`` refuses this plan (``max_destroy``), or None when it does not."""
         destroyed = self.destroyed_cases()
-        if allow_destroy or self.max_destroy.allows(destroyed, self.cases_in_scope):
-            return
+        if self.max_destroy.allows(destroyed, self.cases_in_scope):
+            return None
         share = f"{destroyed * 100 / self.cases_in_scope:.2f}%"
         amount = share if self.max_destroy.percent else str(destroyed)
-        raise SafetyError(
+        return (
             f"Too many deprecations and deletions: {amount} is over {self.max_destroy} "
-            f"({destroyed}/{self.cases_in_scope}); use --allow-destroy"
+            f"({destroyed}/{self.cases_in_scope})"
         )
+
+    def check_safety(self, *, allow_destroy: bool = False) -> None:
+        """Raise `SafetyError` when deprecations plus deletions exceed ``max_destroy``."""
+        reason = None if allow_destroy else self.over_limit()
+        if reason is not None:
+            raise SafetyError(f"{reason}; use --allow-destroy")
 
     def estimate_requests(self) -> int:
         """About how many API requests apply makes: one per suite, shared step, patch,

@@ -105,6 +105,15 @@ class _Planner:
         return self._differ.content(case, live=live)
 
     def _plan(self, changes: list[Change]) -> Plan:
+        result = self._plan_of(changes)
+        reason = result.over_limit()
+        if reason is None:
+            return result
+        # Said in the plan a pull request shows, not only when apply refuses after merge.
+        refused = Message(f"{reason}; apply refuses this plan unless given --allow-destroy")
+        return replace(result, warnings=(*result.warnings, refused))
+
+    def _plan_of(self, changes: list[Change]) -> Plan:
         return Plan(
             project=self.settings.project,
             changes=tuple(changes),

@@ -109,6 +109,14 @@ def test_the_safety_limit_allows_its_share_and_allow_destroy() -> None:
     ten_cases_plan(10).check_safety(allow_destroy=True)
 
 
+def test_a_plan_over_the_safety_limit_warns_that_apply_will_refuse_it() -> None:
+    assert [m.text for m in ten_cases_plan(4).warnings] == [
+        "Too many deprecations and deletions: 40.00% is over 25% (4/10); "
+        "apply refuses this plan unless given --allow-destroy"
+    ]
+    assert ten_cases_plan(2).warnings == ()
+
+
 def test_the_estimate_counts_bulk_batches_and_single_creates() -> None:
     creates = [
         Change("create", "case", f"c{i}", desired=Case(f"c{i}", automation="manual"))

@@ -37,7 +37,8 @@ def find_files(root: Path, problems: list[Problem]) -> Layout:
     layout = Layout()
     real_root = root.resolve()
     for rel in _walk(root, "", real_root, {real_root}, problems):
-        _place(layout, rel)
+        if not _misnamed(rel, problems):
+            _place(layout, rel)
     layout.shared.sort(key=lambda rel: (rel != SHARED_FILE, rel))
     return layout
 
@@ -81,6 +82,26 @@ def _inside(path: Path, real_root: Path, rel: str, problems: list[Problem]) -> P
         problems.append(Problem(rel, 1, 1, "a symlink that leads out of the tree"))
         return None
     return target
+
+
+_ROLES = {
+    SETTINGS_FILE: "the project settings",
+    SHARED_FILE: "shared steps",
+    SUITE_FILE: "a suite's fields",
+}
+
+
+def _misnamed(rel: str, problems: list[Problem]) -> bool:
+    """``suite.yml`` and the like: a special file under the other suffix, which would
+    otherwise be read as a case file and fail with puzzling messages."""
+    folder, _, name = rel.rpartition("/")
+    wanted = name.removesuffix(".yml") + ".yaml"
+    special = wanted == SUITE_FILE or (not folder and wanted in _ROLES)
+    if not name.endswith(".yml") or not special or rel.startswith(SHARED_DIR + "/"):
+        return False
+    message = f"not read: only `{wanted}` holds {_ROLES[wanted]}; rename the file"
+    problems.append(Problem(rel, 1, 1, message))
+    return True
 
 
 def _place(layout: Layout, rel: str) -> None:

@@ -79,6 +79,11 @@ EXPECTED: dict[str, list[str]] = {
     "invalid-shared-with-other-keys": [
         "login.yaml:5:9: a `shared` step has no other keys (found `expected_result`)"
     ],
+    "invalid-special-file-as-yml": [
+        "auth/suite.yml:1:1: not read: only `suite.yaml` holds a suite's fields; rename the file",
+        "shared_steps.yml:1:1: not read: only `shared_steps.yaml` holds shared steps;"
+        " rename the file",
+    ],
     "invalid-steps-and-gherkin": ["login.yaml:5:14: a case has `steps` or `gherkin`, not both"],
     "invalid-title-empty": [
         "login.yaml:2:12: `title` must not be blank",

@@ -12,32 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_apply_kit import PROJECT, TOKEN, copy_cases, duplicate_titles, shop_emulator, writes
+from test_apply_kit import PROJECT, copy_cases, duplicate_titles, on_socket, shop_emulator, writes
+from test_apply_kit import run_cli as run
 
-from qasesync.cli import main
-from qasesync.emulator import Emulator, serve
+from qasesync.emulator import Emulator
 
 
 @pytest.fixture
 def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    emulator = shop_emulator()
-    with serve(emulator) as server:
-        monkeypatch.setenv("QASE_TOKEN", TOKEN)
-        monkeypatch.setenv("QASE_API_URL", server.url)
-        for name in ("QASE_PROJECT", "QASE_WEB_URL", "QASE_RATE_LIMIT", "NO_COLOR"):
-            monkeypatch.delenv(name, raising=False)
-        yield emulator
+    yield from on_socket(monkeypatch, shop_emulator())
 
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     return copy_cases(tmp_path)
-
-
-def run(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = main(list(argv), out=out)
-    return code, out.getvalue()
 
 
 def plan_json(tree: Path) -> tuple[int, dict[str, Any]]:

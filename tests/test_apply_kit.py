@@ -3,18 +3,21 @@ remote with fake time, and checks of the emulator's state."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from test_client_kit import FakeTime
 
+from qasesync.cli import main
 from qasesync.client import QaseClient
-from qasesync.emulator import Emulator
+from qasesync.emulator import Emulator, serve
 from qasesync.loader import load_tree
 from qasesync.model import Live, Tree
 from qasesync.plan import Plan
@@ -55,6 +58,27 @@ def shop_fields() -> list[dict[str, Any]]:
 
 def shop_emulator(**options: Any) -> Emulator:
     return Emulator(token=TOKEN, projects=(PROJECT,), custom_fields=shop_fields(), **options)
+
+
+def on_socket(
+    monkeypatch: pytest.MonkeyPatch, emulator: Emulator, *, token: str = TOKEN
+) -> Iterator[Emulator]:
+    """``emulator`` served on a loopback socket while the generator is open, with
+    ``QASE_TOKEN`` and ``QASE_API_URL`` pointing at it and the other QASE_* unset (a
+    fixture's body: ``yield from on_socket(...)``)."""
+    with serve(emulator) as server:
+        monkeypatch.setenv("QASE_TOKEN", token)
+        monkeypatch.setenv("QASE_API_URL", server.url)
+        for name in ("QASE_PROJECT", "QASE_WEB_URL", "QASE_RATE_LIMIT", "NO_COLOR"):
+            monkeypatch.delenv(name, raising=False)
+        yield emulator
+
+
+def run_cli(*argv: str) -> tuple[int, str]:
+    """``qasesync ARGV`` in process: the exit code and what it wrote to stdout."""
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
 
 
 def copy_cases(tmp_path: Path) -> Path:

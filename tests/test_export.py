@@ -5,32 +5,22 @@ folder is refused without --force."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_apply_kit import PROJECT, TOKEN, copy_cases, shop_emulator, shop_fields
+from test_apply_kit import PROJECT, TOKEN, copy_cases, on_socket, shop_emulator, shop_fields
+from test_apply_kit import run_cli as run
 from test_plan_emulator import shifted_system_fields
 
-from qasesync.cli import main
-from qasesync.emulator import Emulator, serve
+from qasesync.emulator import Emulator
 from qasesync.loader import load_tree
-
-
-def start(monkeypatch: pytest.MonkeyPatch, emulator: Emulator) -> Iterator[Emulator]:
-    with serve(emulator) as server:
-        monkeypatch.setenv("QASE_TOKEN", TOKEN)
-        monkeypatch.setenv("QASE_API_URL", server.url)
-        for name in ("QASE_PROJECT", "QASE_WEB_URL", "QASE_RATE_LIMIT", "NO_COLOR"):
-            monkeypatch.delenv(name, raising=False)
-        yield emulator
 
 
 @pytest.fixture
 def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    yield from start(monkeypatch, shop_emulator())
+    yield from on_socket(monkeypatch, shop_emulator())
 
 
 def with_showstopper() -> list[dict[str, Any]]:
@@ -47,13 +37,7 @@ def with_showstopper() -> list[dict[str, Any]]:
 
 @pytest.fixture
 def odd_emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    yield from start(monkeypatch, shop_emulator(system_fields=with_showstopper()))
-
-
-def run(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = main(list(argv), out=out)
-    return code, out.getvalue()
+    yield from on_socket(monkeypatch, shop_emulator(system_fields=with_showstopper()))
 
 
 def plan_is_clean(tree: Path) -> None:
@@ -241,7 +225,8 @@ def test_two_custom_fields_with_one_title_are_left_out_and_ignored(
 ) -> None:
     fields = shop_fields()
     fields.append({**fields[0], "id": 11})  # a second string field titled Owner
-    for emu in start(monkeypatch, Emulator(token=TOKEN, projects=(PROJECT,), custom_fields=fields)):
+    workspace = Emulator(token=TOKEN, projects=(PROJECT,), custom_fields=fields)
+    for emu in on_socket(monkeypatch, workspace):
         payload = {"title": "Owned twice", "custom_field": {"1": "alice", "11": "bob", "3": "2"}}
         case_id = emu.store.create_case(PROJECT, payload)
         out = tmp_path / "exported"

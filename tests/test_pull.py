@@ -5,7 +5,6 @@ clean; --dry-run prints the diff and writes nothing; a file changed meanwhile is
 
 from __future__ import annotations
 
-import io
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,11 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
+from test_apply_kit import on_socket
+from test_apply_kit import run_cli as run
 
 import qasesync.pull
-from qasesync.cli import main
 from qasesync.client import QaseClient
-from qasesync.emulator import Emulator, sample_custom_fields, serve
+from qasesync.emulator import Emulator, sample_custom_fields
 from qasesync.errors import WriteBackError
 from qasesync.loader import load_tree
 from qasesync.model import Live
@@ -32,13 +32,7 @@ PROJECT = "DEMO"
 
 @pytest.fixture
 def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    emulator = Emulator(token=TOKEN, projects=(PROJECT,))
-    with serve(emulator) as server:
-        monkeypatch.setenv("QASE_TOKEN", TOKEN)
-        monkeypatch.setenv("QASE_API_URL", server.url)
-        for name in ("QASE_PROJECT", "QASE_WEB_URL", "QASE_RATE_LIMIT", "NO_COLOR"):
-            monkeypatch.delenv(name, raising=False)
-        yield emulator
+    yield from on_socket(monkeypatch, Emulator(token=TOKEN, projects=(PROJECT,)), token=TOKEN)
 
 
 @pytest.fixture
@@ -46,12 +40,6 @@ def tree(tmp_path: Path) -> Path:
     root = tmp_path / "cases"
     shutil.copytree(DATA / "hand-formatted", root)
     return root
-
-
-def run(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = main(list(argv), out=out)
-    return code, out.getvalue()
 
 
 def option(emu: Emulator, name: str, slug: str) -> int:

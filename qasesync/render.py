@@ -239,9 +239,9 @@ def render_markdown(plan: Plan, view: View, *, limit: int = MARKDOWN_LIMIT) -> s
     head += [md(summary_line(plan)) + " " + md(estimate_line(plan, view.rate_per_minute)), ""]
     if not plan.changes:
         head += [f"**No changes.** Project {md(plan.project)} matches the tree.", ""]
-    sections = [_md_group(plan, group, changes, view) for group, changes in _groups(plan)]
-    sections += [_md_messages("Warnings", plan.warnings), _md_messages("Notes", plan.notes)]
-    return _cut("\n".join(head), [s for s in sections if s], limit)
+    groups = [_md_group(plan, group, changes, view) for group, changes in _groups(plan)]
+    messages = [_md_messages("Warnings", plan.warnings), _md_messages("Notes", plan.notes)]
+    return _cut("\n".join(head), groups, [m for m in messages if m], limit)
 
 
 def _md_group(plan: Plan, group: str, changes: list[Change], view: View) -> str:
@@ -272,21 +272,41 @@ def _md_messages(title: str, messages: Sequence[Message]) -> str:
     return "\n".join([f"**{title}**", "", *(f"- {md(str(m))}" for m in messages), ""])
 
 
-def _cut(head: str, sections: list[str], limit: int) -> str:
-    body = [head]
-    size = len(head)
-    for index, section in enumerate(sections):
-        if size + len(section) + 1 > limit - 400:
-            left = len(sections) - index
-            body.append(
-                f"**The plan is cut here: {left} more section(s) did not fit in "
-                f"{limit:,} characters.** The whole plan is in the job summary of this run "
-                "(or run `qasesync plan`)."
-            )
+def _cut(head: str, groups: list[str], messages: list[str], limit: int) -> str:
+    """Everything when it fits in ``limit``; else the leading suite sections that fit
+    beside the warnings and notes (a large plan is where they matter most), a line
+    saying what was left out, then the warnings and notes that fit."""
+    room = limit - 400 - len(head)
+    if _size(groups) + _size(messages) <= room:
+        return _joined([head, *groups, *messages])
+    tail = _fitting(messages, room)
+    body = _fitting(groups, room - _size(tail))
+    left = len(groups) - len(body) + len(messages) - len(tail)
+    cut = (
+        f"**The plan is cut here: {left} more section(s) did not fit in "
+        f"{limit:,} characters.** The whole plan is in the job summary of this run "
+        "(or run `qasesync plan`).\n"
+    )
+    return _joined([head, *body, cut, *tail])
+
+
+def _size(sections: list[str]) -> int:
+    return sum(len(section) + 1 for section in sections)
+
+
+def _fitting(sections: list[str], room: int) -> list[str]:
+    """The leading sections whose total size stays within ``room``."""
+    kept: list[str] = []
+    for section in sections:
+        room -= len(section) + 1
+        if room < 0:
             break
-        body.append(section)
-        size += len(section) + 1
-    return "\n".join(body).rstrip("\n") + "\n"
+        kept.append(section)
+    return kept
+
+
+def _joined(parts: list[str]) -> str:
+    return "\n".join(parts).rstrip("\n") + "\n"
 
 
 # --- json ---------------------------------------------------------------------------------

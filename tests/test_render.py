@@ -14,7 +14,7 @@ from planfixtures import desired, live, mixed_desired, mixed_settings, settings
 
 from qasesync.errors import Problem
 from qasesync.model import Case, Location, Step, Suite
-from qasesync.plan import Change, EntityKind, Plan
+from qasesync.plan import Change, EntityKind, Message, Plan
 from qasesync.planner import plan
 from qasesync.render import (
     MARKER,
@@ -108,6 +108,21 @@ def test_markdown_is_cut_above_the_limit_and_says_so() -> None:
     assert len(out) <= 60_000
     assert out.count("<details>") == out.count("</details>")
     assert "The plan is cut here:" in out and "job summary" in out
+
+
+def test_a_cut_markdown_plan_keeps_its_warnings_and_notes() -> None:
+    warned = replace(
+        many_changes(2000),
+        warnings=(Message("case 'x' looks like a rename or move of #7"),),
+        notes=(Message("live suite 'Old' (#3) has no folder in the tree; kept"),),
+    )
+    out = render_markdown(warned, VIEW)
+    assert len(out) <= 60_000 and out.count("<details>") == out.count("</details>")
+    assert out.endswith(
+        "(or run `qasesync plan`).\n\n"
+        "**Warnings**\n\n- case &#x27;x&#x27; looks like a rename or move of \\#7\n\n"
+        "**Notes**\n\n- live suite &#x27;Old&#x27; \\(\\#3\\) has no folder in the tree; kept\n"
+    )
 
 
 def test_markdown_under_the_limit_is_not_cut() -> None:

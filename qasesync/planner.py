@@ -177,6 +177,13 @@ class _Planner:
 
     def _suite_changes(self) -> list[Change]:
         live_by_id = {s.id: s for s in self.live.tree.suites if s.id is not None}
+        # A suite an id names is not free for a title match, even one made first (the
+        # title matches run parents first, and a deeper suite may hold that id).
+        self.claimed_suites |= {
+            live_by_id[s.id].key
+            for s in self.desired.suites
+            if s.id is not None and s.id in live_by_id
+        }
         by_parent_title: dict[tuple[str | None, str], list[Suite]] = defaultdict(list)
         for suite in self.live.tree.suites:
             by_parent_title[(suite.parent, text(suite.title))].append(suite)

@@ -188,6 +188,20 @@ def test_a_suite_with_the_same_title_under_another_parent_is_not_matched() -> No
     assert [(c.kind, c.entity, c.name) for c in result.changes][:1] == [("create", "suite", "SSO")]
 
 
+def test_a_suite_that_another_folder_names_by_id_is_not_matched_by_title() -> None:
+    auth, sso = desired().suites
+    moved = replace(sso, key="authentication/legacy/sso", parent="authentication/legacy")
+    legacy = Suite("authentication/legacy", "Legacy", parent="authentication")
+    tree = replace(desired(), suites=(auth, replace(sso, id=None), legacy, moved))
+    result = run(tree)
+    assert [(c.kind, c.entity, c.suite) for c in result.changes if c.entity == "suite"] == [
+        ("create", "suite", "authentication/sso"),
+        ("create", "suite", "authentication/legacy"),
+        ("update", "suite", "authentication/legacy/sso"),
+    ]
+    assert dict(result.suite_ids) == {"authentication": 1, "authentication/legacy/sso": 2}
+
+
 def test_a_suite_id_no_live_suite_has_is_created_with_a_warning() -> None:
     tree = replace(desired(), suites=(desired().suites[0], replace(desired().suites[1], id=77)))
     result = run(tree)

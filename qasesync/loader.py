@@ -15,7 +15,7 @@ import gc
 import hashlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -77,12 +77,12 @@ def _gc_paused() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class _Read:
-    """A file that passed the schema, but for the top-level items in ``bad``
-    (``clean``: no schema error at all)."""
+    """A file that passed the schema, but for the top-level items in ``bad``, which maps
+    each to the keys that have schema errors (``clean``: no schema error at all)."""
 
     spot: Spot
     data: Any
-    bad: frozenset[int] = frozenset()
+    bad: Mapping[int, frozenset[str | int]] = field(default_factory=dict)
     clean: bool = True
 
 
@@ -174,7 +174,10 @@ class _Run:
         self.problems.extend(checks.schema_problems(spot, found))
         if any(len(error.path) < 2 for error in found):
             return None
-        bad = frozenset(e.path[1] for e in found if isinstance(e.path[1], int))
+        bad: dict[int, frozenset[str | int]] = {}
+        for error in found:
+            if isinstance(error.path[1], int):
+                bad[error.path[1]] = bad.get(error.path[1], frozenset()).union(error.path[2:3])
         return _Read(spot, data, bad, clean=not found)
 
     def _parse(self, rel: str) -> Document | None:
@@ -331,9 +334,19 @@ class _Run:
             self.problems.append(spot.at(("cases",), message, key=True))
         built = []
         for index, item in enumerate(read.data["cases"]):
-            if index not in read.bad and self._case_ok(spot, index, item, suite):
+            if index in read.bad:
+                self._rest_of_bad_case(spot, index, item, read.bad[index])
+            elif self._case_ok(spot, index, item, suite):
                 built.append(case_from(item, suite, _location(spot, ("cases", index))))
         return built
+
+    def _rest_of_bad_case(self, spot: Spot, index: int, item: Any, bad: frozenset[Any]) -> None:
+        """The rules on the keys of a case that passed the schema, so that a schema error
+        does not hide an unknown enum name or shared step beside it."""
+        if isinstance(item, dict):
+            known = schemacheck.schema("cases")["$defs"]["case"]["properties"]
+            rest = {key: value for key, value in item.items() if key in known and key not in bad}
+            self.problems += checks.case_problems(spot, index, rest, self.rules)
 
     def _case_ok(self, spot: Spot, index: int, item: Mapping[str, Any], suite: str | None) -> bool:
         found = checks.case_problems(spot, index, item, self.rules)

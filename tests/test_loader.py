@@ -220,6 +220,27 @@ def test_one_bad_case_does_not_hide_the_next(tmp_path: Path) -> None:
     ]
 
 
+def test_a_schema_error_in_a_case_does_not_hide_the_rules_on_its_other_keys(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "qasesync.yaml").write_text("project: DEMO\n")
+    text = (
+        "cases:\n  - title: A\n    tags: x\n    severity: majr\n    steps:\n"
+        "      - shared: nowhere\n  - titl: B\n    gherkin: x\n    steps: [{action: y}]\n"
+    )
+    (tmp_path / "a.yaml").write_text(text)
+    with pytest.raises(ValidationError) as raised:
+        load_tree(tmp_path)
+    assert [str(p) for p in raised.value.problems] == [
+        "a.yaml:3:11: `tags` must be a list",
+        "a.yaml:4:15: `severity`: unknown option `majr` (did you mean `major`?)",
+        "a.yaml:6:17: unknown shared step `nowhere`",
+        "a.yaml:7:5: missing required key `title`",
+        "a.yaml:7:5: unknown key `titl` (did you mean `title`?)",
+        "a.yaml:8:14: a case has `steps` or `gherkin`, not both",
+    ]
+
+
 def test_unknown_enum_with_nothing_close_lists_the_known_options(tmp_path: Path) -> None:
     (tmp_path / "qasesync.yaml").write_text("project: DEMO\noptions:\n  layer: [ui]\n")
     (tmp_path / "a.yaml").write_text("cases:\n  - title: A\n    layer: zzz\n")

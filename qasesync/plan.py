@@ -166,7 +166,7 @@ class Plan:
         creates = [c for c in self.changes if c.entity == "case" and c.kind == "create"]
         single = sum(1 for c in creates if _automation(c) != "manual")
         batches = math.ceil((len(creates) - single) / BULK_SIZE)
-        others = len(self.changes) - len(creates)
+        others = len(self.changes) - len(creates) - sum(map(_issues_only, self.changes))
         return single + batches + others + _issue_requests(self.changes)
 
     def estimate_seconds(self, rate_per_minute: float) -> float:
@@ -221,6 +221,15 @@ def _issue_requests(changes: tuple[Change, ...]) -> int:
     detach = any(d.removed for c in touching for d in c.diffs if d.path == "external_issues")
     created = any(c.kind == "create" and c.desired and _has_issues(c.desired) for c in touching)
     return int(attach or created) + int(detach)
+
+
+def _issues_only(change: Change) -> bool:
+    """An update of external issues alone: attached and detached, no PATCH of the case."""
+    return (
+        change.kind == "update"
+        and change.entity == "case"
+        and change.fields == ("external_issues",)
+    )
 
 
 def _touches_issues(change: Change) -> bool:

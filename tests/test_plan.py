@@ -18,7 +18,7 @@ from planfixtures import (
 
 from qasesync.errors import SafetyError
 from qasesync.model import Case, Live, MaxDestroy
-from qasesync.plan import Change, Plan, fingerprint, tree_fingerprint
+from qasesync.plan import Change, FieldDiff, Plan, fingerprint, tree_fingerprint
 from qasesync.planner import plan
 
 
@@ -132,6 +132,12 @@ def test_the_estimate_counts_bulk_batches_and_single_creates() -> None:
 def test_the_estimate_adds_external_issue_attachment() -> None:
     created = Change("create", "case", "c", desired=Case("c", external_issues=("ENG-1",)))
     assert Plan("DEMO", changes=(created,)).estimate_requests() == 2
+
+
+def test_the_estimate_counts_no_patch_for_a_change_of_external_issues_alone() -> None:
+    issues = FieldDiff("external_issues", added=("ENG-3",), removed=("ENG-1",))
+    changed = Change("update", "case", "c", fields=("external_issues",), diffs=(issues,))
+    assert Plan("DEMO", changes=(changed,)).estimate_requests() == 2
 
 
 def test_the_tree_fingerprint_follows_the_tree() -> None:

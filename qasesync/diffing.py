@@ -80,10 +80,11 @@ def steps_diffs(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> li
     """``steps[2].expected_result: "a" → "b"`` lines (1-based, as Qase numbers steps)."""
     report = DeepDiff(before, after, verbose_level=2)
     diffs: list[FieldDiff] = []
-    for path, change in report.get("values_changed", {}).items():
-        diffs.append(FieldDiff(_path(path), show(change["old_value"]), show(change["new_value"])))
-    for path, change in report.get("type_changes", {}).items():
-        diffs.append(FieldDiff(_path(path), show(change["old_value"]), show(change["new_value"])))
+    for kind in ("values_changed", "type_changes"):
+        diffs += [
+            FieldDiff(_path(p), _show_step(c["old_value"]), _show_step(c["new_value"]))
+            for p, c in report.get(kind, {}).items()
+        ]
     for kind in ("iterable_item_added", "dictionary_item_added"):
         diffs += [FieldDiff(_path(p), None, _show_step(v)) for p, v in report.get(kind, {}).items()]
     for kind in ("iterable_item_removed", "dictionary_item_removed"):

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from planfixtures import desired, live, mixed_desired, mixed_settings, settings
+from planfixtures import desired, live, mixed_desired, mixed_settings, settings, with_case
 
 from qasesync.errors import Problem
 from qasesync.model import Case, Location, Step, Suite
@@ -176,6 +176,15 @@ def test_a_step_added_reads_as_one_line() -> None:
     assert (
         '      steps[2]: (none) → {action: "Close the tab", expected_result: "The session ends"}'
         in text
+    )
+
+
+def test_a_step_replaced_by_a_shared_reference_reads_like_an_added_step() -> None:
+    tree = with_case(desired(), 1, steps=(Step(shared="sign-in-as-admin"),))
+    text = render(plan(tree, live(), settings()), "text", VIEW)
+    assert (
+        '      steps[1]: {action: "Click Log out", expected_result: "The login page is shown"} '
+        '→ {shared: "sign-in-as-admin"}' in text
     )
 
 

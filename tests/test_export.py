@@ -244,3 +244,12 @@ def test_two_custom_fields_with_one_title_are_left_out_and_ignored(
             f"  - id: {case_id}\n    title: Owned twice\n    custom_fields:\n      Estimate: 2\n"
         )
         plan_is_clean(out)
+
+
+def test_exporting_again_writes_the_same_bytes(emu: Emulator, tmp_path: Path) -> None:
+    assert run("apply", str(copy_cases(tmp_path)), "--yes")[0] == 0
+    out = tmp_path / "exported"
+    assert run("export", "--project", PROJECT, "--out", str(out))[0] == 0
+    first = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    assert run("export", "--project", PROJECT, "--out", str(out), "--force")[0] == 0
+    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == first

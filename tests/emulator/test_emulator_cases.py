@@ -196,11 +196,17 @@ def test_patch_ignores_is_manual_and_automation(emu: Emulator, api: httpx.Client
     assert (read["title"], read["automation"], read["isManual"]) == ("u", 0, True)
 
 
-def test_bulk_ignores_is_manual(emu: Emulator, api: httpx.Client) -> None:
-    ids = api.post("/case/DEMO/bulk", json={"cases": [{"title": "t", "isManual": False}]}).json()[
-        "result"
-    ]["ids"]
-    assert emu.store.get_case("DEMO", ids[0])["isManual"] is True
+def test_bulk_ignores_is_manual_and_automation(emu: Emulator, api: httpx.Client) -> None:
+    cases = [
+        {"title": "t", "isManual": False},
+        {"title": "u", "isManual": True, "isToBeAutomated": True},
+        {"title": "v", "automation": 2},
+    ]
+    ids = api.post("/case/DEMO/bulk", json={"cases": cases}).json()["result"]["ids"]
+    read = [emu.store.get_case("DEMO", case_id) for case_id in ids]
+    assert [(c["automation"], c["isManual"], c["isToBeAutomated"]) for c in read] == [
+        (0, True, False)
+    ] * 3
 
 
 def test_text_is_trimmed(emu: Emulator, api: httpx.Client) -> None:

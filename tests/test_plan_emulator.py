@@ -302,6 +302,18 @@ def test_golden_plan_of_an_edited_project(
     golden(name, out.getvalue())
 
 
+def test_golden_json_plan_of_an_edited_project(emu: Emulator, tree: Path) -> None:
+    import re
+
+    from test_render import golden
+
+    edited(emu, tree)
+    out = io.StringIO()
+    assert main(["plan", str(tree), "--format", "json"], out=out) == 0
+    # The emulator stamps writes with the wall clock; the content hashes leave it out.
+    golden("emulator.json", re.sub(r'"updated_at": "[^"]+"', '"updated_at": "…"', out.getvalue()))
+
+
 def test_an_invalid_tree_fails_without_waiting_for_an_unreachable_service(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -37,7 +37,7 @@ def find_files(root: Path, problems: list[Problem]) -> Layout:
     layout = Layout()
     real_root = root.resolve()
     for rel in _walk(root, "", real_root, {real_root}, problems):
-        if not _misnamed(rel, problems):
+        if not _undecodable(rel, problems) and not _misnamed(rel, problems):
             _place(layout, rel)
     layout.shared.sort(key=lambda rel: (rel != SHARED_FILE, rel))
     return layout
@@ -82,6 +82,18 @@ def _inside(path: Path, real_root: Path, rel: str, problems: list[Problem]) -> P
         problems.append(Problem(rel, 1, 1, "a symlink that leads out of the tree"))
         return None
     return target
+
+
+def _undecodable(rel: str, problems: list[Problem]) -> bool:
+    """A name that is not UTF-8 (Python keeps its bytes as lone surrogates): it could not
+    become a suite title, nor be sent to Qase."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        problems.append(Problem(shown, 1, 1, "the path is not UTF-8 text; rename it"))
+        return True
+    return False
 
 
 _ROLES = {

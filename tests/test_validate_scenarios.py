@@ -182,6 +182,19 @@ def test_symlink_inside_the_tree_is_followed(tmp_path: Path) -> None:
     assert out == f"{tree}/: 2 cases in 2 suites, 0 shared steps — valid\n"
 
 
+@pytest.mark.skipif(os.name != "posix", reason="names are bytes on POSIX only")
+def test_a_path_that_is_not_utf8_is_an_error(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(DATA / "valid-minimal", tree)
+    folder = os.path.join(os.fsencode(tree), b"caf\xe9")
+    os.mkdir(folder)
+    with open(os.path.join(folder, b"login.yaml"), "wb") as file:
+        file.write(b"cases:\n  - title: Login works\n")
+    code, _, err = validate(tree)
+    assert code == 1
+    assert err.splitlines()[0] == "caf\\xe9/login.yaml:1:1: the path is not UTF-8 text; rename it"
+
+
 def test_suite_yaml_at_the_root_is_an_error(tmp_path: Path) -> None:
     shutil.copytree(DATA / "valid-minimal", tmp_path / "tree")
     (tmp_path / "tree" / "suite.yaml").write_text("title: Root\n", encoding="utf-8")

@@ -362,7 +362,7 @@ class _Run:
                 f"two cases without `id` in {where} are titled `{item['title']}`"
                 " (first at {first}); they could not be told apart on a rerun"
             )
-            what = ("title", suite or "", item["title"])
+            what = ("title", suite or "", item["title"].strip())  # Qase trims titles
             self.claims.append(claim(spot, (*path, "title"), what, message))
         self.problems.extend(found)
         return not found
@@ -380,4 +380,4 @@ def _location(spot: Spot, path: tuple[str | int, ...]) -> Location:
 
 
 def _title_claim(key: str, title: str) -> tuple[str, ...]:
-    return ("suite-title", key.rpartition("/")[0], title)
+    return ("suite-title", key.rpartition("/")[0], title.strip())  # Qase trims titles

@@ -241,6 +241,23 @@ def test_a_schema_error_in_a_case_does_not_hide_the_rules_on_its_other_keys(
     ]
 
 
+def test_titles_that_differ_only_in_surrounding_spaces_are_one_title(tmp_path: Path) -> None:
+    (tmp_path / "qasesync.yaml").write_text("project: DEMO\n")
+    (tmp_path / "auth").mkdir()
+    (tmp_path / "auth" / "suite.yaml").write_text("title: ' Shop '\n")
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "suite.yaml").write_text("title: Shop\n")
+    (tmp_path / "a.yaml").write_text("cases:\n  - title: Login\n  - title: ' Login '\n")
+    with pytest.raises(ValidationError) as raised:
+        load_tree(tmp_path)
+    assert [str(p) for p in raised.value.problems] == [
+        "a.yaml:3:12: two cases without `id` in the tree root are titled ` Login `"
+        " (first at a.yaml:2:12); they could not be told apart on a rerun",
+        "shop/suite.yaml:1:8: two suites under one parent are titled `Shop`"
+        " (first at auth/suite.yaml:1:8)",
+    ]
+
+
 def test_unknown_enum_with_nothing_close_lists_the_known_options(tmp_path: Path) -> None:
     (tmp_path / "qasesync.yaml").write_text("project: DEMO\noptions:\n  layer: [ui]\n")
     (tmp_path / "a.yaml").write_text("cases:\n  - title: A\n    layer: zzz\n")

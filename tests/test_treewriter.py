@@ -333,9 +333,9 @@ _CUSTOM = st.one_of(
 
 
 def _unique(title: str, taken: set[str]) -> str:
-    while title in taken:
+    while title.strip() in taken:  # validate, like Qase, compares titles trimmed
         title += " again"
-    taken.add(title)
+    taken.add(title.strip())
     return title
 
 

@@ -554,7 +554,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    if debug:  # also after the command, where users put it (`qasesync plan --debug`)
+        argv = ["--debug", *(arg for arg in argv if arg != "--debug")]
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args, out)

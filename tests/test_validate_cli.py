@@ -70,6 +70,12 @@ def test_a_missing_tree_exits_1_with_one_line(tmp_path: Path) -> None:
     assert err == f"error: {tmp_path / 'nope'}: no cases tree there (not a folder)\n"
 
 
+def test_debug_is_accepted_after_the_command_too() -> None:
+    code, out, err = run("validate", str(DATA / "valid-minimal"), "--debug")
+    assert (code, err) == (0, "")
+    assert out == f"{DATA / 'valid-minimal'}/: 0 cases in 0 suites, 0 shared steps — valid\n"
+
+
 def test_an_unknown_format_is_a_usage_error_with_exit_1() -> None:
     code, _, err = run("validate", str(DATA / "valid-full"), "--format", "xml")
     assert code == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,3 +31,32 @@ def spec_checked(request: pytest.FixtureRequest) -> Any:
 
     spec = spec_or_none(request)
     return lambda inner: CheckingTransport(inner, spec)
+
+
+@pytest.fixture(autouse=True)
+def _every_emulator_answer_fits_the_spec(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Every emulator any test creates (in-process, on a socket, to the Qase SDK, inside
+    `qasesync demo`) has each 2xx answer it gave checked against the spec at teardown,
+    where the spec is present."""
+    from spectools import check_answers
+    from test_client_kit import spec_or_none
+
+    from qasesync.emulator import Emulator
+
+    spec = spec_or_none(request)
+    if spec is None:
+        yield
+        return
+    created: list[Emulator] = []
+    original = Emulator.__post_init__
+
+    def register(self: Emulator) -> None:
+        original(self)
+        created.append(self)
+
+    monkeypatch.setattr(Emulator, "__post_init__", register)
+    yield
+    for emulator in created:
+        check_answers(spec, emulator.log)

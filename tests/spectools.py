@@ -15,6 +15,7 @@ every schema error.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -56,6 +57,15 @@ def check_response(spec: dict[str, Any], method: str, path: str, status: int, bo
         "paths", template, method.lower(), "responses", key, "content", "application/json", "schema"
     )
     _validate(spec, pointer, body, f"{method} {template} -> {status}")
+
+
+def check_answers(spec: dict[str, Any], records: Iterable[Any]) -> int:
+    """Check every 2xx answer of an emulator's request log (``Emulator.log`` records:
+    ``method``, ``path``, ``status``, ``answer``); return how many were checked."""
+    answered = [r for r in records if 200 <= r.status < 300 and r.answer is not None]
+    for record in answered:
+        check_response(spec, record.method, record.path, record.status, record.answer)
+    return len(answered)
 
 
 def check_request(spec: dict[str, Any], method: str, path: str, body: Any) -> None:

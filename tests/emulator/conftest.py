@@ -1,6 +1,5 @@
-"""Fixtures of the emulator tests. Every emulator created in these tests has each 2xx
-answer it gave (in-process, on a socket, to the Qase SDK) checked against the official
-spec at teardown, when the spec is present."""
+"""Fixtures of the emulator tests. (Every emulator a test creates has each 2xx answer it
+gave checked against the official spec at teardown: see ``tests/conftest.py``.)"""
 
 from __future__ import annotations
 
@@ -8,24 +7,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from emukit import TOKEN, check_log, make_client
+from emukit import TOKEN, make_client
 
 from qasesync.emulator import Emulator
-
-
-@pytest.fixture(autouse=True)
-def _every_answer_fits_the_spec(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    created: list[Emulator] = []
-    original = Emulator.__post_init__
-
-    def register(self: Emulator) -> None:
-        original(self)
-        created.append(self)
-
-    monkeypatch.setattr(Emulator, "__post_init__", register)
-    yield
-    for emulator in created:
-        check_log(emulator)
 
 
 @pytest.fixture

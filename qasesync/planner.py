@@ -139,6 +139,10 @@ class _Planner:
         scope = self.settings.scope
         return not scope or any(key == s or key.startswith(s + "/") for s in scope)
 
+    def _above_scope(self, key: str) -> bool:
+        """Whether a desired suite folder holds a scope path (created when missing)."""
+        return any(s.startswith(key + "/") for s in self.settings.scope)
+
     def _check_scope(self) -> None:
         if not self.settings.scope:
             return
@@ -222,6 +226,10 @@ class _Planner:
         return match.key if match is not None else NEW
 
     def _suite_change(self, suite: Suite, match: Suite | None) -> Change | None:
+        if match is None and not (self._owned(suite.key) or self._above_scope(suite.key)):
+            note = f"folder {suite.key!r} is outside scope and has no live suite; not created"
+            self.notes.append(Message(note, suite.location))
+            return None
         if match is None:
             return Change("create", "suite", suite.title, desired=suite, suite=suite.key)
         if not self._owned(suite.key):

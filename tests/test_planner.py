@@ -463,6 +463,31 @@ def test_a_case_moved_out_of_scope_in_the_web_app_is_moved_back() -> None:
     assert (change.kind, change.live_id, change.fields) == ("update", 103, ("suite",))
 
 
+def test_with_scope_a_folder_outside_it_is_not_created() -> None:
+    billing = Suite("billing", "Billing", location=loc("billing/suite.yaml", 1))
+    okta = Suite("authentication/sso/okta", "Okta", parent="authentication/sso")
+    tree = replace(sso_only(), suites=(*sso_only().suites, billing, okta))
+    result = run(tree, scope=("authentication/sso",))
+    assert [(c.kind, c.entity, c.suite) for c in result.changes] == [
+        ("create", "suite", "authentication/sso/okta")
+    ]
+    assert [str(n) for n in result.notes] == [
+        "billing/suite.yaml:1:1: folder 'billing' is outside scope and has no live suite; "
+        "not created"
+    ]
+
+
+def test_with_scope_a_missing_folder_above_it_is_created() -> None:
+    tree = replace(sso_only(), suites=tuple(replace(s, id=None) for s in sso_only().suites))
+    project = Live(live_tree(suites=(), cases=()), workspace())
+    result = run(tree, project, scope=("authentication/sso",))
+    assert [(c.kind, c.entity, c.suite) for c in result.changes] == [
+        ("create", "suite", "authentication"),
+        ("create", "suite", "authentication/sso"),
+        ("create", "case", "authentication/sso"),
+    ]
+
+
 def test_a_case_outside_scope_in_the_tree_is_an_error() -> None:
     assert problems(desired(), scope=("authentication/sso",))[0] == (
         "authentication/login.yaml:2:5: case 'Login redirects to the dashboard' is in "

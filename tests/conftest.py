@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,3 +61,28 @@ def _every_emulator_answer_fits_the_spec(
     yield
     for emulator in created:
         check_answers(spec, emulator.log)
+
+
+@pytest.fixture(autouse=True)
+def _every_client_request_fits_the_spec(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every request any QaseClient sends in any test (through any transport: the
+    emulator in-process or on a socket, a mock) has its body checked against the spec's
+    request schema just before it leaves, where the spec is present."""
+    from spectools import check_request
+    from test_client_kit import spec_or_none
+
+    from qasesync.client import QaseClient
+
+    spec = spec_or_none(request)
+    if spec is None:
+        return
+    send = QaseClient._send  # the one place every attempt of every request goes through
+
+    def checked(self: QaseClient, sent: httpx.Request) -> httpx.Response:
+        body = json.loads(sent.content) if sent.content else None
+        check_request(spec, sent.method, sent.url.path, body)
+        return send(self, sent)
+
+    monkeypatch.setattr(QaseClient, "_send", checked)

@@ -32,6 +32,11 @@ EXIT_BUG = 3
 EXIT_INTERRUPTED = 130
 #: Lines of an apply report (changes done, failures) shown before "... and N more".
 REPORT_LINES = 50
+#: What an apply that did not finish says last.
+RERUN = (
+    "Nothing is lost: what was created is recorded (in the YAML, or found again by title); "
+    "running `qasesync apply` again finishes the job."
+)
 _SYMBOLS = {"create": "+", "update": "~", "deprecate": "-", "delete": "-"}
 DEFAULT_EMULATOR_PROJECT = "DEMO"
 
@@ -243,12 +248,18 @@ def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
             return EXIT_OK
         _confirm(args, out)
         sink = YamlSink(root, digests) if settings.write_back and not args.no_write_back else None
+        progress = _progress()
         try:
-            report = apply(chosen, remote, live=live.tree, on_progress=_progress(), on_written=sink)
+            report = apply(chosen, remote, live=live.tree, on_progress=progress, on_written=sink)
         except ApplyFailed as failure:
             _apply_report(out, failure.report, sink, view.web, stopped=True)
             _apply_failures(failure.report.failures)
             return EXIT_USER
+        except KeyboardInterrupt:
+            if progress is not None:
+                progress.end()
+            print(f"apply interrupted. {RERUN}", file=sys.stderr)
+            raise
     _apply_report(out, report, sink, view.web, stopped=False)
     return EXIT_OK
 
@@ -295,6 +306,7 @@ class _ProgressLine:
 
         self._lock = threading.Lock()
         self._shown = 0.0
+        self._open = False  # a line is shown that no newline ended yet
 
     def __call__(self, progress: Progress) -> None:
         import time
@@ -305,13 +317,21 @@ class _ProgressLine:
             if now - self._shown < 0.2 and not last:
                 return
             self._shown = now
+            self._open = not last
             end = "\n" if last else ""
             line = f"applying: {progress.done}/{progress.total} ({progress.phase})"
             sys.stderr.write(f"\r\x1b[K{line}{end}")
             sys.stderr.flush()
 
+    def end(self) -> None:
+        """End the line shown, so that what is printed next starts on a line of its own."""
+        with self._lock:
+            if self._open:
+                sys.stderr.write("\n")
+                self._open = False
 
-def _progress() -> Callable[[Progress], None] | None:
+
+def _progress() -> _ProgressLine | None:
     return _ProgressLine() if sys.stderr.isatty() else None
 
 
@@ -357,11 +377,7 @@ def _apply_failures(failures: Sequence[str]) -> None:
         print(f"error: {line}", file=sys.stderr)
     if len(failures) > REPORT_LINES:
         print(f"error: ... and {len(failures) - REPORT_LINES} more", file=sys.stderr)
-    print(
-        "Nothing is lost: what was created is recorded (in the YAML, or found again by title); "
-        "running `qasesync apply` again finishes the job.",
-        file=sys.stderr,
-    )
+    print(RERUN, file=sys.stderr)
 
 
 def _plan_view(root: Path, out: TextIO, *, color: bool) -> View:

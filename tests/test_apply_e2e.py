@@ -16,6 +16,7 @@ from test_apply_kit import PROJECT, copy_cases, duplicate_titles, on_socket, sho
 from test_apply_kit import run_cli as run
 
 from qasesync.emulator import Emulator
+from qasesync.remote import Remote
 
 
 @pytest.fixture
@@ -350,3 +351,29 @@ def test_write_back_can_be_turned_off(emu: Emulator, tree: Path, how: str) -> No
     )
     assert {p: p.read_bytes() for p in tree.rglob("*.yaml")} == before
     assert plan_json(tree)[0] == 0
+
+
+def test_an_interrupted_apply_ends_the_progress_line_and_a_rerun_finishes(
+    emu: Emulator, tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stderr = FakeTerminal()
+    monkeypatch.setattr("sys.stderr", stderr)
+    create_cases = Remote.create_cases
+    interrupts = [KeyboardInterrupt()]
+
+    def interrupted(self: Remote, *args: Any, **kwargs: Any) -> list[int]:
+        if interrupts:  # Ctrl-C once the suites and shared steps exist
+            raise interrupts.pop()
+        return create_cases(self, *args, **kwargs)
+
+    monkeypatch.setattr(Remote, "create_cases", interrupted)
+    assert run("apply", str(tree), "--yes")[0] == 130
+    after = stderr.getvalue().rpartition("\r\x1b[K")[2]
+    assert after.startswith("applying: ") and after.split("\n", 1)[1] == (
+        "apply interrupted. Nothing is lost: what was created is recorded (in the YAML, or "
+        "found again by title); running `qasesync apply` again finishes the job.\n"
+        "qasesync: interrupted\n"
+    )
+    assert run("apply", str(tree), "--yes")[0] == 0
+    assert plan_json(tree)[0] == 0 and duplicate_titles(emu) == []
+    assert len(emu.store.suites(PROJECT)) == 18

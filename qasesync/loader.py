@@ -172,11 +172,11 @@ class _Run:
             return _Read(spot, data)
         found = schemacheck.errors(kind, data)
         self.problems.extend(checks.schema_problems(spot, found))
-        if any(len(error.path) < 2 for error in found):
+        if not _items_usable(kind, data, found):
             return None
         bad: dict[int, frozenset[str | int]] = {}
         for error in found:
-            if isinstance(error.path[1], int):
+            if len(error.path) > 1 and isinstance(error.path[1], int):
                 bad[error.path[1]] = bad.get(error.path[1], frozenset()).union(error.path[2:3])
         return _Read(spot, data, bad, clean=not found)
 
@@ -366,6 +366,21 @@ class _Run:
             self.claims.append(claim(spot, (*path, "title"), what, message))
         self.problems.extend(found)
         return not found
+
+
+_ITEMS = {"cases": "cases", "shared-steps": "shared_steps"}
+
+
+def _items_usable(kind: str, data: Any, found: list[schemacheck.SchemaError]) -> bool:
+    """Whether the items of a file with schema errors can still be checked one by one:
+    an unknown key beside `cases:` (or `shared_steps:`) hides none of them."""
+    items = _ITEMS.get(kind)
+    if items is None or not isinstance(data, dict) or not isinstance(data.get(items), list):
+        return all(len(error.path) > 1 for error in found)
+    return all(
+        len(error.path) > 1 or (error.path == () and error.keyword == "additionalProperties")
+        for error in found
+    )
 
 
 def _not_utf8(rel: str, raw: bytes, error: UnicodeDecodeError) -> Problem:

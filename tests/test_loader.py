@@ -258,6 +258,22 @@ def test_titles_that_differ_only_in_surrounding_spaces_are_one_title(tmp_path: P
     ]
 
 
+def test_an_unknown_key_beside_cases_does_not_hide_the_cases(tmp_path: Path) -> None:
+    (tmp_path / "qasesync.yaml").write_text("project: DEMO\n")
+    text = "defaults:\n  severity: major\ncases:\n  - title: A\n    severity: majr\n"
+    (tmp_path / "a.yaml").write_text(text)
+    shared = "shared_step:\nshared_steps:\n  - key: k\n    title: K\n    steps: [{action: ''}]\n"
+    (tmp_path / "shared_steps.yaml").write_text(shared)
+    with pytest.raises(ValidationError) as raised:
+        load_tree(tmp_path)
+    assert [str(p) for p in raised.value.problems] == [
+        "a.yaml:1:1: unknown key `defaults`",
+        "a.yaml:5:15: `severity`: unknown option `majr` (did you mean `major`?)",
+        "shared_steps.yaml:1:1: unknown key `shared_step` (did you mean `shared_steps`?)",
+        "shared_steps.yaml:5:13: a step needs a non-empty `action`",
+    ]
+
+
 def test_unknown_enum_with_nothing_close_lists_the_known_options(tmp_path: Path) -> None:
     (tmp_path / "qasesync.yaml").write_text("project: DEMO\noptions:\n  layer: [ui]\n")
     (tmp_path / "a.yaml").write_text("cases:\n  - title: A\n    layer: zzz\n")

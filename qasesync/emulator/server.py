@@ -7,6 +7,7 @@ without writing a byte, so that a client sees exactly what a lost response looks
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import threading
 import time
@@ -96,6 +97,15 @@ def serve(emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> Iterato
 
 
 def wait_for_interrupt() -> None:
-    """Block until Ctrl-C (raises KeyboardInterrupt)."""
-    while True:
-        time.sleep(3600)
+    """Block until Ctrl-C or SIGTERM (``kill``, ``docker stop``, a CI job's teardown),
+    raising KeyboardInterrupt for either, so that the caller saves its state on both."""
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt

@@ -5,6 +5,9 @@ from __future__ import annotations
 import ast
 import io
 import json
+import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -100,6 +103,23 @@ def test_cli_emulator_with_custom_fields_from_a_tree_plans_that_tree(
     assert "(project SHOP; custom fields: Components, Owner); Ctrl-C stops it" in printed.getvalue()
     assert (codes, capsys.readouterr().err) == ([0], "")
     assert "Plan: 68 to create, 0 to update" in planned.getvalue()
+
+
+def test_cli_emulator_saves_state_when_terminated(tmp_path: Path) -> None:
+    """`kill` (SIGTERM), as CI teardowns and `docker stop` send it, saves like Ctrl-C."""
+    state = tmp_path / "state.json"
+    argv = ["emulator", "--port", "0", "--token", "K", "--state", str(state)]
+    command = [sys.executable, "-m", "qasesync", *argv]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None
+        url = process.stdout.readline().split(" at ")[1].split(" ")[0]
+        httpx.post(f"{url}/suite/DEMO", json={"title": "S"}, headers={"Token": "K"})
+        process.send_signal(signal.SIGTERM)
+        rest, _ = process.communicate(timeout=30)
+    assert (process.returncode, rest) == (0, f"emulator stopped\nstate saved to {state}\n")
+    again = Emulator(token="K", projects=())
+    again.load_state(state)
+    assert [s["title"] for s in again.store.suites("DEMO")] == ["S"]
 
 
 def test_state_round_trips_through_a_file(tmp_path: Path) -> None:

@@ -224,11 +224,19 @@ def _text_messages(
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
 
+#: A zero-width space: after ``@`` or ``#`` it keeps GitHub from turning ``@team`` into a
+#: mention or ``#7`` (a Qase case id) into a link to pull request 7. An entity alone
+#: (``&#64;``) does not: GitHub reads the decoded text.
+_BREAK = "&#8203;"
+
+
 def md(value: str) -> str:
     """User text made inert in markdown: HTML escaped, markdown punctuation backslashed,
-    line breaks flattened, ``@`` defused so that a title cannot mention anyone."""
+    line breaks flattened, ``@`` and ``#`` defused so that a title cannot mention anyone
+    nor link an issue."""
     flat = _MD_SPECIAL.sub(r"\\\1", " ".join(value.split()))
-    return html.escape(flat, quote=True).replace("@", "&#64;")
+    escaped = html.escape(flat, quote=True)
+    return escaped.replace("@", "@" + _BREAK).replace("\\#", "\\#" + _BREAK)
 
 
 def render_markdown(plan: Plan, view: View, *, limit: int = MARKDOWN_LIMIT) -> str:
@@ -246,7 +254,8 @@ def render_markdown(plan: Plan, view: View, *, limit: int = MARKDOWN_LIMIT) -> s
 
 def _md_group(plan: Plan, group: str, changes: list[Change], view: View) -> str:
     noun = "change" if len(changes) == 1 else "changes"
-    lines = [f"<details><summary>{html.escape(group)} ({len(changes)} {noun})</summary>", ""]
+    name = html.escape(group, quote=False).replace("#", "#" + _BREAK).replace("@", "@" + _BREAK)
+    lines = [f"<details><summary>{name} ({len(changes)} {noun})</summary>", ""]
     for change in changes:
         lines += _md_change(plan, change, view)
     return "\n".join([*lines, "", "</details>", ""])
@@ -262,7 +271,7 @@ def _md_change(plan: Plan, change: Change, view: View) -> list[str]:
         head += f" — {md(str(change.location))}"
     lines = [head, *(f"  - {md(diff_text(d))}" for d in change.diffs)]
     if change.used_by:
-        lines.append("  - used by cases: " + ", ".join(f"\\#{i}" for i in change.used_by))
+        lines.append("  - used by cases: " + ", ".join(md(f"#{i}") for i in change.used_by))
     return lines
 
 

@@ -77,8 +77,15 @@ def test_a_title_cannot_inject_markdown_or_html() -> None:
     assert line == (
         "- `+` **create** case &lt;img src=x onerror=alert\\(1\\)&gt; "
         "\\[click\\]\\(https://evil\\.example\\) "
-        "\\*\\*bold\\*\\* &#64;admin \\# Heading \\| x"
+        "\\*\\*bold\\*\\* @&#8203;admin \\#&#8203; Heading \\| x"
     )
+
+
+def test_a_suite_name_can_neither_mention_nor_link_an_issue() -> None:
+    gone = Suite("#9", "@org/qa #12 <b>", id=9)
+    deleted = Change("delete", "suite", gone.title, live=gone, suite=gone.title)
+    out = render_markdown(Plan("DEMO", changes=(deleted,)), VIEW)
+    assert "<summary>@&#8203;org/qa #&#8203;12 &lt;b&gt; (1 change)</summary>" in out
 
 
 def test_md_escapes_html_before_markdown() -> None:
@@ -120,8 +127,9 @@ def test_a_cut_markdown_plan_keeps_its_warnings_and_notes() -> None:
     assert len(out) <= 60_000 and out.count("<details>") == out.count("</details>")
     assert out.endswith(
         "(or run `qasesync plan`).\n\n"
-        "**Warnings**\n\n- case &#x27;x&#x27; looks like a rename or move of \\#7\n\n"
-        "**Notes**\n\n- live suite &#x27;Old&#x27; \\(\\#3\\) has no folder in the tree; kept\n"
+        "**Warnings**\n\n- case &#x27;x&#x27; looks like a rename or move of \\#&#8203;7\n\n"
+        "**Notes**\n\n- live suite &#x27;Old&#x27; \\(\\#&#8203;3\\) has no folder in the tree; "
+        "kept\n"
     )
 
 

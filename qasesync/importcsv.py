@@ -167,7 +167,9 @@ def detect_layout(columns: Sequence[str], path: Path) -> str:
     """`QASE` when the header has Qase's ``steps_*`` columns, else `BULK`; both need
     ``title`` and unique column names."""
     if "title" not in columns:
-        raise QasesyncError(f"{path}:1: no `title` column in the header")
+        semicolons = any(";" in column for column in columns)  # a spreadsheet's other CSV
+        hint = " (cells are separated by `;`? save it with commas)" if semicolons else ""
+        raise QasesyncError(f"{path}:1: no `title` column in the header{hint}")
     repeated = sorted({c for c in columns if c and columns.count(c) > 1})
     if repeated:
         raise QasesyncError(f"{path}:1: repeated column(s): {', '.join(repeated)}")

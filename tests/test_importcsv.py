@@ -225,6 +225,13 @@ def test_a_header_without_title_is_refused(tmp_path: Path) -> None:
         import_csv(path)
 
 
+def test_a_header_separated_by_semicolons_says_so(tmp_path: Path) -> None:
+    path = _write(tmp_path, "title;suite\nx;y\n")
+    message = r"cases\.csv:1: no `title` column in the header \(cells are separated by `;`\?"
+    with pytest.raises(QasesyncError, match=message + r" save it with commas\)$"):
+        import_csv(path)
+
+
 def test_repeated_columns_are_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, "title,Tags,tags\nx,a,b\n")
     with pytest.raises(QasesyncError, match=r":1: repeated column\(s\): tags$"):

@@ -353,6 +353,9 @@ def _apply_report(
 
 
 def _apply_link(project: str, item: Done, web: str) -> str:
+    if item.kind == "delete":  # its link would lead nowhere now
+        ident = item.ident if item.entity == "shared_step" else f"#{item.ident}"
+        return f"{ident} (deleted)"
     if item.entity == "case":
         return f"{web}/case/{project}-{item.ident}"
     if item.entity == "suite":

@@ -377,3 +377,13 @@ def test_an_interrupted_apply_ends_the_progress_line_and_a_rerun_finishes(
     assert run("apply", str(tree), "--yes")[0] == 0
     assert plan_json(tree)[0] == 0 and duplicate_titles(emu) == []
     assert len(emu.store.suites(PROJECT)) == 18
+
+
+def test_a_deleted_case_is_reported_by_its_id_not_by_a_dead_link(emu: Emulator, tree: Path) -> None:
+    applied(tree)
+    edit(tree / "qasesync.yaml", "prune: deprecate\n", "prune: delete\n")
+    title = "A reset link expires after 60 minutes"
+    cut_case(tree / "authentication/password-reset/cases.yaml", title)
+    [gone] = [c["id"] for c in emu.store.cases(PROJECT) if c["title"] == title]
+    code, text = run("apply", str(tree), "--yes")
+    assert code == 0 and f"\n  - case '{title}' #{gone} (deleted)\n" in text

@@ -552,7 +552,11 @@ def build_parser() -> argparse.ArgumentParser:
     emulator = sub.add_parser("emulator", help="run the local Qase API emulator")
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8787)
-    emulator.add_argument("--token", default="emulator-token")
+    emulator.add_argument(
+        "--token",
+        default="emulator-token",
+        help="the token clients must send as QASE_TOKEN (default: emulator-token)",
+    )
     emulator.add_argument(
         "--project",
         help="the project code served (default: the --custom-fields-from tree's, else DEMO)",

@@ -17,7 +17,7 @@ import pytest
 import qasesync.emulator
 from qasesync import cli
 from qasesync.demo import example_tree
-from qasesync.emulator import Emulator, sample_custom_fields, serve
+from qasesync.emulator import Emulator, Faults, sample_custom_fields, serve
 from qasesync.emulator import server as server_module
 
 
@@ -43,7 +43,14 @@ def test_socket_server_serves_the_same_app(emu: Emulator) -> None:
     assert response.json()["result"]["title"] == "Login"
 
 
-def test_socket_server_answers_concurrent_requests(emu: Emulator) -> None:
+def test_socket_server_answers_concurrent_requests_at_the_same_time(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All 8 requests are inside the app at once (a barrier in place of the added latency):
+    the server gives each connection its own thread."""
+    barrier = threading.Barrier(8, timeout=10)
+    monkeypatch.setattr("qasesync.emulator.app.time.sleep", lambda seconds: barrier.wait())
+    emu.faults = Faults(latency=1.0)
     emu.store.create_case("DEMO", {"title": "Login"})
     statuses: list[int] = []
     with serve(emu) as server, httpx.Client(base_url=server.url, headers={"Token": "T"}) as client:

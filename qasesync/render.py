@@ -252,13 +252,35 @@ def render_markdown(plan: Plan, view: View, *, limit: int = MARKDOWN_LIMIT) -> s
     return _cut("\n".join(head), groups, [m for m in messages if m], limit)
 
 
-def _md_group(plan: Plan, group: str, changes: list[Change], view: View) -> str:
+@dataclass(frozen=True)
+class _Section:
+    """A suite's collapsible details: its opening, one block of lines per change."""
+
+    opening: str
+    blocks: tuple[str, ...]
+
+    def text(self, shown: int | None = None) -> str:
+        """The section, or only its first ``shown`` changes and a line saying so."""
+        blocks = list(self.blocks[:shown])
+        if len(blocks) < len(self.blocks):
+            blocks.append(f"- … {len(self.blocks) - len(blocks)} more change(s): cut")
+        return "\n".join([self.opening, *blocks, "\n</details>\n"])
+
+    def fitting(self, room: int) -> int:
+        """How many leading changes fit in ``room`` characters with the closing lines."""
+        room -= len(self.text(0)) + 1
+        for shown, block in enumerate(self.blocks):
+            room -= len(block) + 1
+            if room < 0:
+                return shown
+        return len(self.blocks)
+
+
+def _md_group(plan: Plan, group: str, changes: list[Change], view: View) -> _Section:
     noun = "change" if len(changes) == 1 else "changes"
     name = html.escape(group, quote=False).replace("#", "#" + _BREAK).replace("@", "@" + _BREAK)
-    lines = [f"<details><summary>{name} ({len(changes)} {noun})</summary>", ""]
-    for change in changes:
-        lines += _md_change(plan, change, view)
-    return "\n".join([*lines, "", "</details>", ""])
+    opening = f"<details><summary>{name} ({len(changes)} {noun})</summary>\n"
+    return _Section(opening, tuple("\n".join(_md_change(plan, c, view)) for c in changes))
 
 
 def _md_change(plan: Plan, change: Change, view: View) -> list[str]:
@@ -281,20 +303,28 @@ def _md_messages(title: str, messages: Sequence[Message]) -> str:
     return "\n".join([f"**{title}**", "", *(f"- {md(str(m))}" for m in messages), ""])
 
 
-def _cut(head: str, groups: list[str], messages: list[str], limit: int) -> str:
+def _cut(head: str, groups: list[_Section], messages: list[str], limit: int) -> str:
     """Everything when it fits in ``limit``; else the leading suite sections that fit
-    beside the warnings and notes (a large plan is where they matter most), a line
-    saying what was left out, then the warnings and notes that fit."""
+    beside the warnings and notes (a large plan is where they matter most), the first
+    changes of the next section that fit, a line saying what was left out, then the
+    warnings and notes that fit."""
     room = limit - 400 - len(head)
-    if _size(groups) + _size(messages) <= room:
-        return _joined([head, *groups, *messages])
+    sections = [g.text() for g in groups]
+    if _size(sections) + _size(messages) <= room:
+        return _joined([head, *sections, *messages])
     tail = _fitting(messages, room)
-    body = _fitting(groups, room - _size(tail))
+    body = _fitting(sections, room - _size(tail))
     left = len(groups) - len(body) + len(messages) - len(tail)
+    if len(body) < len(groups):
+        partial = groups[len(body)]
+        shown = partial.fitting(room - _size(tail) - _size(body))
+        if shown:
+            body.append(partial.text(shown))
+            left -= 1
+    what = f": {left} more section(s) did not fit in" if left else " to fit in"
     cut = (
-        f"**The plan is cut here: {left} more section(s) did not fit in "
-        f"{limit:,} characters.** The whole plan is in the job summary of this run "
-        "(or run `qasesync plan`).\n"
+        f"**The plan is cut here{what} {limit:,} characters.** The whole plan is in the "
+        "job summary of this run (or run `qasesync plan`).\n"
     )
     return _joined([head, *body, cut, *tail])
 

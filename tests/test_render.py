@@ -133,6 +133,18 @@ def test_a_cut_markdown_plan_keeps_its_warnings_and_notes() -> None:
     )
 
 
+def test_a_suite_too_large_for_the_limit_shows_its_first_changes() -> None:
+    one_suite = Plan(
+        "DEMO", changes=tuple(replace(c, suite="big") for c in many_changes(2000).changes)
+    )
+    out = render_markdown(one_suite, VIEW)
+    assert len(out) <= 60_000 and out.count("<details>") == out.count("</details>") == 1
+    shown = out.count("- `+` **create** case")
+    assert 100 < shown < 2000
+    assert f"- … {2000 - shown} more change(s): cut\n\n</details>" in out
+    assert "**The plan is cut here to fit in 60,000 characters.**" in out
+
+
 def test_markdown_under_the_limit_is_not_cut() -> None:
     assert "cut here" not in render_markdown(many_changes(50), VIEW)
 

@@ -188,6 +188,15 @@ def test_a_suite_with_the_same_title_under_another_parent_is_not_matched() -> No
     assert [(c.kind, c.entity, c.name) for c in result.changes][:1] == [("create", "suite", "SSO")]
 
 
+def test_two_suites_with_one_title_under_one_parent_are_an_error_naming_both() -> None:
+    suites = (*live_tree().suites, Suite("#4", "SSO", id=4, parent="#1"))
+    project = Live(live_tree(suites=suites), workspace())
+    assert problems(suites_without_ids(), project) == [
+        "authentication/sso/suite.yaml:1:1: suite 'authentication/sso' matches #2 and #4 by "
+        "title; add an `id`"
+    ]
+
+
 def test_a_suite_that_another_folder_names_by_id_is_not_matched_by_title() -> None:
     auth, sso = desired().suites
     moved = replace(sso, key="authentication/legacy/sso", parent="authentication/legacy")

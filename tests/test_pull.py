@@ -22,7 +22,7 @@ from qasesync.errors import WriteBackError
 from qasesync.loader import load_tree
 from qasesync.model import Live
 from qasesync.planner import plan
-from qasesync.pull import pull, write
+from qasesync.pull import Pulled, pull, write
 from qasesync.remote import Remote
 
 DATA = Path(__file__).parent / "data" / "pull"
@@ -223,19 +223,29 @@ def with_defaults(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**f, "default_value": defaults.get(f["title"])} for f in fields]
 
 
-def pull_in_process(emu: Emulator, root: Path) -> Live:
-    """``pull`` on ``root`` against the in-process emulator; the live project it read."""
+def live_of(emu: Emulator) -> Live:
+    """The project as qasesync reads it, from the in-process emulator."""
     transport = httpx.WSGITransport(app=emu.app)
     with QaseClient(token=TOKEN, base_url="http://emulator/v1", transport=transport) as client:
-        live = Remote(client, PROJECT).read()
-    digests: dict[str, str] = {}
+        return Remote(client, PROJECT).read()
+
+
+def pulled(emu: Emulator, root: Path, digests: dict[str, str] | None = None) -> Pulled:
+    """What ``pull`` on ``root`` would write, against the in-process emulator."""
+    live = live_of(emu)
     tree = load_tree(root, digests=digests)
     assert tree.settings is not None
-    write(root, pull(root, tree, live, tree.settings), digests)
-    return live
+    return pull(root, tree, live, tree.settings)
 
 
-def plans_clean(root: Path, live: Live) -> bool:
+def pull_in_process(emu: Emulator, root: Path) -> None:
+    """``pull`` on ``root`` against the in-process emulator."""
+    digests: dict[str, str] = {}
+    write(root, pulled(emu, root, digests), digests)
+
+
+def plans_clean(root: Path, emu: Emulator) -> bool:
+    live = live_of(emu)
     after = load_tree(root)
     assert after.settings is not None
     return plan(after, live, after.settings).changes == ()
@@ -261,12 +271,12 @@ def test_a_custom_value_cleared_live_is_written_empty_when_the_field_has_a_defau
         "      Owner: alice  # the author\n      Estimate: 5\n      Components: [api]\n",
     )
     emu.store.patch_case(PROJECT, case_id, {"custom_field": {"1": "", "3": "", "7": ""}})
-    live = pull_in_process(emu, root)
+    pull_in_process(emu, root)
     assert (root / "cases.yaml").read_text(encoding="utf-8") == (
         f"cases:\n  - id: {case_id}\n    title: Owned\n    custom_fields:\n"
         "      Owner: ''  # the author\n      Components: []\n"
     )
-    assert plans_clean(root, live)
+    assert plans_clean(root, emu)
 
 
 def test_gherkin_edited_live_and_a_case_turned_from_gherkin_to_steps(tmp_path: Path) -> None:
@@ -283,13 +293,13 @@ def test_gherkin_edited_live_and_a_case_turned_from_gherkin_to_steps(tmp_path: P
     emu.store.patch_case(PROJECT, first, {"steps": [{"value": scenario}]})
     classic = {"steps_type": "classic", "steps": [{"action": "Open /login"}]}
     emu.store.patch_case(PROJECT, second, classic)
-    live = pull_in_process(emu, root)
+    pull_in_process(emu, root)
     assert (root / "cases.yaml").read_text(encoding="utf-8") == (
         f"cases:\n  - id: {first}\n    title: Scenario\n    gherkin: |\n      Given a user\n"
         "      When they sign in\n      Then the dashboard opens\n"
         f"  - id: {second}\n    title: Turned\n    steps:\n      - action: Open /login\n"
     )
-    assert plans_clean(root, live)
+    assert plans_clean(root, emu)
 
 
 def test_a_case_moved_live_is_reported_not_pulled(tmp_path: Path) -> None:
@@ -305,13 +315,8 @@ def test_a_case_moved_live_is_reported_not_pulled(tmp_path: Path) -> None:
     cases = f"cases:\n  - id: {case_id}\n    title: Wanders\n"
     (root / "first" / "cases.yaml").write_text(cases, encoding="utf-8")
     emu.store.patch_case(PROJECT, case_id, {"suite_id": second})
-    transport = httpx.WSGITransport(app=emu.app)
-    with QaseClient(token=TOKEN, base_url="http://emulator/v1", transport=transport) as client:
-        live = Remote(client, PROJECT).read()
-    tree = load_tree(root)
-    assert tree.settings is not None
-    pulled = pull(root, tree, live, tree.settings)
-    assert (pulled.files, pulled.report(PROJECT, dry_run=False)) == (
+    result = pulled(emu, root)
+    assert (result.files, result.report(PROJECT, dry_run=False)) == (
         {},
         f"! case #{case_id} 'Wanders' was moved to another suite live: move it in the tree "
         "by hand (first/cases.yaml)\n"
@@ -328,17 +333,12 @@ def test_a_file_changed_after_loading_is_refused_before_anything_is_written(
     (root / "more.yaml").write_text("cases:\n  - title: Two\n", encoding="utf-8")
     emu.store.patch_case(PROJECT, one, {"title": "Uno"})
     emu.store.create_case(PROJECT, {"title": "Two", "description": "Now described"})
-    transport = httpx.WSGITransport(app=emu.app)
-    with QaseClient(token=TOKEN, base_url="http://emulator/v1", transport=transport) as client:
-        live = Remote(client, PROJECT).read()
     digests: dict[str, str] = {}
-    tree = load_tree(root, digests=digests)
-    assert tree.settings is not None
-    pulled = pull(root, tree, live, tree.settings)
-    assert sorted(pulled.files) == ["cases.yaml", "more.yaml"]
+    result = pulled(emu, root, digests)
+    assert sorted(result.files) == ["cases.yaml", "more.yaml"]
     digests["more.yaml"] = "0" * 64  # as if more.yaml had other bytes when it was read
     with pytest.raises(WriteBackError, match=r"^more\.yaml: changed on disk since it was read"):
-        write(root, pulled, digests)
+        write(root, result, digests)
     assert (root / "cases.yaml").read_text(encoding="utf-8").endswith("title: One\n")
 
 
@@ -349,13 +349,8 @@ def test_a_case_deleted_live_is_reported_not_left_to_be_created_again(tmp_path: 
     cases = f"cases:\n  - id: {kept}\n    title: Kept\n  - id: {gone}\n    title: Gone\n"
     root = one_file_tree(tmp_path, cases)
     emu.store.delete_case(PROJECT, gone)
-    transport = httpx.WSGITransport(app=emu.app)
-    with QaseClient(token=TOKEN, base_url="http://emulator/v1", transport=transport) as client:
-        live = Remote(client, PROJECT).read()
-    tree = load_tree(root)
-    assert tree.settings is not None
-    pulled = pull(root, tree, live, tree.settings)
-    assert (pulled.files, pulled.report(PROJECT, dry_run=False)) == (
+    result = pulled(emu, root)
+    assert (result.files, result.report(PROJECT, dry_run=False)) == (
         {},
         f"! case #{gone} 'Gone' was deleted live: remove it from the tree by hand, or apply "
         "creates it again (cases.yaml)\n"

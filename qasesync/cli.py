@@ -214,9 +214,19 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
         raise
     view = _plan_view(root, out, color=args.format == "text")
     if args.out:
-        Path(args.out).write_text(render(plan, "json", view), encoding="utf-8")
+        _save_plan(Path(args.out), render(plan, "json", view))
     out.write(render(plan, args.format, view))
     return EXIT_CHANGES if args.detailed_exitcode and plan.has_changes else EXIT_OK
+
+
+def _save_plan(path: Path, text: str) -> None:
+    """``--out``: a path that cannot be written is the user's to fix (exit 1), not a bug."""
+    from qasesync.errors import ConfigError
+
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot write the plan to {path}: {error.strerror}") from error
 
 
 def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:

@@ -202,6 +202,16 @@ def test_an_empty_project_plans_every_creation_and_saves_the_plan(
     assert json.loads(saved.read_text(encoding="utf-8"))["summary"]["create"] == 6
 
 
+def test_a_plan_file_that_cannot_be_written_is_one_clear_line_and_exit_1(
+    emu: Emulator, tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved = tmp_path / "missing" / "plan.json"
+    assert main(["plan", str(tree), "--out", str(saved)], out=io.StringIO()) == 1
+    assert capsys.readouterr().err == (
+        f"error: cannot write the plan to {saved}: No such file or directory\n"
+    )
+
+
 def test_an_unknown_option_fails_with_github_annotations(
     emu: Emulator, tree: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

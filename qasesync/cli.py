@@ -280,8 +280,12 @@ def _saved_plan(path: str, project: str) -> Plan:
 
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"a JSON {type(data).__name__}, not an object")
         saved = Plan.from_json(data)
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except KeyError as error:
+        raise ConfigError(f"{path}: not a saved plan (no {error})") from error
+    except (OSError, ValueError, TypeError, AttributeError) as error:
         raise ConfigError(f"{path}: not a saved plan ({error})") from error
     if saved.project != project:
         raise SafetyError(f"{path} is a plan for project {saved.project}, not {project}")

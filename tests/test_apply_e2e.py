@@ -387,3 +387,20 @@ def test_a_deleted_case_is_reported_by_its_id_not_by_a_dead_link(emu: Emulator, 
     [gone] = [c["id"] for c in emu.store.cases(PROJECT) if c["title"] == title]
     code, text = run("apply", str(tree), "--yes")
     assert code == 0 and f"\n  - case '{title}' #{gone} (deleted)\n" in text
+
+
+def test_a_file_that_is_no_saved_plan_or_a_plan_of_another_project_is_refused(
+    emu: Emulator, tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    garbage = tmp_path / "notes.json"
+    garbage.write_text("[1, 2]\n", encoding="utf-8")
+    assert run("apply", str(tree), "--plan", str(garbage))[0] == 1
+    assert capsys.readouterr().err == (
+        f"error: {garbage}: not a saved plan (a JSON list, not an object)\n"
+    )
+    saved = save_plan(tree, tmp_path / "plan.json")
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({**saved, "project": "OTHER"}), encoding="utf-8")
+    assert run("apply", str(tree), "--plan", str(other))[0] == 1
+    assert capsys.readouterr().err == f"error: {other} is a plan for project OTHER, not SHOP\n"
+    assert writes(emu) == []

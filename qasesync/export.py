@@ -123,16 +123,23 @@ def _custom_values(case: Case, workspace: Workspace) -> Case:
 
 
 def check_target(out: Path, *, force: bool) -> None:
-    """Refuse a file, or a non-empty folder without ``force`` (before reading anything)."""
+    """Refuse a file, a folder that cannot be made (a file on its way), or a non-empty
+    folder without ``force`` (before reading anything)."""
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out} exists and is not a folder")
+    above = next(p for p in out.absolute().parents if p.exists())
+    if not above.is_dir():
+        raise ConfigError(f"{out}: {above} is not a folder")
     if out.is_dir() and any(out.iterdir()) and not force:
         raise ConfigError(f"{out} is not empty; use --force to write into it")
 
 
 def export_project(export: Export, out: Path, *, force: bool) -> list[Path]:
     """Write the exported tree into ``out``; the files written."""
-    return write_tree(export.tree, out, force=force)
+    try:
+        return write_tree(export.tree, out, force=force)
+    except OSError as error:  # a full disk, no permission: the user's to fix
+        raise ConfigError(f"{out}: the tree cannot be written ({error})") from error
 
 
 def report_lines(export: Export, out: Path, files: Sequence[Path]) -> list[str]:

@@ -253,3 +253,30 @@ def test_exporting_again_writes_the_same_bytes(emu: Emulator, tmp_path: Path) ->
     first = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
     assert run("export", "--project", PROJECT, "--out", str(out), "--force")[0] == 0
     assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == first
+
+
+def test_a_folder_that_cannot_be_made_is_refused_before_anything_is_read(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.txt").write_text("a file\n", encoding="utf-8")
+    out = tmp_path / "notes.txt" / "cases"
+    assert run("export", "--project", PROJECT, "--out", str(out))[0] == 1
+    assert capsys.readouterr().err == f"error: {out}: {tmp_path / 'notes.txt'} is not a folder\n"
+    assert emu.log == []
+
+
+def test_a_tree_that_cannot_be_written_is_one_clear_error(
+    emu: Emulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("qasesync.export.write_tree", refused)
+    out = tmp_path / "exported"
+    assert run("export", "--project", PROJECT, "--out", str(out))[0] == 1
+    assert capsys.readouterr().err == (
+        f"error: {out}: the tree cannot be written ([Errno 13] Permission denied)\n"
+    )

@@ -6,8 +6,10 @@ The suite a case belongs to is compared by the planner, which knows how suites m
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from qasesync import diffing
@@ -16,6 +18,7 @@ from qasesync.model import (
     DEFAULT_SLUGS,
     ENUM_FIELDS,
     Case,
+    CustomField,
     CustomValue,
     SharedStep,
     Step,
@@ -62,9 +65,16 @@ class CaseDiffer:
         enum = self.workspace.enums.get(name)
         return enum.default if enum is not None else DEFAULT_SLUGS[name]
 
+    @cached_property
+    def _nameable(self) -> tuple[CustomField, ...]:
+        """The custom fields a title names: two fields sharing one can be neither given
+        (a plan error when a case names it) nor filled in, compared or sent."""
+        titles = Counter(d.title for d in self.workspace.custom_fields)
+        return tuple(d for d in self.workspace.custom_fields if titles[d.title] == 1)
+
     def _custom_defaults(self, case: Case) -> dict[str, CustomValue]:
         values = dict(case.custom_fields)
-        for definition in self.workspace.custom_fields:
+        for definition in self._nameable:
             if definition.title not in values and definition.default is not None:
                 values[definition.title] = definition.default
         return values
@@ -119,7 +129,7 @@ class CaseDiffer:
 
     def _customs(self, case: Case) -> dict[str, Any]:
         values = {}
-        for definition in self.workspace.custom_fields:
+        for definition in self._nameable:
             value = diffing.custom_value(definition, case.custom_fields.get(definition.title))
             if value is not None:
                 values[definition.title] = value

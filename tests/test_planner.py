@@ -431,6 +431,17 @@ def test_two_custom_fields_with_one_title_are_an_error() -> None:
     )
 
 
+def test_custom_fields_sharing_a_title_the_tree_omits_are_left_alone() -> None:
+    teams = (CustomField(8, "Team", "string", default="qa"), CustomField(9, "Team", "string"))
+    ws = replace(workspace(), custom_fields=(*workspace().custom_fields, *teams))
+    cases = list(live_tree().cases)
+    cases[1] = replace(cases[1], custom_fields={"Team": "qa"})
+    tree = replace(desired(), cases=(*desired().cases, Case("New", suite="authentication")))
+    result = run(tree, Live(live_tree(cases=tuple(cases)), ws))
+    created = only(result).desired
+    assert isinstance(created, Case) and "Team" not in created.custom_fields
+
+
 def test_a_required_custom_field_without_default_must_be_given() -> None:
     ws = replace(workspace(), custom_fields=(CustomField(5, "Risk", "string", required=True),))
     assert problems(with_case(desired(), 0, custom_fields={}), Live(live_tree(), ws)) == [

@@ -673,6 +673,18 @@ def test_a_429_pauses_every_sender(fake_time: FakeTime) -> None:
     assert limiter.acquire() == 0.0
 
 
+def test_a_429_holds_the_other_requests_too(make: Make) -> None:
+    # The clock stands still, so the second request comes while the first one's
+    # Retry-After is still running: it waits it out as well instead of meeting a 429.
+    sleeps: list[float] = []
+    script = Script(refused(429, **{"Retry-After": "5"}), ok(None))
+    client, _ = make(script, sleep=sleeps.append, clock=lambda: 1000.0)
+    client.get("/project/DEMO")
+    client.get("/suite/DEMO")
+    assert sleeps == [5.0, 5.0]
+    assert client.request_count == 3
+
+
 # --- the spec hook -------------------------------------------------------------------
 
 

@@ -16,7 +16,6 @@ from typing import Any
 
 from qasesync.errors import PlanError
 from qasesync.model import (
-    DEFAULT_OPTIONS,
     DEFAULT_SLUGS,
     ENUM_FIELDS,
     CustomField,
@@ -125,8 +124,10 @@ class FieldMap:
 
 def _enum_ids(name: str, field: JsonObject | None) -> EnumIds:
     if field is None:
-        log.warning("the workspace has no system field %r; using the default table", name)
-        enum = EnumField(name, DEFAULT_OPTIONS[name], DEFAULT_SLUGS[name])
+        log.warning("the workspace has no system field %r; only its default can be kept", name)
+        # Only the default: a plan that needs another option fails at plan time, not when
+        # apply has already written part of it.
+        enum = EnumField(name, (DEFAULT_SLUGS[name],), DEFAULT_SLUGS[name])
         return EnumIds(enum, {}, {}, known=False)
     options = [o for o in field.get("options") or () if o.get("slug") is not None]
     by_slug = {str(o["slug"]): int(o["id"]) for o in options}

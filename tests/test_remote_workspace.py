@@ -15,7 +15,8 @@ from remote_json import (
 )
 
 from qasesync.errors import PlanError
-from qasesync.model import CustomField, EnumField
+from qasesync.model import Case, CustomField, EnumField
+from qasesync.planchecks import workspace_problems
 from qasesync.workspace import FieldMap, decode_value, encode_value
 
 
@@ -64,6 +65,16 @@ def test_a_switched_off_system_field_falls_back_to_the_default_table() -> None:
     assert fields.enum_id("layer", "unknown") is None
     with pytest.raises(PlanError, match="switched off"):
         fields.enum_id("layer", "e2e")
+
+
+def test_a_switched_off_system_field_fails_a_case_naming_another_option_at_plan_time() -> None:
+    fields = FieldMap.from_json(
+        [f for f in system_fields() if f["slug"] != "layer"], custom_fields(), "DEMO"
+    )
+    cases = [Case("Kept", layer="unknown"), Case("Refused", layer="e2e")]
+    assert workspace_problems(cases, fields.workspace, project="DEMO") == [
+        (None, "layer 'e2e' is not an option of this workspace; it has: unknown")
+    ]
 
 
 def test_the_default_without_is_default_is_the_default_table_slug() -> None:

@@ -115,7 +115,10 @@ class Emulator:
     def load_state(self, path: str | Path) -> None:
         """Replace the store's content with a file written by :meth:`save_state`;
         the emulator's projects are added when the file lacks them."""
-        self.store.load(json.loads(Path(path).read_text(encoding="utf-8")))
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"a JSON object was expected, not {type(data).__name__}")
+        self.store.load(data)
         for code in self.projects:
             self.store.add_project(code)
 

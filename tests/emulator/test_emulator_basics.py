@@ -190,11 +190,12 @@ def test_cli_emulator_on_a_busy_port_is_a_user_error(
     assert capsys.readouterr().err.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
 
 
+@pytest.mark.parametrize("content", ["{not json", "[]", '"state"'])
 def test_cli_emulator_with_a_broken_state_file_is_a_user_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
 ) -> None:
     state = tmp_path / "state.json"
-    state.write_text("{not json", encoding="utf-8")
+    state.write_text(content, encoding="utf-8")
     assert cli.main(["emulator", "--port", "0", "--state", str(state)], out=io.StringIO()) == 1
     assert capsys.readouterr().err.startswith(f"error: {state}: not an emulator state file (")
 

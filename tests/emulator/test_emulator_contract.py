@@ -34,11 +34,14 @@ def test_every_endpoint_answers_within_the_spec(
     rich: Emulator, openapi_spec: dict[str, Any]
 ) -> None:
     with make_client(rich) as client:
-        _exercise(client, openapi_spec)
+        made = _create(client, openapi_spec)
+        _read(client, openapi_spec, made)
+        _change_and_delete(client, openapi_spec, made)
     assert check_log(rich) == len(rich.log) >= 25
 
 
-def _exercise(client: httpx.Client, spec: dict[str, Any]) -> None:
+def _create(client: httpx.Client, spec: dict[str, Any]) -> dict[str, Any]:
+    """Every kind of write that creates; the ids and hash made."""
     parent = _send(
         client, spec, "POST", "/suite/DEMO", {"title": "Parent", "description": "d"}
     ).json()
@@ -76,6 +79,18 @@ def _exercise(client: httpx.Client, spec: dict[str, Any]) -> None:
     _send(client, spec, "POST", "/case/DEMO/bulk", {"cases": [gherkin, {"title": "B"}]})
     links = {"type": "jira-cloud", "links": [{"case_id": case_id, "external_issues": ["ENG-1"]}]}
     _send(client, spec, "POST", "/case/DEMO/external-issue/attach", links)
+    return {
+        "parent": parent["result"]["id"],
+        "suite": suite,
+        "shared": shared_hash,
+        "case": case_id,
+        "links": links,
+    }
+
+
+def _read(client: httpx.Client, spec: dict[str, Any], made: dict[str, Any]) -> None:
+    """Every read, of lists and of single entities."""
+    suite, case_id, shared_hash = made["suite"], made["case"], made["shared"]
     for path in (
         "/project",
         "/project/DEMO",
@@ -93,7 +108,12 @@ def _exercise(client: httpx.Client, spec: dict[str, Any]) -> None:
         "/custom_field?entity=case",
     ):
         _send(client, spec, "GET", path)
-    _send(client, spec, "POST", "/case/DEMO/external-issue/detach", links)
+
+
+def _change_and_delete(client: httpx.Client, spec: dict[str, Any], made: dict[str, Any]) -> None:
+    """Detach, every PATCH, every DELETE."""
+    suite, case_id, shared_hash = made["suite"], made["case"], made["shared"]
+    _send(client, spec, "POST", "/case/DEMO/external-issue/detach", made["links"])
     _send(
         client,
         spec,
@@ -116,9 +136,9 @@ def _exercise(client: httpx.Client, spec: dict[str, Any]) -> None:
         spec,
         "DELETE",
         f"/suite/DEMO/{suite}",
-        {"destination_id": parent["result"]["id"]},
+        {"destination_id": made["parent"]},
     )
-    _send(client, spec, "DELETE", f"/suite/DEMO/{parent['result']['id']}")
+    _send(client, spec, "DELETE", f"/suite/DEMO/{made['parent']}")
 
 
 def test_the_teardown_check_catches_a_response_outside_the_spec(

@@ -219,6 +219,17 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_CHANGES if args.detailed_exitcode and plan.has_changes else EXIT_OK
 
 
+def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+    """A plan saved by ``plan --out``, rendered again without talking to Qase; the tree
+    (``--tree``) is only where GitHub annotations point."""
+    from qasesync.render import render
+
+    plan = _read_plan(args.plan)
+    view = _plan_view(resolve_tree(args.tree), out, color=args.format == "text")
+    out.write(render(plan, args.format, view))
+    return EXIT_OK
+
+
 def _save_plan(path: Path, text: str) -> None:
     """``--out``: a path that cannot be written is the user's to fix (exit 1), not a bug."""
     from qasesync.errors import ConfigError
@@ -275,7 +286,17 @@ def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _saved_plan(path: str, project: str) -> Plan:
-    from qasesync.errors import ConfigError, SafetyError
+    from qasesync.errors import SafetyError
+
+    saved = _read_plan(path)
+    if saved.project != project:
+        raise SafetyError(f"{path} is a plan for project {saved.project}, not {project}")
+    return saved
+
+
+def _read_plan(path: str) -> Plan:
+    """A plan saved by ``plan --out``; a file that is none is the user's to fix (exit 1)."""
+    from qasesync.errors import ConfigError
     from qasesync.plan import Plan
 
     try:
@@ -287,8 +308,6 @@ def _saved_plan(path: str, project: str) -> Plan:
         raise ConfigError(f"{path}: not a saved plan (no {error})") from error
     except (OSError, ValueError, TypeError, AttributeError) as error:
         raise ConfigError(f"{path}: not a saved plan ({error})") from error
-    if saved.project != project:
-        raise SafetyError(f"{path} is a plan for project {saved.project}, not {project}")
     return saved
 
 
@@ -508,6 +527,7 @@ def _display(root: Path) -> str:
 COMMANDS: dict[str, Command] = {
     "validate": cmd_validate,
     "plan": cmd_plan,
+    "show": cmd_show,
     "apply": cmd_apply,
     "export": cmd_export,
     "pull": cmd_pull,
@@ -535,6 +555,13 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--out", metavar="PLAN.json", help="save the plan for `apply --plan`")
     plan.add_argument(
         "--detailed-exitcode", action="store_true", help="exit 2 when there are changes"
+    )
+
+    show = sub.add_parser("show", help="show a plan saved by `plan --out` (no Qase reads)")
+    show.add_argument("plan", metavar="PLAN.json")
+    show.add_argument("--format", choices=["text", "markdown", "json", "github"], default="text")
+    show.add_argument(
+        "--tree", help="the tree the plan was made from: where annotations point (github)"
     )
 
     apply = sub.add_parser("apply", help="make the live project match the tree")

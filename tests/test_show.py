@@ -1,0 +1,86 @@
+"""`qasesync show PLAN.json`: a plan saved by `plan --out`, rendered again in every format
+exactly as `plan` rendered it, without a request to Qase."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_apply_kit import copy_cases, on_socket, shop_emulator
+from test_apply_kit import run_cli as run
+
+from qasesync.cli import main
+from qasesync.emulator import Emulator
+
+
+@pytest.fixture
+def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    yield from on_socket(monkeypatch, shop_emulator())
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    return copy_cases(tmp_path)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, (path, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def edited(tree: Path) -> None:
+    """A plan of every kind of line: a create, field diffs, a shared step's users, a
+    deprecation."""
+    assert run("apply", str(tree), "--yes")[0] == 0
+    edit(tree / "shared_steps.yaml", "the cart badge shows 1", "the badge shows 1")
+    edit(tree / "cart/suite.yaml", "title: Cart\n", "title: Shopping cart\n")
+    edit(tree / "checkout/cases.yaml", "tags: [checkout, guest]", "tags: [checkout]")
+    login = tree / "authentication/login/cases.yaml"
+    text = login.read_text(encoding="utf-8")
+    login.write_text(text + "  - title: A new case\n    severity: major\n", encoding="utf-8")
+    cases = tree / "authentication/password-reset/cases.yaml"
+    blocks = cases.read_text(encoding="utf-8").split("\n  - ")
+    cases.write_text("\n  - ".join(blocks[:-1]) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json", "github"])
+def test_show_renders_the_saved_plan_as_plan_did_without_reading_qase(
+    emu: Emulator, tree: Path, tmp_path: Path, fmt: str
+) -> None:
+    edited(tree)
+    saved = tmp_path / "plan.json"
+    code, planned = run("plan", str(tree), "--format", fmt, "--out", str(saved))
+    assert code == 0
+    assert {"create", "update", "deprecate"} <= {
+        c["kind"] for c in json.loads(saved.read_text())["changes"]
+    }
+    requests = len(emu.log)
+    assert run("show", str(saved), "--format", fmt, "--tree", str(tree)) == (0, planned)
+    assert len(emu.log) == requests
+
+
+def test_show_points_annotations_at_the_default_tree(
+    emu: Emulator, tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edited(tree)
+    saved = tmp_path / "plan.json"
+    assert run("plan", str(tree), "--out", str(saved))[0] == 0
+    monkeypatch.chdir(tree.parent)  # ./cases, as plan and apply take it without a tree
+    code, shown = run("show", str(saved), "--format", "github")
+    assert code == 0
+    assert "::notice file=cases/cart/suite.yaml,line=2::qasesync plan: update suite" in shown
+
+
+def test_show_of_a_file_that_is_no_saved_plan_is_a_user_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"project": "SHOP"}\n', encoding="utf-8")
+    assert main(["show", str(notes)], out=io.StringIO()) == 1
+    assert capsys.readouterr().err == "error: saved plan has format_version None; expected 1\n"
+    assert main(["show", str(tmp_path / "missing.json")], out=io.StringIO()) == 1
+    assert "not a saved plan" in capsys.readouterr().err

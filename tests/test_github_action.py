@@ -152,19 +152,26 @@ if command == "plan":
     if os.environ.get("QASE_TOKEN") != "{token}":
         sys.exit("error: authentication failed")
     code = int(os.environ.get("FAKE_PLAN_EXIT", "2"))
-    if "github" in args:
-        print("::notice file=cases/smoke.yaml,line=4::+ create case")
-    elif "text" in args:
-        print("+ case: every one of the 3,000 new cases")
-    elif code == 1:
+    assert args[args.index("--format") + 1] == "github", args
+    if code == 1:
+        print("::error file=cases/smoke.yaml,line=4,col=15::unknown severity `showstopper`")
         sys.exit("error: unknown severity `showstopper` (cases/smoke.yaml:4:15)")
+    with open(args[args.index("--out") + 1], "w") as saved:
+        saved.write('{"format_version": 1}')
+    print("::notice file=cases/smoke.yaml,line=4::+ create case")
+    sys.exit(code if "--detailed-exitcode" in args else 0)
+if command == "show":
+    if not os.path.isfile(args[1]):
+        sys.exit("error: not a saved plan")
+    if "text" in args:
+        print("+ case: every one of the 3,000 new cases")
     else:
         print("{marker}")
         print("## qasesync plan: SHOP")
         print("Plan: 1 to create, 0 to update, 0 to deprecate, 0 to delete.")
         if os.environ.get("FAKE_PLAN_CUT"):
             print("**The plan is cut here: 12 more section(s) did not fit.**")
-    sys.exit(code if "--detailed-exitcode" in args else int(code == 1))
+    sys.exit(0)
 if command == "apply":
     target = os.environ.get("FAKE_APPLY_FILE")
     if target:
@@ -314,6 +321,12 @@ def pr_env(github: FakeGitHub, tmp_path: Path) -> dict[str, str]:
 PR = {"github.event.pull_request.number": "7"}
 
 
+def qasesync_calls(tmp_path: Path) -> list[str]:
+    """The stand-in's calls, the saved plan's temporary path as PLAN.json."""
+    text = (tmp_path / "calls.log").read_text(encoding="utf-8")
+    return re.sub(r"\S*/qasesync\.\w+/plan\.json", "PLAN.json", text).splitlines()
+
+
 # --- the action run locally ------------------------------------------------------------------
 
 
@@ -355,11 +368,21 @@ def test_plan_with_changes_passes_and_fills_summary_outputs_and_annotations(
     assert run.summary.startswith(MARKER + "\n## qasesync plan: SHOP\n")
     assert "Plan: 1 to create" in run.summary
     assert "::notice file=cases/smoke.yaml,line=4::+ create case" in run.stdout
-    calls = (tmp_path / "calls.log").read_text(encoding="utf-8").splitlines()
-    assert calls == [
-        "plan cases --format markdown --detailed-exitcode",
-        "plan cases --format github",
+    # One read of the live project; the comment is rendered from the saved plan.
+    assert qasesync_calls(tmp_path) == [
+        "plan cases --format github --out PLAN.json --detailed-exitcode",
+        "show PLAN.json --format markdown",
     ]
+
+
+def test_annotations_can_be_turned_off(tmp_path: Path, github: FakeGitHub, fake_bin: Path) -> None:
+    inputs = plan_inputs(annotations="false")
+    run = run_action(
+        tmp_path, inputs, path=[fake_bin], github_context=PR, env=pr_env(github, tmp_path)
+    )
+    assert not run.failed, run.stdout
+    assert "::notice" not in run.stdout
+    assert len(qasesync_calls(tmp_path)) == 2
 
 
 def test_a_plan_cut_for_the_comment_is_whole_in_the_summary(
@@ -370,8 +393,11 @@ def test_a_plan_cut_for_the_comment_is_whole_in_the_summary(
     assert not run.failed
     assert "every one of the 3,000 new cases" in run.summary
     assert "every one of the 3,000 new cases" not in github.comments[0]["body"]
-    calls = (tmp_path / "calls.log").read_text(encoding="utf-8").splitlines()
-    assert "plan cases --format text" in calls
+    assert qasesync_calls(tmp_path) == [
+        "plan cases --format github --out PLAN.json --detailed-exitcode",
+        "show PLAN.json --format markdown",
+        "show PLAN.json --format text",
+    ]
 
 
 def test_plan_without_changes_reports_no_changes(
@@ -394,6 +420,11 @@ def test_plan_error_fails_the_check_and_says_so_in_the_comment(
     assert comment["body"].startswith(f"{MARKER}\n### qasesync plan failed (exit 1)\n")
     assert "unknown severity `showstopper`" in comment["body"]
     assert "::error title=qasesync plan::plan failed with exit code 1" in run.stdout
+    # The failed plan's own annotations, from the same and only call.
+    assert "::error file=cases/smoke.yaml,line=4,col=15::unknown severity" in run.stdout
+    assert qasesync_calls(tmp_path) == [
+        "plan cases --format github --out PLAN.json --detailed-exitcode"
+    ]
 
 
 def test_plan_without_token_is_skipped_with_a_note_and_no_comment(
@@ -476,11 +507,18 @@ def test_validate_problems_become_annotations_on_repository_paths(tmp_path: Path
 
 
 @pytest.fixture
-def qase_url() -> Iterator[str]:
+def qase() -> Iterator[tuple[Any, str]]:
+    """The Qase API emulator on a socket, and its URL."""
     from qasesync.emulator import Emulator, serve
 
-    with serve(Emulator(token=QASE_TOKEN, projects=("SHOP",)), host="127.0.0.1", port=0) as server:
-        yield server.url
+    emulator = Emulator(token=QASE_TOKEN, projects=("SHOP",))
+    with serve(emulator, host="127.0.0.1", port=0) as server:
+        yield emulator, server.url
+
+
+@pytest.fixture
+def qase_url(qase: tuple[Any, str]) -> str:
+    return qase[1]
 
 
 def small_tree(root: Path) -> None:
@@ -516,6 +554,51 @@ def test_real_plan_against_the_emulator_comments_once_then_updates_in_place(
     assert len(github.comments) == 2
     assert ("PATCH", f"/repos/octo/shop/issues/comments/{comment['id']}") in github.requests
     assert QASE_TOKEN not in first.stdout + second.stdout + first.summary + comment["body"]
+
+
+def one_plan_requests(emulator: Any, url: str, tree: Path) -> int:
+    """How many requests one `qasesync plan` of ``tree`` makes (reading the project once)."""
+    before = len(emulator.log)
+    env = {**os.environ, "QASE_TOKEN": QASE_TOKEN, "QASE_API_URL": url}
+    subprocess.run(
+        [sys.executable, "-m", "qasesync", "plan", str(tree)], env=env, capture_output=True
+    )
+    return len(emulator.log) - before
+
+
+def test_real_plan_reads_the_live_project_once_per_run(
+    tmp_path: Path, github: FakeGitHub, qase: tuple[Any, str]
+) -> None:
+    emulator, url = qase
+    small_tree(tmp_path)
+    one_read = one_plan_requests(emulator, url, tmp_path / "cases")
+    before = len(emulator.log)
+    inputs = plan_inputs(**{"api-url": url})
+    run = run_action(tmp_path, inputs, github_context=PR, env={"GITHUB_API_URL": github.url})
+    assert not run.failed, run.stdout
+    assert len(emulator.log) - before == one_read
+
+
+def test_real_plan_failing_after_the_read_annotates_the_yaml_line(
+    tmp_path: Path, github: FakeGitHub, qase: tuple[Any, str]
+) -> None:
+    emulator, url = qase
+    small_tree(tmp_path)
+    with (tmp_path / "cases" / "checkout" / "payments.yaml").open("a", encoding="utf-8") as f:
+        f.write("    custom_fields:\n      Nope: x\n")
+    one_read = one_plan_requests(emulator, url, tmp_path / "cases")
+    before = len(emulator.log)
+    inputs = plan_inputs(**{"api-url": url})
+    run = run_action(tmp_path, inputs, github_context=PR, env={"GITHUB_API_URL": github.url})
+    assert run.results[-1] == ("Conclude", 1)
+    assert (
+        "::error file=cases/checkout/payments.yaml,line=4,col=5::custom field 'Nope' is unknown"
+        in run.stdout
+    )
+    [comment] = github.comments
+    assert "custom field 'Nope' is unknown to project SHOP" in comment["body"]
+    # The project was read once: the annotations came from the same run.
+    assert len(emulator.log) - before == one_read
 
 
 def test_real_plan_with_a_wrong_token_fails_the_check_and_says_why(

@@ -60,16 +60,24 @@ TEXT
     return
   fi
 
-  local rc=0 code changes=false
-  qasesync plan "$tree" --format "$format" --detailed-exitcode ${extra[@]+"${extra[@]}"} \
-    >"$work/plan.out" 2>"$work/plan.err" || rc=$?
-  cat "$work/plan.err" >&2
+  # The live project is read once (a large one costs hundreds of requests of a rate limit
+  # that apply shares): plan saves the plan, which `show` renders for the comment and the
+  # summary, and prints the annotations, which are the ::error lines when plan fails.
+  local rc=0 code changes=false errors="$work/plan.err"
+  qasesync plan "$tree" --format github --out "$work/plan.json" --detailed-exitcode \
+    ${extra[@]+"${extra[@]}"} >"$work/plan.github" 2>"$errors" || rc=$?
+  cat "$errors" >&2
   # With --detailed-exitcode, 2 means "changes pending": the check passes.
   case $rc in
     0) code=0 ;;
     2) code=0 changes=true ;;
     *) code=$rc ;;
   esac
+  if [ "$code" = 0 ]; then
+    errors="$work/show.err"
+    qasesync show "$work/plan.json" --format "$format" >"$work/plan.out" 2>"$errors" ||
+      { rc=$? && code=$rc && cat "$errors" >&2; }
+  fi
 
   local body="$work/comment.md"
   if [ "$code" = 0 ] && [ "$format" = markdown ]; then
@@ -81,7 +89,7 @@ TEXT
       echo "$marker"
       echo "### qasesync plan failed (exit $rc)"
       echo
-      fenced "$work/plan.err"
+      fenced "$errors"
     } >"$body"
     echo "::error title=qasesync plan::plan failed with exit code $rc (see the log)"
   fi
@@ -92,7 +100,7 @@ TEXT
   summary <"$body"
   if grep -q "The plan is cut here" "$body"; then
     # The markdown fits a comment; the job summary (1 MiB) gets the whole plan as text.
-    qasesync plan "$tree" --format text ${extra[@]+"${extra[@]}"} >"$work/plan.txt" 2>/dev/null || true
+    qasesync show "$work/plan.json" --format text >"$work/plan.txt" 2>/dev/null || true
     head -c 900000 "$work/plan.txt" >"$work/plan.head"
     {
       echo "<details><summary>The whole plan</summary>"
@@ -112,7 +120,7 @@ TEXT
 
   if [ "${INPUT_ANNOTATIONS:-true}" = true ]; then
     # Workflow commands on stdout become annotations on the YAML lines of the pull request.
-    qasesync plan "$tree" --format github ${extra[@]+"${extra[@]}"} 2>/dev/null || true
+    cat "$work/plan.github"
   fi
 }
 

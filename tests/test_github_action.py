@@ -50,17 +50,29 @@ ACTION: dict[str, Any] = load_yaml(ACTION_DIR / "action.yml")
 # --- a fake of the GitHub REST API: issue comments only ------------------------------------
 
 
+BOT = {"login": "github-actions[bot]", "type": "Bot"}
+SOMEONE = {"login": "someone", "type": "User"}
+
+
 @dataclass
 class FakeGitHub:
+    """``viewer``: the token's user as GET /user answers it (a personal token); None for
+    the workflow's token, which GET /user refuses and whose comments are the bot's."""
+
     page_size: int = 2
     comments: list[dict[str, Any]] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
     url: str = ""
+    viewer: dict[str, str] | None = None
 
-    def add(self, body: str) -> dict[str, Any]:
-        comment = {"id": 1000 + len(self.comments), "body": body, "user": {"login": "someone"}}
+    def add(self, body: str, user: dict[str, str] = SOMEONE) -> dict[str, Any]:
+        comment = {"id": 1000 + len(self.comments), "body": body, "user": user}
         self.comments.append(comment)
         return comment
+
+    @property
+    def author(self) -> dict[str, str]:
+        return self.viewer or BOT
 
 
 def _handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
@@ -97,6 +109,10 @@ def _handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             url = urlsplit(self.path)
             if not self._authorized():
                 return
+            if url.path == "/user" and state.viewer is None:
+                return self._reply(403, {"message": "Resource not accessible by integration"})
+            if url.path == "/user":
+                return self._reply(200, state.viewer)
             if not list_path.match(url.path):
                 return self._reply(404, {"message": "Not Found"})
             page = int(parse_qs(url.query).get("page", ["1"])[0])
@@ -108,13 +124,15 @@ def _handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             if self._authorized() and list_path.match(self.path):
-                self._reply(201, state.add(self._body()["body"]))
+                self._reply(201, state.add(self._body()["body"], state.author))
 
         def do_PATCH(self) -> None:
             match = one_path.match(self.path)
             if not self._authorized() or not match:
                 return
             for comment in state.comments:
+                if comment["id"] == int(match.group(1)) and comment["user"] != state.author:
+                    return self._reply(403, {"message": "Resource not accessible by integration"})
                 if comment["id"] == int(match.group(1)):
                     comment["body"] = self._body()["body"]
                     return self._reply(200, comment)
@@ -352,7 +370,38 @@ def test_plan_creates_one_comment_then_updates_it_in_place(
     assert [c["id"] for c in github.comments if c["body"].startswith(MARKER)] == [created["id"]]
     assert ("PATCH", f"/repos/octo/shop/issues/comments/{created['id']}") in github.requests
     # Three pages of two comments were listed to find the marker on the second page.
-    assert sum(1 for method, _ in github.requests if method == "GET") == 2 + 3
+    listed = [path for method, path in github.requests if method == "GET" and path != "/user"]
+    assert len(listed) == 2 + 3
+    # Who the token is was asked once: when there was a marked comment to check.
+    assert github.requests.count(("GET", "/user")) == 1
+
+
+def test_a_comment_with_the_marker_written_by_someone_else_is_left_alone(
+    tmp_path: Path, github: FakeGitHub, fake_bin: Path
+) -> None:
+    quoted = github.add(f"{MARKER}\nquoting the plan: why two creates?")
+    env = pr_env(github, tmp_path)
+    for _ in range(2):
+        run = run_action(tmp_path, plan_inputs(), path=[fake_bin], github_context=PR, env=env)
+        assert not run.failed, run.stdout
+        assert "could not update" not in run.stdout
+    [_, ours] = github.comments
+    assert quoted["body"] == f"{MARKER}\nquoting the plan: why two creates?"
+    assert (ours["user"], ours["body"].startswith(MARKER + "\n## qasesync plan")) == (BOT, True)
+    assert ("PATCH", f"/repos/octo/shop/issues/comments/{ours['id']}") in github.requests
+
+
+def test_with_a_personal_token_the_comment_of_its_user_is_updated(
+    tmp_path: Path, github: FakeGitHub, fake_bin: Path
+) -> None:
+    github.viewer = {"login": "release-bot-user", "type": "User"}
+    github.add(f"{MARKER}\nan old plan, posted with the workflow's token", BOT)
+    mine = github.add(f"{MARKER}\nan old plan", github.viewer)
+    env = pr_env(github, tmp_path)
+    run = run_action(tmp_path, plan_inputs(), path=[fake_bin], github_context=PR, env=env)
+    assert not run.failed, run.stdout
+    assert len(github.comments) == 2
+    assert mine["body"].startswith(MARKER + "\n## qasesync plan: SHOP")
 
 
 def test_plan_with_changes_passes_and_fills_summary_outputs_and_annotations(

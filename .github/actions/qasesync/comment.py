@@ -4,9 +4,13 @@
 Usage: comment.py BODY_FILE
 
 The comment is the first one on the pull request whose body starts with the hidden marker
-`<!-- qasesync-plan -->`: every push updates it in place (PATCH) instead of adding a comment;
-when there is none yet, one is created (POST). Standard library only, so it runs on any
-runner before anything is installed.
+`<!-- qasesync-plan -->` and that the token's own user wrote: every push updates it in place
+(PATCH) instead of adding a comment; when there is none yet, one is created (POST). A
+comment someone else wrote (a reviewer quoting the plan, say) is never touched: the token
+could not edit it anyway. The token's user is what GET /user answers (a personal token);
+the workflow's GITHUB_TOKEN, an app installation token, gets 403 there and comments as a
+bot (github-actions[bot]), so then the marked comment must be a bot's. Standard library
+only, so it runs on any runner before anything is installed.
 
 Environment: GITHUB_API_URL (default https://api.github.com), GITHUB_REPOSITORY (owner/name),
 PR_NUMBER, GITHUB_TOKEN. The token goes into the Authorization header only; no message
@@ -71,6 +75,22 @@ class GitHub:
             found.extend(page)
         return found
 
+    def login(self) -> str | None:
+        """The token's user, or None when the token is an app's (GET /user refused)."""
+        try:
+            user, _ = self.request("GET", "/user")
+        except GitHubError:
+            return None
+        return str(user.get("login") or "") or None
+
+
+def written_by(comment: dict[str, Any], login: str | None) -> bool:
+    """Whether the token's user wrote ``comment``: ``login``, else (an app token) a bot."""
+    author = comment.get("user") or {}
+    if login is not None:
+        return bool(author.get("login") == login)
+    return bool(author.get("type") == "Bot")
+
 
 def next_link(header: str) -> str | None:
     for part in header.split(","):
@@ -90,8 +110,14 @@ def fit(body: str) -> str:
 def upsert(github: GitHub, repo: str, number: str, body: str) -> tuple[str, int]:
     """Update the marked comment or create it; returns ("updated"|"created", comment id)."""
     body = fit(body if body.startswith(MARKER) else f"{MARKER}\n{body}")
-    for comment in github.comments(repo, number):
-        if (comment.get("body") or "").lstrip().startswith(MARKER):
+    marked = [
+        comment
+        for comment in github.comments(repo, number)
+        if (comment.get("body") or "").lstrip().startswith(MARKER)
+    ]
+    login = github.login() if marked else None  # no request when there is nothing to match
+    for comment in marked:
+        if written_by(comment, login):
             github.request(
                 "PATCH", f"/repos/{repo}/issues/comments/{comment['id']}", {"body": body}
             )

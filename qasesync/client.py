@@ -18,14 +18,17 @@ client may be shared by the threads of :meth:`QaseClient.map_concurrent`.
 - **Retries.** A 429 is retried for every method (nothing was processed), after
   ``Retry-After`` or else an exponential backoff with jitter, and pauses every thread
   (see :mod:`qasesync.ratelimit`). 502/503/504 and connection failures are retried for
-  GET, PATCH and DELETE. A POST is retried only when it never left (connect errors and
-  pool timeouts); a POST answered 5xx, or whose connection dropped after it was sent,
-  raises :class:`~qasesync.errors.AmbiguousWriteError` carrying what was sent, so that
-  the caller re-reads and reconciles instead of creating a duplicate. A DELETE retried
+  GET, PATCH and DELETE; a refused connection or an unknown host before the first
+  answer only once (a wrong URL does not mend in seconds). Retries log at INFO. A POST
+  is retried only when it never left (connect errors and pool timeouts); a POST answered
+  5xx, or whose connection dropped after it was sent, raises
+  :class:`~qasesync.errors.AmbiguousWriteError` carrying what was sent, so that the
+  caller re-reads and reconciles instead of creating a duplicate. A DELETE retried
   after such an ambiguous attempt and then answered 404 is taken as done.
 - **Errors.** 401/403 → AuthenticationError, 404 → NotFoundError, other refusals →
   ApiError with method, path, status, ``errorMessage`` and ``errorFields``; 429s past the
-  retry budget → RateLimitedError; no answer → TransportError naming the host.
+  retry budget → RateLimitedError; no answer → TransportError naming the host; no
+  connection at all → UnreachableError, one line naming ``host:port`` and the reason.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -51,6 +55,7 @@ from qasesync.errors import (
     NotFoundError,
     RateLimitedError,
     TransportError,
+    UnreachableError,
 )
 from qasesync.paging import PAGE_SIZE, count_of, merge, offsets_after_first, unique
 from qasesync.ratelimit import Clock, RateLimiter, RetryPolicy, Sleep, retry_after
@@ -100,7 +105,10 @@ class QaseClient:
         if rate_limit < 1 or max_workers < 1:
             raise ConfigError("the rate limit and the worker count must be at least 1")
         self._http = _http_client(_check_token(token), self._base_url, transport, max_workers)
-        self._host = httpx.URL(self._base_url).host
+        url = httpx.URL(self._base_url)
+        self._host = url.host
+        self._netloc = f"{url.host}:{url.port}" if url.port else url.host
+        self._answered = False  # a refused connection before any answer is a wrong URL
         self._limiter = RateLimiter(rate_limit, clock=clock, sleep=sleep)
         self._sleep = sleep
         self._retry = retry or RetryPolicy()
@@ -279,6 +287,7 @@ class QaseClient:
             self._count += 1
         started = time.perf_counter()
         response = self._http.send(request)
+        self._answered = True
         self._limiter.observe(
             _int_header(response, "X-RateLimit-Limit"),
             _int_header(response, "X-RateLimit-Remaining"),
@@ -296,33 +305,45 @@ class QaseClient:
         self, request: httpx.Request, path: str, body: Any, exc: httpx.TransportError, tries: _Tries
     ) -> None:
         """Prepare a retry after a connection failure, or raise the error it amounts to."""
-        reason = self._redact(f"{type(exc).__name__}: {exc}".replace("\n", " "))
+        reason = self._redact(_failure(exc))
         not_sent = isinstance(exc, NOT_SENT)
         if request.method == "POST" and isinstance(exc, NETWORK) and not not_sent:
             raise _ambiguous(
                 request, path, body, f"the connection failed ({reason})", None
             ) from exc
         tries.ambiguous = tries.ambiguous or not not_sent
-        if not (isinstance(exc, NETWORK) and self._retry_transient(request, path, reason, tries)):
+        wrong_url = isinstance(exc, httpx.ConnectError) and not self._answered
+        attempts = self._retry.unreachable_attempts if wrong_url else None
+        if not (
+            isinstance(exc, NETWORK)
+            and self._retry_transient(request, path, reason, tries, attempts=attempts)
+        ):
             reached = isinstance(exc, NETWORK) and not not_sent
             raise self._unreachable(request, path, reason, tries, reached=reached) from exc
 
     def _retry_transient(
-        self, request: httpx.Request, path: str, reason: str, tries: _Tries
+        self,
+        request: httpx.Request,
+        path: str,
+        reason: str,
+        tries: _Tries,
+        *,
+        attempts: int | None = None,
     ) -> bool:
         """Back off before another attempt; False when the attempts are spent."""
+        attempts = attempts or self._retry.transient_attempts
         tries.transient += 1
-        if tries.transient >= self._retry.transient_attempts:
+        if tries.transient >= attempts:
             return False
         delay = self._retry.backoff(tries.transient, self._rng)
-        logger.warning(
+        logger.info(
             "%s %s: %s; retrying in %.2f s (attempt %d of %d)",
             request.method,
             path,
             reason,
             delay,
             tries.transient + 1,
-            self._retry.transient_attempts,
+            attempts,
         )
         self._sleep(delay)
         return True
@@ -348,9 +369,15 @@ class QaseClient:
     def _unreachable(
         self, request: httpx.Request, path: str, reason: str, tries: _Tries, *, reached: bool
     ) -> TransportError:
-        what = f"no answer from {self._host}" if reached else f"could not reach {self._host}"
         after = f" after {tries.transient} attempts" if tries.transient > 1 else ""
-        return TransportError(f"{what}{after} ({reason})", method=request.method, path=path)
+        if reached:
+            text = f"no answer from {self._host}{after} ({reason})"
+            return TransportError(text, method=request.method, path=path)
+        if not self._answered:  # nothing ever came back: the URL is the suspect
+            text = f"could not reach {self._netloc} ({reason}): check QASE_API_URL"
+        else:
+            text = f"could not reach {self._netloc}{after} ({reason})"
+        return UnreachableError(text, method=request.method, path=path)
 
     # --- answers -------------------------------------------------------------------------
 
@@ -494,6 +521,32 @@ def _error_body(body: Any) -> tuple[str, list[dict[str, Any]]]:
     if not isinstance(fields, list):
         fields = []
     return str(message), [f for f in fields if isinstance(f, dict)]
+
+
+def _failure(exc: httpx.TransportError) -> str:
+    """Why a request failed, in words: ``connection refused`` or ``host not found`` when
+    the socket says so, else the exception's name and message."""
+    cause = _os_error(exc) if isinstance(exc, httpx.ConnectError) else None
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(cause, socket.gaierror):
+        if cause.errno in _UNKNOWN_NAME:
+            return "host not found"
+        return f"host name lookup failed: {cause.strerror}"
+    return f"{type(exc).__name__}: {exc}".replace("\n", " ")
+
+
+_UNKNOWN_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+
+
+def _os_error(exc: BaseException) -> OSError | None:
+    """The socket error under httpx's and httpcore's wrappers, if any."""
+    cause = exc.__cause__ or exc.__context__
+    for _ in range(8):  # a bounded walk: a chain may, in theory, loop
+        if cause is None or isinstance(cause, OSError):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _status(response: httpx.Response) -> str:

@@ -18,7 +18,9 @@ QasesyncError
     ├── AuthenticationError  401/403: missing or wrong token, or a role without the right
     ├── NotFoundError        404: unknown project, case, suite or shared step
     ├── RateLimitedError     429 after every retry, or a Retry-After too long to wait for
-    ├── TransportError       no answer (connection refused, DNS, timeout) after retries
+    ├── TransportError       no answer (a timeout, a dropped connection) after retries
+    │   └── UnreachableError no connection at all (refused, unknown host): one line naming
+    │                        the host and QASE_API_URL, without the request
     └── AmbiguousWriteError  a POST whose outcome is unknown (5xx, or the connection
                              dropped after it was sent); carries what was sent; never resent
 """
@@ -124,6 +126,13 @@ class RateLimitedError(ApiError):
 
 class TransportError(ApiError):
     pass
+
+
+class UnreachableError(TransportError):
+    """No connection could be made: the host, not the request, is the news."""
+
+    def _describe(self) -> str:
+        return self.error_message
 
 
 class AmbiguousWriteError(ApiError):

@@ -23,7 +23,9 @@ Retry policy
 See :class:`RetryPolicy`: a 429 waits ``Retry-After`` (seconds, fractions allowed, or an
 HTTP date) or else an exponential backoff with jitter, capped at 30 s, for at most 10
 attempts; 502/503/504 and connection failures back off the same way for at most 5
-attempts. Which requests may be retried at all is the client's business.
+attempts, except that a refused connection or an unknown host, before the API ever
+answered, is tried only twice: that is a wrong ``QASE_API_URL``, not a passing blip.
+Which requests may be retried at all is the client's business.
 """
 
 from __future__ import annotations
@@ -59,6 +61,9 @@ class RetryPolicy:
     """Attempts of one request while the API answers 429."""
     transient_attempts: int = 5
     """Attempts of one request while it meets 502/503/504 or connection failures."""
+    unreachable_attempts: int = 2
+    """Attempts of a request whose connection is refused or whose host has no address,
+    while the API has not answered yet (a wrong URL: waiting will not mend it)."""
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
     max_retry_after: float = 300.0

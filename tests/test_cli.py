@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import io
+import socket
+import time
+from pathlib import Path
 
 import pytest
 
@@ -14,3 +17,21 @@ def test_unknown_flag_is_a_usage_error_with_exit_1(capsys: pytest.CaptureFixture
 
 def test_missing_command_is_a_usage_error_with_exit_1() -> None:
     assert main([], out=io.StringIO()) == 1
+
+
+def test_an_unreachable_api_url_is_one_line_and_exit_1_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "qasesync.yaml").write_text("project: DEMO\n")
+    (tmp_path / "a.yaml").write_text("cases:\n  - title: x\n")
+    with socket.socket() as closed:  # a port that nothing listens on once it is closed
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("QASE_TOKEN", "T")
+    monkeypatch.setenv("QASE_API_URL", f"http://127.0.0.1:{port}/v1")
+    started = time.monotonic()
+    assert main(["plan", str(tmp_path)], out=io.StringIO()) == 1
+    assert time.monotonic() - started < 2
+    assert capsys.readouterr().err == (
+        f"error: could not reach 127.0.0.1:{port} (connection refused): check QASE_API_URL\n"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
@@ -30,7 +31,7 @@ from qasesync.errors import (
     ConfigError,
     NotFoundError,
     RateLimitedError,
-    TransportError,
+    UnreachableError,
 )
 from qasesync.ratelimit import RateLimiter
 
@@ -449,14 +450,50 @@ def test_a_post_that_never_left_is_retried(make: Make, error: type[Exception]) -
     assert client.request_count == 2
 
 
-def test_an_unreachable_host_is_a_one_line_transport_error(make: Make) -> None:
-    client, _ = make(Script(httpx.ConnectError))
-    with pytest.raises(TransportError) as caught:
+def failing_connect(cause: OSError) -> Handler:
+    """A transport whose every connection fails with ``cause``, wrapped as httpx wraps it."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(str(cause), request=request) from cause
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("cause", "reason"),
+    [
+        (ConnectionRefusedError(111, "Connection refused"), "connection refused"),
+        (socket.gaierror(socket.EAI_NONAME, "Name or service not known"), "host not found"),
+    ],
+)
+def test_an_unreachable_host_is_one_line_after_one_quick_retry(
+    make: Make, fake_time: FakeTime, cause: OSError, reason: str
+) -> None:
+    client, _ = make(failing_connect(cause))
+    with pytest.raises(UnreachableError) as caught:
         client.get("/project/DEMO")
-    assert str(caught.value) == (
-        "GET /project/DEMO: could not reach qase.test after 5 attempts (ConnectError: boom)"
-    )
-    assert client.request_count == 5
+    assert str(caught.value) == f"could not reach qase.test ({reason}): check QASE_API_URL"
+    assert (caught.value.method, caught.value.path) == ("GET", "/project/DEMO")
+    assert client.request_count == 2
+    assert sum(fake_time.sleeps) <= 0.5
+
+
+def test_a_host_that_stops_answering_mid_run_gets_every_retry(make: Make) -> None:
+    client, _ = make(Script(ok({"code": "DEMO"}), httpx.ConnectError))
+    client.get("/project/DEMO")
+    with pytest.raises(UnreachableError) as caught:
+        client.get("/project/DEMO")
+    assert str(caught.value) == "could not reach qase.test after 5 attempts (ConnectError: boom)"
+    assert client.request_count == 6
+
+
+def test_retries_are_logged_at_info_not_as_warnings(
+    make: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, _ = make(Script(refused(503), httpx.ReadError, ok({"id": 5})))
+    assert client.get("/case/DEMO/5") == {"id": 5}
+    retries = [r for r in caplog.records if "retrying in" in r.getMessage()]
+    assert [r.levelno for r in retries] == [logging.INFO, logging.INFO]
 
 
 def test_a_delete_that_went_through_unanswered_is_done_when_the_retry_finds_nothing(
@@ -557,7 +594,7 @@ def test_no_error_or_log_record_of_any_kind_holds_the_token(
         "ApiError",
         "RateLimitedError",
         "AmbiguousWriteError",
-        "TransportError",
+        "UnreachableError",
         "ConfigError",
     }
     assert assert_no_token(TOKEN, caplog.records, no_token_leaks) > 30

@@ -16,7 +16,9 @@ Rate-limit policy
 
 Each wait is computed as a reservation under a lock and slept outside it: the limiter is
 fair (first come, first served), never busy-waits, and works with an injected clock and
-sleep, so tests never really wait.
+sleep, so tests never really wait. A wait of ``LONG_WAIT`` seconds or more is announced
+once at WARNING (``rate limited by Qase; waiting 60 s``): a silent minute looks like a
+hang.
 
 Retry policy
 ------------
@@ -48,6 +50,9 @@ WINDOW = 60.0
 
 MIN_LOW_WATER = 10
 """The low-water mark of ``X-RateLimit-Remaining`` is never below this."""
+
+LONG_WAIT = 5.0
+"""Waits at least this long are announced, one line per waiting period."""
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
@@ -112,6 +117,7 @@ class RateLimiter:
         self._sent: deque[float] = deque()
         self._pause_until = float("-inf")
         self._spacing = 0.0
+        self._announced_until = float("-inf")
 
     @property
     def limit(self) -> int:
@@ -126,10 +132,27 @@ class RateLimiter:
     def acquire(self) -> float:
         """Wait until a request may be sent; return the seconds waited."""
         with self._lock:
-            wait = self._reserve(self._clock())
+            now = self._clock()
+            wait = self._reserve(now)
+            announce = wait >= LONG_WAIT and now >= self._announced_until
+            if announce:
+                self._announced_until = now + wait
+            paused = self._pause_until > now
+        if announce:
+            self._announce(wait, paused=paused)
         if wait > 0:
             self._sleep(wait)
         return wait
+
+    def _announce(self, wait: float, *, paused: bool) -> None:
+        if paused:
+            logger.warning("rate limited by Qase; waiting %.0f s", wait)
+        else:
+            logger.warning(
+                "%d requests a minute reached (QASE_RATE_LIMIT); waiting %.0f s",
+                self._limit,
+                wait,
+            )
 
     def pause(self, seconds: float) -> None:
         """Hold every sender for ``seconds`` from now (a 429's ``Retry-After``)."""

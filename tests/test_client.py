@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import random
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
@@ -720,6 +722,52 @@ def test_a_429_holds_the_other_requests_too(make: Make) -> None:
     client.get("/suite/DEMO")
     assert sleeps == [5.0, 5.0]
     assert client.request_count == 3
+
+
+def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_long_429_wait_is_announced_once_for_every_waiting_request(
+    make: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    sleeps: list[float] = []
+    script = Script(refused(429, **{"Retry-After": "60"}), ok(None))
+    client, _ = make(script, sleep=sleeps.append, clock=lambda: 1000.0)
+    client.get("/project/DEMO")
+    client.get("/suite/DEMO")
+    assert sleeps == [60.0, 60.0]
+    assert warnings_of(caplog) == ["rate limited by Qase; waiting 60 s"]
+
+
+def test_a_long_wait_for_the_own_budget_is_announced(
+    make: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, _ = make(lambda request: ok(None), rate_limit=5)
+    for _ in range(6):
+        client.get("/project/DEMO")
+    assert warnings_of(caplog) == ["5 requests a minute reached (QASE_RATE_LIMIT); waiting 60 s"]
+
+
+def test_short_waits_are_not_announced(make: Make, caplog: pytest.LogCaptureFixture) -> None:
+    client, _ = make(Script(refused(429, **{"Retry-After": "1.5"}), ok(None)))
+    client.get("/project/DEMO")
+    assert warnings_of(caplog) == []
+
+
+def test_a_long_wait_reaches_stderr_when_nothing_configures_logging() -> None:
+    # As in `qasesync plan`: no logging set up, yet a minute of silence must not look
+    # like a hang.
+    script = """
+import httpx
+from qasesync.client import QaseClient
+answers = [httpx.Response(429, headers={"Retry-After": "60"}), httpx.Response(200, json={})]
+transport = httpx.MockTransport(lambda request: answers.pop(0))
+client = QaseClient(token="t", transport=transport, sleep=lambda seconds: None)
+client.get("/project/DEMO")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (0, "rate limited by Qase; waiting 60 s\n")
 
 
 # --- the spec hook -------------------------------------------------------------------

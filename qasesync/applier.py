@@ -19,7 +19,8 @@ deprecated or deleted in that run.
 
 **Write-back.** The ids and hashes of what was created are handed to ``on_written`` as
 soon as each write succeeds (each suite, shared step and batch), so that a run killed
-half-way leaves them in the YAML; a second apply adopts the rest by title.
+half-way leaves them in the YAML; a second apply adopts the rest by title, and the
+plan's ``adoptions`` (entities it matched by title) go to ``on_written`` first.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ def apply(
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     ledger = Ledger(plan, live, on_progress, on_written)
+    ledger.written(plan.adoptions)  # true whatever happens next: recorded first
     before = remote.client.request_count
     try:
         _Run(plan, remote, ledger, CaseWriter(remote, ledger, batch_size)).run()

@@ -265,9 +265,10 @@ def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
         chosen.check_safety(allow_destroy=args.allow_destroy)
         view = _plan_view(root, out, color=True)
         out.write(render(chosen, "text", view))
-        if not chosen.has_changes:
+        if not (chosen.has_changes or chosen.adoptions):
             return EXIT_OK
-        _confirm(args, out)
+        if chosen.has_changes:  # ids matched by title only go into the YAML: nothing to ask
+            _confirm(args, out)
         sink = YamlSink(root, digests) if settings.write_back and not args.no_write_back else None
         progress = _progress()
         try:

@@ -19,6 +19,7 @@ from typing import Any, Literal, Union
 
 from qasesync.errors import SafetyError
 from qasesync.model import Case, Location, MaxDestroy, SharedStep, Step, Suite, Tree
+from qasesync.writeback import Assignment
 
 FORMAT_VERSION = 1
 BULK_SIZE = 100
@@ -114,6 +115,9 @@ class Plan:
     ``suite_ids`` maps each desired suite key (folder path) matched with a live suite
     to that suite's id; ``shared_hashes`` maps each matched shared-step key to its
     live hash: the applier resolves references through them and through what it creates.
+    ``adoptions`` are the ids and hashes of the tree's entities that matched a live one by
+    title: apply writes them into the YAML (they change nothing in Qase, so they are not
+    changes).
     """
 
     project: str
@@ -125,6 +129,7 @@ class Plan:
     cases_in_scope: int = 0
     max_destroy: MaxDestroy = MaxDestroy(25)  # noqa: RUF009 (frozen, so shared safely)
     tree_fingerprint: str = ""
+    adoptions: tuple[Assignment, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -186,6 +191,7 @@ class Plan:
             "changes": [_change_json(c) for c in self.changes],
             "warnings": [_message_json(m) for m in self.warnings],
             "notes": [_message_json(m) for m in self.notes],
+            "adoptions": [_adoption_json(a) for a in self.adoptions],
         }
 
     @staticmethod
@@ -205,6 +211,8 @@ class Plan:
             cases_in_scope=data["cases_in_scope"],
             max_destroy=MaxDestroy(limit["value"], limit["percent"]),
             tree_fingerprint=data["tree_fingerprint"],
+            # Absent from the plans saved before adoptions were (format_version 1 still).
+            adoptions=tuple(_adoption_from(a) for a in data.get("adoptions", [])),
         )
 
 
@@ -300,6 +308,17 @@ def _message_json(message: Message) -> dict[str, Any]:
 
 def _message_from(data: Mapping[str, Any]) -> Message:
     return Message(data["text"], _location_from(data["location"]))
+
+
+def _adoption_json(adoption: Assignment) -> dict[str, Any]:
+    return {"location": to_data(adoption.location), "key": adoption.key, "value": adoption.value}
+
+
+def _adoption_from(data: Mapping[str, Any]) -> Assignment:
+    location = _location_from(data["location"])
+    if location is None:
+        raise ValueError("an adoption without a location")
+    return Assignment(location, data["key"], data["value"])
 
 
 def _change_json(change: Change) -> dict[str, Any]:

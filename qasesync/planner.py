@@ -28,6 +28,7 @@ from qasesync.model import (
 )
 from qasesync.plan import Change, FieldDiff, Message, Plan, fingerprint, tree_fingerprint
 from qasesync.planchecks import workspace_problems
+from qasesync.writeback import Assignment
 
 #: A desired suite that has no live suite yet: nothing live is in it.
 NEW = "(new)"
@@ -59,6 +60,7 @@ class _Planner:
     problems: list[Problem | str] = field(default_factory=list)
     warnings: list[Message] = field(default_factory=list)
     notes: list[Message] = field(default_factory=list)
+    adoptions: list[Assignment] = field(default_factory=list)  # matched by title
     suite_map: dict[str, Suite] = field(default_factory=dict)  # desired key → live suite
     shared_map: dict[str, SharedStep] = field(default_factory=dict)  # desired key → live
     claimed_suites: set[str] = field(default_factory=set)  # live keys
@@ -124,6 +126,7 @@ class _Planner:
             cases_in_scope=len(self._live_cases_in_scope()),
             max_destroy=self.settings.max_destroy,
             tree_fingerprint=tree_fingerprint(self.desired),
+            adoptions=tuple(self.adoptions) if self.settings.write_back else (),
         )
 
     def _problem(self, location: Location | None, message: str) -> None:
@@ -214,10 +217,17 @@ class _Planner:
             found = [s for s in by_parent_title.get((parent, text(suite.title)), [])]
             found = [s for s in found if s.key not in self.claimed_suites]
             match = self._one(found, suite.location, f"suite {suite.key!r}")
+            if match is not None and (self._owned(suite.key) or self._above_scope(suite.key)):
+                self._adopt(suite, "id", match.id)
         if match is not None:
             self.suite_map[suite.key] = match
             self.claimed_suites.add(match.key)
         return match
+
+    def _adopt(self, entity: Case | Suite | SharedStep, key: str, value: int | str | None) -> None:
+        """A tree entity without id (or hash) matched by title: apply writes it back."""
+        if entity.location is not None and value is not None:
+            self.adoptions.append(Assignment(entity.location, key, value))
 
     def _live_parent(self, parent: str | None) -> str | None:
         if parent is None:
@@ -321,9 +331,10 @@ class _Planner:
             self._claim_shared(shared, by_hash.get(shared.hash or ""), claimed)
         for shared in (s for s in self.desired.shared_steps if not s.hash):
             found = [s for s in by_title.get(text(shared.title), []) if s.key not in claimed]
-            self._claim_shared(
-                shared, self._one(found, shared.location, f"shared step {shared.key!r}"), claimed
-            )
+            match = self._one(found, shared.location, f"shared step {shared.key!r}")
+            self._claim_shared(shared, match, claimed)
+            if match is not None:
+                self._adopt(shared, "hash", match.hash or match.key)
         return [c for c in map(self._shared_change, self.desired.shared_steps) if c is not None]
 
     def _claim_shared(
@@ -376,8 +387,10 @@ class _Planner:
             if case.id is None:
                 key = (self._live_parent(case.suite), text(case.title))
                 found = [c for c in candidates.get(key, []) if c.id not in self.claimed_cases]
-                matches[index] = self._prefer_actual(case, found)
-                self._claim_case(case, matches[index])
+                matches[index] = match = self._prefer_actual(case, found)
+                self._claim_case(case, match)
+                if match is not None:
+                    self._adopt(case, "id", match.id)
         return [(case, matches[i]) for i, case in enumerate(self.desired.cases)]
 
     def _case_candidates(self) -> dict[tuple[str | None, str], list[Case]]:

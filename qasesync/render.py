@@ -124,6 +124,21 @@ def summary_line(plan: Plan) -> str:
     )
 
 
+def adoption_line(plan: Plan) -> str | None:
+    """What apply writes into the YAML alone (no change in Qase): the ids and hashes of
+    the entities matched by title."""
+    count = len(plan.adoptions)
+    if not count:
+        return None
+    keys = {a.key for a in plan.adoptions}
+    if count == 1:
+        what = f"1 entity matched by title; apply will write its {keys.pop()}"
+    else:
+        nouns = " and ".join(n for k, n in (("id", "ids"), ("hash", "hashes")) if k in keys)
+        what = f"{count} entities matched by title; apply will write their {nouns}"
+    return f"{what} into the YAML."
+
+
 def estimate_line(plan: Plan, rate_per_minute: float) -> str:
     requests = plan.estimate_requests()
     if requests == 0:
@@ -159,6 +174,8 @@ def render_text(plan: Plan, view: View) -> str:
         lines.append("")
     lines += _text_messages("Warnings", "!", plan.warnings, paint)
     lines += _text_messages("Notes", "*", plan.notes, paint)
+    adopted = adoption_line(plan)
+    lines += [adopted, ""] if adopted else []
     lines += [summary_line(plan), estimate_line(plan, view.rate_per_minute)]
     return "\n".join(lines) + "\n"
 
@@ -245,6 +262,8 @@ def render_markdown(plan: Plan, view: View, *, limit: int = MARKDOWN_LIMIT) -> s
     head += ["| create | update | deprecate | delete |", "| ---: | ---: | ---: | ---: |"]
     head += ["| " + " | ".join(str(n) for n in plan.counts().values()) + " |", ""]
     head += [md(summary_line(plan)) + " " + md(estimate_line(plan, view.rate_per_minute)), ""]
+    adopted = adoption_line(plan)
+    head += [md(adopted), ""] if adopted else []
     if not plan.changes:
         head += [f"**No changes.** Project {md(plan.project)} matches the tree.", ""]
     groups = [_md_group(plan, group, changes, view) for group, changes in _groups(plan)]
@@ -392,6 +411,8 @@ def render_github(plan: Plan, view: View) -> str:
     lines = [_github_change(c, view, files) for c in plan.changes]
     lines += [_github_message("warning", m, view.tree_prefix, files) for m in plan.warnings]
     lines += [_github_message("notice", m, view.tree_prefix, files) for m in plan.notes]
+    adopted = adoption_line(plan)
+    lines += [command("notice", adopted)] if adopted else []
     lines += [summary_line(plan), estimate_line(plan, view.rate_per_minute)]
     return "\n".join(lines) + "\n"
 

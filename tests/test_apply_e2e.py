@@ -404,3 +404,61 @@ def test_a_file_that_is_no_saved_plan_or_a_plan_of_another_project_is_refused(
     assert run("apply", str(tree), "--plan", str(other))[0] == 1
     assert capsys.readouterr().err == f"error: {other} is a plan for project OTHER, not SHOP\n"
     assert writes(emu) == []
+
+
+# --- entities matched by title -------------------------------------------------------------
+
+
+def test_cases_a_killed_run_created_get_their_ids_from_the_rerun(emu: Emulator, tree: Path) -> None:
+    applied(tree)
+    title = "The cart survives a page reload"
+    with (tree / "cart/cases.yaml").open("a", encoding="utf-8") as stream:
+        stream.write(f"\n  - title: {title}\n")
+    [cart] = [s["id"] for s in emu.store.suites(PROJECT) if s["title"] == "Cart"]
+    # What a run killed after its bulk create and before the write-back leaves behind.
+    made = emu.store.create_case(PROJECT, {"title": title, "suite_id": cart})
+    code, text = run("apply", str(tree), "--yes")
+    assert (
+        code == 0
+        and "\n1 entity matched by title; apply will write its id into the YAML.\n" in text
+    )
+    assert f"  - id: {made}\n    title: {title}\n" in (tree / "cart/cases.yaml").read_text()
+    code, again = plan_json(tree)
+    assert (code, again["changes"], again["adoptions"]) == (0, [], [])
+    assert len(emu.store.cases(PROJECT)) == 47 and duplicate_titles(emu) == []
+
+
+def test_a_tree_without_ids_on_a_project_that_has_its_entities_gets_every_id_back(
+    emu: Emulator, tree: Path
+) -> None:
+    applied(tree)
+    with_ids = {p: p.read_bytes() for p in tree.rglob("*.yaml")}
+    for path, data in with_ids.items():
+        path.write_text(strip_ids(data.decode("utf-8")), encoding="utf-8")
+    code, text = run("plan", str(tree), "--detailed-exitcode")
+    assert code == 0 and text.startswith("No changes.")
+    assert (
+        "\n68 entities matched by title; apply will write their ids and hashes into the YAML.\n"
+        in text
+    )
+    sent = len(writes(emu))
+    code, text = run("apply", str(tree), "--yes")
+    assert code == 0 and "Wrote 68 id(s) and hash(es) back into 33 file(s)" in text
+    assert len(writes(emu)) == sent
+    assert {p: p.read_bytes() for p in tree.rglob("*.yaml")} == with_ids
+
+
+def test_ids_matched_by_title_are_not_written_with_write_back_off(
+    emu: Emulator, tree: Path
+) -> None:
+    applied(tree)
+    with_ids = {p: p.read_bytes() for p in tree.rglob("*.yaml")}
+    for path, data in with_ids.items():
+        path.write_text(strip_ids(data.decode("utf-8")), encoding="utf-8")
+    stripped = {p: p.read_bytes() for p in tree.rglob("*.yaml")}
+    code, text = run("apply", str(tree), "--yes", "--no-write-back")
+    assert code == 0 and text.endswith(
+        "68 new id(s) and hash(es) not written back (write-back is off); "
+        "plan matches those entities by title\n"
+    )
+    assert {p: p.read_bytes() for p in tree.rglob("*.yaml")} == stripped

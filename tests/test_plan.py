@@ -11,6 +11,7 @@ from planfixtures import (
     live,
     live_case,
     live_tree,
+    loc,
     mixed_desired,
     mixed_settings,
     settings,
@@ -20,6 +21,7 @@ from qasesync.errors import SafetyError
 from qasesync.model import Case, Live, MaxDestroy
 from qasesync.plan import Change, FieldDiff, Plan, fingerprint, tree_fingerprint
 from qasesync.planner import plan
+from qasesync.writeback import Assignment
 
 
 def mixed() -> Plan:
@@ -63,6 +65,15 @@ def test_json_carries_version_fingerprints_and_the_desired_entity() -> None:
         "col": 5,
         "path": ["cases", 0],
     }
+
+
+def test_json_carries_the_adoptions_and_reads_a_plan_saved_without_them() -> None:
+    adopted = replace(
+        mixed(), adoptions=(Assignment(loc("a/cases.yaml", 2, ("cases", 0)), "id", 7),)
+    )
+    assert Plan.from_json(json.loads(json.dumps(adopted.to_json()))) == adopted
+    older = {k: v for k, v in adopted.to_json().items() if k != "adoptions"}
+    assert Plan.from_json(older) == mixed()
 
 
 def test_a_saved_plan_of_another_format_version_is_refused() -> None:

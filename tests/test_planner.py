@@ -241,6 +241,22 @@ def test_a_shared_step_without_hash_matches_by_title() -> None:
     assert result.changes == () and dict(result.shared_hashes) == {"sign-in-as-admin": HASH}
 
 
+def test_entities_matched_by_title_are_adopted_and_cases_with_id_are_not() -> None:
+    tree = replace(
+        with_case(suites_without_ids(), 1, id=None),
+        shared_steps=(replace(desired().shared_steps[0], hash=None),),
+    )
+    result = run(tree)
+    assert result.changes == ()
+    assert [(a.location.file, a.key, a.value) for a in result.adoptions] == [
+        ("authentication/suite.yaml", "id", 1),
+        ("authentication/sso/suite.yaml", "id", 2),
+        ("shared_steps.yaml", "hash", HASH),
+        ("authentication/login.yaml", "id", 102),
+    ]
+    assert run(tree, write_back=False).adoptions == ()
+
+
 def test_two_shared_steps_with_one_title_are_an_error() -> None:
     shared = (*live_tree().shared_steps, SharedStep("f00", "Sign in as admin", hash="f00"))
     tree = replace(desired(), shared_steps=(replace(desired().shared_steps[0], hash=None),))

@@ -36,6 +36,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import random
+import re
 import socket
 import threading
 import time
@@ -439,7 +440,7 @@ class QaseClient:
 
 def check_base_url(url: str, *, any_scheme: bool = False) -> str:
     """``url`` without a trailing slash, or ConfigError: https, or http to a loopback
-    address (``any_scheme`` lifts that rule, for an injected transport)."""
+    address (``any_scheme`` lifts that rule, for an injected transport), ending in ``/v1``."""
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL:
@@ -453,7 +454,13 @@ def check_base_url(url: str, *, any_scheme: bool = False) -> str:
             f"QASE_API_URL must use https:// (plain http:// is allowed only for loopback "
             f"addresses such as 127.0.0.1): {url!r}"
         )
-    return str(parsed).rstrip("/")
+    base = str(parsed).rstrip("/")
+    if not parsed.path.rstrip("/").endswith("/v1"):
+        # Every v1 base ends so (api.qase.io, a dedicated api-<host>, the emulator);
+        # without it each request would meet a bare 404, read as "project not found".
+        fixed = re.sub(r"/v\d+$", "", base) + "/v1"
+        raise ConfigError(f"QASE_API_URL must end with the API version /v1: did you mean {fixed}?")
+    return base
 
 
 def _is_loopback(host: str) -> bool:

@@ -169,6 +169,23 @@ def test_plain_http_is_refused_elsewhere(url: str) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("url", "meant"),
+    [
+        ("https://api.qase.io", "https://api.qase.io/v1"),
+        ("https://api-acme.qase.io/", "https://api-acme.qase.io/v1"),
+        ("http://127.0.0.1:8787", "http://127.0.0.1:8787/v1"),
+        ("https://api.qase.io/v2", "https://api.qase.io/v1"),
+    ],
+)
+def test_a_url_without_the_api_version_is_refused_with_the_fix(url: str, meant: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        QaseClient(token=TOKEN, base_url=url)
+    assert str(caught.value) == (
+        f"QASE_API_URL must end with the API version /v1: did you mean {meant}?"
+    )
+
+
 def test_a_url_with_a_password_is_refused_without_echoing_it() -> None:
     with pytest.raises(ConfigError) as caught:
         check_base_url("https://me:hunter2@api.qase.io/v1")

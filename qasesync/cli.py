@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 from qasesync.errors import QasesyncError, ValidationError
 
 if TYPE_CHECKING:
-    from qasesync.applier import ApplyReport, Done, Progress, YamlSink
+    from qasesync.applier import Progress
     from qasesync.model import Live, Settings, Tree
     from qasesync.plan import Plan
     from qasesync.render import View
@@ -30,14 +30,6 @@ EXIT_USER = 1
 EXIT_CHANGES = 2
 EXIT_BUG = 3
 EXIT_INTERRUPTED = 130
-#: Lines of an apply report (changes done, failures) shown before "... and N more".
-REPORT_LINES = 50
-#: What an apply that did not finish says last.
-RERUN = (
-    "Nothing is lost: what was created is recorded (in the YAML, or found again by title); "
-    "running `qasesync apply` again finishes the job."
-)
-_SYMBOLS = {"create": "+", "update": "~", "deprecate": "-", "delete": "-"}
 DEFAULT_EMULATOR_PROJECT = "DEMO"
 
 
@@ -243,6 +235,7 @@ def _save_plan(path: Path, text: str) -> None:
 def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
     """Plan (or load a saved plan and check it is fresh), confirm, apply, write back."""
     from qasesync.applier import ApplyFailed, YamlSink, apply, check_fresh
+    from qasesync.applyreport import RERUN, failure_lines, report_text
     from qasesync.client import QaseClient
     from qasesync.loader import load_tree
     from qasesync.planner import effective_settings, plan
@@ -274,15 +267,15 @@ def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
         try:
             report = apply(chosen, remote, live=live.tree, on_progress=progress, on_written=sink)
         except ApplyFailed as failure:
-            _apply_report(out, failure.report, sink, view.web, stopped=True)
-            _apply_failures(failure.report.failures)
+            out.write(report_text(failure.report, sink, view.web, stopped=True))
+            print("\n".join(failure_lines(failure.report.failures)), file=sys.stderr)
             return EXIT_USER
         except KeyboardInterrupt:
             if progress is not None:
                 progress.end()
             print(f"apply interrupted. {RERUN}", file=sys.stderr)
             raise
-    _apply_report(out, report, sink, view.web, stopped=False)
+    out.write(report_text(report, sink, view.web, stopped=False))
     return EXIT_OK
 
 
@@ -345,6 +338,8 @@ class _ProgressLine:
     def __call__(self, progress: Progress) -> None:
         import time
 
+        from qasesync.applyreport import progress_text
+
         with self._lock:
             now = time.monotonic()
             last = progress.done == progress.total
@@ -353,8 +348,7 @@ class _ProgressLine:
             self._shown = now
             self._open = not last
             end = "\n" if last else ""
-            line = f"applying: {progress.done}/{progress.total} ({progress.phase})"
-            sys.stderr.write(f"\r\x1b[K{line}{end}")
+            sys.stderr.write(f"\r\x1b[K{progress_text(progress)}{end}")
             sys.stderr.flush()
 
     def end(self) -> None:
@@ -367,54 +361,6 @@ class _ProgressLine:
 
 def _progress() -> _ProgressLine | None:
     return _ProgressLine() if sys.stderr.isatty() else None
-
-
-def _apply_report(
-    out: TextIO, report: ApplyReport, sink: YamlSink | None, web: str, *, stopped: bool
-) -> None:
-    counts = report.counts()
-    done = ", ".join(f"{counts[k]} {k.rstrip('e')}ed" for k in counts)
-    head = "Apply stopped" if stopped else "Apply complete"
-    out.write(f"\n{head}: {done} ({len(report.done)} of {report.total} changes, ")
-    out.write(f"{report.requests} requests")
-    out.write(f", {report.adopted} found live after a lost answer)\n" if report.adopted else ")\n")
-    for item in report.done[:REPORT_LINES]:
-        out.write(f"  {_SYMBOLS[item.kind]} {item.entity.replace('_', ' ')} {item.name!r} ")
-        out.write(f"{_apply_link(report.project, item, web)}\n")
-    if len(report.done) > REPORT_LINES:
-        out.write(f"  ... and {len(report.done) - REPORT_LINES} more\n")
-    out.write(_written_back(report, sink))
-
-
-def _apply_link(project: str, item: Done, web: str) -> str:
-    if item.kind == "delete":  # its link would lead nowhere now
-        ident = item.ident if item.entity == "shared_step" else f"#{item.ident}"
-        return f"{ident} (deleted)"
-    if item.entity == "case":
-        return f"{web}/case/{project}-{item.ident}"
-    if item.entity == "suite":
-        return f"{web}/project/{project}?suite={item.ident}"
-    return f"{web}/shared-step/{project}/{item.ident}"
-
-
-def _written_back(report: ApplyReport, sink: YamlSink | None) -> str:
-    if not report.assignments:
-        return ""
-    if sink is None:
-        return (
-            f"{len(report.assignments)} new id(s) and hash(es) not written back (write-back is "
-            "off); plan matches those entities by title\n"
-        )
-    files = "".join(f"  {name}\n" for name in sink.files)
-    return f"Wrote {sink.count} id(s) and hash(es) back into {len(sink.files)} file(s):\n{files}"
-
-
-def _apply_failures(failures: Sequence[str]) -> None:
-    for line in failures[:REPORT_LINES]:
-        print(f"error: {line}", file=sys.stderr)
-    if len(failures) > REPORT_LINES:
-        print(f"error: ... and {len(failures) - REPORT_LINES} more", file=sys.stderr)
-    print(RERUN, file=sys.stderr)
 
 
 def _plan_view(root: Path, out: TextIO, *, color: bool) -> View:

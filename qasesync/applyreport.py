@@ -1,0 +1,77 @@
+"""What `apply` tells the user, as text: the progress line, the final report, the failures.
+
+Builds strings only; `cli` prints them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qasesync.applier import ApplyReport, Done, Progress, YamlSink
+
+#: Lines of an apply report (changes done, failures) shown before "... and N more".
+REPORT_LINES = 50
+#: What an apply that did not finish says last.
+RERUN = (
+    "Nothing is lost: what was created is recorded (in the YAML, or found again by title); "
+    "running `qasesync apply` again finishes the job."
+)
+_SYMBOLS = {"create": "+", "update": "~", "deprecate": "-", "delete": "-"}
+
+
+def progress_text(progress: Progress) -> str:
+    """``applying: 120/300 (creating cases)``."""
+    return f"applying: {progress.done}/{progress.total} ({progress.phase})"
+
+
+def report_text(report: ApplyReport, sink: YamlSink | None, web: str, *, stopped: bool) -> str:
+    """The counts, each change done with its web link (the first `REPORT_LINES`), and
+    what was written back into the YAML."""
+    counts = report.counts()
+    done = ", ".join(f"{counts[k]} {k.rstrip('e')}ed" for k in counts)
+    head = "Apply stopped" if stopped else "Apply complete"
+    adopted = f", {report.adopted} found live after a lost answer" if report.adopted else ""
+    lines = [
+        f"\n{head}: {done} ({len(report.done)} of {report.total} changes, "
+        f"{report.requests} requests{adopted})"
+    ]
+    for item in report.done[:REPORT_LINES]:
+        entity = item.entity.replace("_", " ")
+        lines.append(f"  {_SYMBOLS[item.kind]} {entity} {item.name!r} {_link(report, item, web)}")
+    if len(report.done) > REPORT_LINES:
+        lines.append(f"  ... and {len(report.done) - REPORT_LINES} more")
+    return "\n".join(lines) + "\n" + _written_back(report, sink)
+
+
+def _link(report: ApplyReport, item: Done, web: str) -> str:
+    project = report.project
+    if item.kind == "delete":  # its link would lead nowhere now
+        ident = item.ident if item.entity == "shared_step" else f"#{item.ident}"
+        return f"{ident} (deleted)"
+    if item.entity == "case":
+        return f"{web}/case/{project}-{item.ident}"
+    if item.entity == "suite":
+        return f"{web}/project/{project}?suite={item.ident}"
+    return f"{web}/shared-step/{project}/{item.ident}"
+
+
+def _written_back(report: ApplyReport, sink: YamlSink | None) -> str:
+    if not report.assignments:
+        return ""
+    if sink is None:
+        return (
+            f"{len(report.assignments)} new id(s) and hash(es) not written back (write-back is "
+            "off); plan matches those entities by title\n"
+        )
+    files = "".join(f"  {name}\n" for name in sink.files)
+    return f"Wrote {sink.count} id(s) and hash(es) back into {len(sink.files)} file(s):\n{files}"
+
+
+def failure_lines(failures: Sequence[str]) -> list[str]:
+    """The failures of an apply that stopped (the first `REPORT_LINES`), then `RERUN`."""
+    lines = [f"error: {line}" for line in failures[:REPORT_LINES]]
+    if len(failures) > REPORT_LINES:
+        lines.append(f"error: ... and {len(failures) - REPORT_LINES} more")
+    return [*lines, RERUN]

@@ -1,0 +1,47 @@
+"""The text `apply` prints: the report of what it did, its progress line, its failures."""
+
+from __future__ import annotations
+
+from qasesync.applyreport import RERUN, failure_lines, progress_text, report_text
+from qasesync.ledger import ApplyReport, Done, Progress
+
+WEB = "https://app.qase.io"
+
+
+def test_a_report_lists_each_change_with_its_link_and_what_was_deleted_by_id() -> None:
+    report = ApplyReport(
+        "SHOP",
+        total=3,
+        done=[
+            Done("create", "case", "Login", 7),
+            Done("update", "shared_step", "Sign in", "ab12", adopted=True),
+            Done("delete", "case", "Old", 3),
+        ],
+        requests=4,
+    )
+    assert report_text(report, None, WEB, stopped=False) == (
+        "\nApply complete: 1 created, 1 updated, 0 deprecated, 1 deleted "
+        "(3 of 3 changes, 4 requests, 1 found live after a lost answer)\n"
+        "  + case 'Login' https://app.qase.io/case/SHOP-7\n"
+        "  ~ shared step 'Sign in' https://app.qase.io/shared-step/SHOP/ab12\n"
+        "  - case 'Old' #3 (deleted)\n"
+    )
+
+
+def test_a_long_report_and_many_failures_are_cut_after_50_lines() -> None:
+    done = [Done("create", "suite", f"S{n}", n) for n in range(53)]
+    report = ApplyReport("SHOP", total=60, done=done, requests=53)
+    text = report_text(report, None, WEB, stopped=True)
+    assert text.startswith("\nApply stopped: 53 created, 0 updated")
+    assert text.splitlines()[-2:] == [
+        "  + suite 'S49' https://app.qase.io/project/SHOP?suite=49",
+        "  ... and 3 more",
+    ]
+    lines = failure_lines([f"case {n}: refused" for n in range(51)])
+    assert lines[-3:] == ["error: case 49: refused", "error: ... and 1 more", RERUN]
+
+
+def test_progress_text() -> None:
+    assert progress_text(Progress("creating cases", 120, 300)) == (
+        "applying: 120/300 (creating cases)"
+    )

@@ -18,8 +18,9 @@ client may be shared by the threads of :meth:`QaseClient.map_concurrent`.
 - **Retries.** A 429 is retried for every method (nothing was processed), after
   ``Retry-After`` or else an exponential backoff with jitter, and pauses every thread
   (see :mod:`qasesync.ratelimit`). 502/503/504 and connection failures are retried for
-  GET, PATCH and DELETE; a refused connection or an unknown host before the first
-  answer only once (a wrong URL does not mend in seconds). Retries log at INFO. A POST
+  GET, PATCH and DELETE, after the answer's ``Retry-After`` (at most 30 s) if any; a
+  refused connection or an unknown host before the first answer only once (a wrong URL
+  does not mend in seconds). Retries log at INFO (a wait of 5 s or more at WARNING). A POST
   is retried only when it never left (connect errors and pool timeouts); a POST answered
   5xx, or whose connection dropped after it was sent, raises
   :class:`~qasesync.errors.AmbiguousWriteError` carrying what was sent, so that the
@@ -59,7 +60,7 @@ from qasesync.errors import (
     UnreachableError,
 )
 from qasesync.paging import PAGE_SIZE, count_of, merge, offsets_after_first, unique
-from qasesync.ratelimit import Clock, RateLimiter, RetryPolicy, Sleep, retry_after
+from qasesync.ratelimit import LONG_WAIT, Clock, RateLimiter, RetryPolicy, Sleep, retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -279,7 +280,9 @@ class QaseClient:
             raise _ambiguous(request, path, body, f"the API answered {_status(response)}", status)
         if status in RETRIED_STATUSES:
             tries.ambiguous = True
-            if self._retry_transient(request, path, f"the API answered {_status(response)}", tries):
+            reason = f"the API answered {_status(response)}"
+            wait = retry_after(response.headers.get("Retry-After", ""))
+            if self._retry_transient(request, path, reason, tries, wait=wait):
                 return None
         return response
 
@@ -330,14 +333,20 @@ class QaseClient:
         tries: _Tries,
         *,
         attempts: int | None = None,
+        wait: float | None = None,
     ) -> bool:
-        """Back off before another attempt; False when the attempts are spent."""
+        """Back off (or wait the server's ``wait``, capped) before another attempt; False
+        when the attempts are spent."""
         attempts = attempts or self._retry.transient_attempts
         tries.transient += 1
         if tries.transient >= attempts:
             return False
-        delay = self._retry.backoff(tries.transient, self._rng)
-        logger.info(
+        if wait is None:
+            delay = self._retry.backoff(tries.transient, self._rng)
+        else:
+            delay = min(wait, self._retry.backoff_cap)
+        logger.log(
+            logging.WARNING if delay >= LONG_WAIT else logging.INFO,  # silence looks like a hang
             "%s %s: %s; retrying in %.2f s (attempt %d of %d)",
             request.method,
             path,

@@ -24,9 +24,10 @@ Retry policy
 ------------
 See :class:`RetryPolicy`: a 429 waits ``Retry-After`` (seconds, fractions allowed, or an
 HTTP date) or else an exponential backoff with jitter, capped at 30 s, for at most 10
-attempts; 502/503/504 and connection failures back off the same way for at most 5
-attempts, except that a refused connection or an unknown host, before the API ever
-answered, is tried only twice: that is a wrong ``QASE_API_URL``, not a passing blip.
+attempts; 502/503/504 and connection failures back off the same way (or wait their
+``Retry-After``, capped at 30 s) for at most 5 attempts, except that a refused
+connection or an unknown host, before the API ever answered, is tried only twice: that
+is a wrong ``QASE_API_URL``, not a passing blip.
 Which requests may be retried at all is the client's business.
 """
 

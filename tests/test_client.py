@@ -418,6 +418,16 @@ def test_5xx_past_the_attempt_budget_is_an_api_error(make: Make) -> None:
     assert client.request_count == 5
 
 
+@pytest.mark.parametrize(("header", "waited"), [("2", 2.0), ("3600", 30.0)])
+def test_a_503_retry_after_is_honoured_up_to_the_backoff_cap(
+    make: Make, fake_time: FakeTime, caplog: pytest.LogCaptureFixture, header: str, waited: float
+) -> None:
+    client, _ = make(Script(refused(503, **{"Retry-After": header}), ok({"code": "DEMO"})))
+    assert client.get("/project/DEMO") == {"code": "DEMO"}
+    assert fake_time.sleeps == [waited]
+    assert len(warnings_of(caplog)) == (waited >= 5)  # a long silence is announced
+
+
 def test_a_500_is_not_retried(make: Make) -> None:
     client, _ = make(Script(refused(500)))
     with pytest.raises(ApiError, match="→ 500: Internal Server Error"):

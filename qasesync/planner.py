@@ -78,7 +78,9 @@ class _Planner:
         self.warnings += prune.rename_warnings(cases, pruned, self._content)
         every_shared = self.live.tree.shared_steps
         tail = self._noted(prune.prune_shared(left, every_shared, cases + pruned))
-        tail += self._noted(prune.prune_suites(left))
+        tree = self.live.tree
+        changed = suites + cases + pruned
+        tail += self._noted(prune.prune_suites(left, tree.cases, tree.suites, changed))
         if self.problems:
             raise PlanError(_sorted(self.problems))
         changes = suites + shared + cases + pruned + tail

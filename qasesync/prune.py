@@ -53,9 +53,13 @@ def _case_change(left: Leftovers, kind: Any, case: Case) -> Change:
     )
 
 
-def prune_suites(left: Leftovers) -> tuple[list[Change], list[Message]]:
+def prune_suites(
+    left: Leftovers, every_case: Iterable[Case], every_suite: Iterable[Suite], changes: list[Change]
+) -> tuple[list[Change], list[Message]]:
     """Delete the unclaimed owned suites, children first, under ``prune: delete`` (their
-    cases are deleted or moved away before); otherwise a note each."""
+    cases are deleted or moved away before); otherwise a note each. A suite that would
+    still hold a live case or suite after ``changes`` is kept, with a note: deleting it
+    would delete what it holds (say a case whose ``suite`` is in ``ignore_fields``)."""
     if left.settings.prune != "delete":
         notes = [
             Message(
@@ -65,13 +69,55 @@ def prune_suites(left: Leftovers) -> tuple[list[Change], list[Message]]:
             for s in left.suites
         ]
         return [], notes
-    changes = [
-        Change(
-            "delete", "suite", s.title, live=s, fingerprint=fingerprint(s), suite=left.path(s.key)
+    held = _held(left, every_case, every_suite, changes)
+    deleted, kept = [], []
+    for suite in left.suites:  # children first: a kept child holds its parent
+        if held[suite.key]:
+            kept.append(_kept_note(suite, held[suite.key]))
+            held[suite.parent].append(f"suite #{suite.id}")
+            continue
+        deleted.append(
+            Change(
+                "delete",
+                "suite",
+                suite.title,
+                live=suite,
+                fingerprint=fingerprint(suite),
+                suite=left.path(suite.key),
+            )
         )
-        for s in left.suites
-    ]
-    return changes, []
+    return deleted, kept
+
+
+def _held(
+    left: Leftovers, every_case: Iterable[Case], every_suite: Iterable[Suite], changes: list[Change]
+) -> dict[str | None, list[str]]:
+    """Per unclaimed suite, the live cases and claimed suites still in it after
+    ``changes`` (neither deleted nor moved out)."""
+    doomed = {s.key for s in left.suites}
+    leaving = {
+        c.live.id if isinstance(c.live, Case) else c.live.key
+        for c in changes
+        if c.live is not None
+        and (c.kind == "delete" or {"suite", "parent"} & set(c.fields))
+        and not isinstance(c.live, SharedStep)
+    }
+    held: dict[str | None, list[str]] = defaultdict(list)
+    for case in every_case:
+        if case.suite in doomed and case.id not in leaving:
+            held[case.suite].append(f"case #{case.id}")
+    for suite in every_suite:
+        if suite.parent in doomed and suite.key not in doomed | leaving:
+            held[suite.parent].append(f"suite #{suite.id}")
+    return held
+
+
+def _kept_note(suite: Suite, held: list[str]) -> Message:
+    shown = ", ".join(held[:5]) + (f" and {len(held) - 5} more" if len(held) > 5 else "")
+    return Message(
+        f"live suite {suite.title!r} (#{suite.id}) has no folder in the tree but still holds "
+        f"{shown}; kept (deleting it would delete them)"
+    )
 
 
 def prune_shared(

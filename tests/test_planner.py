@@ -11,6 +11,7 @@ from planfixtures import (
     desired,
     live,
     live_case,
+    desired_case,
     live_tree,
     loc,
     settings,
@@ -570,6 +571,42 @@ def test_prune_delete_deletes_cases_then_suites_children_first() -> None:
         ("delete", "case", 103),
         ("delete", "suite", 3),
         ("delete", "suite", 2),
+    ]
+
+
+def test_prune_delete_keeps_a_suite_that_would_still_hold_a_live_case() -> None:
+    tree = replace(
+        no_sso(), cases=(*no_sso().cases, replace(desired().cases[2], suite="authentication"))
+    )
+    suites = (*live_tree().suites, Suite("#3", "SAML", id=3, parent="#2"))
+    project = Live(live_tree(suites=suites), workspace())
+    result = run(tree, project, prune="delete", ignore_fields=frozenset({"suite"}))
+    assert [(c.kind, c.entity, c.live_id) for c in result.changes] == [("delete", "suite", 3)]
+    assert [m.text for m in result.notes] == [
+        "live suite 'SSO' (#2) has no folder in the tree but still holds case #103; kept "
+        "(deleting it would delete them)"
+    ]
+    moved = run(tree, project, prune="delete")
+    assert [(c.kind, c.entity, c.live_id) for c in moved.changes] == [
+        ("update", "case", 103),
+        ("delete", "suite", 3),
+        ("delete", "suite", 2),
+    ]
+
+
+def test_prune_delete_keeps_the_parent_of_a_kept_suite() -> None:
+    suites = (*live_tree().suites, Suite("#3", "SAML", id=3, parent="#2"))
+    cases = (*live_tree().cases, live_case("SAML logout", id=104, suite="#3"))
+    kept = desired_case("SAML logout", id=104, suite="authentication")
+    tree = replace(no_sso(), cases=(*no_sso().cases, kept))
+    project = Live(live_tree(suites=suites, cases=cases), workspace())
+    result = run(tree, project, prune="delete", ignore_fields=frozenset({"suite"}))
+    assert [(c.kind, c.entity, c.live_id) for c in result.changes] == [("delete", "case", 103)]
+    assert [m.text for m in result.notes] == [
+        "live suite 'SAML' (#3) has no folder in the tree but still holds case #104; kept "
+        "(deleting it would delete them)",
+        "live suite 'SSO' (#2) has no folder in the tree but still holds suite #3; kept "
+        "(deleting it would delete them)",
     ]
 
 

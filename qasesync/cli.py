@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -489,7 +491,9 @@ COMMANDS: dict[str, Command] = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="qasesync", description="Qase.io test cases as code.")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    parser.add_argument(
+        "--debug", action="store_true", help="log requests and retries; show tracebacks of bugs"
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     validate = sub.add_parser("validate", help="check a cases tree offline")
@@ -571,7 +575,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         argv = ["--debug", *(arg for arg in argv if arg != "--debug")]
     try:
         args = build_parser().parse_args(argv)
-        return COMMANDS[args.command](args, out)
+        with _debug_log(debug):
+            return COMMANDS[args.command](args, out)
     except KeyboardInterrupt:
         print("qasesync: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -592,6 +597,36 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
                 file=sys.stderr,
             )
         return EXIT_BUG
+
+
+@contextmanager
+def _debug_log(debug: bool) -> Iterator[None]:
+    """Under ``--debug``, qasesync's log (each request, retry and wait) on stderr. Without
+    it nothing is set up: Python's last-resort handler prints warnings, such as a long
+    rate-limit wait, as bare lines, and INFO and DEBUG stay silent."""
+    root = logging.getLogger("qasesync")
+    if not debug or any(isinstance(h, _Stderr) for h in root.handlers):  # `demo` nests
+        yield
+        return
+    handler, level = _Stderr(), root.level
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+class _Stderr(logging.Handler):
+    """Writes to whatever ``sys.stderr`` is at the time (tests replace it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
 
 
 def _error_text(error: QasesyncError) -> str:

@@ -152,9 +152,10 @@ class Plan:
             return None
         share = f"{destroyed * 100 / self.cases_in_scope:.2f}%"
         amount = share if self.max_destroy.percent else str(destroyed)
+        # Cases only: the suites and shared steps the plan deletes are not counted.
         return (
-            f"Too many deprecations and deletions: {amount} is over {self.max_destroy} "
-            f"({destroyed}/{self.cases_in_scope})"
+            f"Too many cases to deprecate or delete: {amount} is over max_destroy "
+            f"{self.max_destroy} ({destroyed} of {self.cases_in_scope} live cases in scope)"
         )
 
     def check_safety(self, *, allow_destroy: bool = False) -> None:

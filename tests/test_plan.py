@@ -104,15 +104,29 @@ def test_the_safety_limit_refuses_too_many_deprecations_in_octodns_words() -> No
     with pytest.raises(SafetyError) as error:
         ten_cases_plan(4).check_safety()
     assert str(error.value) == (
-        "Too many deprecations and deletions: 40.00% is over 25% (4/10); use --allow-destroy"
+        "Too many cases to deprecate or delete: 40.00% is over max_destroy 25% "
+        "(4 of 10 live cases in scope); use --allow-destroy"
     )
 
 
 def test_the_safety_limit_as_a_count() -> None:
     with pytest.raises(
-        SafetyError, match=r"^Too many deprecations and deletions: 4 is over 3 \(4/10\)"
+        SafetyError,
+        match=r"^Too many cases to deprecate or delete: 4 is over max_destroy 3 \(4 of 10 ",
     ):
         ten_cases_plan(4, MaxDestroy(3, percent=False)).check_safety()
+
+
+def test_the_safety_limit_counts_cases_and_says_so_not_the_suites_deleted() -> None:
+    gone = (
+        Change("delete", "case", "Old", live=live_case("Old", id=9)),
+        Change("delete", "suite", "Old suite", live=live_tree().suites[0]),
+    )
+    limited = Plan("DEMO", gone, cases_in_scope=48, max_destroy=MaxDestroy(0, percent=False))
+    assert limited.over_limit() == (
+        "Too many cases to deprecate or delete: 1 is over max_destroy 0 (1 of 48 live cases "
+        "in scope)"
+    )
 
 
 def test_the_safety_limit_allows_its_share_and_allow_destroy() -> None:
@@ -122,8 +136,8 @@ def test_the_safety_limit_allows_its_share_and_allow_destroy() -> None:
 
 def test_a_plan_over_the_safety_limit_warns_that_apply_will_refuse_it() -> None:
     assert [m.text for m in ten_cases_plan(4).warnings] == [
-        "Too many deprecations and deletions: 40.00% is over 25% (4/10); "
-        "apply refuses this plan unless given --allow-destroy"
+        "Too many cases to deprecate or delete: 40.00% is over max_destroy 25% "
+        "(4 of 10 live cases in scope); apply refuses this plan unless given --allow-destroy"
     ]
     assert ten_cases_plan(2).warnings == ()
 

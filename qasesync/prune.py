@@ -59,7 +59,7 @@ def prune_suites(
     """Delete the unclaimed owned suites, children first, under ``prune: delete`` (their
     cases are deleted or moved away before); otherwise a note each. A suite that would
     still hold a live case or suite after ``changes`` is kept, with a note: deleting it
-    would delete what it holds (say a case whose ``suite`` is in ``ignore_fields``)."""
+    would delete what it holds (say a suite that a folder outside ``scope`` names by id)."""
     if left.settings.prune != "delete":
         notes = [
             Message(

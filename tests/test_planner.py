@@ -594,6 +594,20 @@ def test_prune_delete_keeps_a_suite_that_would_still_hold_a_live_case() -> None:
     ]
 
 
+def test_prune_delete_keeps_a_suite_holding_one_a_folder_outside_scope_names() -> None:
+    suites = (*live_tree().suites, Suite("#3", "SAML", id=3, parent="#2"))
+    legacy = Suite("legacy", "Legacy", location=loc("legacy/suite.yaml", 1))
+    saml = Suite("legacy/saml", "SAML", id=3, parent="legacy")
+    tree = replace(no_sso(), suites=(*no_sso().suites, legacy, saml))
+    project = Live(live_tree(suites=suites), workspace())
+    result = run(tree, project, prune="delete", scope=("authentication",))
+    assert [(c.kind, c.entity, c.live_id) for c in result.changes] == [("delete", "case", 103)]
+    assert [m.text for m in result.notes][1:] == [
+        "live suite 'SSO' (#2) has no folder in the tree but still holds suite #3; kept "
+        "(deleting it would delete them)"
+    ]
+
+
 def test_prune_delete_keeps_the_parent_of_a_kept_suite() -> None:
     suites = (*live_tree().suites, Suite("#3", "SAML", id=3, parent="#2"))
     cases = (*live_tree().cases, live_case("SAML logout", id=104, suite="#3"))

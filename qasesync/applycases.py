@@ -49,8 +49,8 @@ class CaseWriter:
     def create(self, creates: list[Change]) -> None:
         """Bulk batches in plan order; then one ``POST /case`` per case whose automation
         is not the default (bulk ignores automation), a batch of them at a time."""
-        bulk = [c for c in creates if _case(c).automation in (None, "manual")]
-        singles = [c for c in creates if _case(c).automation not in (None, "manual")]
+        bulk = [c for c in creates if self._automation(c) == "manual"]
+        singles = [c for c in creates if self._automation(c) != "manual"]
         for start in range(0, len(bulk), self.batch_size):
             self._batch(bulk[start : start + self.batch_size], single=False)
         for start in range(0, len(singles), self.batch_size):
@@ -59,6 +59,11 @@ class CaseWriter:
                     lambda change: self._batch([change], single=True),
                     singles[start : start + self.batch_size],
                 )
+
+    def _automation(self, change: Change) -> str:
+        """The automation a create sets (none when it is ignored: no POST of its own)."""
+        automation = _case(change).automation
+        return "manual" if "automation" in self.ledger.ignored else automation or "manual"
 
     def _batch(self, batch: list[Change], *, single: bool) -> None:
         """Create ``batch``; a refused batch is split until the refused case is found."""
@@ -92,10 +97,13 @@ class CaseWriter:
             return
 
     def _post(self, cases: list[Case], *, single: bool) -> list[int]:
-        ids, hashes = self.ledger.suite_ids, self.ledger.hashes
+        ids, hashes, ignored = self.ledger.suite_ids, self.ledger.hashes, self.ledger.ignored
         if single:
-            return [self.remote.create_case(cases[0], suite_ids=ids, shared_hashes=hashes)]
-        return self.remote.create_cases(cases, suite_ids=ids, shared_hashes=hashes)
+            case = cases[0]
+            return [
+                self.remote.create_case(case, suite_ids=ids, shared_hashes=hashes, ignored=ignored)
+            ]
+        return self.remote.create_cases(cases, suite_ids=ids, shared_hashes=hashes, ignored=ignored)
 
     def _read_back(self, pending: list[Change], error: ApiError) -> list[Change]:
         """Adopt what the lost write created; when it found nothing and the service may
@@ -164,7 +172,7 @@ class CaseWriter:
         detach: dict[int, list[str]] = {}
         for change in creates:
             case_id = self.ledger.new_ids.get(id(change))
-            if case_id is not None:
+            if case_id is not None and "external_issues" not in self.ledger.ignored:
                 attach[case_id] = _keys(_case(change).external_issues)
         for change in updates:
             if "external_issues" in change.fields:

@@ -95,6 +95,7 @@ class Ledger:
         for change in plan.changes:
             self.taken.add_live(change.live)
         self.new_ids: dict[int, int] = {}  # id(change) → the case id it created
+        self.ignored = plan.ignore_fields  # left out of what is created
         self.report = ApplyReport(plan.project, total=len(plan.changes))
         self.on_progress = on_progress
         self.on_written = on_written

@@ -26,6 +26,13 @@ AUTOMATION_FLAGS: Mapping[str, tuple[bool, bool]] = {
 }
 TEXT_FIELDS = ("title", "description", "preconditions", "postconditions")
 SUITE_FIELDS = frozenset({"title", "description", "preconditions", "parent"})
+#: The create-body keys of a model field whose key is not its name (``ignore_fields``).
+BODY_KEYS: Mapping[str, tuple[str, ...]] = {
+    "flaky": ("is_flaky",),
+    "custom_fields": ("custom_field",),
+    "steps": ("steps_type", "steps"),
+    "automation": ("isManual", "isToBeAutomated"),
+}
 #: Case fields a PATCH cannot change: automation (ignored by the API on PATCH) and
 #: external issues (attached through their own endpoints).
 NOT_PATCHED = frozenset({"automation", "external_issues"})
@@ -75,11 +82,13 @@ def plain_step(step: Step) -> JsonObject:
 @dataclass(frozen=True)
 class CaseEncoder:
     """Case bodies for one workspace. ``suite_ids`` maps a model suite key (None: the
-    root) to a live suite id; ``shared_hashes`` maps a shared-step key to its live hash."""
+    root) to a live suite id; ``shared_hashes`` maps a shared-step key to its live hash.
+    ``ignored`` are the ``ignore_fields``: the web app owns them, a create leaves them out."""
 
     fields: FieldMap
     suite_ids: Mapping[str | None, int | None]
     shared_hashes: Mapping[str, str]
+    ignored: frozenset[str] = frozenset()
 
     def create(self, case: Case, *, for_bulk: bool = False) -> JsonObject:
         """``POST /case`` body (or one entry of ``/case/bulk`` with ``for_bulk``). Omitted
@@ -99,6 +108,9 @@ class CaseEncoder:
         body.update(self._steps(case))
         if not for_bulk and case.automation is not None:
             body.update(_automation(case.automation))
+        for name in self.ignored:
+            for key in BODY_KEYS.get(name, (name,)):
+                body.pop(key, None)
         return body
 
     def patch(self, case: Case, names: Collection[str]) -> JsonObject:

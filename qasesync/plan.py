@@ -117,7 +117,7 @@ class Plan:
     live hash: the applier resolves references through them and through what it creates.
     ``adoptions`` are the ids and hashes of the tree's entities that matched a live one by
     title: apply writes them into the YAML (they change nothing in Qase, so they are not
-    changes).
+    changes). ``ignore_fields`` are the tree's: apply leaves them out of what it creates.
     """
 
     project: str
@@ -130,6 +130,7 @@ class Plan:
     max_destroy: MaxDestroy = MaxDestroy(25)  # noqa: RUF009 (frozen, so shared safely)
     tree_fingerprint: str = ""
     adoptions: tuple[Assignment, ...] = ()
+    ignore_fields: frozenset[str] = frozenset()
 
     @property
     def has_changes(self) -> bool:
@@ -170,10 +171,14 @@ class Plan:
         with non-default automation (its own request); one attach and one detach of
         external issues when any change touches them."""
         creates = [c for c in self.changes if c.entity == "case" and c.kind == "create"]
-        single = sum(1 for c in creates if _automation(c) != "manual")
+        ignored = self.ignore_fields
+        single = sum(
+            1 for c in creates if _automation(c) != "manual" and "automation" not in ignored
+        )
         batches = math.ceil((len(creates) - single) / BULK_SIZE)
         others = len(self.changes) - len(creates) - sum(map(_issues_only, self.changes))
-        return single + batches + others + _issue_requests(self.changes)
+        issues = 0 if "external_issues" in ignored else _issue_requests(self.changes)
+        return single + batches + others + issues
 
     def estimate_seconds(self, rate_per_minute: float) -> float:
         return self.estimate_requests() * 60.0 / rate_per_minute
@@ -193,6 +198,7 @@ class Plan:
             "warnings": [_message_json(m) for m in self.warnings],
             "notes": [_message_json(m) for m in self.notes],
             "adoptions": [_adoption_json(a) for a in self.adoptions],
+            "ignore_fields": sorted(self.ignore_fields),
         }
 
     @staticmethod
@@ -214,6 +220,7 @@ class Plan:
             tree_fingerprint=data["tree_fingerprint"],
             # Absent from the plans saved before adoptions were (format_version 1 still).
             adoptions=tuple(_adoption_from(a) for a in data.get("adoptions", [])),
+            ignore_fields=frozenset(data.get("ignore_fields", [])),
         )
 
 

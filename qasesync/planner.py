@@ -129,6 +129,7 @@ class _Planner:
             max_destroy=self.settings.max_destroy,
             tree_fingerprint=tree_fingerprint(self.desired),
             adoptions=tuple(self.adoptions) if self.settings.write_back else (),
+            ignore_fields=self.settings.ignore_fields,
         )
 
     def _problem(self, location: Location | None, message: str) -> None:

@@ -153,22 +153,38 @@ class Remote:
         suite_ids: SuiteIds,
         shared_hashes: SharedHashes,
         for_bulk: bool = False,
+        ignored: frozenset[str] = frozenset(),
     ) -> JsonObject:
-        """The create body of ``case`` (pure but for reading the workspace once)."""
-        return self._encoder(suite_ids, shared_hashes).create(case, for_bulk=for_bulk)
+        """The create body of ``case`` (pure but for reading the workspace once), the
+        ``ignored`` fields (``ignore_fields``) left out."""
+        return self._encoder(suite_ids, shared_hashes, ignored).create(case, for_bulk=for_bulk)
 
-    def create_case(self, case: Case, *, suite_ids: SuiteIds, shared_hashes: SharedHashes) -> int:
+    def create_case(
+        self,
+        case: Case,
+        *,
+        suite_ids: SuiteIds,
+        shared_hashes: SharedHashes,
+        ignored: frozenset[str] = frozenset(),
+    ) -> int:
         """One ``POST /case``: the only write that sets automation."""
-        body = self.case_payload(case, suite_ids=suite_ids, shared_hashes=shared_hashes)
+        body = self.case_payload(
+            case, suite_ids=suite_ids, shared_hashes=shared_hashes, ignored=ignored
+        )
         return int(self.client.post(f"/case/{self.project}", body)["id"])
 
     def create_cases(
-        self, cases: Sequence[Case], *, suite_ids: SuiteIds, shared_hashes: SharedHashes
+        self,
+        cases: Sequence[Case],
+        *,
+        suite_ids: SuiteIds,
+        shared_hashes: SharedHashes,
+        ignored: frozenset[str] = frozenset(),
     ) -> list[int]:
         """One ``POST /case/bulk``; the new ids in submission order."""
         if not cases:
             return []
-        encoder = self._encoder(suite_ids, shared_hashes)
+        encoder = self._encoder(suite_ids, shared_hashes, ignored)
         body = {"cases": [encoder.create(case, for_bulk=True) for case in cases]}
         result = self.client.post(f"/case/{self.project}/bulk", body, bulk=True)
         return [int(i) for i in result["ids"]]
@@ -212,5 +228,10 @@ class Remote:
         body = {"type": self.external_issue_type, "links": body_links}
         self.client.post(f"/case/{self.project}/external-issue/{action}", body)
 
-    def _encoder(self, suite_ids: SuiteIds, shared_hashes: SharedHashes) -> CaseEncoder:
-        return CaseEncoder(self.fields(), suite_ids, shared_hashes)
+    def _encoder(
+        self,
+        suite_ids: SuiteIds,
+        shared_hashes: SharedHashes,
+        ignored: frozenset[str] = frozenset(),
+    ) -> CaseEncoder:
+        return CaseEncoder(self.fields(), suite_ids, shared_hashes, ignored)

@@ -462,3 +462,13 @@ def test_ids_matched_by_title_are_not_written_with_write_back_off(
         "plan matches those entities by title\n"
     )
     assert {p: p.read_bytes() for p in tree.rglob("*.yaml")} == stripped
+
+
+def test_ignored_fields_are_not_sent_when_cases_are_created(emu: Emulator, tree: Path) -> None:
+    with (tree / "qasesync.yaml").open("a", encoding="utf-8") as stream:
+        stream.write("ignore_fields: [description, automation]\n")
+    applied(tree)
+    [bulk] = writes(emu, "POST", "/bulk")
+    assert len(bulk.body["cases"]) == 46 and writes(emu, "POST", f"/case/{PROJECT}") == []
+    assert not any("description" in c or "isManual" in c for c in bulk.body["cases"])
+    assert {c["description"] for c in emu.store.cases(PROJECT)} <= {None, ""}

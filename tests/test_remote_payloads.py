@@ -112,6 +112,22 @@ def test_a_bulk_entry_carries_no_automation(openapi_spec: dict[str, Any]) -> Non
     check_request(openapi_spec, "POST", "/case/DEMO/bulk", {"cases": [body]})
 
 
+@pytest.mark.parametrize("for_bulk", [False, True])
+def test_a_create_leaves_the_ignored_fields_out(
+    openapi_spec: dict[str, Any], for_bulk: bool
+) -> None:
+    ignored = frozenset({"description", "severity", "flaky", "custom_fields", "steps"})
+    body = CaseEncoder(field_map(), SUITES, SHARED, ignored | {"automation", "tags"}).create(
+        FULL, for_bulk=for_bulk
+    )
+    full = encoder().create(FULL, for_bulk=for_bulk)
+    left_out = {"description", "severity", "is_flaky", "custom_field", "steps_type", "steps"}
+    left_out |= {"tags"} | (set() if for_bulk else {"isManual", "isToBeAutomated"})
+    assert body == {k: v for k, v in full.items() if k not in left_out}
+    assert body["title"] == "Login works" and body["priority"] == 1
+    check_request(openapi_spec, "POST", "/case/DEMO", body)
+
+
 def test_a_gherkin_case_is_sent_as_one_value_step() -> None:
     body = encoder().create(Case(title="G", gherkin="Given a\nWhen b\n"))
     assert (body["steps_type"], body["steps"]) == ("gherkin", [{"value": "Given a\nWhen b"}])

@@ -23,6 +23,7 @@ from qasesync.errors import QasesyncError, ValidationError
 
 if TYPE_CHECKING:
     from qasesync.applier import Progress
+    from qasesync.emulator import Faults
     from qasesync.model import Live, Settings, Tree
     from qasesync.plan import Plan
     from qasesync.render import View
@@ -87,7 +88,15 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
     from qasesync.emulator.server import wait_for_interrupt
 
     project, fields = _emulator_workspace(args)
-    emulator = Emulator(token=args.token, projects=(project,), custom_fields=fields, log_limit=1000)
+    faults = emulator_faults(args)
+    emulator = Emulator(
+        token=args.token,
+        projects=(project,),
+        custom_fields=fields,
+        log_limit=1000,
+        faults=faults,
+        seed=args.seed,
+    )
     state = Path(args.state) if args.state else None
     if state is not None and state.is_file():
         try:
@@ -102,6 +111,7 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
         raise QasesyncError(f"cannot listen on {where}: {error.strerror}") from error
     with serving:
         seeded = f"; custom fields: {', '.join(f['title'] for f in fields)}" if fields else ""
+        seeded += f"; faults: {_changed(faults)}" if faults != type(faults)() else ""
         out.write(f"Qase API emulator at {server.url} (project {project}{seeded}); ")
         out.write("Ctrl-C stops it\n")
         out.flush()
@@ -113,6 +123,20 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
         emulator.save_state(state)
         out.write(f"state saved to {state}\n")
     return EXIT_OK
+
+
+def emulator_faults(args: argparse.Namespace) -> Faults:
+    """The faults the ``emulator`` command's options ask for."""
+    from qasesync.emulator import Faults
+
+    names = ("latency", "rate_429", "retry_after", "rate_5xx", "rate_drop", "rate_limit")
+    return Faults(**{name: getattr(args, name) for name in names})
+
+
+def _changed(faults: Faults) -> str:
+    default = type(faults)()
+    fields = vars(faults).items()
+    return ", ".join(f"{k}={v}" for k, v in fields if getattr(default, k) != v)
 
 
 def _emulator_workspace(args: argparse.Namespace) -> tuple[str, list[dict[str, Any]] | None]:
@@ -559,9 +583,43 @@ def build_parser() -> argparse.ArgumentParser:
         help="start with the custom fields this cases tree uses (as `qasesync demo` does)",
     )
     emulator.add_argument("--state", metavar="FILE", help="load from and save to this JSON file")
+    faults = emulator.add_argument_group("faults", "injected into requests, reproducibly")
+    for flag, kind, default, metavar, text in (
+        ("--latency", _at_least(0.0), 0.0, "S", "seconds added to each request"),
+        ("--rate-429", _share, 0.0, "P", "share of requests answered 429 (0..1)"),
+        ("--retry-after", _at_least(0.0), 1.0, "S", "the 429s' Retry-After (default 1)"),
+        ("--rate-5xx", _share, 0.0, "P", "share of requests answered 503"),
+        ("--rate-drop", _share, 0.0, "P", "share of writes processed, then left unanswered"),
+        ("--rate-limit", _at_least(1), None, "N", "at most N requests a rolling minute"),
+        ("--seed", int, 0, "N", "seed of the fault draws (default 0)"),
+    ):
+        faults.add_argument(flag, type=kind, default=default, metavar=metavar, help=text)
 
     sub.add_parser("demo", help="validate, plan, apply and plan the example tree on an emulator")
     return parser
+
+
+def _share(text: str) -> float:
+    value = _at_least(0.0)(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"a share is between 0 and 1, not {text}")
+    return value
+
+
+def _at_least(low: float) -> Callable[[str], float]:
+    """An argparse type: a number (an int when ``low`` is one) not below ``low``."""
+
+    def parse(text: str) -> float:
+        try:
+            value: float = type(low)(text)
+        except ValueError:
+            whole = "whole " if isinstance(low, int) else ""
+            raise argparse.ArgumentTypeError(f"not a {whole}number: {text}") from None
+        if not low <= value < float("inf"):  # also refuses nan
+            raise argparse.ArgumentTypeError(f"must be at least {low}, not {text}")
+        return value
+
+    return parse
 
 
 # --- the error boundary -----------------------------------------------------------------

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
 import httpx
 import pytest
 
+from qasesync import cli
 from qasesync.emulator import Emulator, Faults, serve
 from qasesync.emulator import app as app_module
+from qasesync.emulator import server as server_module
 from qasesync.emulator.faults import retry_after_header
 
 
@@ -113,3 +117,50 @@ def test_faults_are_replaceable_at_runtime(emu: Emulator, api: httpx.Client) -> 
     assert api.get("/project/DEMO").status_code == 503
     emu.faults = Faults()
     assert api.get("/project/DEMO").status_code == 200
+
+
+def test_the_emulator_command_maps_its_fault_options_to_faults() -> None:
+    options = "--latency 0.05 --rate-429 0.3 --retry-after 2 --rate-5xx 0.1 --rate-drop 0.03"
+    args = cli.build_parser().parse_args(["emulator", *options.split(), "--rate-limit", "600"])
+    assert cli.emulator_faults(args) == Faults(
+        latency=0.05, rate_429=0.3, retry_after=2.0, rate_5xx=0.1, rate_drop=0.03, rate_limit=600
+    )
+    plain = cli.build_parser().parse_args(["emulator", "--seed", "7"])
+    assert (cli.emulator_faults(plain), plain.seed, args.seed) == (Faults(), 7, 0)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--rate-429", "1.5", "argument --rate-429: a share is between 0 and 1, not 1.5"),
+        ("--latency", "-1", "argument --latency: must be at least 0.0, not -1"),
+        ("--rate-limit", "0", "argument --rate-limit: must be at least 1, not 0"),
+        ("--rate-limit", "2.5", "argument --rate-limit: not a whole number: 2.5"),
+    ],
+)
+def test_a_bad_fault_option_is_a_usage_error(
+    option: str, value: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["emulator", option, value], out=io.StringIO()) == 1
+    assert capsys.readouterr().err.startswith(f"error: qasesync emulator: {message}\n")
+
+
+def test_the_emulator_command_enforces_rate_limit_on_its_socket(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    statuses: list[tuple[int, str | None]] = []
+
+    def three_requests_then_ctrl_c() -> None:
+        url = printed.getvalue().split(" at ")[1].split(" ")[0]
+        for _ in range(3):
+            answer = httpx.get(f"{url}/project/DEMO", headers={"Token": "K"})
+            statuses.append((answer.status_code, answer.headers.get("Retry-After")))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(server_module, "wait_for_interrupt", three_requests_then_ctrl_c)
+    printed = io.StringIO()
+    argv = ["emulator", "--port", "0", "--token", "K", "--rate-limit", "2"]
+    assert cli.main(argv, out=printed) == 0
+    assert "(project DEMO; faults: rate_limit=2); Ctrl-C stops it" in printed.getvalue()
+    assert statuses[:2] == [(200, None), (200, None)]
+    assert statuses[2][0] == 429 and statuses[2][1] is not None

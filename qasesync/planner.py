@@ -69,6 +69,7 @@ class _Planner:
 
     def run(self) -> Plan:
         self._check_workspace()
+        self._check_live_suites()
         self._check_scope()
         suites = self._suite_changes()
         shared = self._shared_changes()
@@ -175,6 +176,20 @@ class _Planner:
             return list(self.live.tree.cases)
         owned = self._owned_live_suites()
         return [c for c in self.live.tree.cases if c.suite in owned]
+
+    def _check_live_suites(self) -> None:
+        """Suites whose parents loop belong to no tree: every walk up from them would
+        never end. Refused before any matching."""
+        cycles = prune.parent_cycles(self.live.tree.suites)
+        for cycle in cycles:
+            chain = " → ".join(f"#{s.id} {s.title!r}" for s in cycle) + f" → #{cycle[0].id}"
+            self._problem(
+                None,
+                f"the parents of live suites loop: {chain} (corrupt data in Qase); give one "
+                "of them another parent in the Qase web app, then plan again",
+            )
+        if cycles:
+            raise PlanError(_sorted(self.problems))
 
     def _check_workspace(self) -> None:
         found = workspace_problems(

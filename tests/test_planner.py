@@ -624,6 +624,28 @@ def test_prune_delete_keeps_the_parent_of_a_kept_suite() -> None:
     ]
 
 
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("scope", [(), ("authentication",)])
+def test_live_suites_whose_parents_loop_are_a_plan_error_naming_them(
+    scope: tuple[str, ...],
+) -> None:
+    suites = (
+        *live_tree().suites,
+        Suite("#7", "Loop A", id=7, parent="#8"),
+        Suite("#8", "Loop B", id=8, parent="#7"),
+        Suite("#9", "Under the loop", id=9, parent="#8"),
+        Suite("#10", "Itself", id=10, parent="#10"),
+    )
+    cases = (*live_tree().cases, live_case("Lost", id=110, suite="#9"))
+    project = Live(live_tree(suites=suites, cases=cases), workspace())
+    assert problems(desired(), project, scope=scope) == [
+        "the parents of live suites loop: #7 'Loop A' → #8 'Loop B' → #7 (corrupt data in "
+        "Qase); give one of them another parent in the Qase web app, then plan again",
+        "the parents of live suites loop: #10 'Itself' → #10 (corrupt data in Qase); give "
+        "one of them another parent in the Qase web app, then plan again",
+    ]
+
+
 def test_an_unused_shared_step_is_deleted_only_under_prune_delete() -> None:
     shared = (*live_tree().shared_steps, SharedStep("f00", "Old", hash="f00"))
     project = Live(live_tree(shared_steps=shared), workspace())

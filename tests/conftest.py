@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,21 @@ def spec_checked(request: pytest.FixtureRequest) -> Any:
 
     spec = spec_or_none(request)
     return lambda inner: CheckingTransport(inner, spec)
+
+
+@pytest.fixture
+def no_token_leaks(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[BaseException]]:
+    """After the test: the client tests' token is in no log record (DEBUG and up) and in
+    no qasesync error made meanwhile. The client test modules use it on every test."""
+    from test_client_kit import TOKEN, assert_no_token, record_errors
+
+    caplog.set_level(logging.DEBUG)
+    errors = record_errors(monkeypatch)
+    yield errors
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    assert_no_token(TOKEN, records, errors)
 
 
 @pytest.fixture(autouse=True)

@@ -21,11 +21,10 @@ from test_client_kit import (
     CheckingTransport,
     FakeTime,
     assert_no_token,
-    record_errors,
     spec_or_none,
 )
 
-from qasesync.client import QaseClient, RetryPolicy, check_base_url
+from qasesync.client import QaseClient, check_base_url
 from qasesync.errors import (
     AmbiguousWriteError,
     ApiError,
@@ -35,23 +34,15 @@ from qasesync.errors import (
     RateLimitedError,
     UnreachableError,
 )
-from qasesync.ratelimit import RateLimiter
+from qasesync.ratelimit import RateLimiter, RetryPolicy
 
 BASE = "https://qase.test/v1"
 Handler = Callable[[httpx.Request], httpx.Response]
 Make = Callable[..., tuple[QaseClient, CheckingTransport]]
 
 
-@pytest.fixture(autouse=True)
-def no_token_leaks(
-    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[list[BaseException]]:
-    """After every test: the token is in no log record (DEBUG and up) and no error."""
-    caplog.set_level(logging.DEBUG)
-    errors = record_errors(monkeypatch)
-    yield errors
-    records = caplog.get_records("setup") + caplog.get_records("call")
-    assert_no_token(TOKEN, records, errors)
+# After every test: the token is in no log record and no error (see conftest.py).
+pytestmark = pytest.mark.usefixtures("no_token_leaks")
 
 
 @pytest.fixture
@@ -401,12 +392,12 @@ def test_idempotent_requests_are_retried_after_502_503_504(
     make: Make, method: str, status: int
 ) -> None:
     client, _ = make(Script(refused(status), ok({"id": 5})))
-    call = {
+    calls: dict[str, Callable[[], Any]] = {
         "GET": lambda: client.get("/case/DEMO/5"),
         "PATCH": lambda: client.patch("/case/DEMO/5", {"title": "new"}),
         "DELETE": lambda: client.delete("/case/DEMO/5"),
-    }[method]
-    assert call() == {"id": 5}
+    }
+    assert calls[method]() == {"id": 5}
     assert client.request_count == 2
 
 
@@ -726,7 +717,7 @@ def test_rate_limiter_spaces_requests_when_the_server_budget_runs_low(fake_time:
 
 def test_server_rate_limit_headers_slow_the_client(make: Make, fake_time: FakeTime) -> None:
     headers = {"X-RateLimit-Limit": "600", "X-RateLimit-Remaining": "5"}
-    client, _ = make(lambda request: ok(None, **headers))
+    client, _ = make(lambda request: ok(None, 200, **headers))
     for _ in range(3):
         client.get("/project/DEMO")
     assert fake_time.sleeps == pytest.approx([0.1, 0.1])

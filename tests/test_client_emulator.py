@@ -4,7 +4,6 @@ faults, dropped writes, the server's rate-limit headers and error mapping."""
 from __future__ import annotations
 
 import contextlib
-import logging
 import random
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -16,7 +15,6 @@ from test_client_kit import (
     CheckingTransport,
     FakeTime,
     assert_no_token,
-    record_errors,
     spec_or_none,
 )
 
@@ -33,16 +31,8 @@ from qasesync.errors import (
 Connect = Callable[..., QaseClient]
 
 
-@pytest.fixture(autouse=True)
-def no_token_leaks(
-    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[list[BaseException]]:
-    """After every test: the token is in no log record (DEBUG and up) and no error."""
-    caplog.set_level(logging.DEBUG)
-    errors = record_errors(monkeypatch)
-    yield errors
-    records = caplog.get_records("setup") + caplog.get_records("call")
-    assert_no_token(TOKEN, records, errors)
+# After every test: the token is in no log record and no error (see conftest.py).
+pytestmark = pytest.mark.usefixtures("no_token_leaks")
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pytest
 
 from qasesync import cli
 from qasesync.emulator import Emulator, Faults, serve
-from qasesync.emulator import app as app_module
 from qasesync.emulator import server as server_module
 from qasesync.emulator.faults import retry_after_header
 
@@ -18,7 +17,7 @@ def test_latency_is_added_to_each_request(
     emu: Emulator, api: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     slept: list[float] = []
-    monkeypatch.setattr(app_module.time, "sleep", slept.append)
+    monkeypatch.setattr("qasesync.emulator.app.time.sleep", slept.append)
     emu.faults = Faults(latency=0.05)
     api.get("/project/DEMO")
     api.get("/suite/DEMO")

@@ -111,13 +111,13 @@ class YamlSink:
         self.root = root
         self.digests = digests
         self.files: dict[str, None] = {}  # the files written, in order
-        self.count = 0
+        self.keys: list[str] = []  # "id" or "hash", one per assignment written
 
     def __call__(self, assignments: Sequence[Assignment]) -> None:
         for rel in write_back(self.root, assignments, digests=self.digests):
             self.digests[rel] = digest((self.root / rel).read_bytes())
             self.files[rel] = None
-        self.count += len(assignments)
+        self.keys += [a.key for a in assignments]
 
 
 def check_fresh(plan: Plan, tree: Tree, live: Tree, *, now: Plan | None = None) -> None:

@@ -5,8 +5,11 @@ Builds strings only; `cli` prints them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
+
+from qasesync.render import counted
 
 if TYPE_CHECKING:
     from qasesync.applier import ApplyReport, Done, Progress, YamlSink
@@ -34,8 +37,8 @@ def report_text(report: ApplyReport, sink: YamlSink | None, web: str, *, stopped
     head = "Apply stopped" if stopped else "Apply complete"
     adopted = f", {report.adopted} found live after a lost answer" if report.adopted else ""
     lines = [
-        f"\n{head}: {done} ({len(report.done)} of {report.total} changes, "
-        f"{report.requests} requests{adopted})"
+        f"\n{head}: {done} ({len(report.done)} of {counted(report.total, 'change')}, "
+        f"{counted(report.requests, 'request')}{adopted})"
     ]
     for item in report.done[:REPORT_LINES]:
         entity = item.entity.replace("_", " ")
@@ -62,11 +65,19 @@ def _written_back(report: ApplyReport, sink: YamlSink | None) -> str:
         return ""
     if sink is None:
         return (
-            f"{len(report.assignments)} new id(s) and hash(es) not written back (write-back is "
-            "off); plan matches those entities by title\n"
+            f"{_ids(a.key for a in report.assignments)} not written back (write-back is off); "
+            "plan matches those entities by title\n"
         )
     files = "".join(f"  {name}\n" for name in sink.files)
-    return f"Wrote {sink.count} id(s) and hash(es) back into {len(sink.files)} file(s):\n{files}"
+    return f"Wrote {_ids(sink.keys)} back into {counted(len(sink.files), 'file')}:\n{files}"
+
+
+def _ids(keys: Iterable[str]) -> str:
+    """``3 ids and 1 hash``: what write-back puts into the YAML, counted."""
+    count = Counter(keys)
+    ids = [counted(count["id"], "id")] if count["id"] else []
+    hashes = [counted(count["hash"], "hash", "hashes")] if count["hash"] else []
+    return " and ".join(ids + hashes)
 
 
 def failure_lines(failures: Sequence[str]) -> list[str]:

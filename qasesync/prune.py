@@ -32,7 +32,8 @@ def prune_cases(left: Leftovers) -> tuple[list[Change], list[Message]]:
     prune = left.settings.prune
     if prune == "off":
         count = len(left.cases)
-        note = f"{count} live case(s) in scope have no YAML case; kept (prune: off)"
+        cases = "1 live case in scope has" if count == 1 else f"{count} live cases in scope have"
+        note = f"{cases} no YAML case; kept (prune: off)"
         return [], [Message(note)] if count else []
     if prune == "delete":
         return [_case_change(left, "delete", c) for c in left.cases], []

@@ -116,6 +116,11 @@ def diff_text(diff: FieldDiff) -> str:
     return f"{diff.path}: {before} → {after}"
 
 
+def counted(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 request``, ``3 requests`` (``nouns``: a plural other than noun + ``s``)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
 def summary_line(plan: Plan) -> str:
     counts = plan.counts()
     return (
@@ -282,7 +287,7 @@ class _Section:
         """The section, or only its first ``shown`` changes and a line saying so."""
         blocks = list(self.blocks[:shown])
         if len(blocks) < len(self.blocks):
-            blocks.append(f"- … {len(self.blocks) - len(blocks)} more change(s): cut")
+            blocks.append(f"- … {counted(len(self.blocks) - len(blocks), 'more change')}: cut")
         return "\n".join([self.opening, *blocks, "\n</details>\n"])
 
     def fitting(self, room: int) -> int:
@@ -340,7 +345,7 @@ def _cut(head: str, groups: list[_Section], messages: list[str], limit: int) -> 
         if shown:
             body.append(partial.text(shown))
             left -= 1
-    what = f": {left} more section(s) did not fit in" if left else " to fit in"
+    what = f": {counted(left, 'more section')} did not fit in" if left else " to fit in"
     cut = (
         f"**The plan is cut here{what} {limit:,} characters.** The whole plan is in the "
         "job summary of this run (or run `qasesync plan`).\n"

@@ -51,10 +51,7 @@ def test_validate_plan_apply_then_the_plan_is_clean(emu: Emulator, tree: Path) -
     code, text = run("apply", str(tree), "--yes")
     assert code == 0
     assert "Apply complete: 68 created, 0 updated, 0 deprecated, 0 deleted" in text
-    assert (
-        f"/case/{PROJECT}-1\n" in text
-        and "Wrote 68 id(s) and hash(es) back into 33 file(s)" in text
-    )
+    assert f"/case/{PROJECT}-1\n" in text and "Wrote 64 ids and 4 hashes back into 33 files" in text
     assert run("plan", str(tree), "--detailed-exitcode") == (
         0,
         f"No changes. Project {PROJECT} matches the tree.\n\n"
@@ -346,7 +343,7 @@ def test_write_back_can_be_turned_off(emu: Emulator, tree: Path, how: str) -> No
     before = {p: p.read_bytes() for p in tree.rglob("*.yaml")}
     code, text = run("apply", str(tree), "--yes", *([how] if how.startswith("--") else []))
     assert code == 0 and text.endswith(
-        "68 new id(s) and hash(es) not written back (write-back is off); "
+        "64 ids and 4 hashes not written back (write-back is off); "
         "plan matches those entities by title\n"
     )
     assert {p: p.read_bytes() for p in tree.rglob("*.yaml")} == before
@@ -443,7 +440,7 @@ def test_a_tree_without_ids_on_a_project_that_has_its_entities_gets_every_id_bac
     )
     sent = len(writes(emu))
     code, text = run("apply", str(tree), "--yes")
-    assert code == 0 and "Wrote 68 id(s) and hash(es) back into 33 file(s)" in text
+    assert code == 0 and "Wrote 64 ids and 4 hashes back into 33 files" in text
     assert len(writes(emu)) == sent
     assert {p: p.read_bytes() for p in tree.rglob("*.yaml")} == with_ids
 
@@ -458,7 +455,7 @@ def test_ids_matched_by_title_are_not_written_with_write_back_off(
     stripped = {p: p.read_bytes() for p in tree.rglob("*.yaml")}
     code, text = run("apply", str(tree), "--yes", "--no-write-back")
     assert code == 0 and text.endswith(
-        "68 new id(s) and hash(es) not written back (write-back is off); "
+        "64 ids and 4 hashes not written back (write-back is off); "
         "plan matches those entities by title\n"
     )
     assert {p: p.read_bytes() for p in tree.rglob("*.yaml")} == stripped

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from qasesync.applier import YamlSink
 from qasesync.applyreport import RERUN, failure_lines, progress_text, report_text
 from qasesync.ledger import ApplyReport, Done, Progress
+from qasesync.model import Location
+from qasesync.writeback import Assignment
 
 WEB = "https://app.qase.io"
 
@@ -44,4 +49,30 @@ def test_a_long_report_and_many_failures_are_cut_after_50_lines() -> None:
 def test_progress_text() -> None:
     assert progress_text(Progress("creating cases", 120, 300)) == (
         "applying: 120/300 (creating cases)"
+    )
+
+
+def test_a_report_of_one_change_and_one_request_speaks_in_the_singular() -> None:
+    report = ApplyReport(
+        "SHOP",
+        total=1,
+        done=[Done("create", "case", "Login", 7)],
+        assignments=[Assignment(Location("a.yaml", 2, 5, ("cases", 0)), "id", 7)],
+        requests=1,
+    )
+    assert report_text(report, None, WEB, stopped=False) == (
+        "\nApply complete: 1 created, 0 updated, 0 deprecated, 0 deleted "
+        "(1 of 1 change, 1 request)\n"
+        "  + case 'Login' https://app.qase.io/case/SHOP-7\n"
+        "1 id not written back (write-back is off); plan matches those entities by title\n"
+    )
+
+
+def test_what_was_written_back_is_counted_in_ids_and_hashes(tmp_path: Path) -> None:
+    sink = YamlSink(tmp_path, {})
+    sink.keys = ["id", "hash", "hash"]
+    sink.files = {"shared_steps.yaml": None}
+    report = ApplyReport("SHOP", assignments=[Assignment(Location("a", 1, 1), "id", 1)])
+    assert report_text(report, sink, WEB, stopped=False).endswith(
+        "Wrote 1 id and 2 hashes back into 1 file:\n  shared_steps.yaml\n"
     )

@@ -547,7 +547,7 @@ def test_prune_delete_deletes_and_prune_off_notes() -> None:
     result = run(tree, prune="off")
     assert result.changes == ()
     assert [m.text for m in result.notes] == [
-        "1 live case(s) in scope have no YAML case; kept (prune: off)"
+        "1 live case in scope has no YAML case; kept (prune: off)"
     ]
 
 

@@ -141,7 +141,7 @@ def test_a_suite_too_large_for_the_limit_shows_its_first_changes() -> None:
     assert len(out) <= 60_000 and out.count("<details>") == out.count("</details>") == 1
     shown = out.count("- `+` **create** case")
     assert 100 < shown < 2000
-    assert f"- … {2000 - shown} more change(s): cut\n\n</details>" in out
+    assert f"- … {2000 - shown} more changes: cut\n\n</details>" in out
     assert "**The plan is cut here to fit in 60,000 characters.**" in out
 
 

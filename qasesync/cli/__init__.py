@@ -1,0 +1,145 @@
+"""The `qasesync` command: argument parsing, one function per command, the one error boundary.
+
+This package is the only place that prints (with `render`, which only formats). Exit codes
+(contract section 7): 0 success, 1 a user error, 2 only with ``--detailed-exitcode``
+when the plan has changes, 3 a bug (traceback only under ``--debug``), 130 interrupted.
+
+    __init__   main(): the dispatch table and the error boundary; entry() for the script
+    parser     build_parser() and its argparse types
+    offline    validate, import-csv, show: no Qase reads
+    live       plan, apply, export, pull: they read (and apply writes) the live project
+    local      emulator, demo: the local Qase API emulator
+    common     exit codes, UsageError and the helpers the command modules share
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TextIO
+
+from qasesync.cli.common import (
+    EXIT_BUG,
+    EXIT_CHANGES,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USER,
+    Command,
+    UsageError,
+)
+from qasesync.cli.live import cmd_apply, cmd_export, cmd_plan, cmd_pull
+from qasesync.cli.local import cmd_demo, cmd_emulator, emulator_faults
+from qasesync.cli.offline import cmd_import_csv, cmd_show, cmd_validate
+from qasesync.cli.parser import build_parser
+from qasesync.errors import QasesyncError, ValidationError
+
+__all__ = [
+    "COMMANDS",
+    "EXIT_BUG",
+    "EXIT_CHANGES",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USER",
+    "UsageError",
+    "build_parser",
+    "emulator_faults",
+    "entry",
+    "main",
+]
+
+COMMANDS: dict[str, Command] = {
+    "validate": cmd_validate,
+    "plan": cmd_plan,
+    "show": cmd_show,
+    "apply": cmd_apply,
+    "export": cmd_export,
+    "pull": cmd_pull,
+    "import-csv": cmd_import_csv,
+    "emulator": cmd_emulator,
+    "demo": cmd_demo,
+}
+
+
+# --- the error boundary -----------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    if debug:  # also after the command, where users put it (`qasesync plan --debug`)
+        argv = ["--debug", *(arg for arg in argv if arg != "--debug")]
+    try:
+        args = build_parser().parse_args(argv)
+        with _debug_log(debug):
+            return COMMANDS[args.command](args, out)
+    except KeyboardInterrupt:
+        print("qasesync: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except ValidationError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(error.problems)} problem(s) found", file=sys.stderr)
+        return EXIT_USER
+    except QasesyncError as error:
+        print(_error_text(error), file=sys.stderr)
+        return EXIT_USER
+    except Exception:
+        if debug:
+            traceback.print_exc()
+        else:
+            print(
+                "qasesync: unexpected error (a bug); run again with --debug for the traceback",
+                file=sys.stderr,
+            )
+        return EXIT_BUG
+
+
+@contextmanager
+def _debug_log(debug: bool) -> Iterator[None]:
+    """Under ``--debug``, qasesync's log (each request, retry and wait) on stderr. Without
+    it nothing is set up: Python's last-resort handler prints warnings, such as a long
+    rate-limit wait, as bare lines, and INFO and DEBUG stay silent."""
+    root = logging.getLogger("qasesync")
+    if not debug or any(isinstance(h, _Stderr) for h in root.handlers):  # `demo` nests
+        yield
+        return
+    handler, level = _Stderr(), root.level
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+class _Stderr(logging.Handler):
+    """Writes to whatever ``sys.stderr`` is at the time (tests replace it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
+def _error_text(error: QasesyncError) -> str:
+    """One line; a plan error with several problems: a count, then one problem a line
+    (``FILE:LINE:COL: message`` first, as `validate` prints them)."""
+    from qasesync.errors import PlanError
+
+    if isinstance(error, PlanError) and len(error.problems) > 1:
+        head = f"error: the plan has {len(error.problems)} problems:"
+        return "\n".join([head, *(str(p) for p in error.problems)])
+    return f"error: {error}"
+
+
+def entry() -> None:
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    sys.exit(main())

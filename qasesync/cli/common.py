@@ -1,0 +1,86 @@
+"""What the command modules share: exit codes, `UsageError`, the `Command` signature,
+where the tree is, and how a plan is read back and shown.
+
+A leaf of the `cli` package (it imports none of its siblings), so that the command
+modules and the error boundary in `qasesync.cli` can all import it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from qasesync.errors import QasesyncError
+
+if TYPE_CHECKING:
+    from qasesync.plan import Plan
+    from qasesync.render import View
+
+EXIT_OK = 0
+EXIT_USER = 1
+EXIT_CHANGES = 2
+EXIT_BUG = 3
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(QasesyncError):
+    """A bad command line. Exit 1, never argparse's 2."""
+
+
+Command = Callable[[argparse.Namespace, TextIO], int]
+
+
+def resolve_tree(arg: str | None) -> Path:
+    """The tree argument, else the current folder when it holds qasesync.yaml, else ./cases."""
+    if arg:
+        return Path(arg)
+    here = Path.cwd()
+    return here if (here / "qasesync.yaml").is_file() else here / "cases"
+
+
+def project_code(code: str | None) -> str:
+    from qasesync.importcsv import PLACEHOLDER_PROJECT
+
+    if code is None:
+        return PLACEHOLDER_PROJECT
+    if not (code.isascii() and code.isalpha() and 2 <= len(code) <= 10):
+        raise UsageError(f"--project {code!r}: a Qase project code is 2 to 10 letters")
+    return code.upper()
+
+
+def read_plan(path: str) -> Plan:
+    """A plan saved by ``plan --out``; a file that is none is the user's to fix (exit 1)."""
+    from qasesync.errors import ConfigError
+    from qasesync.plan import Plan
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"a JSON {type(data).__name__}, not an object")
+        saved = Plan.from_json(data)
+    except KeyError as error:
+        raise ConfigError(f"{path}: not a saved plan (no {error})") from error
+    except (OSError, ValueError, TypeError, AttributeError) as error:
+        raise ConfigError(f"{path}: not a saved plan ({error})") from error
+    return saved
+
+
+def plan_view(root: Path, out: TextIO, *, color: bool) -> View:
+    from qasesync.render import View, web_base
+
+    try:
+        rate = float(os.environ.get("QASE_RATE_LIMIT", "") or 600)
+    except ValueError:
+        rate = 600.0
+    tty = color and out.isatty() and not os.environ.get("NO_COLOR")
+    return View(web_base(os.environ), rate, tty, tree_prefix(root))
+
+
+def tree_prefix(root: Path) -> str:
+    """The tree's folder as GitHub annotations need it (relative to the checkout)."""
+    relative = os.path.relpath(root)
+    return "" if relative == "." else relative.replace(os.sep, "/") + "/"

@@ -1,0 +1,277 @@
+"""The commands that talk to Qase: `plan`, `apply`, `export` and `pull`, with what they
+need: planning a tree against the live project, saved plans, the confirmation and the
+progress line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from qasesync.cli.common import (
+    EXIT_CHANGES,
+    EXIT_OK,
+    EXIT_USER,
+    UsageError,
+    plan_view,
+    project_code,
+    read_plan,
+    resolve_tree,
+    tree_prefix,
+)
+from qasesync.errors import ValidationError
+
+if TYPE_CHECKING:
+    from qasesync.applier import Progress
+    from qasesync.model import Live, Settings, Tree
+    from qasesync.plan import Plan
+
+
+def plan_tree(root: Path, env: Mapping[str, str]) -> tuple[Tree, Settings, Plan]:
+    """Load the tree, read the live project it names, and plan (reads only).
+
+    The live read starts while the tree loads (the project code is peeked from
+    qasesync.yaml): the service's time overlaps ours. A guess that the loaded settings
+    contradict is read again."""
+    from qasesync.loader import load_tree
+    from qasesync.planner import effective_settings, plan
+
+    guess = _peek_settings(root, env)
+    early = _Background(_read_live, env, *guess) if guess else None
+    tree = load_tree(root)
+    settings = effective_settings(tree, env.get("QASE_PROJECT"))
+    wanted = (settings.project, settings.external_issue_type)
+    live = early.result() if early and guess == wanted else _read_live(env, *wanted)
+    return tree, settings, plan(tree, live, settings)
+
+
+class _Background:
+    """A call in a daemon thread: a tree that fails to load exits at once, without
+    waiting for the read (and its retries) to end."""
+
+    def __init__(self, fn: Callable[..., Live], *args: str | Mapping[str, str]) -> None:
+        self._value: Live | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn, *args), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable[..., Live], *args: str | Mapping[str, str]) -> None:
+        try:
+            self._value = fn(*args)
+        except BaseException as error:  # re-raised in the caller's thread
+            self._error = error
+
+    def result(self) -> Live:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+
+def _read_live(env: Mapping[str, str], project: str, issue_type: str) -> Live:
+    from qasesync.client import QaseClient
+    from qasesync.remote import Remote
+
+    client = QaseClient.from_env(env)
+    try:
+        return Remote(client, project, external_issue_type=issue_type).read()
+    finally:
+        client.close()
+
+
+def _peek_settings(root: Path, env: Mapping[str, str]) -> tuple[str, str] | None:
+    """(project, external_issue_type) from qasesync.yaml, before the tree is loaded."""
+    from qasesync import yamlread
+
+    try:
+        data = yamlread.parse((root / "qasesync.yaml").read_text(encoding="utf-8")).data
+        project = (env.get("QASE_PROJECT") or "").strip() or str(data["project"])
+        return project, str(data.get("external_issue_type") or "jira-cloud")
+    except Exception:  # the loader reports whatever is wrong with the file
+        return None
+
+
+def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
+    from qasesync.errors import PlanError
+    from qasesync.render import github_problems, render
+
+    root = resolve_tree(args.tree)
+    try:
+        _, _, plan = plan_tree(root, os.environ)
+    except (ValidationError, PlanError) as error:
+        if args.format == "github":
+            out.write(github_problems(error.problems, tree_prefix=tree_prefix(root)))
+        raise
+    view = plan_view(root, out, color=args.format == "text")
+    if args.out:
+        _save_plan(Path(args.out), render(plan, "json", view))
+    out.write(render(plan, args.format, view))
+    return EXIT_CHANGES if args.detailed_exitcode and plan.has_changes else EXIT_OK
+
+
+def _save_plan(path: Path, text: str) -> None:
+    """``--out``: a path that cannot be written is the user's to fix (exit 1), not a bug."""
+    from qasesync.errors import ConfigError
+
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot write the plan to {path}: {error.strerror}") from error
+
+
+def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
+    """Plan (or load a saved plan and check it is fresh), confirm, apply, write back."""
+    from qasesync.applier import ApplyFailed, YamlSink, apply, check_fresh
+    from qasesync.applyreport import RERUN, failure_lines, report_text
+    from qasesync.client import QaseClient
+    from qasesync.loader import load_tree
+    from qasesync.planner import effective_settings, plan
+    from qasesync.remote import Remote
+    from qasesync.render import render
+
+    root = resolve_tree(args.tree)
+    digests: dict[str, str] = {}
+    tree = load_tree(root, digests=digests)
+    settings = effective_settings(tree, os.environ.get("QASE_PROJECT"))
+    saved = _saved_plan(args.plan, settings.project) if args.plan else None
+    _check_confirmable(args)
+    with QaseClient.from_env(os.environ) as client:
+        remote = Remote(client, settings.project, external_issue_type=settings.external_issue_type)
+        live = remote.read()
+        chosen = plan(tree, live, settings)
+        if saved is not None:
+            check_fresh(saved, tree, live.tree, now=chosen)
+            chosen = saved
+        chosen.check_safety(allow_destroy=args.allow_destroy)
+        view = plan_view(root, out, color=True)
+        out.write(render(chosen, "text", view))
+        if not (chosen.has_changes or chosen.adoptions):
+            return EXIT_OK
+        if chosen.has_changes:  # ids matched by title only go into the YAML: nothing to ask
+            _confirm(args, out)
+        sink = YamlSink(root, digests) if settings.write_back and not args.no_write_back else None
+        progress = _progress()
+        try:
+            report = apply(chosen, remote, live=live.tree, on_progress=progress, on_written=sink)
+        except ApplyFailed as failure:
+            out.write(report_text(failure.report, sink, view.web, stopped=True))
+            print("\n".join(failure_lines(failure.report.failures)), file=sys.stderr)
+            return EXIT_USER
+        except KeyboardInterrupt:
+            if progress is not None:
+                progress.end()
+            print(f"apply interrupted. {RERUN}", file=sys.stderr)
+            raise
+    out.write(report_text(report, sink, view.web, stopped=False))
+    return EXIT_OK
+
+
+def _saved_plan(path: str, project: str) -> Plan:
+    from qasesync.errors import SafetyError
+
+    saved = read_plan(path)
+    if saved.project != project:
+        raise SafetyError(f"{path} is a plan for project {saved.project}, not {project}")
+    return saved
+
+
+def _check_confirmable(args: argparse.Namespace) -> None:
+    """Without a terminal nobody can answer: --yes or --plan must say it was reviewed."""
+    if not (args.yes or args.plan or sys.stdin.isatty()):
+        raise UsageError(
+            "apply asks for confirmation, and there is no terminal to answer it: "
+            "pass --yes (or apply a reviewed plan with --plan PLAN.json)"
+        )
+
+
+def _confirm(args: argparse.Namespace, out: TextIO) -> None:
+    from qasesync.errors import SafetyError
+
+    if args.yes or not sys.stdin.isatty():
+        return
+    out.write("\nApply these changes? Only 'yes' will be accepted: ")
+    out.flush()
+    if sys.stdin.readline().strip() != "yes":
+        raise SafetyError("apply cancelled: nothing was changed")
+
+
+class _ProgressLine:
+    """``applying: 120/300 (creating cases)`` on one line of a terminal's stderr."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._shown = 0.0
+        self._open = False  # a line is shown that no newline ended yet
+
+    def __call__(self, progress: Progress) -> None:
+        import time
+
+        from qasesync.applyreport import progress_text
+
+        with self._lock:
+            now = time.monotonic()
+            last = progress.done == progress.total
+            if now - self._shown < 0.2 and not last:
+                return
+            self._shown = now
+            self._open = not last
+            end = "\n" if last else ""
+            sys.stderr.write(f"\r\x1b[K{progress_text(progress)}{end}")
+            sys.stderr.flush()
+
+    def end(self) -> None:
+        """End the line shown, so that what is printed next starts on a line of its own."""
+        with self._lock:
+            if self._open:
+                sys.stderr.write("\n")
+                self._open = False
+
+
+def _progress() -> _ProgressLine | None:
+    return _ProgressLine() if sys.stderr.isatty() else None
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    """The live project → a cases tree in ``--out`` that plans clean (reads only)."""
+    from qasesync import export as exporting
+
+    target = Path(args.out)
+    project = project_code(args.project)
+    exporting.check_target(target, force=args.force)
+    issue_type = "jira-cloud"
+    live = _read_live(os.environ, project, issue_type)
+    other = exporting.other_issue_type(live, issue_type)
+    if other is not None:  # the project links its cases to the other Jira
+        issue_type, live = other, _read_live(os.environ, project, other)
+    export = exporting.exported_tree(live, project, external_issue_type=issue_type)
+    files = exporting.export_project(export, target, force=args.force)
+    out.write("\n".join(exporting.report_lines(export, target, files)) + "\n")
+    return EXIT_OK
+
+
+def cmd_pull(args: argparse.Namespace, out: TextIO) -> int:
+    """Edits made in the Qase web app → the YAML, in place; ``--dry-run`` prints the
+    diff and writes nothing (reads only from Qase)."""
+    from qasesync.loader import load_tree
+    from qasesync.planner import effective_settings
+    from qasesync.pull import pull, write
+
+    root = resolve_tree(args.tree)
+    digests: dict[str, str] = {}
+    tree = load_tree(root, digests=digests)
+    settings = effective_settings(tree, os.environ.get("QASE_PROJECT"))
+    live = _read_live(os.environ, settings.project, settings.external_issue_type)
+    pulled = pull(root, tree, live, settings)
+    if args.dry_run:
+        out.write(pulled.diff())
+    else:
+        write(root, pulled, digests)
+    out.write(pulled.report(settings.project, dry_run=args.dry_run))
+    return EXIT_OK

@@ -19,8 +19,8 @@ client may be shared by the threads of :meth:`QaseClient.map_concurrent`.
   ``Retry-After`` or else an exponential backoff with jitter, and pauses every thread
   (see :mod:`qasesync.ratelimit`). 502/503/504 and connection failures are retried for
   GET, PATCH and DELETE, after the answer's ``Retry-After`` (at most 30 s) if any; a
-  refused connection or an unknown host before the first answer only once (a wrong URL
-  does not mend in seconds). Retries log at INFO (a wait of 5 s or more at WARNING). A POST
+  refused, unresolved or timed-out connection before the first answer only once (a wrong
+  URL does not mend in seconds). Retries log at INFO (a wait of 5 s or more at WARNING). A POST
   is retried only when it never left (connect errors and pool timeouts); a POST answered
   5xx, or whose connection dropped after it was sent, raises
   :class:`~qasesync.errors.AmbiguousWriteError` carrying what was sent, so that the
@@ -71,6 +71,8 @@ BULK_TIMEOUT = httpx.Timeout(180.0, connect=10.0)
 RETRIED_STATUSES = frozenset({502, 503, 504})
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 """Failures that happen before a request leaves: safe to retry even for a POST."""
+_NO_CONNECTION = (httpx.ConnectError, httpx.ConnectTimeout)
+"""Failures to open a connection at all (a pool timeout is ours, not the host's)."""
 NETWORK = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 """Failures worth retrying; any other httpx.TransportError is raised at once."""
 
@@ -316,7 +318,9 @@ class QaseClient:
                 request, path, body, f"the connection failed ({reason})", None
             ) from exc
         tries.ambiguous = tries.ambiguous or not not_sent
-        wrong_url = isinstance(exc, httpx.ConnectError) and not self._answered
+        # A refused, unresolved or firewalled (timed out) connection before any answer
+        # is most likely a wrong URL; once the API has answered, it is a restart to outlast.
+        wrong_url = isinstance(exc, _NO_CONNECTION) and not self._answered
         attempts = self._retry.unreachable_attempts if wrong_url else None
         if not (
             isinstance(exc, NETWORK)
@@ -540,8 +544,10 @@ def _error_body(body: Any) -> tuple[str, list[dict[str, Any]]]:
 
 
 def _failure(exc: httpx.TransportError) -> str:
-    """Why a request failed, in words: ``connection refused`` or ``host not found`` when
-    the socket says so, else the exception's name and message."""
+    """Why a request failed, in words: ``connection timed out``, or ``connection refused``
+    or ``host not found`` when the socket says so, else the exception's name and message."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "connection timed out"
     cause = _os_error(exc) if isinstance(exc, httpx.ConnectError) else None
     if isinstance(cause, ConnectionRefusedError):
         return "connection refused"

@@ -68,8 +68,8 @@ class RetryPolicy:
     transient_attempts: int = 5
     """Attempts of one request while it meets 502/503/504 or connection failures."""
     unreachable_attempts: int = 2
-    """Attempts of a request whose connection is refused or whose host has no address,
-    while the API has not answered yet (a wrong URL: waiting will not mend it)."""
+    """Attempts of a request whose connection is refused or times out or whose host has no
+    address, while the API has not answered yet (a wrong URL: waiting will not mend it)."""
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
     max_retry_after: float = 300.0

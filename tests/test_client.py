@@ -498,6 +498,28 @@ def test_an_unreachable_host_is_one_line_after_one_quick_retry(
     assert sum(fake_time.sleeps) <= 0.5
 
 
+def test_a_firewalled_host_is_one_line_after_one_quick_retry(
+    make: Make, fake_time: FakeTime
+) -> None:
+    client, _ = make(Script(httpx.ConnectTimeout))
+    with pytest.raises(UnreachableError) as caught:
+        client.get("/project/DEMO")
+    assert str(caught.value) == (
+        "could not reach qase.test (connection timed out): check QASE_API_URL"
+    )
+    assert client.request_count == 2
+    assert sum(fake_time.sleeps) <= 0.5
+
+
+def test_a_host_that_times_out_mid_run_gets_every_retry(make: Make) -> None:
+    client, _ = make(Script(ok({"code": "DEMO"}), httpx.ConnectTimeout))
+    client.get("/project/DEMO")
+    with pytest.raises(UnreachableError) as caught:
+        client.get("/project/DEMO")
+    assert str(caught.value) == "could not reach qase.test after 5 attempts (connection timed out)"
+    assert client.request_count == 6
+
+
 def test_a_host_that_stops_answering_mid_run_gets_every_retry(make: Make) -> None:
     client, _ = make(Script(ok({"code": "DEMO"}), httpx.ConnectError))
     client.get("/project/DEMO")

@@ -7,7 +7,8 @@ QasesyncError
 ├── ValidationError          the tree has problems (each a `Problem` with FILE:LINE:COL)
 ├── ConfigError              bad environment or arguments (QASE_API_URL, QASE_PROJECT, no tree)
 ├── PlanError                the tree cannot be planned against the live project
-│                            (unknown enum option, ambiguous match, inexpressible field)
+│                            (unknown enum option, ambiguous match, inexpressible field,
+│                            live suites whose parents loop: export refuses these too)
 ├── SafetyError              refused by a safety limit (max_destroy, a stale saved plan,
 │                            no confirmation)
 ├── WriteBackError           a YAML file could not be updated (changed on disk, re-parse failed)

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from qasesync.errors import ConfigError
+from qasesync.decode import parent_loops
+from qasesync.errors import ConfigError, PlanError
 from qasesync.model import (
     DEFAULT_OPTIONS,
     ENUM_FIELDS,
@@ -52,7 +53,13 @@ class Export:
 
 def exported_tree(live: Live, project: str, *, external_issue_type: str = "jira-cloud") -> Export:
     """The live project as a desired tree (still keyed like the live one; the tree
-    writer gives folders and shared-step keys), with the settings it needs."""
+    writer gives folders and shared-step keys), with the settings it needs.
+
+    Raises `PlanError`, as `plan` does, when the live suites' parents loop: no folder
+    tree can hold them."""
+    loops = parent_loops(live.tree.suites)
+    if loops:
+        raise PlanError(loops)
     options = extra_options(live.workspace)
     ignored = inexpressible_cases(live.tree.cases)
     settings = Settings(

@@ -15,6 +15,7 @@ from typing import Any
 
 from qasesync import prune
 from qasesync.casediff import CaseDiffer, base_field, field_names
+from qasesync.decode import parent_loops
 from qasesync.diffing import show, text
 from qasesync.errors import ConfigError, PlanError, Problem
 from qasesync.model import (
@@ -180,15 +181,10 @@ class _Planner:
     def _check_live_suites(self) -> None:
         """Suites whose parents loop belong to no tree: every walk up from them would
         never end. Refused before any matching."""
-        cycles = prune.parent_cycles(self.live.tree.suites)
-        for cycle in cycles:
-            chain = " → ".join(f"#{s.id} {s.title!r}" for s in cycle) + f" → #{cycle[0].id}"
-            self._problem(
-                None,
-                f"the parents of live suites loop: {chain} (corrupt data in Qase); give one "
-                "of them another parent in the Qase web app, then plan again",
-            )
-        if cycles:
+        loops = parent_loops(self.live.tree.suites)
+        for message in loops:
+            self._problem(None, message)
+        if loops:
             raise PlanError(_sorted(self.problems))
 
     def _check_workspace(self) -> None:

@@ -208,23 +208,6 @@ def children_of(suites: Iterable[Suite]) -> dict[str | None, list[Suite]]:
     return children
 
 
-def parent_cycles(suites: Iterable[Suite]) -> list[list[Suite]]:
-    """The loops of ``parent`` links (corrupt live data): each as its suites, in link order."""
-    by_key = {s.key: s for s in suites}
-    done: set[str] = set()
-    cycles: list[list[Suite]] = []
-    for start in by_key:
-        path: list[str] = []
-        key: str | None = start
-        while key is not None and key in by_key and key not in done and key not in path:
-            path.append(key)
-            key = by_key[key].parent
-        if key in path:  # the walk came back to a suite of its own path
-            cycles.append([by_key[k] for k in path[path.index(key) :]])
-        done.update(path)
-    return cycles
-
-
 def post_order(suites: tuple[Suite, ...], keep: set[str]) -> tuple[Suite, ...]:
     """The suites in ``keep``, children before parents."""
     children = children_of(suites)

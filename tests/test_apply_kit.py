@@ -81,6 +81,23 @@ def run_cli(*argv: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
+def looping_suites(emulator: Emulator, project: str) -> str:
+    """Two suites whose parents loop (corrupt data the API refuses to make), put into
+    the store through its state; the problem that plan, export and pull report."""
+    first = emulator.store.create_suite(project, {"title": "Loop A"})
+    second = emulator.store.create_suite(project, {"title": "Loop B", "parent_id": first})
+    state = emulator.store.dump()
+    for suite in state["projects"][project]["suites"]:
+        if suite["id"] == first:
+            suite["parent_id"] = second
+    emulator.store.load(state)
+    return (
+        f"the parents of live suites loop: #{first} 'Loop A' → #{second} 'Loop B' → #{first} "
+        "(corrupt data in Qase); give one of them another parent in the Qase web app, then "
+        "plan again"
+    )
+
+
 def copy_cases(tmp_path: Path) -> Path:
     """A copy of the example tree ``cases/``."""
     root = tmp_path / "cases"

@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_apply_kit import PROJECT, TOKEN, copy_cases, on_socket, shop_emulator, shop_fields
+from test_apply_kit import (
+    PROJECT,
+    TOKEN,
+    copy_cases,
+    looping_suites,
+    on_socket,
+    shop_emulator,
+    shop_fields,
+)
 from test_apply_kit import run_cli as run
 from test_plan_emulator import shifted_system_fields
 
@@ -175,6 +183,16 @@ def test_an_unknown_project_is_one_clear_error(
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "project NOPE not found" in err and err.count("\n") == 1
     assert not (tmp_path / "x").exists()
+
+
+def test_live_suites_whose_parents_loop_are_the_plan_error_and_nothing_is_written(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    problem = looping_suites(emu, PROJECT)
+    out = tmp_path / "exported"
+    assert run("export", "--project", PROJECT, "--out", str(out)) == (1, "")
+    assert capsys.readouterr().err == f"error: {problem}\n"
+    assert not out.exists()
 
 
 def link(emu: Emulator, kind: str, case_id: int, key: str) -> None:

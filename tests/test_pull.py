@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_apply_kit import on_socket
+from test_apply_kit import looping_suites, on_socket
 from test_apply_kit import run_cli as run
 
 import qasesync.pull
@@ -215,6 +215,17 @@ def test_a_file_edited_since_it_was_read_is_not_overwritten(
     monkeypatch.setattr(qasesync.pull, "pull", edit_meanwhile)
     assert run("pull", str(tree))[0] == 1
     assert (tree / "auth" / "login.yaml").read_bytes() == b"cases: []\r\n"
+
+
+@pytest.mark.parametrize("dry_run", [(), ("--dry-run",)])
+def test_live_suites_whose_parents_loop_are_the_plan_error_and_nothing_is_written(
+    emu: Emulator, tree: Path, capsys: pytest.CaptureFixture[str], dry_run: tuple[str, ...]
+) -> None:
+    seed(emu)
+    problem = looping_suites(emu, PROJECT)
+    assert run("pull", str(tree), *dry_run) == (1, "")
+    assert capsys.readouterr().err == f"error: {problem}\n"
+    assert files_of(tree) == files_of(DATA / "hand-formatted")
 
 
 def with_defaults(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -14,7 +14,9 @@ the top-level ``cases`` list; ``()`` is the root.
 - `set_field` — replace a key's value in place, or add the key at the end of the mapping.
 - `remove_field` — drop a key and its value.
 - `append_item` — add an item at the end of a sequence, in the style of its items.
-- `apply_changes` — several of the last three on one parse (`SetField`, ...).
+- `remove_item` — drop an item of a sequence, and only its lines.
+- `apply_changes` — several of the last four on one parse (`SetField`, ...).
+- `value_at` — the plain value at a path, once changes are made (what a moved item carries).
 
 Positions and text edits are worked out in `qasesync.yamlspans`; new values are
 rendered by `qasesync.yamlrender`: plain scalars where that is safe,
@@ -83,7 +85,14 @@ class AppendItem:
     item: Mapping[str, object]
 
 
-Change = SetField | RemoveField | AppendItem
+@dataclass(frozen=True)
+class RemoveItem:
+    """Remove the sequence item at ``path`` (see `remove_item`)."""
+
+    path: YamlPath
+
+
+Change = SetField | RemoveField | AppendItem | RemoveItem
 
 
 def set_field(text: str, path: YamlPath, key: str, value: object) -> str:
@@ -114,32 +123,67 @@ def append_item(text: str, path: YamlPath, item: Mapping[str, object]) -> str:
     return apply_changes(text, [AppendItem(path, item)])
 
 
+def remove_item(text: str, path: YamlPath) -> str:
+    """Remove the item at ``path`` (``("cases", 2)``) from its sequence.
+
+    In a block list the item's own lines go, from its dash to the end of its content
+    (its trailing comment included); comment and blank lines before or after it stay.
+    A block list that loses its last item under a key becomes ``key: []``, which
+    reads back as the empty list. In a flow list the item goes with one comma.
+    """
+    return apply_changes(text, [RemoveItem(path)])
+
+
+def value_at(text: str, path: YamlPath, changes: Sequence[Change] = ()) -> Any:
+    """The plain value at ``path`` once ``changes`` are made, as the loader would read
+    it; the text itself is not edited. Paths in ``changes`` are from the root."""
+    _, doc = spans.parse(text)
+    try:
+        return _container(_changed_data(doc.data, changes), path)
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise WriteBackError(f"nothing at {spans.describe(path)} ({exc!r})") from exc
+
+
 def apply_changes(text: str, changes: Sequence[Change]) -> str:
     """Make several changes with one parse and one check (what `pull` needs on a big
     file). When the changes interfere — two touch one span, or one needs what another
     adds — they are made one after another instead, each checked on its own. New
-    values take their indentation from the text as it was before the batch."""
+    values take their indentation from the text as it was before the batch.
+
+    Item indexes in paths are those of the text before the batch: items are removed
+    after every other change (the last first), so no other path shifts."""
     bom, doc = spans.parse(text)
     try:
-        edits = [edit for change in changes if (edit := _edit_for(doc, change)) is not None]
+        edits = [edit for change in changes for edit in _edits_for(doc, change)]
         new = spans.splice(doc.text, edits)
         _verify(doc, new, lambda data: _changed_data(data, changes))
     except WriteBackError:
         if len(changes) <= 1:
             raise
-        for change in changes:
+        for change in _in_order(changes):
             text = apply_changes(text, [change])
         return text
     return bom + new
 
 
-def _edit_for(doc: spans.Doc, change: Change) -> spans.Edit | None:
+def _in_order(changes: Sequence[Change]) -> list[Change]:
+    """Removals last, from the end of each list, so that indexes stay those of the
+    text before any change."""
+    kept = [c for c in changes if not isinstance(c, RemoveItem)]
+    removed = [c for c in changes if isinstance(c, RemoveItem)]
+    return kept + sorted(removed, key=lambda c: c.path[-1], reverse=True)
+
+
+def _edits_for(doc: spans.Doc, change: Change) -> list[spans.Edit]:
+    if isinstance(change, RemoveItem):
+        return spans.remove_item_edits(doc, change.path)
     if isinstance(change, RemoveField):
         mapping = spans.mapping_at(spans.node_at(doc, change.path), change.path)
-        return spans.remove_edit(doc, mapping, change.key)
+        edit = spans.remove_edit(doc, mapping, change.key)
+        return [] if edit is None else [edit]
     if isinstance(change, AppendItem):
-        return _append_edit(doc, change.path, change.item)
-    return _set_field_edit(doc, change)
+        return [_append_edit(doc, change.path, change.item)]
+    return [_set_field_edit(doc, change)]
 
 
 def _set_field_edit(doc: spans.Doc, change: SetField) -> spans.Edit:
@@ -178,8 +222,10 @@ def _verify(old: spans.Doc, new: str, change: Callable[[Any], Any]) -> None:
 
 
 def _changed_data(data: Any, changes: Sequence[Change]) -> Any:
-    for change in changes:
-        if isinstance(change, SetField):
+    for change in _in_order(changes):
+        if isinstance(change, RemoveItem):
+            del _container(data, change.path[:-1])[change.path[-1]]
+        elif isinstance(change, SetField):
             data = _set_in(data, change.path, change.key, change.value)
         elif isinstance(change, RemoveField):
             _container(data, change.path).pop(change.key, None)

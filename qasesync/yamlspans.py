@@ -372,6 +372,56 @@ def append_item_edit(doc: Doc, seq: SequenceNode, item: Mapping[str, object]) ->
     return _lines_at(doc, _next_line(doc.text, _content_end(doc.text, seq)), lines)
 
 
+def remove_item_edits(doc: Doc, path: YamlPath) -> list[Edit]:
+    """Remove the item at ``path`` (a sequence index): its own lines in a block list
+    (comments before it stay), its text and one comma in a flow list. A block list left
+    empty under a key becomes ``key: []``."""
+    if not path or not isinstance(path[-1], int):
+        raise WriteBackError(f"{describe(path)} is not a list item")
+    item = node_at(doc, path)
+    seq = node_at(doc, path[:-1])
+    assert isinstance(seq, SequenceNode) and item is not None
+    index, text = path[-1], doc.text
+    end = _content_end(text, item)
+    if seq.flow_style:
+        return [_remove_flow_item_edit(doc, seq, index, end)]
+    dash = _dash_before(text, item.start_mark.index, path)
+    edits = [Edit(_line_start(text, dash), _next_line(text, end), "")]
+    if len(seq.value) == 1:
+        edits.append(_emptied_edit(doc, path[:-1]))
+    return edits
+
+
+def _dash_before(text: str, index: int, path: YamlPath) -> int:
+    """The ``-`` of a block item that starts at ``index``, alone on its line before it."""
+    dash = index - 1
+    while dash >= 0 and text[dash] in " \t\r\n":
+        dash -= 1
+    if dash < 0 or text[dash] != "-" or text[_line_start(text, dash) : dash].strip():
+        raise WriteBackError(f"cannot find the line of {describe(path)}; edit it by hand")
+    return dash
+
+
+def _emptied_edit(doc: Doc, path: YamlPath) -> Edit:
+    """``[]`` right after the colon of the key whose block list loses its last item."""
+    if not path or not isinstance(path[-1], str):
+        raise WriteBackError(f"cannot empty {describe(path)}; edit it by hand")
+    mapping = mapping_at(node_at(doc, path[:-1]), path[:-1])
+    pair = _pair(mapping, path[-1])
+    assert pair is not None
+    colon = _after_colon(doc.text, pair[0])
+    return Edit(colon, colon, " []")
+
+
+def _remove_flow_item_edit(doc: Doc, seq: SequenceNode, index: int, end: int) -> Edit:
+    start = seq.value[index].start_mark.index
+    if index + 1 < len(seq.value):
+        return Edit(start, seq.value[index + 1].start_mark.index, "")
+    if index == 0:
+        return Edit(start, end, "")
+    return Edit(_content_end(doc.text, seq.value[index - 1]), end, "")
+
+
 def _pair_lines(key: str, value: object, col: int, style: Style) -> list[str]:
     suffix, lines = value_lines(value, col, style)
     return [" " * col + key_text(key, flow=False) + ":" + suffix, *lines]

@@ -14,12 +14,15 @@ from qasesync.errors import WriteBackError
 from qasesync.yamledit import (
     AppendItem,
     RemoveField,
+    RemoveItem,
     SetField,
     append_item,
     apply_changes,
     assign_keys,
     remove_field,
+    remove_item,
     set_field,
+    value_at,
 )
 
 CASE = (
@@ -584,3 +587,83 @@ def test_changes_that_interfere_are_made_one_after_another(changes: list[yamledi
         one_by_one = apply_changes(one_by_one, [change])
 
     assert apply_changes(CASE, changes) == one_by_one
+
+
+# -- remove_item ----------------------------------------------------------------------
+
+LISTED = (
+    "# head\r\n"
+    "cases:  # the list\r\n"
+    "  - id: 1\r\n"
+    "    title: a   # first\r\n"
+    "\r\n"
+    "  # the second\r\n"
+    "  - id: 2\r\n"
+    "    steps:\r\n"
+    "      - action: x\r\n"
+    "  - {id: 3, title: c}\r\n"
+    "other: 1\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "gone"),
+    [
+        (0, "  - id: 1\r\n    title: a   # first\r\n"),
+        (1, "  - id: 2\r\n    steps:\r\n      - action: x\r\n"),
+        (2, "  - {id: 3, title: c}\r\n"),
+    ],
+)
+def test_remove_an_item_takes_its_lines_and_keeps_the_comments_around_it(
+    index: int, gone: str
+) -> None:
+    assert remove_item(LISTED, ("cases", index)) == LISTED.replace(gone, "")
+
+
+@pytest.mark.parametrize(
+    ("before", "index", "after"),
+    [
+        ("cases:\n- id: 1\n  title: a\n# end\n", 0, "cases: []\n# end\n"),
+        ("cases:  # c\n  - id: 1\n", 0, "cases: []  # c\n"),
+        ("cases: [a, b, c]\n", 1, "cases: [a, c]\n"),
+        ("cases: [a, b, c]\n", 2, "cases: [a, b]\n"),
+        ("cases: [{id: 1}]\n", 0, "cases: []\n"),
+    ],
+)
+def test_remove_the_last_item_leaves_an_empty_list(before: str, index: int, after: str) -> None:
+    assert remove_item(before, ("cases", index)) == after
+
+
+def test_remove_an_item_that_is_not_there_is_an_error() -> None:
+    with pytest.raises(WriteBackError, match=r"^nothing at cases\[3\]$"):
+        remove_item(LISTED, ("cases", 3))
+
+
+def test_remove_an_item_whose_anchor_is_used_later_is_refused() -> None:
+    with pytest.raises(WriteBackError, match="would not parse"):
+        remove_item("cases:\n  - &a {id: 1}\n  - *a\n", ("cases", 0))
+
+
+def test_remove_and_append_in_one_batch_keep_the_indexes_of_the_text_before() -> None:
+    changes: list[yamledit.Change] = [
+        RemoveItem(("cases", 0)),
+        SetField(("cases", 1), "title", "b"),
+        RemoveItem(("cases", 2)),
+        AppendItem(("cases",), {"id": 5, "title": "new"}),
+    ]
+    assert apply_changes(LISTED, changes) == (
+        "# head\r\ncases:  # the list\r\n\r\n  # the second\r\n  - id: 2\r\n"
+        "    steps:\r\n      - action: x\r\n    title: b\r\n  - id: 5\r\n    title: new\r\n"
+        "other: 1\r\n"
+    )
+
+
+def test_remove_the_only_item_and_append_another() -> None:
+    changes: list[yamledit.Change] = [RemoveItem(("cases", 0)), AppendItem(("cases",), {"id": 2})]
+    assert apply_changes("cases:\n- id: 1\n", changes) == "cases:\n- id: 2\n"
+
+
+def test_value_at_reads_an_item_with_changes_made() -> None:
+    changes = [SetField(("cases", 1), "title", "b"), RemoveField(("cases", 1), "steps")]
+    assert value_at(LISTED, ("cases", 1), changes) == {"id": 2, "title": "b"}
+    assert value_at(LISTED, ("cases", 1)) == {"id": 2, "steps": [{"action": "x"}]}

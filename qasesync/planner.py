@@ -36,18 +36,20 @@ NEW = "(new)"
 SUITE_FIELDS = ("title", "description", "preconditions")
 
 
-def plan(desired: Tree, live: Live, settings: Settings) -> Plan:
+def plan(desired: Tree, live: Live, settings: Settings, *, for_pull: bool = False) -> Plan:
     """The changes that make ``live`` match ``desired``, in the contract's order.
 
     Raises `PlanError` with every problem found (unknown enum options or custom
     fields, ambiguous matches, inexpressible fields that would be overwritten, ...).
+    ``for_pull``: the plan is read backwards (`qasesync.pull`), so a move the API
+    cannot make (a case to the project root) is no problem: pull moves the YAML.
     """
     # Matching builds no reference cycles: full collections over ~10^6 live model
     # objects would find nothing to free and cost a third of the time.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _Planner(desired, live, settings).run()
+        return _Planner(desired, live, settings, for_pull=for_pull).run()
     finally:
         if enabled:
             gc.enable()
@@ -58,6 +60,7 @@ class _Planner:
     desired: Tree
     live: Live
     settings: Settings
+    for_pull: bool = False
     problems: list[Problem | str] = field(default_factory=list)
     warnings: list[Message] = field(default_factory=list)
     notes: list[Message] = field(default_factory=list)
@@ -432,7 +435,8 @@ class _Planner:
         diffs = self._suite_diff(resolved, match) + self._differ.diffs(resolved, match)
         self._automation(resolved, match)
         names, diffs = self._inexpressible(resolved, match, field_names(diffs), diffs)
-        if case.suite is None and match.suite is not None and "suite" in names:
+        to_root = case.suite is None and match.suite is not None and "suite" in names
+        if to_root and not self.for_pull:
             self._problem(
                 case.location,
                 f"case {case.title!r} (#{match.id}) cannot be moved to the project root; "

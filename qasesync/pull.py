@@ -16,7 +16,8 @@ from pathlib import Path
 from qasesync.errors import WriteBackError
 from qasesync.model import Live, Settings, Tree
 from qasesync.planner import plan
-from qasesync.pulledits import PulledEdits, pulled_edits
+from qasesync.pulladd import PulledEdits
+from qasesync.pulledits import pulled_edits
 from qasesync.writeback import digest, replace_bytes
 
 
@@ -48,7 +49,7 @@ class Pulled(PulledEdits):
 
 def pull(root: Path, tree: Tree, live: Live, settings: Settings) -> Pulled:
     """Work out the new text of every YAML file that the live project changes."""
-    found = plan(tree, live, replace(settings, prune="delete"))
+    found = plan(tree, live, replace(settings, prune="delete"), for_pull=True)
     edits = pulled_edits(root, tree, live, settings, found)
     return Pulled(files=edits.files, summary=edits.summary, skipped=edits.skipped)
 

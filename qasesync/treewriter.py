@@ -413,10 +413,11 @@ def _yaml() -> YAML:
 def _text_of(path: PurePosixPath, document: Any, schemas: str) -> str:
     buffer = io.StringIO()
     _yaml().dump(document, buffer)
-    return _schema_line(path, schemas) + buffer.getvalue()
+    return schema_line(path, schemas) + buffer.getvalue()
 
 
-def _schema_line(path: PurePosixPath, schemas: str) -> str:
+def schema_line(path: PurePosixPath, schemas: str) -> str:
+    """The ``$schema`` comment that starts the file at ``path`` (relative to the tree)."""
     base = schemas if "://" in schemas else "../" * (len(path.parts) - 1) + schemas
     return f"# yaml-language-server: $schema={base.rstrip('/')}/{SCHEMAS[path.name]}\n"
 

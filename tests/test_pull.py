@@ -313,26 +313,175 @@ def test_gherkin_edited_live_and_a_case_turned_from_gherkin_to_steps(tmp_path: P
     assert plans_clean(root, emu)
 
 
-def test_a_case_moved_live_is_reported_not_pulled(tmp_path: Path) -> None:
-    emu = Emulator(token=TOKEN)
+def in_the_web_app(emu: Emulator, case_id: int, **fields: Any) -> None:
+    """Edits the web app makes and the API cannot (automation; a move to the root)."""
+    emu.store._project(PROJECT)["cases"][case_id].update(fields)
+
+
+def two_suite_tree(tmp_path: Path, emu: Emulator) -> tuple[Path, int, int]:
     first = emu.store.create_suite(PROJECT, {"title": "First"})
     second = emu.store.create_suite(PROJECT, {"title": "Second"})
-    case_id = emu.store.create_case(PROJECT, {"title": "Wanders", "suite_id": first})
     root = tmp_path / "cases"
     for number, name in ((first, "first"), (second, "second")):
         (root / name).mkdir(parents=True)
         (root / name / "suite.yaml").write_text(f"id: {number}\ntitle: {name.title()}\n")
     (root / "qasesync.yaml").write_text("project: DEMO\n", encoding="utf-8")
-    cases = f"cases:\n  - id: {case_id}\n    title: Wanders\n"
+    return root, first, second
+
+
+LOGOUT = (
+    b"  # Logging out\r\n"
+    b"  - id: 2\r\n"
+    b"    title: 'Logout clears the session'\r\n"
+    b"    layer: e2e\r\n"
+    b"    steps:\r\n"
+    b'      -   action: Click "Log out"\r\n'
+    b"          expected_result: The login page is shown\r\n"
+)
+
+
+def test_a_case_moved_live_moves_between_hand_formatted_files_byte_for_byte(tree: Path) -> None:
+    emu = Emulator(token=TOKEN)
+    seed(emu)
+    billing = emu.store.create_suite(PROJECT, {"title": "Billing"})
+    invoice = emu.store.create_case(PROJECT, {"title": "Invoice PDF", "suite_id": billing})
+    (tree / "billing").mkdir()
+    (tree / "billing" / "suite.yaml").write_bytes(b"id: %d\r\ntitle: Billing\r\n" % billing)
+    invoices = (
+        b"cases:   # billing, by hand\r\n"
+        b"-   id: %d\r\n"
+        b"    title: Invoice PDF   # the PDF one\r\n"
+        b"# the end\r\n" % invoice
+    )
+    (tree / "billing" / "invoices.yaml").write_bytes(invoices)
+    emu.store.patch_case(PROJECT, 2, {"suite_id": billing, "title": "Logout ends the session"})
+    login = (tree / "auth" / "login.yaml").read_bytes()
+    result = pulled(emu, tree)
+    assert result.report(PROJECT, dry_run=False) == (
+        "~ case #2 'Logout ends the session' (auth/login.yaml -> billing/invoices.yaml): "
+        "suite, title\n"
+        "Pulled 1 change(s) from DEMO into 2 file(s).\n"
+    )
+    pull_in_process(emu, tree)
+    assert (tree / "auth" / "login.yaml").read_bytes() == login.replace(
+        LOGOUT, b"  # Logging out\r\n"
+    )
+    assert (tree / "billing" / "invoices.yaml").read_bytes() == invoices.replace(
+        b"# the end\r\n",
+        b"-   id: 2\r\n"
+        b"    title: Logout ends the session\r\n"
+        b"    layer: e2e\r\n"
+        b"    steps:\r\n"
+        b'      -   action: Click "Log out"\r\n'
+        b"          expected_result: The login page is shown\r\n"
+        b"# the end\r\n",
+    )
+    assert plans_clean(tree, emu)
+
+
+def test_a_case_moved_live_to_a_new_suite_goes_into_its_new_folder(tree: Path) -> None:
+    emu = Emulator(token=TOKEN)
+    seed(emu)
+    billing = emu.store.create_suite(PROJECT, {"title": "Billing & Invoices"})
+    emu.store.create_case(PROJECT, {"title": "Invoice PDF", "suite_id": billing})
+    emu.store.patch_case(PROJECT, 3, {"suite_id": billing})
+    result = pulled(emu, tree)
+    assert result.summary == [
+        "+ suite #2 'Billing & Invoices' with 1 case(s) (billing-invoices/, new folder)",
+        "~ case #3 'Login is rate limited' (auth/login.yaml -> billing-invoices/cases.yaml): suite",
+    ]
+    pull_in_process(emu, tree)
+    assert (tree / "billing-invoices" / "cases.yaml").read_bytes() == (
+        b"# yaml-language-server: $schema=../../schemas/cases.schema.json\r\n"
+        b"cases:\r\n"
+        b"  - id: 4\r\n"
+        b"    title: Invoice PDF\r\n"
+        b"  - id: 3\r\n"
+        b"    title: Login is rate limited\r\n"
+        b"    severity: critical\r\n"
+    )
+    assert b"rate limited" not in (tree / "auth" / "login.yaml").read_bytes()
+    assert plans_clean(tree, emu)
+
+
+def test_a_case_moved_live_to_the_root_goes_into_a_root_case_file(tmp_path: Path) -> None:
+    emu = Emulator(token=TOKEN)
+    root, first, _ = two_suite_tree(tmp_path, emu)
+    case_id = emu.store.create_case(PROJECT, {"title": "Wanders", "suite_id": first})
+    cases = f"cases:\n  - id: {case_id}\n    title: Wanders  # far\n"
     (root / "first" / "cases.yaml").write_text(cases, encoding="utf-8")
-    emu.store.patch_case(PROJECT, case_id, {"suite_id": second})
+    in_the_web_app(emu, case_id, suite_id=None)
+    pull_in_process(emu, root)
+    assert (root / "first" / "cases.yaml").read_text(encoding="utf-8") == "cases: []\n"
+    assert (root / "cases.yaml").read_text(encoding="utf-8") == (
+        "# yaml-language-server: $schema=../schemas/cases.schema.json\n"
+        f"cases:\n  - id: {case_id}\n    title: Wanders\n"
+    )
+    assert plans_clean(root, emu)
+
+
+def test_a_case_moved_live_out_of_the_root_goes_into_its_suite(tmp_path: Path) -> None:
+    emu = Emulator(token=TOKEN)
+    root = one_file_tree(tmp_path, "")
+    first = emu.store.create_suite(PROJECT, {"title": "First"})
+    (root / "first").mkdir()
+    (root / "first" / "suite.yaml").write_text(f"id: {first}\ntitle: First\n")
+    case_id = emu.store.create_case(PROJECT, {"title": "Settles"})
+    kept = emu.store.create_case(PROJECT, {"title": "Stays"})
+    (root / "cases.yaml").write_text(
+        f"cases:\n  - id: {case_id}\n    title: Settles\n  - id: {kept}\n    title: Stays\n"
+    )
+    emu.store.patch_case(PROJECT, case_id, {"suite_id": first})
+    pull_in_process(emu, root)
+    assert (root / "cases.yaml").read_text() == f"cases:\n  - id: {kept}\n    title: Stays\n"
+    assert (root / "first" / "cases.yaml").read_text() == (
+        "# yaml-language-server: $schema=../../schemas/cases.schema.json\n"
+        f"cases:\n  - id: {case_id}\n    title: Settles\n"
+    )
+    assert plans_clean(root, emu)
+
+
+def test_a_suite_moved_live_is_reported_not_pulled(tmp_path: Path) -> None:
+    emu = Emulator(token=TOKEN)
+    root, first, second = two_suite_tree(tmp_path, emu)
+    emu.store.patch_suite(PROJECT, second, {"parent_id": first})
     result = pulled(emu, root)
     assert (result.files, result.report(PROJECT, dry_run=False)) == (
         {},
-        f"! case #{case_id} 'Wanders' was moved to another suite live: move it in the tree "
-        "by hand (first/cases.yaml)\n"
+        f"! suite #{second} 'Second' was moved live: move its folder second/ by hand\n"
         "Nothing written: 1 live change(s) to make by hand.\n",
     )
+
+
+def test_automation_changed_live_is_pulled_and_manual_is_left_out(tmp_path: Path) -> None:
+    emu = Emulator(token=TOKEN)
+    made = [
+        emu.store.create_case(PROJECT, {"title": title, "isManual": manual})
+        for title, manual in (("Runs", True), ("Clicks", False), ("Both", True))
+    ]
+    root = one_file_tree(
+        tmp_path,
+        f"cases:\n  - id: {made[0]}\n    title: Runs  # by hand\n"
+        f"  - id: {made[1]}\n    title: Clicks\n    automation: automated  # robot\n"
+        f"  - id: {made[2]}\n    title: Both\n",
+    )
+    in_the_web_app(emu, made[0], automation=2)
+    in_the_web_app(emu, made[1], automation=0)
+    in_the_web_app(emu, made[2], automation=1)
+    emu.store.patch_case(PROJECT, made[2], {"title": "Both changed"})
+    result = pulled(emu, root)
+    assert result.summary == [
+        f"~ case #{made[2]} 'Both changed' (cases.yaml): title, automation",
+        f"~ case #{made[0]} 'Runs' (cases.yaml): automation",
+        f"~ case #{made[1]} 'Clicks' (cases.yaml): automation",
+    ]
+    pull_in_process(emu, root)
+    assert (root / "cases.yaml").read_text(encoding="utf-8") == (
+        f"cases:\n  - id: {made[0]}\n    title: Runs  # by hand\n    automation: automated\n"
+        f"  - id: {made[1]}\n    title: Clicks\n"
+        f"  - id: {made[2]}\n    title: Both changed\n    automation: to-be-automated\n"
+    )
+    assert plans_clean(root, emu)
 
 
 def test_a_file_changed_after_loading_is_refused_before_anything_is_written(

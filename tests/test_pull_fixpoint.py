@@ -1,6 +1,7 @@
 """Pull, property-based: a small project exported to a tree, then edited in the "web app"
-(the emulator's store: any field of any case but its suite, new cases, a new suite with a
-case), pulls into a tree that reads back and on which the plan has no change."""
+(the emulator's store: any field of any case, its automation, its suite — the root and a
+new suite included —, new cases, a new suite with a case), pulls into a tree that reads
+back and on which the plan has no change."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from qasesync.pull import pull, write
 from qasesync.remote import Remote
 from qasesync.treewriter import write_tree
 
-#: What a web-app edit may change (moving a case to another suite is not pulled).
+#: What a web-app edit may change through the API (moves and automation: `web_app_only`).
 EDITABLE = (
     "title",
     "description",
@@ -50,6 +51,10 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         for index in range(len(project["cases"]))
         if draw(st.booleans())
     ]
+    cases = range(len(project["cases"]))
+    # A move's target: a suite by index, -1 the root, ``suites`` the new suite (if any).
+    moves = [(index, draw(st.integers(-1, suites))) for index in cases if draw(st.booleans())]
+    automation = [(index, draw(st.integers(0, 2))) for index in cases if draw(st.booleans())]
     created = draw(st.lists(case(suites, shared), max_size=2))
     new_suite = draw(st.none() | st.tuples(LINE, st.integers(-1, suites - 1), case(0, shared)))
     shared_edit = (
@@ -59,6 +64,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     return {
         "project": project,
         "patches": patches,
+        "moves": moves,
+        "automation": automation,
         "created": created,
         "new_suite": new_suite,
         "shared_edit": shared_edit,
@@ -81,6 +88,17 @@ def edit_live(emu: Emulator, scenario: dict[str, Any]) -> None:
         body = {"title": title, "parent_id": suites[parent] if parent >= 0 else None}
         suite = store.create_suite(PROJECT, body)
         store.create_case(PROJECT, case_payload({**item, "suite": 0}, ids, [suite], hashes))
+        suites.append(suite)
+    web_app_only(emu, scenario, suites)
+
+
+def web_app_only(emu: Emulator, scenario: dict[str, Any], suites: list[int]) -> None:
+    """Cases moved (to the root too) and automation changed: edits the API cannot make."""
+    cases = emu.store._project(PROJECT)["cases"]
+    for index, target in scenario["moves"]:
+        cases[index + 1]["suite_id"] = suites[target] if 0 <= target < len(suites) else None
+    for index, automation in scenario["automation"]:
+        cases[index + 1]["automation"] = automation
 
 
 def edit_shared(

@@ -7,7 +7,7 @@ from typing import Any
 
 from qasesync.emulator import cases as case_forms
 from qasesync.emulator import values
-from qasesync.emulator.apierrors import ApiError, NotFound, Problems
+from qasesync.emulator.apierrors import ApiError, Problems
 from qasesync.emulator.storebase import AUTHOR_ID, JSON, StoreBase
 
 
@@ -152,11 +152,7 @@ class CasesMixin(StoreBase):
             return case_id
 
     def _case(self, project: JSON, case_id: int) -> JSON:
-        record = project["cases"].get(case_id)
-        if record is None:
-            raise NotFound("Test case not found")
-        result: JSON = record
-        return result
+        return self._record(project["cases"], case_id, "Test case not found")
 
     def _context(self, project: JSON) -> case_forms.CaseContext:
         shared = project["shared"]

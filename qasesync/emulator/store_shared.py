@@ -7,7 +7,7 @@ from typing import Any
 
 from qasesync.emulator import steps as step_forms
 from qasesync.emulator import values
-from qasesync.emulator.apierrors import NotFound, Problems
+from qasesync.emulator.apierrors import Problems
 from qasesync.emulator.storebase import JSON, StoreBase, legacy_stamp
 
 
@@ -83,11 +83,7 @@ class SharedStepsMixin(StoreBase):
         return {"title": title, "steps": content}
 
     def _shared(self, project: JSON, shared_hash: str) -> JSON:
-        record = project["shared"].get(shared_hash)
-        if record is None:
-            raise NotFound("Shared step not found")
-        result: JSON = record
-        return result
+        return self._record(project["shared"], shared_hash, "Shared step not found")
 
     def _usage(self, project: JSON) -> dict[str, list[int]]:
         usage: dict[str, list[int]] = {}

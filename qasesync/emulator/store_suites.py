@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from qasesync.emulator import values
-from qasesync.emulator.apierrors import Invalid, NotFound, Problems
+from qasesync.emulator.apierrors import Invalid, Problems
 from qasesync.emulator.storebase import JSON, StoreBase, legacy_stamp
 
 
@@ -103,11 +103,7 @@ class SuitesMixin(StoreBase):
         return fields
 
     def _suite(self, project: JSON, suite_id: int) -> JSON:
-        suite = project["suites"].get(suite_id)
-        if suite is None:
-            raise NotFound("Suite not found")
-        result: JSON = suite
-        return result
+        return self._record(project["suites"], suite_id, "Suite not found")
 
     def _lineage(self, project: JSON, suite_id: int | None) -> list[int]:
         """``suite_id`` and its ancestors."""

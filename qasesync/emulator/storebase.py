@@ -93,6 +93,14 @@ class StoreBase:
             raise NotFound("Project not found")
         return project
 
+    @staticmethod
+    def _record(table: Mapping[Any, JSON], key: Any, missing: str) -> JSON:
+        """One entity of a project's table, or the 404 the live service answers."""
+        record = table.get(key)
+        if record is None:
+            raise NotFound(missing)
+        return record
+
     # --- fields -------------------------------------------------------------------------
 
     def system_fields(self) -> list[JSON]:

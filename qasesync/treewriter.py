@@ -42,12 +42,11 @@ from qasesync.model import (
     Suite,
     Tree,
 )
+from qasesync.treefiles import SETTINGS_FILE, SUITE_FILE
+from qasesync.treefiles import SHARED_FILE as SHARED_FILE  # re-exported for pulladd
 
 SLUG_MAX = 60
 CASES_FILE = "cases.yaml"
-SUITE_FILE = "suite.yaml"
-SETTINGS_FILE = "qasesync.yaml"
-SHARED_FILE = "shared_steps.yaml"
 SCHEMAS = {
     SETTINGS_FILE: "qasesync.schema.json",
     SUITE_FILE: "suite.schema.json",

@@ -148,10 +148,9 @@ def estimate_line(plan: Plan, rate_per_minute: float) -> str:
     requests = plan.estimate_requests()
     if requests == 0:
         return "Apply will make no API requests."
-    noun = "request" if requests == 1 else "requests"
     took = _duration(plan.estimate_seconds(rate_per_minute))
     rate = f"{rate_per_minute:g} requests/minute"
-    return f"Apply will make about {requests} API {noun} (≈{took} at {rate})."
+    return f"Apply will make about {counted(requests, 'API request')} (≈{took} at {rate})."
 
 
 def _duration(seconds: float) -> str:
@@ -226,11 +225,10 @@ def case_summary(case: Case) -> str:
 def _steps_summary(case: Case) -> str:
     if case.gherkin:
         return "Gherkin steps"
-    count = len(case.steps)
-    counted = f"{count} step" + ("" if count == 1 else "s") if count else "no steps"
+    steps = counted(len(case.steps), "step") if case.steps else "no steps"
     shared = [s.shared for s in case.steps if s.shared]
     keys = ", ".join(dict.fromkeys(shared))
-    return f"{counted} ({len(shared)} shared: {keys})" if shared else counted
+    return f"{steps} ({len(shared)} shared: {keys})" if shared else steps
 
 
 def _text_messages(
@@ -301,9 +299,8 @@ class _Section:
 
 
 def _md_group(plan: Plan, group: str, changes: list[Change], view: View) -> _Section:
-    noun = "change" if len(changes) == 1 else "changes"
     name = html.escape(group, quote=False).replace("#", "#" + _BREAK).replace("@", "@" + _BREAK)
-    opening = f"<details><summary>{name} ({len(changes)} {noun})</summary>\n"
+    opening = f"<details><summary>{name} ({counted(len(changes), 'change')})</summary>\n"
     return _Section(opening, tuple("\n".join(_md_change(plan, c, view)) for c in changes))
 
 
@@ -451,9 +448,7 @@ def github_problems(problems: Iterable[Problem | str], *, tree_prefix: str = "")
     """An ``::error`` per problem of a failed validation or plan."""
     lines = []
     for problem in problems:
-        if isinstance(problem, Problem) and problem.line == 0:  # a file not written
-            lines.append(command("error", str(problem)))
-        elif isinstance(problem, Problem):
+        if isinstance(problem, Problem) and problem.line != 0:  # line 0: a file not written
             file = tree_prefix + problem.file
             lines.append(
                 command("error", problem.message, file=file, line=problem.line, col=problem.col)

@@ -208,7 +208,7 @@ class _Run:
         if read is None or not read.clean:
             return None
         self.settings_spot = read.spot
-        return settings_from(read.data, Location(rel, *read.spot.doc.position(()), ()))
+        return settings_from(read.data, _location(read.spot, ()))
 
     # --- shared steps ---
 
@@ -240,15 +240,12 @@ class _Run:
         return not found
 
     def _shared_step(self, spot: Spot, index: int, item: Mapping[str, Any]) -> SharedStep:
-        location = Location(
-            spot.file, *spot.doc.position(("shared_steps", index)), ("shared_steps", index)
-        )
         return SharedStep(
             key=item["key"],
             title=item["title"],
             hash=item.get("hash"),
             steps=steps_from(item["steps"]),
-            location=location,
+            location=_location(spot, ("shared_steps", index)),
         )
 
     # --- suites ---

@@ -23,16 +23,13 @@ fi
 
 branch=$(git symbolic-ref --quiet --short HEAD || true)
 branch=${branch:-${GITHUB_REF_NAME:?cannot tell which branch to push to}}
+bot=(-c user.name="github-actions[bot]"
+  -c user.email="41898282+github-actions[bot]@users.noreply.github.com")
 git add -- "$tree"
-git \
-  -c user.name="github-actions[bot]" \
-  -c user.email="41898282+github-actions[bot]@users.noreply.github.com" \
-  commit --quiet -m "qasesync: write back ids of created Qase entities [skip ci]" -- "$tree"
+git "${bot[@]}" commit --quiet -m "qasesync: write back ids of created Qase entities [skip ci]" -- "$tree"
 
 for attempt in 1 2 3; do
-  if git -c user.name="github-actions[bot]" \
-    -c user.email="41898282+github-actions[bot]@users.noreply.github.com" \
-    pull --quiet --rebase origin "$branch" && git push --quiet origin "HEAD:$branch"; then
+  if git "${bot[@]}" pull --quiet --rebase origin "$branch" && git push --quiet origin "HEAD:$branch"; then
     echo "qasesync: pushed written-back ids to $branch ($(git rev-parse --short HEAD))"
     output committed true
     exit 0

@@ -240,16 +240,23 @@ def _progress() -> _ProgressLine | None:
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     """The live project → a cases tree in ``--out`` that plans clean (reads only)."""
+    from dataclasses import replace
+
     from qasesync import export as exporting
+    from qasesync.client import QaseClient
+    from qasesync.remote import Remote
 
     target = Path(args.out)
     project = project_code(args.project)
     exporting.check_target(target, force=args.force)
-    issue_type = "jira-cloud"
-    live = _read_live(os.environ, project, issue_type)
-    other = exporting.other_issue_type(live, issue_type)
-    if other is not None:  # the project links its cases to the other Jira
-        issue_type, live = other, _read_live(os.environ, project, other)
+    with QaseClient.from_env(os.environ) as client:
+        remote = Remote(client, project)
+        live = remote.read()
+        other = exporting.other_issue_type(live, remote.external_issue_type)
+        if other is not None:  # the project links its cases to the other Jira: read them again
+            remote.external_issue_type = other
+            live = replace(live, tree=replace(live.tree, cases=remote.read_cases()))
+    issue_type = remote.external_issue_type
     export = exporting.exported_tree(live, project, external_issue_type=issue_type)
     files = exporting.export_project(export, target, force=args.force)
     out.write("\n".join(exporting.report_lines(export, target, files)) + "\n")

@@ -171,6 +171,11 @@ def _content_end(text: str, node: Node) -> int:
         return _content_end(text, last)
     key, value = node.value[-1]
     _refuse_alias(key, value)
+    return _pair_end(text, key, value)
+
+
+def _pair_end(text: str, key: Node, value: Node) -> int:
+    """Where a mapping pair's text ends (after the colon when the value is void)."""
     return _after_colon(text, key) if is_void(value) else _content_end(text, value)
 
 
@@ -316,9 +321,7 @@ def _add_pair_edit(doc: Doc, mapping: MappingNode, key: str, value: object) -> E
         if not mapping.value:
             brace = mapping.start_mark.index + 1
             return Edit(brace, brace, _flow_pair(key, value))
-        end = _content_end(doc.text, mapping.value[-1][1])
-        if is_void(mapping.value[-1][1]):
-            end = _after_colon(doc.text, mapping.value[-1][0])
+        end = _pair_end(doc.text, *mapping.value[-1])
         return Edit(end, end, ", " + _flow_pair(key, value))
     col = mapping.value[0][0].start_mark.column
     index = _next_line(doc.text, _content_end(doc.text, mapping))
@@ -334,7 +337,7 @@ def remove_edit(doc: Doc, mapping: MappingNode, key: str) -> Edit | None:
     key_node, value = mapping.value[position]
     _refuse_alias(key_node, value)
     text = doc.text
-    end = _after_colon(text, key_node) if is_void(value) else _content_end(text, value)
+    end = _pair_end(text, key_node, value)
     if mapping.flow_style:
         return _remove_flow_edit(doc, mapping, position, end)
     if len(keys) == 1:
@@ -352,13 +355,7 @@ def _remove_flow_edit(doc: Doc, mapping: MappingNode, position: int, end: int) -
         return Edit(start, mapping.value[position + 1][0].start_mark.index, "")
     if position == 0:
         return Edit(start, end, "")
-    previous_key, previous = mapping.value[position - 1]
-    previous_end = (
-        _after_colon(doc.text, previous_key)
-        if is_void(previous)
-        else _content_end(doc.text, previous)
-    )
-    return Edit(previous_end, end, "")
+    return Edit(_pair_end(doc.text, *mapping.value[position - 1]), end, "")
 
 
 def append_item_edit(doc: Doc, seq: SequenceNode, item: Mapping[str, object]) -> Edit:

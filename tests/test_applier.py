@@ -270,6 +270,37 @@ def test_a_shared_step_answered_with_a_new_hash_is_adopted_and_written_back(
     assert plan_of(root, remote)[2].changes == ()
 
 
+def test_a_shared_step_update_whose_answers_are_lost_is_found_under_its_new_hash(
+    tmp_path: Path, spec_checked: Any
+) -> None:
+    emu = shop_emulator()
+    old = emu.store.create_shared_step(PROJECT, {"title": "Sign in", "steps": [{"action": "Open"}]})
+    root = write_tree(tmp_path / "t", SHARED_TREE)
+    patches: list[str] = []
+
+    def lost(
+        request: httpx.Request, forward: Callable[[httpx.Request], httpx.Response]
+    ) -> httpx.Response:
+        if request.method != "PATCH" or "/shared_step/" not in request.url.path:
+            return forward(request)
+        if not patches:  # the first one is stored under a new hash; no answer comes back
+            forward(request)
+            emu.store.create_shared_step(PROJECT, json.loads(request.content))
+            emu.store.delete_shared_step(PROJECT, old)
+        patches.append(request.url.path)
+        return answer_503(request, forward)
+
+    remote = remote_with(emu, spec_checked, lost)
+    digests: dict[str, str] = {}
+    load_tree(root, digests=digests)
+    _, live, plan = plan_of(root, remote)
+    apply(plan, remote, live=live.tree, on_written=YamlSink(root, digests))
+    [new] = [s["hash"] for s in emu.store.shared_steps(PROJECT)]
+    assert new != old and load_tree(root).shared_steps[0].hash == new
+    assert set(patches) == {f"/v1/shared_step/{PROJECT}/{old}"}  # never sent again once gone
+    assert plan_of(root, remote)[2].changes == ()
+
+
 # --- write-back that cannot be done ------------------------------------------------------
 
 

@@ -45,12 +45,11 @@ from qasesync.ledger import (
 from qasesync.model import Case, SharedStep, Suite, Tree
 from qasesync.plan import BULK_SIZE, Change, Plan, fingerprint, tree_fingerprint
 from qasesync.reconcile import (
-    ATTEMPTS,
     adopt_shared,
     adopt_suite,
     create_adopting,
     idempotent,
-    uncertain,
+    shared_match,
 )
 from qasesync.remote import Remote
 from qasesync.writeback import Assignment, digest, write_back
@@ -290,18 +289,19 @@ class _Run:
         """PATCH a shared step; the hash it has afterwards (the service may change it).
         After an unknown outcome: the old hash still live means send again; else the
         step under its new hash is found by title."""
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                return self.remote.update_shared_step(old, shared)
-            except ApiError as error:
-                if not uncertain(error) or attempt == ATTEMPTS:
-                    raise
-                live = {s.hash or s.key for s in self.remote.read_shared_steps()}
-                if old not in live:
-                    found = adopt_shared(self.remote, shared, self.ledger.taken)
-                    if found is not None:
-                        return found
-        raise AssertionError("unreachable")
+
+        def moved() -> str | None:
+            live = self.remote.read_shared_steps()
+            if any((s.hash or s.key) == old for s in live):
+                return None
+            return shared_match(live, shared, self.ledger.taken)
+
+        new, _ = create_adopting(
+            lambda: self.remote.update_shared_step(old, shared),
+            moved,
+            what=f"update shared step {old}",
+        )
+        return new
 
     # --- deletions --------------------------------------------------------------------
 

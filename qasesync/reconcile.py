@@ -141,7 +141,12 @@ def adopt_suite(remote: Remote, suite: Suite, parent_id: int | None, taken: Take
 
 def adopt_shared(remote: Remote, shared: SharedStep, taken: Taken) -> str | None:
     """The hash of a live shared step that a lost create made: same title."""
-    for live in remote.read_shared_steps():
+    return shared_match(remote.read_shared_steps(), shared, taken)
+
+
+def shared_match(live_steps: Iterable[SharedStep], shared: SharedStep, taken: Taken) -> str | None:
+    """The hash of the first of ``live_steps`` not `Taken` with the title of ``shared``."""
+    for live in live_steps:
         hash_ = live.hash or live.key
         if hash_ not in taken.hashes and text(live.title) == text(shared.title):
             return hash_

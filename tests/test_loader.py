@@ -16,6 +16,13 @@ DATA = Path(__file__).parent / "data"
 FULL = DATA / "valid-full"
 
 
+def problems_of(root: Path) -> list[str]:
+    """The problems `load_tree` raises for ``root``, as printed."""
+    with pytest.raises(ValidationError) as raised:
+        load_tree(root)
+    return [str(p) for p in raised.value.problems]
+
+
 def test_settings_hold_every_field() -> None:
     settings = load_tree(FULL).settings
     assert settings == Settings(
@@ -200,9 +207,7 @@ def test_problems_of_every_file_come_at_once_sorted(tmp_path: Path) -> None:
     (tmp_path / "qasesync.yaml").write_text("project: DEMO\n")
     (tmp_path / "b.yaml").write_text("cases:\n  - title: B\n    layer: e3e\n")
     (tmp_path / "a.yaml").write_text("cases:\n  - title: A\n    status: actuall\n")
-    with pytest.raises(ValidationError) as raised:
-        load_tree(tmp_path)
-    assert [str(p) for p in raised.value.problems] == [
+    assert problems_of(tmp_path) == [
         "a.yaml:3:13: `status`: unknown option `actuall` (did you mean `actual`?)",
         "b.yaml:3:12: `layer`: unknown option `e3e` (did you mean `e2e`?)",
     ]
@@ -212,9 +217,7 @@ def test_one_bad_case_does_not_hide_the_next(tmp_path: Path) -> None:
     (tmp_path / "qasesync.yaml").write_text("project: DEMO\n")
     text = "cases:\n  - title: A\n    tags: x\n  - title: B\n    priority: hihg\n"
     (tmp_path / "a.yaml").write_text(text)
-    with pytest.raises(ValidationError) as raised:
-        load_tree(tmp_path)
-    assert [str(p) for p in raised.value.problems] == [
+    assert problems_of(tmp_path) == [
         "a.yaml:3:11: `tags` must be a list",
         "a.yaml:5:15: `priority`: unknown option `hihg` (did you mean `high`?)",
     ]
@@ -229,9 +232,7 @@ def test_a_schema_error_in_a_case_does_not_hide_the_rules_on_its_other_keys(
         "      - shared: nowhere\n  - titl: B\n    gherkin: x\n    steps: [{action: y}]\n"
     )
     (tmp_path / "a.yaml").write_text(text)
-    with pytest.raises(ValidationError) as raised:
-        load_tree(tmp_path)
-    assert [str(p) for p in raised.value.problems] == [
+    assert problems_of(tmp_path) == [
         "a.yaml:3:11: `tags` must be a list",
         "a.yaml:4:15: `severity`: unknown option `majr` (did you mean `major`?)",
         "a.yaml:6:17: unknown shared step `nowhere`",
@@ -248,9 +249,7 @@ def test_titles_that_differ_only_in_surrounding_spaces_are_one_title(tmp_path: P
     (tmp_path / "shop").mkdir()
     (tmp_path / "shop" / "suite.yaml").write_text("title: Shop\n")
     (tmp_path / "a.yaml").write_text("cases:\n  - title: Login\n  - title: ' Login '\n")
-    with pytest.raises(ValidationError) as raised:
-        load_tree(tmp_path)
-    assert [str(p) for p in raised.value.problems] == [
+    assert problems_of(tmp_path) == [
         "a.yaml:3:12: two cases without `id` in the tree root are titled ` Login `"
         " (first at a.yaml:2:12); they could not be told apart on a rerun",
         "shop/suite.yaml:1:8: two suites under one parent are titled `Shop`"
@@ -264,9 +263,7 @@ def test_an_unknown_key_beside_cases_does_not_hide_the_cases(tmp_path: Path) -> 
     (tmp_path / "a.yaml").write_text(text)
     shared = "shared_step:\nshared_steps:\n  - key: k\n    title: K\n    steps: [{action: ''}]\n"
     (tmp_path / "shared_steps.yaml").write_text(shared)
-    with pytest.raises(ValidationError) as raised:
-        load_tree(tmp_path)
-    assert [str(p) for p in raised.value.problems] == [
+    assert problems_of(tmp_path) == [
         "a.yaml:1:1: unknown key `defaults`",
         "a.yaml:5:15: `severity`: unknown option `majr` (did you mean `major`?)",
         "shared_steps.yaml:1:1: unknown key `shared_step` (did you mean `shared_steps`?)",
@@ -277,9 +274,7 @@ def test_an_unknown_key_beside_cases_does_not_hide_the_cases(tmp_path: Path) -> 
 def test_unknown_enum_with_nothing_close_lists_the_known_options(tmp_path: Path) -> None:
     (tmp_path / "qasesync.yaml").write_text("project: DEMO\noptions:\n  layer: [ui]\n")
     (tmp_path / "a.yaml").write_text("cases:\n  - title: A\n    layer: zzz\n")
-    with pytest.raises(ValidationError) as raised:
-        load_tree(tmp_path)
-    assert str(raised.value.problems[0]) == (
+    assert problems_of(tmp_path)[0] == (
         "a.yaml:3:12: `layer`: unknown option `zzz` (known: unknown, e2e, api, unit, ui;"
         " add it under `options` in qasesync.yaml)"
     )
@@ -293,9 +288,7 @@ def test_a_missing_tree_is_a_config_error(tmp_path: Path) -> None:
 def test_enum_names_are_not_checked_while_settings_are_unreadable(tmp_path: Path) -> None:
     (tmp_path / "qasesync.yaml").write_text("project: DEMO\nprune: sometimes\n")
     (tmp_path / "a.yaml").write_text("cases:\n  - title: A\n    severity: showstopper\n")
-    with pytest.raises(ValidationError) as raised:
-        load_tree(tmp_path)
-    assert [str(p) for p in raised.value.problems] == [
+    assert problems_of(tmp_path) == [
         "qasesync.yaml:2:8: `prune`: unknown value `sometimes` (one of: deprecate, delete, off)"
     ]
 
@@ -307,9 +300,7 @@ def test_type_problems_name_the_item_and_every_type_allowed(tmp_path: Path) -> N
         "    custom_fields:\n      Owner: ~\n  - just text\n"
     )
     (tmp_path / "a.yaml").write_text(text)
-    with pytest.raises(ValidationError) as raised:
-        load_tree(tmp_path)
-    assert [str(p) for p in raised.value.problems] == [
+    assert problems_of(tmp_path) == [
         "a.yaml:3:18: `description` must be a text or empty",
         "a.yaml:4:15: `tags[1]` must be a text",
         "a.yaml:6:14: `Owner` must be a text, a number, true or false, or a list",
@@ -319,11 +310,7 @@ def test_type_problems_name_the_item_and_every_type_allowed(tmp_path: Path) -> N
 
 def test_settings_with_a_schema_error_deep_inside_are_not_used(tmp_path: Path) -> None:
     (tmp_path / "qasesync.yaml").write_text("project: DEMO\noptions:\n  severity: 5\n")
-    with pytest.raises(ValidationError) as raised:
-        load_tree(tmp_path)
-    assert [str(p) for p in raised.value.problems] == [
-        "qasesync.yaml:3:13: `severity` must be a list"
-    ]
+    assert problems_of(tmp_path) == ["qasesync.yaml:3:13: `severity` must be a list"]
 
 
 def test_a_shared_step_with_a_schema_error_is_still_a_known_key(tmp_path: Path) -> None:
@@ -331,8 +318,4 @@ def test_a_shared_step_with_a_schema_error_is_still_a_known_key(tmp_path: Path) 
     shared = "shared_steps:\n  - key: sign-in\n    title: Sign in\n    steps: []\n"
     (tmp_path / "shared_steps.yaml").write_text(shared)
     (tmp_path / "a.yaml").write_text("cases:\n  - title: A\n    steps:\n      - shared: sign-in\n")
-    with pytest.raises(ValidationError) as raised:
-        load_tree(tmp_path)
-    assert [str(p) for p in raised.value.problems] == [
-        "shared_steps.yaml:4:12: `steps` needs at least 1 item(s)"
-    ]
+    assert problems_of(tmp_path) == ["shared_steps.yaml:4:12: `steps` needs at least 1 item(s)"]

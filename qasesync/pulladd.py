@@ -108,7 +108,7 @@ class PullState:
         new = {s.key for s in suites}
         tops = [s for s in self.live.tree.suites if s.key in new and s.parent not in new]
         for top in tops:
-            parent = self.folders.get(top.parent or "", "") if top.parent else ""
+            parent = self.folders.get(top.parent, "") if top.parent else ""
             name = self._free_name(parent, top.title)
             folder = f"{parent}/{name}" if parent else name
             self._new_folder(top, folder, new)
@@ -163,7 +163,7 @@ class PullState:
 
     def _append_case(self, case: Case, folder: str) -> None:
         [ready] = self._writable([case])
-        file = self._case_files.get(folder) or str(PurePosixPath(folder, CASES_FILE))
+        file = self._case_file(folder)
         if file in self.pending or not (self.root / file).is_file():
             self.pending.setdefault(file, []).append(replace(ready, suite=None))
         else:
@@ -174,6 +174,10 @@ class PullState:
     def _case_files(self) -> dict[str, str]:
         """Folder → the last file holding cases of it (in tree order)."""
         return {c.suite or "": c.location.file for c in self.tree.cases if c.location is not None}
+
+    def _case_file(self, folder: str) -> str:
+        """Where a case added to ``folder`` goes: its last case file, else its cases.yaml."""
+        return self._case_files.get(folder) or str(PurePosixPath(folder, CASES_FILE))
 
     def _new_case_files(self) -> None:
         for file, cases in self.pending.items():
@@ -229,7 +233,7 @@ class PullState:
     def _append_moved(self, item: Mapping[str, object], folder: str) -> str:
         """Append a moved case's item to the folder's last case file (maybe one that
         pull writes new); the file it goes to."""
-        file = self._case_files.get(folder) or str(PurePosixPath(folder, CASES_FILE))
+        file = self._case_file(folder)
         if file in self.new_files:
             self.new_files[file] = yamledit.append_item(self.new_files[file], ("cases",), item)
         elif (self.root / file).is_file():

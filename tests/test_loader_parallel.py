@@ -17,10 +17,10 @@ DATA = Path(__file__).parent / "data"
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the loader forks on Linux only")
 
 
-def fresh_python(code: str) -> str:
-    """Run ``code`` in a new interpreter and return what it printed."""
+def fresh_python(code: str, *argv: str) -> str:
+    """Run ``code`` in a new interpreter, ``argv`` in `sys.argv`; return what it printed."""
     done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
+        [sys.executable, "-c", textwrap.dedent(code), *argv],
         capture_output=True,
         text=True,
         check=True,
@@ -85,14 +85,7 @@ COMPARE = """
     "scenario", ["valid-full", "invalid-many-problems", "invalid-duplicate-case-id"]
 )
 def test_two_processes_give_what_one_gives(scenario: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(COMPARE), str(DATA / scenario)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert done.stdout == "True True True\n"
+    assert fresh_python(COMPARE, str(DATA / scenario)) == "True True True\n"
 
 
 def test_duplicates_across_the_two_halves_name_the_first_place(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from test_apply_kit import (
 )
 from test_client_kit import FakeTime
 
-from qasesync.applier import ApplyFailed, YamlSink, apply, check_fresh
+from qasesync.applier import ApplyFailed, ApplyReport, YamlSink, apply, check_fresh
 from qasesync.emulator import Emulator, Faults
 from qasesync.errors import SafetyError
 from qasesync.loader import load_tree
@@ -87,6 +87,14 @@ def remote_with(emu: Emulator, spec_checked: Any, handler: Handler | None = None
     return in_process_remote(emu, wrap)
 
 
+def apply_writing_back(root: Path, remote: Remote, **options: Any) -> ApplyReport:
+    """Plan the tree at ``root`` against ``remote`` and apply it, ids written back."""
+    digests: dict[str, str] = {}
+    load_tree(root, digests=digests)
+    _, live, plan = plan_of(root, remote)
+    return apply(plan, remote, live=live.tree, on_written=YamlSink(root, digests), **options)
+
+
 def ids_in_yaml(root: Path) -> list[int]:
     return sorted(c.id for c in load_tree(root).cases if c.id is not None)
 
@@ -108,10 +116,7 @@ def test_300_cases_under_429s_503s_and_dropped_writes_apply_in_one_run(
     root = generated_tree(tmp_path / "t", suites=6, per_suite=50)
     # one worker: the same requests meet the same faults on every run
     remote = in_process_remote(emu, spec_checked, max_workers=1)
-    digests: dict[str, str] = {}
-    load_tree(root, digests=digests)
-    _, live, plan = plan_of(root, remote)
-    report = apply(plan, remote, live=live.tree, on_written=YamlSink(root, digests), batch_size=25)
+    report = apply_writing_back(root, remote, batch_size=25)
     assert report.counts()["create"] == 307 and report.failures == []
     assert duplicate_titles(emu) == [] and len(emu.store.cases(PROJECT)) == 300
     faulted = {(r.fault, r.path) for r in emu.log if r.method == "POST"}
@@ -259,10 +264,7 @@ def test_a_shared_step_answered_with_a_new_hash_is_adopted_and_written_back(
 
     patching = once(lambda r: r.method == "PATCH" and "/shared_step/" in r.url.path, rehash)
     remote = remote_with(emu, spec_checked, patching)
-    digests: dict[str, str] = {}
-    load_tree(root, digests=digests)
-    _, live, plan = plan_of(root, remote)
-    apply(plan, remote, live=live.tree, on_written=YamlSink(root, digests))
+    apply_writing_back(root, remote)
     [new] = [s["hash"] for s in emu.store.shared_steps(PROJECT)]
     assert new != old and load_tree(root).shared_steps[0].hash == new
     [bulk] = writes(emu, "POST", "/bulk")
@@ -291,10 +293,7 @@ def test_a_shared_step_update_whose_answers_are_lost_is_found_under_its_new_hash
         return answer_503(request, forward)
 
     remote = remote_with(emu, spec_checked, lost)
-    digests: dict[str, str] = {}
-    load_tree(root, digests=digests)
-    _, live, plan = plan_of(root, remote)
-    apply(plan, remote, live=live.tree, on_written=YamlSink(root, digests))
+    apply_writing_back(root, remote)
     [new] = [s["hash"] for s in emu.store.shared_steps(PROJECT)]
     assert new != old and load_tree(root).shared_steps[0].hash == new
     assert set(patches) == {f"/v1/shared_step/{PROJECT}/{old}"}  # never sent again once gone
@@ -446,10 +445,7 @@ def test_edits_and_removals_under_faults_apply_in_one_run(
     emu = shop_emulator()
     root = generated_tree(tmp_path / "t", suites=2, per_suite=40)
     remote = in_process_remote(emu, spec_checked, max_workers=1)  # the same faults each run
-    digests: dict[str, str] = {}
-    load_tree(root, digests=digests)
-    _, live, plan = plan_of(root, remote)
-    apply(plan, remote, live=live.tree, on_written=YamlSink(root, digests))
+    apply_writing_back(root, remote)
     for path in sorted(root.rglob("cases.yaml")):
         text = path.read_text(encoding="utf-8").replace("Do thing 1", "Do thing one")
         head, *cases = text.split("\n  - id: ")

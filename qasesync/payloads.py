@@ -64,15 +64,15 @@ def shared_step_payload(shared: SharedStep) -> JsonObject:
     return {"title": shared.title.strip(), "steps": [plain_step(s) for s in shared.steps]}
 
 
-def plain_step(step: Step) -> JsonObject:
-    """A step's own content, nested steps included."""
+def plain_step(step: Step, *, nested: Callable[[Step], JsonObject] | None = None) -> JsonObject:
+    """A step's own content, its nested steps through ``nested`` (else as plain steps)."""
     body: JsonObject = {
         "action": step.action.strip(),
         "expected_result": step.expected_result.strip(),
         "data": step.data.strip(),
     }
     if step.steps:
-        body["steps"] = [plain_step(s) for s in step.steps]
+        body["steps"] = [(nested or plain_step)(s) for s in step.steps]
     return body
 
 
@@ -191,10 +191,7 @@ class CaseEncoder:
 
     def _step(self, step: Step) -> JsonObject:
         if step.shared is None:
-            body = plain_step(step)
-            if step.steps:
-                body["steps"] = [self._step(s) for s in step.steps]
-            return body
+            return plain_step(step, nested=self._step)
         if step.shared not in self.shared_hashes:
             raise PlanError([f"shared step '{step.shared}' has no live hash"])
         return {"shared": self.shared_hashes[step.shared]}

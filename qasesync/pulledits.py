@@ -211,14 +211,12 @@ class _Puller(PullState):
         if text(desired.title) != text(live.title):
             edits.append(_field_edit(path, "title", live.title))
             changed.append("title")
-        if not self._same_steps(desired.steps, live.steps):
-            edits += self._step_edits(path, desired.steps, live.steps)
+        steps = self._step_edits(path, desired.steps, live.steps)  # none: the same steps
+        if steps:
+            edits += steps
             changed.append("steps")
         self._add(file, edits)
         self.result.summary.append(f"~ shared step {desired.key!r} ({file}): {', '.join(changed)}")
-
-    def _same_steps(self, desired: Sequence[Step], live: Sequence[Step]) -> bool:
-        return self._same_shape(desired, live) and not self._step_edits((), desired, live)
 
     # --- text -------------------------------------------------------------------------
 

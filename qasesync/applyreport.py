@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from qasesync.render import counted
+from qasesync.render import SYMBOLS, counted, entity_link
 
 if TYPE_CHECKING:
     from qasesync.applier import ApplyReport, Done, Progress, YamlSink
@@ -21,7 +21,6 @@ RERUN = (
     "Nothing is lost: what was created is recorded (in the YAML, or found again by title); "
     "running `qasesync apply` again finishes the job."
 )
-_SYMBOLS = {"create": "+", "update": "~", "deprecate": "-", "delete": "-"}
 
 
 def progress_text(progress: Progress) -> str:
@@ -42,22 +41,17 @@ def report_text(report: ApplyReport, sink: YamlSink | None, web: str, *, stopped
     ]
     for item in report.done[:REPORT_LINES]:
         entity = item.entity.replace("_", " ")
-        lines.append(f"  {_SYMBOLS[item.kind]} {entity} {item.name!r} {_link(report, item, web)}")
+        lines.append(f"  {SYMBOLS[item.kind]} {entity} {item.name!r} {_link(report, item, web)}")
     if len(report.done) > REPORT_LINES:
         lines.append(f"  ... and {len(report.done) - REPORT_LINES} more")
     return "\n".join(lines) + "\n" + _written_back(report, sink)
 
 
 def _link(report: ApplyReport, item: Done, web: str) -> str:
-    project = report.project
     if item.kind == "delete":  # its link would lead nowhere now
         ident = item.ident if item.entity == "shared_step" else f"#{item.ident}"
         return f"{ident} (deleted)"
-    if item.entity == "case":
-        return f"{web}/case/{project}-{item.ident}"
-    if item.entity == "suite":
-        return f"{web}/project/{project}?suite={item.ident}"
-    return f"{web}/shared-step/{project}/{item.ident}"
+    return entity_link(web, report.project, item.entity, str(item.ident))
 
 
 def _written_back(report: ApplyReport, sink: YamlSink | None) -> str:

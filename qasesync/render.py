@@ -57,13 +57,16 @@ def web_base(env: Mapping[str, str]) -> str:
 def link(plan: Plan, change: Change, web: str) -> str | None:
     """The web app page of the live entity a change touches (None for a create)."""
     ident = change.live_id
-    if ident is None:
-        return None
-    if change.entity == "case":
-        return f"{web}/case/{plan.project}-{ident}"
-    if change.entity == "suite":
-        return f"{web}/project/{plan.project}?suite={ident}"
-    return f"{web}/shared-step/{plan.project}/{ident}"
+    return None if ident is None else entity_link(web, plan.project, change.entity, ident)
+
+
+def entity_link(web: str, project: str, entity: str, ident: int | str) -> str:
+    """The web app page of a live case, suite or shared step (``ident``: id or hash)."""
+    if entity == "case":
+        return f"{web}/case/{project}-{ident}"
+    if entity == "suite":
+        return f"{web}/project/{project}?suite={ident}"
+    return f"{web}/shared-step/{project}/{ident}"
 
 
 def render(plan: Plan, fmt: str, view: View) -> str:

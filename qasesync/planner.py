@@ -231,8 +231,8 @@ class _Planner:
                 self._gone(suite.location, f"suite {suite.key!r} has id {suite.id}")
         else:
             parent = self._live_parent(suite.parent)
-            found = [s for s in by_parent_title.get((parent, text(suite.title)), [])]
-            found = [s for s in found if s.key not in self.claimed_suites]
+            same = by_parent_title.get((parent, text(suite.title)), [])
+            found = [s for s in same if s.key not in self.claimed_suites]
             match = self._one(found, suite.location, f"suite {suite.key!r}")
             if match is not None and (self._owned(suite.key) or self._above_scope(suite.key)):
                 self._adopt(suite, "id", match.id)

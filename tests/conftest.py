@@ -12,14 +12,13 @@ import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SPEC_PATH = REPO.parent / "shared" / "qase-openapi" / "qase-api-v1.json"
+# The official spec, vendored with its licence and provenance (tests/spec/qase-openapi/README.md).
+SPEC_PATH = REPO / "tests" / "spec" / "qase-openapi" / "qase-api-v1.json"
 
 
 @pytest.fixture(scope="session")
 def openapi_spec() -> dict[str, Any]:
-    """The official Qase OpenAPI spec, where the checkout has it beside it."""
-    if not SPEC_PATH.is_file():
-        pytest.skip(f"the Qase OpenAPI spec is not at {SPEC_PATH}")
+    """The official Qase OpenAPI spec, vendored in the repository."""
     spec: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
     return spec
 
@@ -27,11 +26,11 @@ def openapi_spec() -> dict[str, Any]:
 @pytest.fixture
 def spec_checked(request: pytest.FixtureRequest) -> Any:
     """``spec_checked(transport)``: the same httpx transport, but every request body is
-    first checked against the spec's request schema (no check where the spec is absent).
+    first checked against the spec's request schema.
     Wrap the transport of any QaseClient a test builds with it."""
-    from test_client_kit import CheckingTransport, spec_or_none
+    from test_client_kit import CheckingTransport, spec_of
 
-    spec = spec_or_none(request)
+    spec = spec_of(request)
     return lambda inner: CheckingTransport(inner, spec)
 
 
@@ -55,17 +54,13 @@ def _every_emulator_answer_fits_the_spec(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[None]:
     """Every emulator any test creates (in-process, on a socket, to the Qase SDK, inside
-    `qasesync demo`) has each 2xx answer it gave checked against the spec at teardown,
-    where the spec is present."""
+    `qasesync demo`) has each 2xx answer it gave checked against the spec at teardown."""
     from spectools import check_answers
-    from test_client_kit import spec_or_none
+    from test_client_kit import spec_of
 
     from qasesync.emulator import Emulator
 
-    spec = spec_or_none(request)
-    if spec is None:
-        yield
-        return
+    spec = spec_of(request)
     created: list[Emulator] = []
     original = Emulator.__post_init__
 
@@ -85,15 +80,13 @@ def _every_client_request_fits_the_spec(
 ) -> None:
     """Every request any QaseClient sends in any test (through any transport: the
     emulator in-process or on a socket, a mock) has its body checked against the spec's
-    request schema just before it leaves, where the spec is present."""
+    request schema just before it leaves."""
     from spectools import check_request
-    from test_client_kit import spec_or_none
+    from test_client_kit import spec_of
 
     from qasesync.client import QaseClient
 
-    spec = spec_or_none(request)
-    if spec is None:
-        return
+    spec = spec_of(request)
     send = QaseClient._send  # the one place every attempt of every request goes through
 
     def checked(self: QaseClient, sent: httpx.Request) -> httpx.Response:

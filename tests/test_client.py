@@ -21,7 +21,7 @@ from test_client_kit import (
     CheckingTransport,
     FakeTime,
     assert_no_token,
-    spec_or_none,
+    spec_of,
 )
 
 from qasesync.client import QaseClient, check_base_url
@@ -54,7 +54,7 @@ def fake_time() -> FakeTime:
 def make(request: pytest.FixtureRequest, fake_time: FakeTime) -> Iterator[Make]:
     """``make(handler, **options)``: a client whose requests are spec-checked and recorded."""
     clients: list[QaseClient] = []
-    spec = spec_or_none(request)
+    spec = spec_of(request)
 
     def build(handler: Handler, **options: Any) -> tuple[QaseClient, CheckingTransport]:
         transport = CheckingTransport(httpx.MockTransport(handler), spec)

@@ -15,7 +15,7 @@ from test_client_kit import (
     CheckingTransport,
     FakeTime,
     assert_no_token,
-    spec_or_none,
+    spec_of,
 )
 
 from qasesync.client import QaseClient
@@ -52,7 +52,7 @@ def connect(
     """``connect(**options)``: a client of the in-process emulator, every request
     checked against the spec; ``connect(url=...)`` goes to a socket instead."""
     clients: list[QaseClient] = []
-    spec = spec_or_none(request)
+    spec = spec_of(request)
 
     def build(
         *, url: str = "", token: str = TOKEN, emu: Emulator = emu, **options: Any

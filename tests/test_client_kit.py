@@ -55,16 +55,15 @@ class CheckingTransport(httpx.BaseTransport):
     then hands it to ``inner``."""
 
     inner: httpx.BaseTransport
-    spec: dict[str, Any] | None
+    spec: dict[str, Any]
     sent: list[Sent] = field(default_factory=list)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else None
         path = request.url.path
-        if self.spec is not None:
-            from spectools import check_request
+        from spectools import check_request
 
-            check_request(self.spec, request.method, path, body)
+        check_request(self.spec, request.method, path, body)
         params = dict(request.url.params)
         self.sent.append(Sent(request.method, path, params, body, request.headers))
         return self.inner.handle_request(request)
@@ -73,12 +72,9 @@ class CheckingTransport(httpx.BaseTransport):
         self.inner.close()
 
 
-def spec_or_none(request: pytest.FixtureRequest) -> dict[str, Any] | None:
-    """The shared ``openapi_spec`` fixture, or None where the spec is absent."""
-    try:
-        spec: dict[str, Any] = request.getfixturevalue("openapi_spec")
-    except pytest.skip.Exception:
-        return None
+def spec_of(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The session's ``openapi_spec`` fixture, for fixtures that do not name it."""
+    spec: dict[str, Any] = request.getfixturevalue("openapi_spec")
     return spec
 
 

@@ -12,15 +12,14 @@ import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-# The official spec, vendored with its licence and provenance (tests/spec/qase-openapi/README.md).
-SPEC_PATH = REPO / "tests" / "spec" / "qase-openapi" / "qase-api-v1.json"
 
 
 @pytest.fixture(scope="session")
 def openapi_spec() -> dict[str, Any]:
     """The official Qase OpenAPI spec, vendored in the repository."""
-    spec: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
-    return spec
+    from spectools import load_spec
+
+    return load_spec()
 
 
 @pytest.fixture

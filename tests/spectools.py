@@ -15,7 +15,10 @@ every schema error.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +28,15 @@ from referencing.jsonschema import DRAFT4
 
 SPEC_URI = "urn:qase-openapi-v1"
 BASE_PATH = "/v1"
+# Vendored with its licence and provenance: tests/spec/qase-openapi/README.md.
+SPEC_PATH = Path(__file__).resolve().parent / "spec" / "qase-openapi" / "qase-api-v1.json"
+
+
+@functools.cache
+def load_spec() -> dict[str, Any]:
+    """The official spec, read once per test process."""
+    spec: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+    return spec
 
 
 def match_template(spec: dict[str, Any], path: str) -> str:

@@ -114,7 +114,7 @@ def compare(tree: Path) -> None:
 
     from qasesync.loader import load_tree
     from qasesync.schemacheck import fast_check, schema
-    from qasesync.yamlread import parse
+    from qasesync.yamltext.read import parse
 
     files = sorted(tree.rglob("cases.yaml"))
     texts = [f.read_text(encoding="utf-8") for f in files]

@@ -32,7 +32,7 @@ from qasesync.model import (
     Tree,
 )
 from qasesync.treefiles import SETTINGS_FILE, SUITE_FILE, Layout, find_files
-from qasesync.yamlread import Document, YamlProblem, parse
+from qasesync.yamltext.read import Document, YamlProblem, parse
 
 _EMPTY = {
     "qasesync": "the file is empty; it needs at least `project:`",

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
-from qasesync import yamledit
 from qasesync.export import writable_cases
 from qasesync.model import Case, Live, Settings, Step, Suite, Tree
 from qasesync.plan import Change, Plan
@@ -31,6 +30,7 @@ from qasesync.treewriter import (
     suite_folders,
     unique_names,
 )
+from qasesync.yamltext import edit as yamledit
 
 Edits = list[yamledit.Change]
 

@@ -1,7 +1,7 @@
 """What `pull` writes, read off a plan made with ``prune: delete`` (`qasesync.pull`).
 
 An update's fields are rewritten with their *live* values in place
-(`qasesync.yamledit`: every untouched byte kept), a step list field by field where its
+(`qasesync.yamltext.edit`: every untouched byte kept), a step list field by field where its
 shape is unchanged. An ``automation`` changed live (the API cannot set it; the web app
 can) is written, left out when ``manual``. What the tree lacks and cases moved live are
 added by `qasesync.pulladd`. A suite moved live is only reported: moving a folder is the
@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qasesync import yamledit
 from qasesync.diffing import text
 from qasesync.model import Case, Live, Settings, SharedStep, Step, Suite, Tree
 from qasesync.plan import Change, Plan
 from qasesync.pulladd import Edits, Move, PulledEdits, PullState
-from qasesync.yamlspans import YamlPath
+from qasesync.yamltext import edit as yamledit
+from qasesync.yamltext.spans import YamlPath
 
 _TEXT = ("title", "description", "preconditions", "postconditions", "gherkin")
 _STEP_TEXT = ("action", "expected_result", "data")

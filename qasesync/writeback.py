@@ -1,7 +1,7 @@
 """Write the ids and hashes of created entities back into the YAML tree (contract §6).
 
 Each file keeps every byte it had plus the new ``id:`` / ``hash:`` lines (see
-`qasesync.yamledit.assign_keys`). Files are grouped so that each is read, parsed and
+`qasesync.yamltext.edit.assign_keys`). Files are grouped so that each is read, parsed and
 replaced once per call. The call is all or nothing: every file's new text is built and
 checked first, and only when all are good are they replaced, each atomically (a
 temporary file in the same folder, then `os.replace`, keeping the file's mode).
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from qasesync.errors import WriteBackError
 from qasesync.model import Location
-from qasesync.yamledit import assign_keys
+from qasesync.yamltext.edit import assign_keys
 
 log = logging.getLogger(__name__)
 

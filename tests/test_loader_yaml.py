@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qasesync import yamlread
-from qasesync.yamlread import ALIAS_NODE_LIMIT, YamlProblem, parse
+from qasesync.yamltext import read as yamlread
+from qasesync.yamltext.read import ALIAS_NODE_LIMIT, YamlProblem, parse
 
 
 def refusal(text: str) -> str:

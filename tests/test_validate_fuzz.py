@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from qasesync.cli import main
 from qasesync.schemacheck import fast_check, schema
-from qasesync.yamlread import parse
+from qasesync.yamltext.read import parse
 
 VALID = Path(__file__).parent / "data" / "valid-full"
 FILES = sorted(p.relative_to(VALID).as_posix() for p in VALID.rglob("*.y*ml"))

@@ -9,10 +9,12 @@ from unittest.mock import Mock
 
 import pytest
 
-from qasesync import writeback, yamledit, yamlspans
+from qasesync import writeback
 from qasesync.errors import WriteBackError
 from qasesync.model import Location
 from qasesync.writeback import Assignment, digest, write_back
+from qasesync.yamltext import edit as yamledit
+from qasesync.yamltext import spans as yamlspans
 
 DATA = Path(__file__).parent / "data" / "writeback"
 LOGIN = "authentication/login.yaml"

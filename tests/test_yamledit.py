@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from qasesync import yamledit, yamlspans
 from qasesync.errors import WriteBackError
-from qasesync.yamledit import (
+from qasesync.yamltext import edit as yamledit
+from qasesync.yamltext import spans as yamlspans
+from qasesync.yamltext.edit import (
     AppendItem,
     RemoveField,
     RemoveItem,

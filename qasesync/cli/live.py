@@ -86,7 +86,7 @@ def _read_live(env: Mapping[str, str], project: str, issue_type: str) -> Live:
 
 def _peek_settings(root: Path, env: Mapping[str, str]) -> tuple[str, str] | None:
     """(project, external_issue_type) from qasesync.yaml, before the tree is loaded."""
-    from qasesync import yamlread
+    from qasesync.yamltext import read as yamlread
 
     try:
         data = yamlread.parse((root / "qasesync.yaml").read_text(encoding="utf-8")).data

@@ -2,7 +2,7 @@
 
 A round-trip dump re-wraps long lines, re-indents lists and turns CRLF into LF, so
 nothing here dumps a whole document. Each function parses the text once (with
-`qasesync.yamlread`, ruamel.yaml's parser, as the loader does), takes the start and
+`qasesync.yamltext.read`, ruamel.yaml's parser, as the loader does), takes the start and
 end marks of the nodes it touches, splices new text at those positions, then reads
 the result again and checks that it holds exactly the old data with the requested
 change. Anything else raises `WriteBackError` and the caller keeps the old text.
@@ -18,8 +18,8 @@ the top-level ``cases`` list; ``()`` is the root.
 - `apply_changes` — several of the last four on one parse (`SetField`, ...).
 - `value_at` — the plain value at a path, once changes are made (what a moved item carries).
 
-Positions and text edits are worked out in `qasesync.yamlspans`; new values are
-rendered by `qasesync.yamlrender`: plain scalars where that is safe,
+Positions and text edits are worked out in `qasesync.yamltext.spans`; new values are
+rendered by `qasesync.yamltext.render`: plain scalars where that is safe,
 quotes otherwise, ``|`` blocks for multi-line text, flow lists when short.
 """
 
@@ -31,10 +31,10 @@ from typing import Any
 
 from ruamel.yaml.nodes import SequenceNode
 
-from qasesync import yamlspans as spans
 from qasesync.errors import WriteBackError
-from qasesync.yamlrender import plain_data
-from qasesync.yamlspans import YamlPath
+from qasesync.yamltext import spans
+from qasesync.yamltext.render import plain_data
+from qasesync.yamltext.spans import YamlPath
 
 # -- public API ------------------------------------------------------------------
 

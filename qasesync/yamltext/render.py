@@ -1,6 +1,6 @@
 """Render small Python values as YAML text that reads back as the same values.
 
-Used by `qasesync.yamledit` to write one value into an existing file, so the output
+Used by `qasesync.yamltext.edit` to write one value into an existing file, so the output
 is line-oriented (the caller adds the file's line ending) and conservative: a string
 is plain only when it cannot be read as anything else, also by a YAML 1.1 reader
 (``yes``, ``no``, ``on``...), and a plain candidate is checked by parsing it back.
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from qasesync.errors import WriteBackError
-from qasesync.yamlread import YamlProblem, parse
+from qasesync.yamltext.read import YamlProblem, parse
 
 #: Characters that start something other than a plain scalar.
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")

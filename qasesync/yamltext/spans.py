@@ -1,7 +1,7 @@
 """Where things stand in YAML text, and the text edits that change them.
 
-`qasesync.yamledit` is the interface; this module does the measuring. Positions come
-from the node graph that `qasesync.yamlread` composes with ruamel.yaml's parser: each
+`qasesync.yamltext.edit` is the interface; this module does the measuring. Positions come
+from the node graph that `qasesync.yamltext.read` composes with ruamel.yaml's parser: each
 node's start and end marks (character offsets). Block collections' end marks run on to
 the next token and block scalars' take their trailing line breaks, so the end of a
 value is found by walking to its last leaf. An alias resolves to its anchored node,
@@ -17,9 +17,9 @@ from typing import Any
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from qasesync.errors import WriteBackError
-from qasesync.yamlread import Document, YamlProblem
-from qasesync.yamlread import parse as read_yaml
-from qasesync.yamlrender import (
+from qasesync.yamltext.read import Document, YamlProblem
+from qasesync.yamltext.read import parse as read_yaml
+from qasesync.yamltext.render import (
     Shape,
     Style,
     inline,

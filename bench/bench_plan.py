@@ -34,10 +34,10 @@ from gen_tree import generate
 
 from qasesync.client import QaseClient
 from qasesync.emulator import Emulator, sample_custom_fields, serve
-from qasesync.loader import load_tree
 from qasesync.model import Tree
 from qasesync.planner import plan
 from qasesync.remote import Remote
+from qasesync.tree.load import load_tree
 
 TOKEN = "bench-token"
 PROJECT = "BENCH"

@@ -112,8 +112,8 @@ def compare(tree: Path) -> None:
     import jsonschema
     from ruamel.yaml import YAML
 
-    from qasesync.loader import load_tree
-    from qasesync.schemacheck import fast_check, schema
+    from qasesync.tree.load import load_tree
+    from qasesync.tree.schema import fast_check, schema
     from qasesync.yamltext.read import parse
 
     files = sorted(tree.rglob("cases.yaml"))

@@ -52,7 +52,7 @@ from qasesync.reconcile import (
     shared_match,
 )
 from qasesync.remote import Remote
-from qasesync.writeback import Assignment, digest, write_back
+from qasesync.tree.writeback import Assignment, digest, write_back
 
 __all__ = [
     "ApplyFailed",
@@ -104,7 +104,7 @@ def apply(
 
 class YamlSink:
     """An ``on_written`` callback that writes each batch's ids and hashes into the tree
-    at once (`qasesync.writeback`), keeping ``digests`` up to date with its own writes."""
+    at once (`qasesync.tree.writeback`), keeping ``digests`` up to date with its own writes."""
 
     def __init__(self, root: Path, digests: dict[str, str]) -> None:
         self.root = root

@@ -22,7 +22,7 @@ from qasesync.reconcile import (
     uncertain,
 )
 from qasesync.remote import Remote
-from qasesync.writeback import Assignment
+from qasesync.tree.writeback import Assignment
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 `exported_tree` turns what `Remote.read` returns into the tree a person would write:
 the live tree's keys (``"#<id>"`` suites, hash-keyed shared steps) are replaced by
-folder paths and readable keys when `qasesync.treewriter` writes it, ids and hashes
+folder paths and readable keys when `qasesync.tree.write` writes it, ids and hashes
 stay, enum fields equal to the workspace's default are left out, and
 ``qasesync.yaml`` gets what the tree needs to plan clean: the workspace's extra enum
 options under ``options`` and, under ``ignore_fields``, the fields in which some live
@@ -28,7 +28,7 @@ from qasesync.model import (
     Tree,
     Workspace,
 )
-from qasesync.treewriter import without_defaults, write_tree
+from qasesync.tree.write import without_defaults, write_tree
 
 #: Why a field of a live case cannot be written as YAML (contract section 4).
 REASONS: Mapping[str, str] = {

@@ -19,7 +19,7 @@ from qasesync.errors import ApiError, ApplyError, WriteBackError
 from qasesync.model import Case, SharedStep, Suite, Tree
 from qasesync.plan import KINDS, Change, Plan
 from qasesync.reconcile import Taken
-from qasesync.writeback import Assignment
+from qasesync.tree.writeback import Assignment
 
 log = logging.getLogger(__name__)
 

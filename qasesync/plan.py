@@ -19,7 +19,7 @@ from typing import Any, Literal, Union
 
 from qasesync.errors import SafetyError
 from qasesync.model import Case, Location, MaxDestroy, SharedStep, Step, Suite, Tree
-from qasesync.writeback import Assignment
+from qasesync.tree.writeback import Assignment
 
 FORMAT_VERSION = 1
 BULK_SIZE = 100

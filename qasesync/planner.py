@@ -29,7 +29,7 @@ from qasesync.model import (
 )
 from qasesync.plan import Change, FieldDiff, Message, Plan, fingerprint, tree_fingerprint
 from qasesync.planchecks import workspace_problems
-from qasesync.writeback import Assignment
+from qasesync.tree.writeback import Assignment
 
 #: A desired suite that has no live suite yet: nothing live is in it.
 NEW = "(new)"

@@ -18,7 +18,7 @@ from qasesync.model import Live, Settings, Tree
 from qasesync.planner import plan
 from qasesync.pulladd import PulledEdits
 from qasesync.pulledits import pulled_edits
-from qasesync.writeback import digest, replace_bytes
+from qasesync.tree.writeback import digest, replace_bytes
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 A live case the tree lacks is appended to the last file holding cases of its suite's
 folder (or a new ``cases.yaml`` there), a live suite the tree lacks becomes a new folder
-(`qasesync.treewriter`), a live shared step the tree lacks is appended to
+(`qasesync.tree.write`), a live shared step the tree lacks is appended to
 ``shared_steps.yaml``. A case moved live to another suite moves in the tree: its item
 leaves its file (`yamledit.remove_item`) and, with its other pulled fields, is appended
 to the last case file of its new suite's folder (or a new ``cases.yaml`` there, at the
@@ -19,9 +19,9 @@ from pathlib import Path, PurePosixPath
 from qasesync.export import writable_cases
 from qasesync.model import Case, Live, Settings, Step, Suite, Tree
 from qasesync.plan import Change, Plan
-from qasesync.treewriter import (
+from qasesync.tree.files import SHARED_FILE
+from qasesync.tree.write import (
     CASES_FILE,
-    SHARED_FILE,
     case_document,
     render_tree,
     schema_line,

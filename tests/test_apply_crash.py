@@ -19,7 +19,7 @@ from test_apply_kit import PROJECT, TOKEN, duplicate_titles, generated_tree, sho
 
 from qasesync.cli import main
 from qasesync.emulator import Emulator, serve
-from qasesync.loader import load_tree
+from qasesync.tree.load import load_tree
 
 WRITES = frozenset({"POST", "PATCH", "DELETE"})
 

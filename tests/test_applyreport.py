@@ -8,7 +8,7 @@ from qasesync.applier import YamlSink
 from qasesync.applyreport import RERUN, failure_lines, progress_text, report_text
 from qasesync.ledger import ApplyReport, Done, Progress
 from qasesync.model import Location
-from qasesync.writeback import Assignment
+from qasesync.tree.writeback import Assignment
 
 WEB = "https://app.qase.io"
 

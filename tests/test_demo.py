@@ -13,7 +13,7 @@ import pytest
 
 import qasesync
 from qasesync.cli import main
-from qasesync.demo import STEPS, custom_fields_of, example_tree, run_demo
+from qasesync.cli.demo import STEPS, custom_fields_of, example_tree, run_demo
 from qasesync.model import Case, Tree
 
 REPO = Path(__file__).resolve().parents[1]

@@ -23,7 +23,7 @@ from test_apply_kit import run_cli as run
 from test_plan_emulator import shifted_system_fields
 
 from qasesync.emulator import Emulator
-from qasesync.loader import load_tree
+from qasesync.tree.load import load_tree
 
 
 @pytest.fixture

@@ -17,11 +17,11 @@ from test_pull import with_defaults
 from qasesync.client import QaseClient
 from qasesync.emulator import Emulator, sample_custom_fields
 from qasesync.export import exported_tree
-from qasesync.loader import load_tree
 from qasesync.model import DEFAULT_OPTIONS, Case, Tree
 from qasesync.planner import plan
 from qasesync.remote import Remote
-from qasesync.treewriter import prepare, write_tree
+from qasesync.tree.load import load_tree
+from qasesync.tree.write import prepare, write_tree
 
 WORDS = st.sampled_from(["Login", "login", "Ünïcode ✓", "a: b", "#x", "yes", "12", "- dash", "'q'"])
 LINE = st.lists(WORDS, min_size=1, max_size=3).map(" ".join)

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from qasesync.cli import main
 from qasesync.errors import QasesyncError
 from qasesync.importcsv import BULK, QASE, import_csv
-from qasesync.loader import load_tree
 from qasesync.model import DEFAULT_OPTIONS, Case, Step, Suite
-from qasesync.treewriter import prepare
+from qasesync.tree.load import load_tree
+from qasesync.tree.write import prepare
 
 DATA = Path(__file__).parent / "data" / "csv"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from qasesync.errors import ConfigError, ValidationError
-from qasesync.loader import load_tree
 from qasesync.model import Case, Location, MaxDestroy, Settings, SharedStep, Step, Suite
+from qasesync.tree.load import load_tree
 
 DATA = Path(__file__).parent / "data"
 FULL = DATA / "valid-full"

@@ -33,7 +33,7 @@ def test_split_computes_the_second_part_in_another_process() -> None:
     printed = fresh_python(
         """
         import os
-        from qasesync import parallel
+        from qasesync.tree import parallel
         mine, theirs = parallel.split(os.getpid, os.getpid)
         print(mine == os.getpid(), theirs == os.getpid())
         """
@@ -45,7 +45,7 @@ def test_split_falls_back_to_this_process_when_the_child_fails() -> None:
     printed = fresh_python(
         """
         import os
-        from qasesync import parallel
+        from qasesync.tree import parallel
         here = os.getpid()
         def second():
             if os.getpid() != here:
@@ -60,7 +60,8 @@ def test_split_falls_back_to_this_process_when_the_child_fails() -> None:
 COMPARE = """
     import sys
     from pathlib import Path
-    from qasesync import loader, parallel
+    from qasesync.tree import load as loader
+    from qasesync.tree import parallel
     from qasesync.errors import ValidationError
 
     def outcome(tree):
@@ -95,7 +96,7 @@ def test_duplicates_across_the_two_halves_name_the_first_place(tmp_path: Path) -
     printed = fresh_python(
         f"""
         from pathlib import Path
-        from qasesync import loader
+        from qasesync.tree import load as loader
         from qasesync.errors import ValidationError
         loader.PARALLEL_BYTES = 0
         try:
@@ -113,7 +114,7 @@ def test_split_leaves_no_child_behind_when_the_first_part_fails() -> None:
     printed = fresh_python(
         """
         import os, time
-        from qasesync import parallel
+        from qasesync.tree import parallel
         def first():
             raise KeyboardInterrupt
         try:

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from qasesync.model import DEFAULT_OPTIONS
-from qasesync.schemacheck import KINDS, fast_check, schema, schema_dir
+from qasesync.tree.schema import KINDS, fast_check, schema, schema_dir
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)$", re.MULTILINE)

@@ -21,7 +21,7 @@ from qasesync.errors import SafetyError
 from qasesync.model import Case, Live, MaxDestroy
 from qasesync.plan import Change, FieldDiff, Plan, fingerprint, tree_fingerprint
 from qasesync.planner import plan
-from qasesync.writeback import Assignment
+from qasesync.tree.writeback import Assignment
 
 
 def mixed() -> Plan:

@@ -19,11 +19,11 @@ import qasesync.pull
 from qasesync.client import QaseClient
 from qasesync.emulator import Emulator, sample_custom_fields
 from qasesync.errors import WriteBackError
-from qasesync.loader import load_tree
 from qasesync.model import Live
 from qasesync.planner import plan
 from qasesync.pull import Pulled, pull, write
 from qasesync.remote import Remote
+from qasesync.tree.load import load_tree
 
 DATA = Path(__file__).parent / "data" / "pull"
 TOKEN = "T"

@@ -18,12 +18,12 @@ from test_export_fixpoint import LINE, case, case_payload, option_ids, projects,
 from qasesync.client import QaseClient
 from qasesync.emulator import Emulator
 from qasesync.export import exported_tree
-from qasesync.loader import load_tree
 from qasesync.model import Live
 from qasesync.planner import plan
 from qasesync.pull import pull, write
 from qasesync.remote import Remote
-from qasesync.treewriter import write_tree
+from qasesync.tree.load import load_tree
+from qasesync.tree.write import write_tree
 
 #: What a web-app edit may change through the API (moves and automation: `web_app_only`).
 EDITABLE = (

@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qasesync.errors import ConfigError
-from qasesync.loader import load_tree
 from qasesync.model import (
     AUTOMATION_VALUES,
     ENUM_FIELDS,
@@ -24,7 +23,8 @@ from qasesync.model import (
     Suite,
     Tree,
 )
-from qasesync.treewriter import (
+from qasesync.tree.load import load_tree
+from qasesync.tree.write import (
     SLUG_MAX,
     prepare,
     render_tree,

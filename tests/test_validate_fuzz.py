@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qasesync.cli import main
-from qasesync.schemacheck import fast_check, schema
+from qasesync.tree.schema import fast_check, schema
 from qasesync.yamltext.read import parse
 
 VALID = Path(__file__).parent / "data" / "valid-full"

@@ -37,8 +37,8 @@ def plan_tree(root: Path, env: Mapping[str, str]) -> tuple[Tree, Settings, Plan]
     The live read starts while the tree loads (the project code is peeked from
     qasesync.yaml): the service's time overlaps ours. A guess that the loaded settings
     contradict is read again."""
-    from qasesync.loader import load_tree
     from qasesync.planner import effective_settings, plan
+    from qasesync.tree.load import load_tree
 
     guess = _peek_settings(root, env)
     early = _Background(_read_live, env, *guess) if guess else None
@@ -129,10 +129,10 @@ def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
     from qasesync.applier import ApplyFailed, YamlSink, apply, check_fresh
     from qasesync.applyreport import RERUN, failure_lines, report_text
     from qasesync.client import QaseClient
-    from qasesync.loader import load_tree
     from qasesync.planner import effective_settings, plan
     from qasesync.remote import Remote
     from qasesync.render import render
+    from qasesync.tree.load import load_tree
 
     root = resolve_tree(args.tree)
     digests: dict[str, str] = {}
@@ -266,9 +266,9 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_pull(args: argparse.Namespace, out: TextIO) -> int:
     """Edits made in the Qase web app → the YAML, in place; ``--dry-run`` prints the
     diff and writes nothing (reads only from Qase)."""
-    from qasesync.loader import load_tree
     from qasesync.planner import effective_settings
     from qasesync.pull import pull, write
+    from qasesync.tree.load import load_tree
 
     root = resolve_tree(args.tree)
     digests: dict[str, str] = {}

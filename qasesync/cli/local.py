@@ -80,8 +80,8 @@ def _emulator_workspace(args: argparse.Namespace) -> tuple[str, list[dict[str, A
     them), and the tree's project unless ``--project`` names another."""
     if not args.custom_fields_from:
         return args.project or DEFAULT_EMULATOR_PROJECT, None
-    from qasesync.demo import custom_fields_of
-    from qasesync.loader import load_tree
+    from qasesync.cli.demo import custom_fields_of
+    from qasesync.tree.load import load_tree
 
     tree = load_tree(Path(args.custom_fields_from))
     named = tree.settings.project if tree.settings else DEFAULT_EMULATOR_PROJECT
@@ -93,7 +93,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     """Validate, plan, apply and plan again the example tree against an in-process
     emulator; each step is the real command, run through :func:`main`."""
     from qasesync.cli import main  # here, not above: qasesync.cli imports this module
-    from qasesync.demo import run_demo
+    from qasesync.cli.demo import run_demo
 
     debug = ["--debug"] if args.debug else []
     return run_demo(lambda argv: main([*debug, *argv], out=out), out)

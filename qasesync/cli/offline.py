@@ -22,7 +22,7 @@ from qasesync.errors import QasesyncError, ValidationError
 
 def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     """Check the tree offline: one summary line (exit 0) or every problem (exit 1)."""
-    from qasesync.loader import load_tree
+    from qasesync.tree.load import load_tree
 
     root = resolve_tree(args.tree)
     shown = Path(args.tree) if args.tree else Path(os.path.relpath(root))  # as the user sees it
@@ -61,7 +61,7 @@ def cmd_import_csv(args: argparse.Namespace, out: TextIO) -> int:
     """A CSV of legacy cases → a cases tree in ``--out``; nothing is written while a row
     is bad, unless ``--skip-bad``."""
     from qasesync.importcsv import PLACEHOLDER_PROJECT, import_csv
-    from qasesync.treewriter import write_tree
+    from qasesync.tree.write import write_tree
 
     target = Path(args.out)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):

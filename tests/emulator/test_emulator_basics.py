@@ -16,7 +16,7 @@ import pytest
 
 import qasesync.emulator
 from qasesync import cli
-from qasesync.demo import example_tree
+from qasesync.cli.demo import example_tree
 from qasesync.emulator import Emulator, Faults, sample_custom_fields, serve
 from qasesync.emulator import server as server_module
 

@@ -19,9 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qasesync import checks, parallel, schemacheck
-from qasesync.building import allowed_options, as_int, case_from, settings_from, steps_from
-from qasesync.checks import Claim, Rules, Spot, claim
 from qasesync.errors import ConfigError, Problem, ValidationError
 from qasesync.model import (
     Case,
@@ -31,7 +28,10 @@ from qasesync.model import (
     Suite,
     Tree,
 )
-from qasesync.treefiles import SETTINGS_FILE, SUITE_FILE, Layout, find_files
+from qasesync.tree import parallel, rules, schema
+from qasesync.tree.build import allowed_options, as_int, case_from, settings_from, steps_from
+from qasesync.tree.files import SETTINGS_FILE, SUITE_FILE, Layout, find_files
+from qasesync.tree.rules import Claim, Rules, Spot, claim
 from qasesync.yamltext.read import Document, YamlProblem, parse
 
 _EMPTY = {
@@ -147,14 +147,14 @@ class _Run:
         if settings is not None and self.settings_spot is not None:
             self._check_scope(settings, self.settings_spot, layout.folders)
         cases = self.all_cases(layout.case_files, settings)
-        self.problems += checks.settle(self.claims)
+        self.problems += rules.settle(self.claims)
         return Tree(settings, tuple(suites), tuple(cases), tuple(shared))
 
     def _check_scope(self, settings: Settings, spot: Spot, folders: set[str]) -> None:
         for index, entry in enumerate(settings.scope):
             if entry.strip("/") not in folders:
                 message = (
-                    f"scope folder `{entry}` is not in the tree{checks.suggest(entry, folders)}"
+                    f"scope folder `{entry}` is not in the tree{rules.suggest(entry, folders)}"
                 )
                 self.problems.append(spot.at(("scope", index), message))
 
@@ -168,10 +168,10 @@ class _Run:
             self.problems.append(Problem(rel, 1, 1, _EMPTY[kind]))
             return None
         data = {} if doc.data is None else doc.data
-        if schemacheck.fast_check(kind)(data):
+        if schema.fast_check(kind)(data):
             return _Read(spot, data)
-        found = schemacheck.errors(kind, data)
-        self.problems.extend(checks.schema_problems(spot, found))
+        found = schema.errors(kind, data)
+        self.problems.extend(rules.schema_problems(spot, found))
         if not _items_usable(kind, data, found):
             return None
         bad: dict[int, frozenset[str | int]] = {}
@@ -229,7 +229,7 @@ class _Run:
     def _shared_ok(self, spot: Spot, index: int, item: Mapping[str, Any]) -> bool:
         path = ("shared_steps", index)
         self.shared_keys.add(item["key"])
-        found = checks.step_problems(spot, (*path, "steps"), item["steps"], shared_keys=None)
+        found = rules.step_problems(spot, (*path, "steps"), item["steps"], shared_keys=None)
         key, hash_ = item["key"], item.get("hash")
         message = f"shared step key `{key}` is used twice (first at {{first}})"
         self.claims.append(claim(spot, (*path, "key"), ("key", key), message))
@@ -341,12 +341,12 @@ class _Run:
         """The rules on the keys of a case that passed the schema, so that a schema error
         does not hide an unknown enum name or shared step beside it."""
         if isinstance(item, dict):
-            known = schemacheck.schema("cases")["$defs"]["case"]["properties"]
+            known = schema.schema("cases")["$defs"]["case"]["properties"]
             rest = {key: value for key, value in item.items() if key in known and key not in bad}
-            self.problems += checks.case_problems(spot, index, rest, self.rules)
+            self.problems += rules.case_problems(spot, index, rest, self.rules)
 
     def _case_ok(self, spot: Spot, index: int, item: Mapping[str, Any], suite: str | None) -> bool:
-        found = checks.case_problems(spot, index, item, self.rules)
+        found = rules.case_problems(spot, index, item, self.rules)
         path = ("cases", index)
         if "id" in item:
             message = f"case id {as_int(item['id'])} is used twice (first at {{first}})"
@@ -368,7 +368,7 @@ class _Run:
 _ITEMS = {"cases": "cases", "shared-steps": "shared_steps"}
 
 
-def _items_usable(kind: str, data: Any, found: list[schemacheck.SchemaError]) -> bool:
+def _items_usable(kind: str, data: Any, found: list[schema.SchemaError]) -> bool:
     """Whether the items of a file with schema errors can still be checked one by one:
     an unknown key beside `cases:` (or `shared_steps:`) hides none of them."""
     items = _ITEMS.get(kind)

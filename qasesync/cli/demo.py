@@ -144,7 +144,7 @@ def run_demo(run: Runner, out: TextIO, *, source: Path | None = None) -> int:
     a fresh emulator; 0 when every step succeeded and the second plan is clean, else 1
     (3 or 130 when a step exited so)."""
     from qasesync.emulator import Emulator, serve
-    from qasesync.loader import load_tree
+    from qasesync.tree.load import load_tree
 
     source = source or example_tree()
     fields = custom_fields_of(load_tree(source), PROJECT)

@@ -42,8 +42,7 @@ from qasesync.model import (
     Suite,
     Tree,
 )
-from qasesync.treefiles import SETTINGS_FILE, SUITE_FILE
-from qasesync.treefiles import SHARED_FILE as SHARED_FILE  # re-exported for pulladd
+from qasesync.tree.files import SETTINGS_FILE, SHARED_FILE, SUITE_FILE
 
 SLUG_MAX = 60
 CASES_FILE = "cases.yaml"

@@ -15,7 +15,7 @@ from typing import Any
 
 from qasesync.errors import Problem
 from qasesync.model import ENUM_FIELDS
-from qasesync.schemacheck import SchemaError
+from qasesync.tree.schema import SchemaError
 from qasesync.yamltext.read import Document
 
 YamlPath = tuple[str | int, ...]

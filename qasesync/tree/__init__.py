@@ -1,0 +1,11 @@
+"""The git side: a cases tree on disk, read into a `Tree` and written back.
+
+files      the files of a tree by role (settings, shared steps, suite.yaml, case files)
+load       the loader: bytes → YAML → schema → rules → `Tree`, every problem as FILE:LINE:COL
+schema     the four JSON Schemas and the fast check before jsonschema
+rules      the checks a schema cannot say (options, references, duplicates across files)
+build      schema-valid plain values → the model's frozen values
+parallel   a large tree read in two processes
+write      a whole `Tree` written out as files (export, import-csv, pull's new files)
+writeback  ids and hashes of created entities inserted into the YAML, all or nothing
+"""

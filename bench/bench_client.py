@@ -19,8 +19,8 @@ import sys
 import time
 from collections.abc import Sequence
 
-from qasesync.client import QaseClient
 from qasesync.emulator import Emulator, Faults, serve
+from qasesync.qase.client import QaseClient
 
 TOKEN = "bench-token"
 

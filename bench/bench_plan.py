@@ -32,11 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gen_tree import generate
 
-from qasesync.client import QaseClient
 from qasesync.emulator import Emulator, sample_custom_fields, serve
 from qasesync.model import Tree
 from qasesync.planner import plan
-from qasesync.remote import Remote
+from qasesync.qase.client import QaseClient
+from qasesync.qase.remote import Remote
 from qasesync.tree.load import load_tree
 
 TOKEN = "bench-token"

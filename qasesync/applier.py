@@ -44,6 +44,7 @@ from qasesync.ledger import (
 )
 from qasesync.model import Case, SharedStep, Suite, Tree
 from qasesync.plan import BULK_SIZE, Change, Plan, fingerprint, tree_fingerprint
+from qasesync.qase.remote import Remote
 from qasesync.reconcile import (
     adopt_shared,
     adopt_suite,
@@ -51,7 +52,6 @@ from qasesync.reconcile import (
     idempotent,
     shared_match,
 )
-from qasesync.remote import Remote
 from qasesync.tree.writeback import Assignment, digest, write_back
 
 __all__ = [

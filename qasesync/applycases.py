@@ -12,6 +12,7 @@ from qasesync.errors import ApiError, NotFoundError
 from qasesync.ledger import Ledger, assign
 from qasesync.model import Case
 from qasesync.plan import Change
+from qasesync.qase.remote import Remote
 from qasesync.reconcile import (
     ATTEMPTS,
     SETTLE_SECONDS,
@@ -21,7 +22,6 @@ from qasesync.reconcile import (
     refused,
     uncertain,
 )
-from qasesync.remote import Remote
 from qasesync.tree.writeback import Assignment
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from qasesync.decode import parent_loops
 from qasesync.errors import ConfigError, PlanError
 from qasesync.model import (
     DEFAULT_OPTIONS,
@@ -28,6 +27,7 @@ from qasesync.model import (
     Tree,
     Workspace,
 )
+from qasesync.qase.decode import parent_loops
 from qasesync.tree.write import without_defaults, write_tree
 
 #: Why a field of a live case cannot be written as YAML (contract section 4).

@@ -15,7 +15,6 @@ from typing import Any
 
 from qasesync import prune
 from qasesync.casediff import CaseDiffer, base_field, field_names
-from qasesync.decode import parent_loops
 from qasesync.diffing import show, text
 from qasesync.errors import ConfigError, PlanError, Problem
 from qasesync.model import (
@@ -29,6 +28,7 @@ from qasesync.model import (
 )
 from qasesync.plan import Change, FieldDiff, Message, Plan, fingerprint, tree_fingerprint
 from qasesync.planchecks import workspace_problems
+from qasesync.qase.decode import parent_loops
 from qasesync.tree.writeback import Assignment
 
 #: A desired suite that has no live suite yet: nothing live is in it.

@@ -1,7 +1,7 @@
 """After a write whose outcome is unknown: re-read what it concerned and adopt what exists.
 
 A POST that timed out, was answered 5xx or lost its connection after it was sent may or
-may not have created something (the client never resends it: see `qasesync.client`).
+may not have created something (the client never resends it: see `qasesync.qase.client`).
 The applier then re-reads the suites, the shared steps or the cases of the suites the
 write concerned and *adopts* each live entity that matches what was sent by the same
 identity rules as the planner (contract section 6): a case by its title within its
@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from qasesync.decode import suite_key
 from qasesync.diffing import text
 from qasesync.errors import (
     AmbiguousWriteError,
@@ -28,7 +27,8 @@ from qasesync.errors import (
     TransportError,
 )
 from qasesync.model import Case, SharedStep, Suite, Tree
-from qasesync.remote import Remote
+from qasesync.qase.decode import suite_key
+from qasesync.qase.remote import Remote
 
 log = logging.getLogger(__name__)
 

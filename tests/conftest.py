@@ -83,7 +83,7 @@ def _every_client_request_fits_the_spec(
     from spectools import check_request
     from test_client_kit import spec_of
 
-    from qasesync.client import QaseClient
+    from qasesync.qase.client import QaseClient
 
     spec = spec_of(request)
     send = QaseClient._send  # the one place every attempt of every request goes through

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from qasesync.workspace import FieldMap
+from qasesync.qase.fields import FieldMap
 
 DEFAULT_IDS: dict[str, list[tuple[int, str]]] = {
     "severity": [

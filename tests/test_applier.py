@@ -27,8 +27,8 @@ from test_client_kit import FakeTime
 from qasesync.applier import ApplyFailed, ApplyReport, YamlSink, apply, check_fresh
 from qasesync.emulator import Emulator, Faults
 from qasesync.errors import SafetyError
+from qasesync.qase.remote import Remote
 from qasesync.reconcile import SETTLE_SECONDS
-from qasesync.remote import Remote
 from qasesync.tree.load import load_tree
 
 Handler = Callable[[httpx.Request, Callable[[httpx.Request], httpx.Response]], httpx.Response]

@@ -16,7 +16,7 @@ from test_apply_kit import PROJECT, copy_cases, duplicate_titles, on_socket, sho
 from test_apply_kit import run_cli as run
 
 from qasesync.emulator import Emulator
-from qasesync.remote import Remote
+from qasesync.qase.remote import Remote
 
 
 @pytest.fixture

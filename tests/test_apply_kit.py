@@ -16,12 +16,12 @@ import pytest
 from test_client_kit import FakeTime
 
 from qasesync.cli import main
-from qasesync.client import QaseClient
 from qasesync.emulator import Emulator, serve
 from qasesync.model import Live, Tree
 from qasesync.plan import Plan
 from qasesync.planner import plan
-from qasesync.remote import Remote
+from qasesync.qase.client import QaseClient
+from qasesync.qase.remote import Remote
 from qasesync.tree.load import load_tree
 
 REPO = Path(__file__).resolve().parents[1]

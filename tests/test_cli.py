@@ -51,7 +51,7 @@ def test_debug_shows_the_client_retries_on_stderr(
     assert main(["plan", str(tmp_path), "--debug"], out=io.StringIO()) == 1
     lines = capsys.readouterr().err.splitlines()
     assert lines[0].startswith(
-        "INFO qasesync.client: GET /project/DEMO: connection refused; retrying in "
+        "INFO qasesync.qase.client: GET /project/DEMO: connection refused; retrying in "
     )
     assert lines[1:] == [
         f"error: could not reach 127.0.0.1:{port} (connection refused): check QASE_API_URL"

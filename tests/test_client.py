@@ -24,7 +24,6 @@ from test_client_kit import (
     spec_of,
 )
 
-from qasesync.client import QaseClient, check_base_url
 from qasesync.errors import (
     AmbiguousWriteError,
     ApiError,
@@ -34,7 +33,8 @@ from qasesync.errors import (
     RateLimitedError,
     UnreachableError,
 )
-from qasesync.ratelimit import RateLimiter, RetryPolicy
+from qasesync.qase.client import QaseClient, check_base_url
+from qasesync.qase.ratelimit import RateLimiter, RetryPolicy
 
 BASE = "https://qase.test/v1"
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -644,7 +644,7 @@ def test_no_error_or_log_record_of_any_kind_holds_the_token(
 
 def test_the_leak_check_finds_a_leak(no_token_leaks: list[BaseException]) -> None:
     record = logging.LogRecord(
-        "qasesync.client", logging.DEBUG, __file__, 1, "sent %s", (TOKEN,), None
+        "qasesync.qase.client", logging.DEBUG, __file__, 1, "sent %s", (TOKEN,), None
     )
     with pytest.raises(AssertionError, match="the token leaked into a log record"):
         assert_no_token(TOKEN, [record], [])
@@ -800,7 +800,7 @@ def test_a_long_wait_reaches_stderr_when_nothing_configures_logging() -> None:
     # like a hang.
     script = """
 import httpx
-from qasesync.client import QaseClient
+from qasesync.qase.client import QaseClient
 answers = [httpx.Response(429, headers={"Retry-After": "60"}), httpx.Response(200, json={})]
 transport = httpx.MockTransport(lambda request: answers.pop(0))
 client = QaseClient(token="t", transport=transport, sleep=lambda seconds: None)

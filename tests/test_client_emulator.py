@@ -18,7 +18,6 @@ from test_client_kit import (
     spec_of,
 )
 
-from qasesync.client import QaseClient
 from qasesync.emulator import Emulator, Faults, serve
 from qasesync.errors import (
     AmbiguousWriteError,
@@ -27,6 +26,7 @@ from qasesync.errors import (
     NotFoundError,
     TransportError,
 )
+from qasesync.qase.client import QaseClient
 
 Connect = Callable[..., QaseClient]
 

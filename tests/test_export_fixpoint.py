@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from test_apply_kit import COMPONENTS, PROJECT, TOKEN, shop_emulator
 from test_pull import with_defaults
 
-from qasesync.client import QaseClient
 from qasesync.emulator import Emulator, sample_custom_fields
 from qasesync.export import exported_tree
 from qasesync.model import DEFAULT_OPTIONS, Case, Tree
 from qasesync.planner import plan
-from qasesync.remote import Remote
+from qasesync.qase.client import QaseClient
+from qasesync.qase.remote import Remote
 from qasesync.tree.load import load_tree
 from qasesync.tree.write import prepare, write_tree
 

@@ -16,13 +16,13 @@ from test_apply_kit import looping_suites, on_socket
 from test_apply_kit import run_cli as run
 
 import qasesync.pull
-from qasesync.client import QaseClient
 from qasesync.emulator import Emulator, sample_custom_fields
 from qasesync.errors import WriteBackError
 from qasesync.model import Live
 from qasesync.planner import plan
 from qasesync.pull import Pulled, pull, write
-from qasesync.remote import Remote
+from qasesync.qase.client import QaseClient
+from qasesync.qase.remote import Remote
 from qasesync.tree.load import load_tree
 
 DATA = Path(__file__).parent / "data" / "pull"

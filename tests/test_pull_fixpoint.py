@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 from test_apply_kit import PROJECT, TOKEN, shop_emulator
 from test_export_fixpoint import LINE, case, case_payload, option_ids, projects, put, steps
 
-from qasesync.client import QaseClient
 from qasesync.emulator import Emulator
 from qasesync.export import exported_tree
 from qasesync.model import Live
 from qasesync.planner import plan
 from qasesync.pull import pull, write
-from qasesync.remote import Remote
+from qasesync.qase.client import QaseClient
+from qasesync.qase.remote import Remote
 from qasesync.tree.load import load_tree
 from qasesync.tree.write import write_tree
 

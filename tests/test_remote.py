@@ -12,11 +12,11 @@ import pytest
 from remote_json import system_field
 from spectools import check_request
 
-from qasesync.client import QaseClient
 from qasesync.emulator import Emulator, default_system_fields, sample_custom_fields
 from qasesync.errors import NotFoundError, PlanError
 from qasesync.model import Case, SharedStep, Step, Suite
-from qasesync.remote import Remote
+from qasesync.qase.client import QaseClient
+from qasesync.qase.remote import Remote
 
 TOKEN = "T"
 

@@ -7,14 +7,14 @@ from typing import Any
 import pytest
 from remote_json import field_map, live_case, live_step
 
-from qasesync.decode import (
+from qasesync.errors import PlanError
+from qasesync.model import Case, SharedStep, Step, Suite
+from qasesync.qase.decode import (
     CaseReader,
     automation_from_json,
     shared_step_from_json,
     suites_from_json,
 )
-from qasesync.errors import PlanError
-from qasesync.model import Case, SharedStep, Step, Suite
 
 SHARED = "0223905c291bada23e6049d415385982af92d758"
 OTHER = "1111111111111111111111111111111111111111"

@@ -10,7 +10,7 @@ from spectools import check_request
 
 from qasesync.errors import PlanError
 from qasesync.model import Case, SharedStep, Step, Suite
-from qasesync.payloads import CaseEncoder, shared_step_payload, suite_payload
+from qasesync.qase.encode import CaseEncoder, shared_step_payload, suite_payload
 
 HASH = "0223905c291bada23e6049d415385982af92d758"
 SUITES = {None: None, "auth": 3, "auth/sso": 5}

@@ -9,10 +9,10 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qasesync.client import QaseClient
 from qasesync.emulator import Emulator, sample_custom_fields
 from qasesync.model import DEFAULT_OPTIONS, Case, SharedStep, Step
-from qasesync.remote import Remote
+from qasesync.qase.client import QaseClient
+from qasesync.qase.remote import Remote
 
 SHARED = SharedStep(key="s", title="Shared", steps=(Step(action="One"), Step(action="Two")))
 WORD = st.text(string.ascii_letters + string.digits + "-_ ", min_size=1, max_size=12).map(str.strip)

@@ -17,7 +17,7 @@ from remote_json import (
 from qasesync.errors import PlanError
 from qasesync.model import Case, CustomField, EnumField
 from qasesync.planchecks import workspace_problems
-from qasesync.workspace import FieldMap, decode_value, encode_value
+from qasesync.qase.fields import FieldMap, decode_value, encode_value
 
 
 def test_enums_hold_the_workspace_slugs_and_the_default_it_marks() -> None:

@@ -74,8 +74,8 @@ class _Background:
 
 
 def _read_live(env: Mapping[str, str], project: str, issue_type: str) -> Live:
-    from qasesync.client import QaseClient
-    from qasesync.remote import Remote
+    from qasesync.qase.client import QaseClient
+    from qasesync.qase.remote import Remote
 
     client = QaseClient.from_env(env)
     try:
@@ -128,9 +128,9 @@ def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
     """Plan (or load a saved plan and check it is fresh), confirm, apply, write back."""
     from qasesync.applier import ApplyFailed, YamlSink, apply, check_fresh
     from qasesync.applyreport import RERUN, failure_lines, report_text
-    from qasesync.client import QaseClient
     from qasesync.planner import effective_settings, plan
-    from qasesync.remote import Remote
+    from qasesync.qase.client import QaseClient
+    from qasesync.qase.remote import Remote
     from qasesync.render import render
     from qasesync.tree.load import load_tree
 
@@ -243,8 +243,8 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     from dataclasses import replace
 
     from qasesync import export as exporting
-    from qasesync.client import QaseClient
-    from qasesync.remote import Remote
+    from qasesync.qase.client import QaseClient
+    from qasesync.qase.remote import Remote
 
     target = Path(args.out)
     project = project_code(args.project)

@@ -17,7 +17,7 @@ client may be shared by the threads of :meth:`QaseClient.map_concurrent`.
   past offset 100,000, so more than 100,100 entities is an error too.
 - **Retries.** A 429 is retried for every method (nothing was processed), after
   ``Retry-After`` or else an exponential backoff with jitter, and pauses every thread
-  (see :mod:`qasesync.ratelimit`). 502/503/504 and connection failures are retried for
+  (see :mod:`qasesync.qase.ratelimit`). 502/503/504 and connection failures are retried for
   GET, PATCH and DELETE, after the answer's ``Retry-After`` (at most 30 s) if any; a
   refused, unresolved or timed-out connection before the first answer only once (a wrong
   URL does not mend in seconds). Retries log at INFO (a wait of 5 s or more at WARNING). A POST
@@ -59,8 +59,8 @@ from qasesync.errors import (
     TransportError,
     UnreachableError,
 )
-from qasesync.paging import PAGE_SIZE, count_of, merge, offsets_after_first, unique
-from qasesync.ratelimit import LONG_WAIT, Clock, RateLimiter, RetryPolicy, Sleep, retry_after
+from qasesync.qase.paging import PAGE_SIZE, count_of, merge, offsets_after_first, unique
+from qasesync.qase.ratelimit import LONG_WAIT, Clock, RateLimiter, RetryPolicy, Sleep, retry_after
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 A list answer is ``{"total", "filtered", "count", "entities"}``; pages are read with
 ``limit=100`` and ``offset`` up to 100,000 (so 100,100 entities at most). The client
-(:meth:`qasesync.client.QaseClient.list_all`) does the reading.
+(:meth:`qasesync.qase.client.QaseClient.list_all`) does the reading.
 """
 
 from __future__ import annotations

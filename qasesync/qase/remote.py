@@ -1,8 +1,8 @@
 """The live Qase project as the model, and the model's writes to it.
 
 `Remote` is the only place that knows Qase's endpoints; the mapping between Qase's
-JSON and the model lives in `qasesync.decode` (read), `qasesync.payloads` (write) and
-`qasesync.workspace` (option ids and custom fields). Every request goes through the
+JSON and the model lives in `qasesync.qase.decode` (read), `qasesync.qase.encode` (write) and
+`qasesync.qase.fields` (option ids and custom fields). Every request goes through the
 client's ``get`` / ``list_all`` / ``post`` / ``patch`` / ``delete``.
 """
 
@@ -12,12 +12,12 @@ import logging
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from qasesync.client import QaseClient
-from qasesync.decode import CaseReader, shared_step_from_json, suites_from_json
 from qasesync.errors import NotFoundError
 from qasesync.model import Case, Live, SharedStep, Suite, Tree
-from qasesync.payloads import CaseEncoder, shared_step_payload, suite_payload
-from qasesync.workspace import FieldMap, JsonObject
+from qasesync.qase.client import QaseClient
+from qasesync.qase.decode import CaseReader, shared_step_from_json, suites_from_json
+from qasesync.qase.encode import CaseEncoder, shared_step_payload, suite_payload
+from qasesync.qase.fields import FieldMap, JsonObject
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qasesync.model import Case, CustomValue, SharedStep, Step, Suite
-from qasesync.workspace import FieldMap, JsonObject, decode_value
+from qasesync.qase.fields import FieldMap, JsonObject, decode_value
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from qasesync.errors import PlanError
 from qasesync.model import ENUM_FIELDS, Case, SharedStep, Step, Suite
-from qasesync.workspace import FieldMap, JsonObject, encode_value
+from qasesync.qase.fields import FieldMap, JsonObject, encode_value
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from gen_tree import generate
 
 from qasesync.emulator import Emulator, sample_custom_fields, serve
 from qasesync.model import Tree
-from qasesync.planner import plan
+from qasesync.plans.planner import plan
 from qasesync.qase.client import QaseClient
 from qasesync.qase.remote import Remote
 from qasesync.tree.load import load_tree

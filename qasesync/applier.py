@@ -42,8 +42,8 @@ from qasesync.ledger import (
     WrittenCallback,
     assign,
 )
-from qasesync.model import Case, SharedStep, Suite, Tree
-from qasesync.plan import BULK_SIZE, Change, Plan, fingerprint, tree_fingerprint
+from qasesync.model import Assignment, Case, SharedStep, Suite, Tree
+from qasesync.plans.plan import BULK_SIZE, Change, Plan, fingerprint, tree_fingerprint
 from qasesync.qase.remote import Remote
 from qasesync.reconcile import (
     adopt_shared,
@@ -52,7 +52,7 @@ from qasesync.reconcile import (
     idempotent,
     shared_match,
 )
-from qasesync.tree.writeback import Assignment, digest, write_back
+from qasesync.tree.writeback import digest, write_back
 
 __all__ = [
     "ApplyFailed",

@@ -10,8 +10,8 @@ from functools import partial
 
 from qasesync.errors import ApiError, NotFoundError
 from qasesync.ledger import Ledger, assign
-from qasesync.model import Case
-from qasesync.plan import Change
+from qasesync.model import Assignment, Case
+from qasesync.plans.plan import Change
 from qasesync.qase.remote import Remote
 from qasesync.reconcile import (
     ATTEMPTS,
@@ -22,7 +22,6 @@ from qasesync.reconcile import (
     refused,
     uncertain,
 )
-from qasesync.tree.writeback import Assignment
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from qasesync.render import SYMBOLS, counted, entity_link
+from qasesync.plans.render import SYMBOLS, counted, entity_link
 
 if TYPE_CHECKING:
     from qasesync.applier import ApplyReport, Done, Progress, YamlSink

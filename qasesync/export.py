@@ -27,7 +27,7 @@ from qasesync.model import (
     Tree,
     Workspace,
 )
-from qasesync.qase.decode import parent_loops
+from qasesync.plans.checks import parent_loops
 from qasesync.tree.write import without_defaults, write_tree
 
 #: Why a field of a live case cannot be written as YAML (contract section 4).

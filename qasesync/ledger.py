@@ -16,10 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from qasesync.errors import ApiError, ApplyError, WriteBackError
-from qasesync.model import Case, SharedStep, Suite, Tree
-from qasesync.plan import KINDS, Change, Plan
+from qasesync.model import Assignment, Case, SharedStep, Suite, Tree
+from qasesync.plans.plan import KINDS, Change, Plan
 from qasesync.reconcile import Taken
-from qasesync.tree.writeback import Assignment
 
 log = logging.getLogger(__name__)
 

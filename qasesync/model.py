@@ -87,6 +87,16 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Assignment:
+    """Give the entity at ``location`` the key ``key`` (``"id"`` or ``"hash"``): what apply
+    and the plan ask write-back to insert into the YAML."""
+
+    location: Location
+    key: str
+    value: int | str
+
+
+@dataclass(frozen=True)
 class Step:
     """A classic step, or a reference to a shared step (``shared`` set, nothing else)."""
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from qasesync.errors import WriteBackError
 from qasesync.model import Live, Settings, Tree
-from qasesync.planner import plan
+from qasesync.plans.planner import plan
 from qasesync.pulladd import PulledEdits
 from qasesync.pulledits import pulled_edits
 from qasesync.tree.writeback import digest, replace_bytes

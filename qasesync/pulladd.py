@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from qasesync.export import writable_cases
 from qasesync.model import Case, Live, Settings, Step, Suite, Tree
-from qasesync.plan import Change, Plan
+from qasesync.plans.plan import Change, Plan
 from qasesync.tree.files import SHARED_FILE
 from qasesync.tree.write import (
     CASES_FILE,

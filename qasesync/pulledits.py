@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qasesync.diffing import text
 from qasesync.model import Case, Live, Settings, SharedStep, Step, Suite, Tree
-from qasesync.plan import Change, Plan
+from qasesync.plans.normalise import text
+from qasesync.plans.plan import Change, Plan
 from qasesync.pulladd import Edits, Move, PulledEdits, PullState
 from qasesync.yamltext import edit as yamledit
 from qasesync.yamltext.spans import YamlPath

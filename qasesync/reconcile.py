@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from qasesync.diffing import text
 from qasesync.errors import (
     AmbiguousWriteError,
     ApiError,
@@ -27,6 +26,7 @@ from qasesync.errors import (
     TransportError,
 )
 from qasesync.model import Case, SharedStep, Suite, Tree
+from qasesync.plans.normalise import text
 from qasesync.qase.decode import suite_key
 from qasesync.qase.remote import Remote
 

@@ -18,8 +18,8 @@ from test_client_kit import FakeTime
 from qasesync.cli import main
 from qasesync.emulator import Emulator, serve
 from qasesync.model import Live, Tree
-from qasesync.plan import Plan
-from qasesync.planner import plan
+from qasesync.plans.plan import Plan
+from qasesync.plans.planner import plan
 from qasesync.qase.client import QaseClient
 from qasesync.qase.remote import Remote
 from qasesync.tree.load import load_tree

@@ -7,8 +7,7 @@ from pathlib import Path
 from qasesync.applier import YamlSink
 from qasesync.applyreport import RERUN, failure_lines, progress_text, report_text
 from qasesync.ledger import ApplyReport, Done, Progress
-from qasesync.model import Location
-from qasesync.tree.writeback import Assignment
+from qasesync.model import Assignment, Location
 
 WEB = "https://app.qase.io"
 

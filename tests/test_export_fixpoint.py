@@ -17,7 +17,7 @@ from test_pull import with_defaults
 from qasesync.emulator import Emulator, sample_custom_fields
 from qasesync.export import exported_tree
 from qasesync.model import DEFAULT_OPTIONS, Case, Tree
-from qasesync.planner import plan
+from qasesync.plans.planner import plan
 from qasesync.qase.client import QaseClient
 from qasesync.qase.remote import Remote
 from qasesync.tree.load import load_tree

@@ -18,10 +18,9 @@ from planfixtures import (
 )
 
 from qasesync.errors import SafetyError
-from qasesync.model import Case, Live, MaxDestroy
-from qasesync.plan import Change, FieldDiff, Plan, fingerprint, tree_fingerprint
-from qasesync.planner import plan
-from qasesync.tree.writeback import Assignment
+from qasesync.model import Assignment, Case, Live, MaxDestroy
+from qasesync.plans.plan import Change, FieldDiff, Plan, fingerprint, tree_fingerprint
+from qasesync.plans.planner import plan
 
 
 def mixed() -> Plan:
@@ -179,7 +178,7 @@ def test_the_tree_fingerprint_is_the_same_in_every_process() -> None:
     code = (
         "from dataclasses import replace\n"
         "from planfixtures import desired, settings\n"
-        "from qasesync.plan import tree_fingerprint\n"
+        "from qasesync.plans.plan import tree_fingerprint\n"
         "s = settings(ignore_fields=frozenset({'a', 'b', 'c', 'description'}))\n"
         "print(tree_fingerprint(replace(desired(), settings=s)))\n"
     )

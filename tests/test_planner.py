@@ -31,8 +31,8 @@ from qasesync.model import (
     Suite,
     Tree,
 )
-from qasesync.plan import Change, FieldDiff, Plan
-from qasesync.planner import effective_settings, plan
+from qasesync.plans.plan import Change, FieldDiff, Plan
+from qasesync.plans.planner import effective_settings, plan
 
 
 def run(tree: Tree, project: Live | None = None, **changes: object) -> Plan:

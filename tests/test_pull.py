@@ -19,7 +19,7 @@ import qasesync.pull
 from qasesync.emulator import Emulator, sample_custom_fields
 from qasesync.errors import WriteBackError
 from qasesync.model import Live
-from qasesync.planner import plan
+from qasesync.plans.planner import plan
 from qasesync.pull import Pulled, pull, write
 from qasesync.qase.client import QaseClient
 from qasesync.qase.remote import Remote

@@ -18,7 +18,7 @@ from test_export_fixpoint import LINE, case, case_payload, option_ids, projects,
 from qasesync.emulator import Emulator
 from qasesync.export import exported_tree
 from qasesync.model import Live
-from qasesync.planner import plan
+from qasesync.plans.planner import plan
 from qasesync.pull import pull, write
 from qasesync.qase.client import QaseClient
 from qasesync.qase.remote import Remote

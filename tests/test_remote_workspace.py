@@ -16,7 +16,7 @@ from remote_json import (
 
 from qasesync.errors import PlanError
 from qasesync.model import Case, CustomField, EnumField
-from qasesync.planchecks import workspace_problems
+from qasesync.plans.checks import workspace_problems
 from qasesync.qase.fields import FieldMap, decode_value, encode_value
 
 

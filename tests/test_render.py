@@ -14,9 +14,9 @@ from planfixtures import desired, live, mixed_desired, mixed_settings, settings,
 
 from qasesync.errors import Problem
 from qasesync.model import Case, Location, Step, Suite
-from qasesync.plan import Change, EntityKind, Message, Plan
-from qasesync.planner import plan
-from qasesync.render import (
+from qasesync.plans.plan import Change, EntityKind, Message, Plan
+from qasesync.plans.planner import plan
+from qasesync.plans.render import (
     MARKER,
     View,
     command,
@@ -24,8 +24,8 @@ from qasesync.render import (
     md,
     render,
     render_markdown,
-    web_base,
 )
+from qasesync.qase.client import web_base
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 VIEW = View(web="https://app.qase.io", rate_per_minute=600, tree_prefix="cases/")

@@ -10,9 +10,9 @@ from unittest.mock import Mock
 import pytest
 
 from qasesync.errors import WriteBackError
-from qasesync.model import Location
+from qasesync.model import Assignment, Location
 from qasesync.tree import writeback
-from qasesync.tree.writeback import Assignment, digest, write_back
+from qasesync.tree.writeback import digest, write_back
 from qasesync.yamltext import edit as yamledit
 from qasesync.yamltext import spans as yamlspans
 

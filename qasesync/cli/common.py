@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, TextIO
 from qasesync.errors import QasesyncError
 
 if TYPE_CHECKING:
-    from qasesync.plan import Plan
-    from qasesync.render import View
+    from qasesync.plans.plan import Plan
+    from qasesync.plans.render import View
 
 EXIT_OK = 0
 EXIT_USER = 1
@@ -55,7 +55,7 @@ def project_code(code: str | None) -> str:
 def read_plan(path: str) -> Plan:
     """A plan saved by ``plan --out``; a file that is none is the user's to fix (exit 1)."""
     from qasesync.errors import ConfigError
-    from qasesync.plan import Plan
+    from qasesync.plans.plan import Plan
 
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -70,7 +70,8 @@ def read_plan(path: str) -> Plan:
 
 
 def plan_view(root: Path, out: TextIO, *, color: bool) -> View:
-    from qasesync.render import View, web_base
+    from qasesync.plans.render import View
+    from qasesync.qase.client import web_base
 
     try:
         rate = float(os.environ.get("QASE_RATE_LIMIT", "") or 600)

@@ -28,7 +28,7 @@ from qasesync.errors import ValidationError
 if TYPE_CHECKING:
     from qasesync.applier import Progress
     from qasesync.model import Live, Settings, Tree
-    from qasesync.plan import Plan
+    from qasesync.plans.plan import Plan
 
 
 def plan_tree(root: Path, env: Mapping[str, str]) -> tuple[Tree, Settings, Plan]:
@@ -37,7 +37,7 @@ def plan_tree(root: Path, env: Mapping[str, str]) -> tuple[Tree, Settings, Plan]
     The live read starts while the tree loads (the project code is peeked from
     qasesync.yaml): the service's time overlaps ours. A guess that the loaded settings
     contradict is read again."""
-    from qasesync.planner import effective_settings, plan
+    from qasesync.plans.planner import effective_settings, plan
     from qasesync.tree.load import load_tree
 
     guess = _peek_settings(root, env)
@@ -98,7 +98,7 @@ def _peek_settings(root: Path, env: Mapping[str, str]) -> tuple[str, str] | None
 
 def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
     from qasesync.errors import PlanError
-    from qasesync.render import github_problems, render
+    from qasesync.plans.render import github_problems, render
 
     root = resolve_tree(args.tree)
     try:
@@ -128,10 +128,10 @@ def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
     """Plan (or load a saved plan and check it is fresh), confirm, apply, write back."""
     from qasesync.applier import ApplyFailed, YamlSink, apply, check_fresh
     from qasesync.applyreport import RERUN, failure_lines, report_text
-    from qasesync.planner import effective_settings, plan
+    from qasesync.plans.planner import effective_settings, plan
+    from qasesync.plans.render import render
     from qasesync.qase.client import QaseClient
     from qasesync.qase.remote import Remote
-    from qasesync.render import render
     from qasesync.tree.load import load_tree
 
     root = resolve_tree(args.tree)
@@ -266,7 +266,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_pull(args: argparse.Namespace, out: TextIO) -> int:
     """Edits made in the Qase web app → the YAML, in place; ``--dry-run`` prints the
     diff and writes nothing (reads only from Qase)."""
-    from qasesync.planner import effective_settings
+    from qasesync.plans.planner import effective_settings
     from qasesync.pull import pull, write
     from qasesync.tree.load import load_tree
 

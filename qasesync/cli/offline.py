@@ -49,7 +49,7 @@ def _display(root: Path) -> str:
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     """A plan saved by ``plan --out``, rendered again without talking to Qase; the tree
     (``--tree``) is only where GitHub annotations point."""
-    from qasesync.render import render
+    from qasesync.plans.render import render
 
     plan = read_plan(args.plan)
     view = plan_view(resolve_tree(args.tree), out, color=args.format == "text")

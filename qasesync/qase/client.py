@@ -46,6 +46,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -78,6 +79,21 @@ NETWORK = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def web_base(env: Mapping[str, str]) -> str:
+    """The Qase web app base URL: ``QASE_WEB_URL``, else derived from ``QASE_API_URL``
+    (``api.qase.io`` → ``app.qase.io``; ``api-company.qase.io`` → ``company.qase.io``;
+    any other host, such as the emulator's, is kept)."""
+    if env.get("QASE_WEB_URL"):
+        return env["QASE_WEB_URL"].rstrip("/")
+    parts = urlsplit(env.get("QASE_API_URL") or DEFAULT_BASE_URL)
+    host = parts.hostname or ""
+    if host == "api.qase.io":
+        return "https://app.qase.io"
+    if host.startswith("api-") and host.endswith(".qase.io"):
+        return f"https://{host[len('api-') :]}"
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @dataclass

@@ -51,37 +51,6 @@ def _suite(item: JsonObject, by_id: Mapping[int, JsonObject]) -> Suite:
     )
 
 
-def parent_loops(suites: Iterable[Suite]) -> list[str]:
-    """One problem per loop of the live suites' ``parent`` links (corrupt data in Qase):
-    no tree can hold them, since every walk up from them would never end."""
-    return [_loop_problem(cycle) for cycle in _parent_cycles(suites)]
-
-
-def _loop_problem(cycle: Sequence[Suite]) -> str:
-    chain = " → ".join(f"#{s.id} {s.title!r}" for s in cycle) + f" → #{cycle[0].id}"
-    return (
-        f"the parents of live suites loop: {chain} (corrupt data in Qase); give one of them "
-        "another parent in the Qase web app, then plan again"
-    )
-
-
-def _parent_cycles(suites: Iterable[Suite]) -> list[list[Suite]]:
-    """The loops of ``parent`` links (corrupt live data): each as its suites, in link order."""
-    by_key = {s.key: s for s in suites}
-    done: set[str] = set()
-    cycles: list[list[Suite]] = []
-    for start in by_key:
-        path: list[str] = []
-        key: str | None = start
-        while key is not None and key in by_key and key not in done and key not in path:
-            path.append(key)
-            key = by_key[key].parent
-        if key in path:  # the walk came back to a suite of its own path
-            cycles.append([by_key[k] for k in path[path.index(key) :]])
-        done.update(path)
-    return cycles
-
-
 def _depth(suite: Suite, suites: Mapping[int, Suite]) -> int:
     depth, seen = 0, set()
     while suite.parent is not None and suite.id not in seen:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qasesync.errors import WriteBackError
-from qasesync.model import Location
+from qasesync.model import Assignment
 from qasesync.yamltext.edit import assign_keys
 
 log = logging.getLogger(__name__)
@@ -26,15 +26,6 @@ log = logging.getLogger(__name__)
 CHANGED_ON_DISK = "changed on disk since it was read; run plan again"
 #: A created ``suite.yaml`` (reading the umask is not thread-safe, so no umask).
 NEW_FILE_MODE = 0o644
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """Give the entity at ``location`` the key ``key`` (``"id"`` or ``"hash"``)."""
-
-    location: Location
-    key: str
-    value: int | str
 
 
 @dataclass(frozen=True)

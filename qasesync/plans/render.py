@@ -11,17 +11,15 @@ import html
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from qasesync.errors import Problem
 from qasesync.model import Case
-from qasesync.plan import Change, FieldDiff, Message, Plan
+from qasesync.plans.plan import Change, FieldDiff, Message, Plan
 
 MARKER = "<!-- qasesync-plan -->"
 MARKDOWN_LIMIT = 60_000
-DEFAULT_API_URL = "https://api.qase.io/v1"
 SYMBOLS = {"create": "+", "update": "~", "deprecate": "-", "delete": "-"}
 ENTITY_NAMES = {"case": "case", "suite": "suite", "shared_step": "shared step"}
 SHARED_GROUP = "(shared steps)"
@@ -37,21 +35,6 @@ class View:
     rate_per_minute: float = 600.0
     color: bool = False
     tree_prefix: str = ""
-
-
-def web_base(env: Mapping[str, str]) -> str:
-    """The Qase web app base URL: ``QASE_WEB_URL``, else derived from ``QASE_API_URL``
-    (``api.qase.io`` → ``app.qase.io``; ``api-company.qase.io`` → ``company.qase.io``;
-    any other host, such as the emulator's, is kept)."""
-    if env.get("QASE_WEB_URL"):
-        return env["QASE_WEB_URL"].rstrip("/")
-    parts = urlsplit(env.get("QASE_API_URL") or DEFAULT_API_URL)
-    host = parts.hostname or ""
-    if host == "api.qase.io":
-        return "https://app.qase.io"
-    if host.startswith("api-") and host.endswith(".qase.io"):
-        return f"https://{host[len('api-') :]}"
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def link(plan: Plan, change: Change, web: str) -> str | None:

@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from qasesync.diffing import RefMapper, show, text
 from qasesync.model import Case, Settings, SharedStep, Step, Suite
-from qasesync.plan import Change, FieldDiff, Message, fingerprint
+from qasesync.plans.normalise import RefMapper, show, text
+from qasesync.plans.plan import Change, FieldDiff, Message, fingerprint
 
 
 @dataclass(frozen=True)

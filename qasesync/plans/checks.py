@@ -1,5 +1,5 @@
-"""Plan-time checks of the tree against the live workspace (contract section 4): enum
-options, custom field titles and options, required custom fields. Pure.
+"""Plan-time checks of the tree against the live workspace: enum options, custom field
+titles and options, required custom fields; and of the live suites' parent links. Pure.
 
 A workspace problem (an unknown field or option) is the same for every case that meets
 it, so it is reported once, at the first case that meets it, with how many cases do."""
@@ -7,10 +7,18 @@ it, so it is reported once, at the first case that meets it, with how many cases
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from qasesync.model import ENUM_FIELDS, Case, CustomField, CustomValue, Location, Workspace
+from qasesync.model import (
+    ENUM_FIELDS,
+    Case,
+    CustomField,
+    CustomValue,
+    Location,
+    Suite,
+    Workspace,
+)
 
 #: A problem before it is placed: the YAML place of the case and the message.
 Found = tuple[Location | None, str]
@@ -112,3 +120,34 @@ def _message(
         return f"custom field {name!r} has no option {key[2]!r}{used}; it has: {has}"
     omitted = f" ({count} cases leave it out)" if count > 1 else ""
     return f"custom field {name!r} is required and has no default{omitted}"
+
+
+def parent_loops(suites: Iterable[Suite]) -> list[str]:
+    """One problem per loop of the live suites' ``parent`` links (corrupt data in Qase):
+    no tree can hold them, since every walk up from them would never end."""
+    return [_loop_problem(cycle) for cycle in _parent_cycles(suites)]
+
+
+def _loop_problem(cycle: Sequence[Suite]) -> str:
+    chain = " → ".join(f"#{s.id} {s.title!r}" for s in cycle) + f" → #{cycle[0].id}"
+    return (
+        f"the parents of live suites loop: {chain} (corrupt data in Qase); give one of them "
+        "another parent in the Qase web app, then plan again"
+    )
+
+
+def _parent_cycles(suites: Iterable[Suite]) -> list[list[Suite]]:
+    """The loops of ``parent`` links (corrupt live data): each as its suites, in link order."""
+    by_key = {s.key: s for s in suites}
+    done: set[str] = set()
+    cycles: list[list[Suite]] = []
+    for start in by_key:
+        path: list[str] = []
+        key: str | None = start
+        while key is not None and key in by_key and key not in done and key not in path:
+            path.append(key)
+            key = by_key[key].parent
+        if key in path:  # the walk came back to a suite of its own path
+            cycles.append([by_key[k] for k in path[path.index(key) :]])
+        done.update(path)
+    return cycles

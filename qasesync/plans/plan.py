@@ -18,8 +18,7 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any, Literal, Union
 
 from qasesync.errors import SafetyError
-from qasesync.model import Case, Location, MaxDestroy, SharedStep, Step, Suite, Tree
-from qasesync.tree.writeback import Assignment
+from qasesync.model import Assignment, Case, Location, MaxDestroy, SharedStep, Step, Suite, Tree
 
 FORMAT_VERSION = 1
 BULK_SIZE = 100

@@ -1,7 +1,7 @@
 """The planner: ``plan(desired, live, settings) → Plan``. Pure: no HTTP, no files.
 
 Matching first (contract section 6), then diffing the managed fields of each matched
-pair on normalised values (`qasesync.diffing`). Every problem is collected before one
+pair on normalised values (`qasesync.plans.normalise`). Every problem is collected before one
 `PlanError` is raised, each with the YAML place of the entity it concerns.
 """
 
@@ -13,11 +13,9 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from qasesync import prune
-from qasesync.casediff import CaseDiffer, base_field, field_names
-from qasesync.diffing import show, text
 from qasesync.errors import ConfigError, PlanError, Problem
 from qasesync.model import (
+    Assignment,
     Case,
     Live,
     Location,
@@ -26,10 +24,11 @@ from qasesync.model import (
     Suite,
     Tree,
 )
-from qasesync.plan import Change, FieldDiff, Message, Plan, fingerprint, tree_fingerprint
-from qasesync.planchecks import workspace_problems
-from qasesync.qase.decode import parent_loops
-from qasesync.tree.writeback import Assignment
+from qasesync.plans import prune
+from qasesync.plans.casediff import CaseDiffer, base_field, field_names
+from qasesync.plans.checks import parent_loops, workspace_problems
+from qasesync.plans.normalise import show, text
+from qasesync.plans.plan import Change, FieldDiff, Message, Plan, fingerprint, tree_fingerprint
 
 #: A desired suite that has no live suite yet: nothing live is in it.
 NEW = "(new)"

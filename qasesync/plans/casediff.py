@@ -12,8 +12,6 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from qasesync import diffing
-from qasesync.diffing import RefMapper, show, text
 from qasesync.model import (
     DEFAULT_SLUGS,
     ENUM_FIELDS,
@@ -24,7 +22,9 @@ from qasesync.model import (
     Step,
     Workspace,
 )
-from qasesync.plan import FieldDiff
+from qasesync.plans import normalise
+from qasesync.plans.normalise import RefMapper, show, text
+from qasesync.plans.plan import FieldDiff
 
 SCALAR_FIELDS = (
     "title",
@@ -102,22 +102,22 @@ class CaseDiffer:
         diffs: list[FieldDiff] = []
         if not self.same_steps(live.steps, desired.steps):
             diffs += self.step_diffs(live.steps, desired.steps)
-        before = diffing.parameters_key(live.parameters)
-        after = diffing.parameters_key(desired.parameters)
+        before = normalise.parameters_key(live.parameters)
+        after = normalise.parameters_key(desired.parameters)
         if before != after:
-            diffs += diffing.mapping_diffs("parameters", before, after)
+            diffs += normalise.mapping_diffs("parameters", before, after)
         customs_before, customs_after = self._customs(live), self._customs(desired)
         if customs_before != customs_after:
-            diffs += diffing.mapping_diffs("custom_fields", customs_before, customs_after)
+            diffs += normalise.mapping_diffs("custom_fields", customs_before, customs_after)
         return diffs
 
     def same_steps(self, live: tuple[Step, ...], desired: tuple[Step, ...]) -> bool:
-        return diffing.steps_key(live, _same) == diffing.steps_key(desired, self.ref)
+        return normalise.steps_key(live, _same) == normalise.steps_key(desired, self.ref)
 
     def step_diffs(self, live: tuple[Step, ...], desired: tuple[Step, ...]) -> list[FieldDiff]:
         """Step-by-step lines; run only on step lists known to differ."""
-        before = diffing.steps_view(live, lambda h: self.names.get(h, h))
-        return diffing.steps_diffs(before, diffing.steps_view(desired, _same))
+        before = normalise.steps_view(live, lambda h: self.names.get(h, h))
+        return normalise.steps_diffs(before, normalise.steps_view(desired, _same))
 
     def shared_diffs(self, desired: SharedStep, live: SharedStep) -> list[FieldDiff]:
         diffs = []
@@ -130,7 +130,7 @@ class CaseDiffer:
     def _customs(self, case: Case) -> dict[str, Any]:
         values = {}
         for definition in self._nameable:
-            value = diffing.custom_value(definition, case.custom_fields.get(definition.title))
+            value = normalise.custom_value(definition, case.custom_fields.get(definition.title))
             if value is not None:
                 values[definition.title] = value
         return values
@@ -138,7 +138,7 @@ class CaseDiffer:
     def content(self, case: Case, *, live: bool) -> Any:
         """What a rename or move keeps: description, preconditions and steps (a fresh
         object, equal to nothing, when all are empty)."""
-        steps = diffing.steps_key(case.steps, _same if live else self.ref)
+        steps = normalise.steps_key(case.steps, _same if live else self.ref)
         content = (text(case.description), text(case.preconditions), steps)
         return content if any(content) else object()
 
@@ -156,11 +156,11 @@ def _scalar(case: Case, name: str) -> Any:
 
 def _set_diffs(desired: Case, live: Case) -> list[FieldDiff]:
     diffs = []
-    for name in sorted(diffing.SET_FIELDS):
-        before = diffing.text_set(getattr(live, name))
-        after = diffing.text_set(getattr(desired, name))
+    for name in sorted(normalise.SET_FIELDS):
+        before = normalise.text_set(getattr(live, name))
+        after = normalise.text_set(getattr(desired, name))
         if before != after:
-            diffs.append(diffing.set_diff(name, before, after))
+            diffs.append(normalise.set_diff(name, before, after))
     return diffs
 
 

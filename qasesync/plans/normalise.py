@@ -15,7 +15,7 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from qasesync.model import CustomField, CustomValue, Step
-from qasesync.plan import FieldDiff
+from qasesync.plans.plan import FieldDiff
 
 #: How a shared-step reference reads in a normalised step list: desired keys and live
 #: hashes both become the same token when they name one live shared step.

@@ -1,0 +1,12 @@
+"""Deciding what to change: the tree and the live project (both as the model) → a `Plan`.
+
+Pure: no HTTP, no files, no YAML text. Imports only `model`, `errors` and deepdiff.
+
+    planner    plan(tree, live): match entities by identity, diff their fields, prune
+    normalise  the comparable form of a field (text, steps, parameters, custom values)
+    casediff   a case's managed fields, live against desired, as FieldDiffs
+    prune      what the tree no longer holds: deprecations, deletes and notes
+    checks     the tree against the workspace (options, custom fields); live suite loops
+    plan       the Plan value: Change, FieldDiff, phases, the safety limit, fingerprints, JSON
+    render     a Plan as text, markdown, JSON and GitHub workflow commands (formats, never prints)
+"""

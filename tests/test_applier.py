@@ -24,11 +24,11 @@ from test_apply_kit import (
 )
 from test_client_kit import FakeTime
 
-from qasesync.applier import ApplyFailed, ApplyReport, YamlSink, apply, check_fresh
+from qasesync.apply.applier import ApplyFailed, ApplyReport, YamlSink, apply, check_fresh
+from qasesync.apply.reconcile import SETTLE_SECONDS
 from qasesync.emulator import Emulator, Faults
 from qasesync.errors import SafetyError
 from qasesync.qase.remote import Remote
-from qasesync.reconcile import SETTLE_SECONDS
 from qasesync.tree.load import load_tree
 
 Handler = Callable[[httpx.Request, Callable[[httpx.Request], httpx.Response]], httpx.Response]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qasesync.applier import YamlSink
-from qasesync.applyreport import RERUN, failure_lines, progress_text, report_text
-from qasesync.ledger import ApplyReport, Done, Progress
+from qasesync.apply.applier import YamlSink
+from qasesync.apply.ledger import ApplyReport, Done, Progress
+from qasesync.apply.report import RERUN, failure_lines, progress_text, report_text
 from qasesync.model import Assignment, Location
 
 WEB = "https://app.qase.io"

@@ -292,7 +292,7 @@ def test_a_tree_that_cannot_be_written_is_one_clear_error(
     def refused(*args: Any, **kwargs: Any) -> Any:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("qasesync.export.write_tree", refused)
+    monkeypatch.setattr("qasesync.adopt.export.write_tree", refused)
     out = tmp_path / "exported"
     assert run("export", "--project", PROJECT, "--out", str(out))[0] == 1
     assert capsys.readouterr().err == (

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from test_apply_kit import COMPONENTS, PROJECT, TOKEN, shop_emulator
 from test_pull import with_defaults
 
+from qasesync.adopt.export import exported_tree
 from qasesync.emulator import Emulator, sample_custom_fields
-from qasesync.export import exported_tree
 from qasesync.model import DEFAULT_OPTIONS, Case, Tree
 from qasesync.plans.planner import plan
 from qasesync.qase.client import QaseClient

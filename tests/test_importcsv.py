@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qasesync.adopt.importcsv import BULK, QASE, import_csv
 from qasesync.cli import main
 from qasesync.errors import QasesyncError
-from qasesync.importcsv import BULK, QASE, import_csv
 from qasesync.model import DEFAULT_OPTIONS, Case, Step, Suite
 from qasesync.tree.load import load_tree
 from qasesync.tree.write import prepare

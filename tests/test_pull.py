@@ -15,12 +15,12 @@ import pytest
 from test_apply_kit import looping_suites, on_socket
 from test_apply_kit import run_cli as run
 
-import qasesync.pull
+import qasesync.adopt.pull
+from qasesync.adopt.pull import Pulled, pull, write
 from qasesync.emulator import Emulator, sample_custom_fields
 from qasesync.errors import WriteBackError
 from qasesync.model import Live
 from qasesync.plans.planner import plan
-from qasesync.pull import Pulled, pull, write
 from qasesync.qase.client import QaseClient
 from qasesync.qase.remote import Remote
 from qasesync.tree.load import load_tree
@@ -205,14 +205,14 @@ def test_a_file_edited_since_it_was_read_is_not_overwritten(
 ) -> None:
     seed(emu)
     emu.store.patch_case(PROJECT, 3, {"title": "Rate limit"})
-    real = qasesync.pull.pull
+    real = qasesync.adopt.pull.pull
 
     def edit_meanwhile(*args: Any) -> Any:
         pulled = real(*args)
         (tree / "auth" / "login.yaml").write_bytes(b"cases: []\r\n")
         return pulled
 
-    monkeypatch.setattr(qasesync.pull, "pull", edit_meanwhile)
+    monkeypatch.setattr(qasesync.adopt.pull, "pull", edit_meanwhile)
     assert run("pull", str(tree))[0] == 1
     assert (tree / "auth" / "login.yaml").read_bytes() == b"cases: []\r\n"
 

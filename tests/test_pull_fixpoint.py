@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from test_apply_kit import PROJECT, TOKEN, shop_emulator
 from test_export_fixpoint import LINE, case, case_payload, option_ids, projects, put, steps
 
+from qasesync.adopt.export import exported_tree
+from qasesync.adopt.pull import pull, write
 from qasesync.emulator import Emulator
-from qasesync.export import exported_tree
 from qasesync.model import Live
 from qasesync.plans.planner import plan
-from qasesync.pull import pull, write
 from qasesync.qase.client import QaseClient
 from qasesync.qase.remote import Remote
 from qasesync.tree.load import load_tree

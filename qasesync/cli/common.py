@@ -43,7 +43,7 @@ def resolve_tree(arg: str | None) -> Path:
 
 
 def project_code(code: str | None) -> str:
-    from qasesync.importcsv import PLACEHOLDER_PROJECT
+    from qasesync.adopt.importcsv import PLACEHOLDER_PROJECT
 
     if code is None:
         return PLACEHOLDER_PROJECT

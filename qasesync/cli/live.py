@@ -26,7 +26,7 @@ from qasesync.cli.common import (
 from qasesync.errors import ValidationError
 
 if TYPE_CHECKING:
-    from qasesync.applier import Progress
+    from qasesync.apply.applier import Progress
     from qasesync.model import Live, Settings, Tree
     from qasesync.plans.plan import Plan
 
@@ -126,8 +126,8 @@ def _save_plan(path: Path, text: str) -> None:
 
 def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
     """Plan (or load a saved plan and check it is fresh), confirm, apply, write back."""
-    from qasesync.applier import ApplyFailed, YamlSink, apply, check_fresh
-    from qasesync.applyreport import RERUN, failure_lines, report_text
+    from qasesync.apply.applier import ApplyFailed, YamlSink, apply, check_fresh
+    from qasesync.apply.report import RERUN, failure_lines, report_text
     from qasesync.plans.planner import effective_settings, plan
     from qasesync.plans.render import render
     from qasesync.qase.client import QaseClient
@@ -213,7 +213,7 @@ class _ProgressLine:
     def __call__(self, progress: Progress) -> None:
         import time
 
-        from qasesync.applyreport import progress_text
+        from qasesync.apply.report import progress_text
 
         with self._lock:
             now = time.monotonic()
@@ -242,7 +242,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     """The live project → a cases tree in ``--out`` that plans clean (reads only)."""
     from dataclasses import replace
 
-    from qasesync import export as exporting
+    from qasesync.adopt import export as exporting
     from qasesync.qase.client import QaseClient
     from qasesync.qase.remote import Remote
 
@@ -266,8 +266,8 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_pull(args: argparse.Namespace, out: TextIO) -> int:
     """Edits made in the Qase web app → the YAML, in place; ``--dry-run`` prints the
     diff and writes nothing (reads only from Qase)."""
+    from qasesync.adopt.pull import pull, write
     from qasesync.plans.planner import effective_settings
-    from qasesync.pull import pull, write
     from qasesync.tree.load import load_tree
 
     root = resolve_tree(args.tree)

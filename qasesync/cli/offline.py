@@ -60,7 +60,7 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_import_csv(args: argparse.Namespace, out: TextIO) -> int:
     """A CSV of legacy cases → a cases tree in ``--out``; nothing is written while a row
     is bad, unless ``--skip-bad``."""
-    from qasesync.importcsv import PLACEHOLDER_PROJECT, import_csv
+    from qasesync.adopt.importcsv import PLACEHOLDER_PROJECT, import_csv
     from qasesync.tree.write import write_tree
 
     target = Path(args.out)

@@ -40,7 +40,7 @@ def plan(desired: Tree, live: Live, settings: Settings, *, for_pull: bool = Fals
 
     Raises `PlanError` with every problem found (unknown enum options or custom
     fields, ambiguous matches, inexpressible fields that would be overwritten, ...).
-    ``for_pull``: the plan is read backwards (`qasesync.pull`), so a move the API
+    ``for_pull``: the plan is read backwards (`qasesync.adopt.pull`), so a move the API
     cannot make (a case to the project root) is no problem: pull moves the YAML.
     """
     # Matching builds no reference cycles: full collections over ~10^6 live model

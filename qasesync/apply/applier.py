@@ -12,7 +12,7 @@
 
 **Faults.** A create whose outcome is unknown (dropped, 5xx, timed out) is followed by
 a re-read of what it concerned, adoption of what exists and a new attempt for the rest
-(see `qasesync.reconcile`); idempotent writes are sent again. A bulk batch the service
+(see `qasesync.apply.reconcile`); idempotent writes are sent again. A bulk batch the service
 refuses is split in halves until the refused case is found; it is reported with its
 YAML place and Qase's ``errorFields``, the other cases are created, and nothing is
 deprecated or deleted in that run.
@@ -30,9 +30,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from qasesync.applycases import CaseWriter, delete
-from qasesync.errors import ApiError, SafetyError
-from qasesync.ledger import (
+from qasesync.apply.cases import CaseWriter, delete
+from qasesync.apply.ledger import (
     ApplyFailed,
     ApplyReport,
     Done,
@@ -42,16 +41,17 @@ from qasesync.ledger import (
     WrittenCallback,
     assign,
 )
-from qasesync.model import Assignment, Case, SharedStep, Suite, Tree
-from qasesync.plans.plan import BULK_SIZE, Change, Plan, fingerprint, tree_fingerprint
-from qasesync.qase.remote import Remote
-from qasesync.reconcile import (
+from qasesync.apply.reconcile import (
     adopt_shared,
     adopt_suite,
     create_adopting,
     idempotent,
     shared_match,
 )
+from qasesync.errors import ApiError, SafetyError
+from qasesync.model import Assignment, Case, SharedStep, Suite, Tree
+from qasesync.plans.plan import BULK_SIZE, Change, Plan, fingerprint, tree_fingerprint
+from qasesync.qase.remote import Remote
 from qasesync.tree.writeback import digest, write_back
 
 __all__ = [

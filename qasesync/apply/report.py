@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from qasesync.plans.render import SYMBOLS, counted, entity_link
 
 if TYPE_CHECKING:
-    from qasesync.applier import ApplyReport, Done, Progress, YamlSink
+    from qasesync.apply.applier import ApplyReport, Done, Progress, YamlSink
 
 #: Lines of an apply report (changes done, failures) shown before "... and N more".
 REPORT_LINES = 50

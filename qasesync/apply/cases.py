@@ -1,5 +1,5 @@
 """The case part of an apply: creation in bulk batches, patches, external issues,
-deprecations and deletions (see `qasesync.applier` for the order and the rules)."""
+deprecations and deletions (see `qasesync.apply.applier` for the order and the rules)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
-from qasesync.errors import ApiError, NotFoundError
-from qasesync.ledger import Ledger, assign
-from qasesync.model import Assignment, Case
-from qasesync.plans.plan import Change
-from qasesync.qase.remote import Remote
-from qasesync.reconcile import (
+from qasesync.apply.ledger import Ledger, assign
+from qasesync.apply.reconcile import (
     ATTEMPTS,
     SETTLE_SECONDS,
     adopt_cases,
@@ -22,6 +18,10 @@ from qasesync.reconcile import (
     refused,
     uncertain,
 )
+from qasesync.errors import ApiError, NotFoundError
+from qasesync.model import Assignment, Case
+from qasesync.plans.plan import Change
+from qasesync.qase.remote import Remote
 
 log = logging.getLogger(__name__)
 

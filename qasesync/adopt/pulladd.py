@@ -6,7 +6,7 @@ folder (or a new ``cases.yaml`` there), a live suite the tree lacks becomes a ne
 ``shared_steps.yaml``. A case moved live to another suite moves in the tree: its item
 leaves its file (`yamledit.remove_item`) and, with its other pulled fields, is appended
 to the last case file of its new suite's folder (or a new ``cases.yaml`` there, at the
-root, or in a new folder). `qasesync.pulledits` builds on this state.
+root, or in a new folder). `qasesync.adopt.pulledits` builds on this state.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
-from qasesync.export import writable_cases
+from qasesync.adopt.export import writable_cases
 from qasesync.model import Case, Live, Settings, Step, Suite, Tree
 from qasesync.plans.plan import Change, Plan
 from qasesync.tree.files import SHARED_FILE

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from qasesync.apply.reconcile import Taken
 from qasesync.errors import ApiError, ApplyError, WriteBackError
 from qasesync.model import Assignment, Case, SharedStep, Suite, Tree
 from qasesync.plans.plan import KINDS, Change, Plan
-from qasesync.reconcile import Taken
 
 log = logging.getLogger(__name__)
 

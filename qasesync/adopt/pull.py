@@ -2,7 +2,7 @@
 
 Matching is the planner's: `pull` plans the tree against the live project with
 ``prune: delete`` (so that every live entity in scope that the tree lacks shows up
-as a deletion), and `qasesync.pulledits` reads the plan backwards into the new text of
+as a deletion), and `qasesync.adopt.pulledits` reads the plan backwards into the new text of
 each file. `pull` only reads files; `write` writes them.
 """
 
@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from qasesync.adopt.pulladd import PulledEdits
+from qasesync.adopt.pulledits import pulled_edits
 from qasesync.errors import WriteBackError
 from qasesync.model import Live, Settings, Tree
 from qasesync.plans.planner import plan
-from qasesync.pulladd import PulledEdits
-from qasesync.pulledits import pulled_edits
 from qasesync.tree.writeback import digest, replace_bytes
 
 

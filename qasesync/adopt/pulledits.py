@@ -1,10 +1,10 @@
-"""What `pull` writes, read off a plan made with ``prune: delete`` (`qasesync.pull`).
+"""What `pull` writes, read off a plan made with ``prune: delete`` (`qasesync.adopt.pull`).
 
 An update's fields are rewritten with their *live* values in place
 (`qasesync.yamltext.edit`: every untouched byte kept), a step list field by field where its
 shape is unchanged. An ``automation`` changed live (the API cannot set it; the web app
 can) is written, left out when ``manual``. What the tree lacks and cases moved live are
-added by `qasesync.pulladd`. A suite moved live is only reported: moving a folder is the
+added by `qasesync.adopt.pulladd`. A suite moved live is only reported: moving a folder is the
 user's call. A case deprecated by a previous apply (live, deprecated, not in the tree) is
 left out, unless the tree prunes by deleting. Nothing here writes a file.
 """
@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qasesync.adopt.pulladd import Edits, Move, PulledEdits, PullState
 from qasesync.model import Case, Live, Settings, SharedStep, Step, Suite, Tree
 from qasesync.plans.normalise import text
 from qasesync.plans.plan import Change, Plan
-from qasesync.pulladd import Edits, Move, PulledEdits, PullState
 from qasesync.yamltext import edit as yamledit
 from qasesync.yamltext.spans import YamlPath
 

@@ -1,0 +1,8 @@
+"""Doing what a plan says: its changes sent through `qase.Remote`, phase by phase.
+
+applier    apply(plan): the phases in order (suites, shared steps, cases, prunes), write-back
+cases      the case phases: bulk creates, patches, external issues, deprecations, deletes
+ledger     what the run knows and has done: live ids, ids to write back, failures
+reconcile  after a write whose outcome is unknown: read back and adopt what exists
+report     the progress line and the final report, as text
+"""

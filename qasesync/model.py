@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
-#: Enum fields of a case and the default table of option slugs (contract section 4).
+#: Enum fields of a case and the default table of option slugs (docs/design.md §3).
 DEFAULT_OPTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "severity": ("undefined", "blocker", "critical", "major", "normal", "minor", "trivial"),
@@ -131,7 +131,7 @@ class Case:
     steps: tuple[Step, ...] = ()
     gherkin: str | None = None
     location: Location | None = field(default=None, compare=False)
-    #: Live side only: fields holding what the tree cannot express (contract section 4),
+    #: Live side only: fields holding what the tree cannot express (docs/design.md §3),
     #: e.g. ``("steps",)`` for step attachments, ``("parameters",)`` for group parameters.
     inexpressible: tuple[str, ...] = field(default=(), compare=False)
     #: Live side only: the ``updated_at`` stamp, for plan fingerprints.

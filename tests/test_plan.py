@@ -27,7 +27,7 @@ def mixed() -> Plan:
     return plan(mixed_desired(), live(), mixed_settings())
 
 
-def test_changes_follow_the_contract_order() -> None:
+def test_changes_follow_the_apply_order() -> None:
     order = [(c.kind, c.entity) for c in mixed().changes]
     assert order == [
         ("create", "suite"),

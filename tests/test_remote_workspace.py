@@ -144,7 +144,7 @@ def test_an_unknown_custom_field_title_lists_the_enabled_ones() -> None:
         ("Notes", "", None),
     ],
 )
-def test_live_custom_values_read_in_the_contract_formats(title: str, raw: str, value: Any) -> None:
+def test_live_custom_values_read_as_documented(title: str, raw: str, value: Any) -> None:
     spec = field_map().custom_by_title(title)
     assert decode_value(spec.field.type, spec.by_id, raw) == value
 

@@ -128,7 +128,7 @@ def test_prepare_derives_shared_step_keys_from_titles_and_follows_references() -
 # --- documents --------------------------------------------------------------------------
 
 
-def test_a_full_case_is_written_in_the_contract_order() -> None:
+def test_a_full_case_is_written_in_the_documented_order() -> None:
     case = Case(
         id=101,
         title="Login redirects to the dashboard",

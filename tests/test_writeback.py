@@ -1,4 +1,4 @@
-"""Write-back of ids and hashes into the files of a cases tree (contract section 6)."""
+"""Write-back of ids and hashes into the files of a cases tree (docs/design.md §7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`qasesync export`: the live project as a cases tree that plans clean (contract section 7).
+"""`qasesync export`: the live project as a cases tree that plans clean (docs/design.md §10).
 
 `exported_tree` turns what `Remote.read` returns into the tree a person would write:
 the live tree's keys (``"#<id>"`` suites, hash-keyed shared steps) are replaced by
@@ -30,7 +30,7 @@ from qasesync.model import (
 from qasesync.plans.checks import parent_loops
 from qasesync.tree.write import without_defaults, write_tree
 
-#: Why a field of a live case cannot be written as YAML (contract section 4).
+#: Why a field of a live case cannot be written as YAML (docs/design.md §3).
 REASONS: Mapping[str, str] = {
     "steps": "steps with attachments",
     "parameters": "group or shared parameters",
@@ -114,7 +114,7 @@ def inexpressible_cases(cases: Sequence[Case]) -> dict[str, tuple[Case, ...]]:
 
 def _custom_values(case: Case, workspace: Workspace) -> Case:
     """An empty live value of a custom field that has a default is written as empty:
-    left out, it would mean the default (contract section 4). A title that two fields
+    left out, it would mean the default (docs/design.md §3). A title that two fields
     share is left out: the tree cannot name either (the plan would fail on it)."""
     titles = Counter(f.title for f in workspace.custom_fields)
     empty: dict[str, CustomValue] = {

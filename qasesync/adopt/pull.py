@@ -1,4 +1,4 @@
-"""`qasesync pull`: edits made in the Qase web app brought into the YAML (contract section 7).
+"""`qasesync pull`: edits made in the Qase web app brought into the YAML (docs/design.md §10).
 
 Matching is the planner's: `pull` plans the tree against the live project with
 ``prune: delete`` (so that every live entity in scope that the tree lacks shows up

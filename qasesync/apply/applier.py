@@ -1,4 +1,4 @@
-"""The applier: executes a `Plan` through a `Remote`, in the contract's order (section 8).
+"""The applier: executes a `Plan` through a `Remote`, in the order of docs/design.md §6.
 
 1. suites created (parents first, each new id fed to its children and cases) and
    updated or moved;
@@ -185,7 +185,7 @@ class _Stopped(Exception):
 
 
 class _Run:
-    """One apply, in the contract's order; case writes go through ``cases``."""
+    """One apply, in apply's order (docs/design.md §6); case writes go through ``cases``."""
 
     def __init__(self, plan: Plan, remote: Remote, ledger: Ledger, cases: CaseWriter) -> None:
         self.plan = plan

@@ -4,7 +4,7 @@ A POST that timed out, was answered 5xx or lost its connection after it was sent
 may not have created something (the client never resends it: see `qasesync.qase.client`).
 The applier then re-reads the suites, the shared steps or the cases of the suites the
 write concerned and *adopts* each live entity that matches what was sent by the same
-identity rules as the planner (contract section 6): a case by its title within its
+identity rules as the planner (docs/design.md §4): a case by its title within its
 suite, a suite by its title under its parent, a shared step by its title. An entity
 that was already live when the plan was read (`Taken`) is never adopted, so only what
 this apply created can be. What is not found is sent again.

@@ -1,7 +1,7 @@
 """The `qasesync` command: argument parsing, one function per command, the one error boundary.
 
 This package is the only place that prints (with `render`, which only formats). Exit codes
-(contract section 7): 0 success, 1 a user error, 2 only with ``--detailed-exitcode``
+(docs/design.md §10): 0 success, 1 a user error, 2 only with ``--detailed-exitcode``
 when the plan has changes, 3 a bug (traceback only under ``--debug``), 130 interrupted.
 
     __init__   main(): the dispatch table and the error boundary; entry() for the script

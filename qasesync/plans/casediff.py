@@ -49,7 +49,7 @@ class CaseDiffer:
     names: Mapping[str, str]
 
     def resolve(self, case: Case) -> Case:
-        """The case with every default the tree leaves out filled in (contract section 4)."""
+        """The case with every default the tree leaves out filled in (docs/design.md §3)."""
         enums: dict[str, Any] = {
             name: getattr(case, name) or self._default_slug(name) for name in ENUM_FIELDS
         }

@@ -1,6 +1,6 @@
 """The planner: ``plan(desired, live, settings) → Plan``. Pure: no HTTP, no files.
 
-Matching first (contract section 6), then diffing the managed fields of each matched
+Matching first (docs/design.md §4), then diffing the managed fields of each matched
 pair on normalised values (`qasesync.plans.normalise`). Every problem is collected before one
 `PlanError` is raised, each with the YAML place of the entity it concerns.
 """
@@ -36,7 +36,7 @@ SUITE_FIELDS = ("title", "description", "preconditions")
 
 
 def plan(desired: Tree, live: Live, settings: Settings, *, for_pull: bool = False) -> Plan:
-    """The changes that make ``live`` match ``desired``, in the contract's order.
+    """The changes that make ``live`` match ``desired``, in apply's order (docs/design.md §6).
 
     Raises `PlanError` with every problem found (unknown enum options or custom
     fields, ambiguous matches, inexpressible fields that would be overwritten, ...).
@@ -495,7 +495,7 @@ def _sorted(problems: list[Problem | str]) -> list[Problem | str]:
 
 def effective_settings(tree: Tree, project_override: str | None) -> Settings:
     """The tree's settings with ``QASE_PROJECT`` applied: refused when the tree holds ids
-    (contract section 6: a tree with ids is never applied to another project)."""
+    (docs/design.md §4: a tree with ids is never applied to another project)."""
     settings = tree.settings
     if settings is None:
         raise ConfigError("the tree has no qasesync.yaml")

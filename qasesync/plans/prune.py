@@ -1,4 +1,4 @@
-"""What becomes of the live entities no YAML entity claimed (contract section 2, `prune`),
+"""What becomes of the live entities no YAML entity claimed (docs/design.md §5),
 and the rename-or-move warnings (section 6). Pure; used by the planner."""
 
 from __future__ import annotations

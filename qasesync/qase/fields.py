@@ -212,7 +212,7 @@ def _option_title(by_id: Mapping[str, str], text: str) -> str:
 
 
 def encode_value(spec: CustomSpec, value: CustomValue | None) -> str:
-    """A model custom value as the API's scalar string (contract section 4)."""
+    """A model custom value as the API's scalar string (docs/design.md §3)."""
     kind = spec.field.type
     if value is None or value == () or value == "":
         return ""

@@ -1,4 +1,4 @@
-"""The files of a cases tree, by role (contract section 1).
+"""The files of a cases tree, by role (docs/design.md §2).
 
 Hidden files and folders are skipped; a symlink is followed when it stays inside the
 tree (a link to a folder above is not followed round in circles), and is a problem when

@@ -1,9 +1,9 @@
-"""A `Tree` written out as a cases tree on disk (contract section 1), for `export` and
+"""A `Tree` written out as a cases tree on disk (docs/design.md §2), for `export` and
 `import-csv`.
 
 Layout: a folder per suite, named from its title (`slugify`), holding ``suite.yaml`` and
 the suite's cases in ``cases.yaml``; root cases in ``cases.yaml`` at the root;
-``shared_steps.yaml``; ``qasesync.yaml``. Keys come in the contract's order, multi-line
+``shared_steps.yaml``; ``qasesync.yaml``. Keys come in the README's order, multi-line
 text as ``|`` blocks, empty and default fields are left out, and every file starts with
 a ``# yaml-language-server: $schema=...`` line.
 
@@ -180,7 +180,7 @@ def prepare(tree: Tree) -> Tree:
 def without_defaults(tree: Tree, enum_defaults: Mapping[str, str]) -> Tree:
     """The tree as a person would write it: enum fields equal to the workspace's default
     option, ``automation: manual`` and ``flaky: false`` left out (None). The planner
-    reads an omitted field as that default (contract section 4), so nothing changes."""
+    reads an omitted field as that default (docs/design.md §3), so nothing changes."""
     return replace(tree, cases=tuple(_case_without_defaults(c, enum_defaults) for c in tree.cases))
 
 
@@ -299,7 +299,7 @@ def shared_step_document(shared: SharedStep) -> CommentedMap:
 
 
 def case_document(case: Case) -> CommentedMap:
-    """One entry of ``cases``, fields in the contract's order, empty ones left out."""
+    """One entry of ``cases``, fields in the documented order, empty ones left out."""
     pairs: list[tuple[str, Any]] = [("id", case.id), ("title", _text(case.title))]
     pairs += [(name, _text(getattr(case, name))) for name in _CASE_TEXT]
     pairs += [(name, _enum(getattr(case, name))) for name in ENUM_FIELDS if name != "status"]

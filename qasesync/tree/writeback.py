@@ -1,4 +1,4 @@
-"""Write the ids and hashes of created entities back into the YAML tree (contract §6).
+"""Write the ids and hashes of created entities back into the YAML tree (docs/design.md §7).
 
 Each file keeps every byte it had plus the new ``id:`` / ``hash:`` lines (see
 `qasesync.yamltext.edit.assign_keys`). Files are grouped so that each is read, parsed and

@@ -19,7 +19,7 @@ from qasesync.yamltext.edit import (
     RemoveItem,
     SetField,
     append_item,
-    apply_changes,
+    apply_edits,
     assign_keys,
     remove_field,
     remove_item,
@@ -551,14 +551,14 @@ def test_set_under_a_missing_key_of_a_missing_mapping_is_an_error() -> None:
 def test_changes_to_separate_places_share_one_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     parse = Mock(wraps=yamlspans.parse)
     monkeypatch.setattr(yamlspans, "parse", parse)
-    changes: list[yamledit.Change] = [
+    changes: list[yamledit.Edit] = [
         SetField(("cases", 0), "title", "Renamed"),
         RemoveField(("cases", 0), "tags"),
         SetField(("cases", 1), "status", "deprecated"),
         AppendItem(("cases",), {"title": "New"}),
     ]
 
-    result = apply_changes(CASE, changes)
+    result = apply_edits(CASE, changes)
 
     assert parse.call_count == 1
     assert result == (
@@ -577,12 +577,12 @@ def test_changes_to_separate_places_share_one_parse(monkeypatch: pytest.MonkeyPa
         [SetField(("cases", 0), "tags", ["x"]), RemoveField(("cases", 0), "tags")],
     ],
 )
-def test_changes_that_interfere_are_made_one_after_another(changes: list[yamledit.Change]) -> None:
+def test_changes_that_interfere_are_made_one_after_another(changes: list[yamledit.Edit]) -> None:
     one_by_one = CASE
     for change in changes:
-        one_by_one = apply_changes(one_by_one, [change])
+        one_by_one = apply_edits(one_by_one, [change])
 
-    assert apply_changes(CASE, changes) == one_by_one
+    assert apply_edits(CASE, changes) == one_by_one
 
 
 # -- remove_item ----------------------------------------------------------------------
@@ -641,13 +641,13 @@ def test_remove_an_item_whose_anchor_is_used_later_is_refused() -> None:
 
 
 def test_remove_and_append_in_one_batch_keep_the_indexes_of_the_text_before() -> None:
-    changes: list[yamledit.Change] = [
+    changes: list[yamledit.Edit] = [
         RemoveItem(("cases", 0)),
         SetField(("cases", 1), "title", "b"),
         RemoveItem(("cases", 2)),
         AppendItem(("cases",), {"id": 5, "title": "new"}),
     ]
-    assert apply_changes(LISTED, changes) == (
+    assert apply_edits(LISTED, changes) == (
         "# head\r\ncases:  # the list\r\n\r\n  # the second\r\n  - id: 2\r\n"
         "    steps:\r\n      - action: x\r\n    title: b\r\n  - id: 5\r\n    title: new\r\n"
         "other: 1\r\n"
@@ -655,8 +655,8 @@ def test_remove_and_append_in_one_batch_keep_the_indexes_of_the_text_before() ->
 
 
 def test_remove_the_only_item_and_append_another() -> None:
-    changes: list[yamledit.Change] = [RemoveItem(("cases", 0)), AppendItem(("cases",), {"id": 2})]
-    assert apply_changes("cases:\n- id: 1\n", changes) == "cases:\n- id: 2\n"
+    changes: list[yamledit.Edit] = [RemoveItem(("cases", 0)), AppendItem(("cases",), {"id": 2})]
+    assert apply_edits("cases:\n- id: 1\n", changes) == "cases:\n- id: 2\n"
 
 
 def test_value_at_reads_an_item_with_changes_made() -> None:

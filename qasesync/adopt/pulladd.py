@@ -32,7 +32,7 @@ from qasesync.tree.write import (
 )
 from qasesync.yamltext import edit as yamledit
 
-Edits = list[yamledit.Change]
+Edits = list[yamledit.Edit]
 
 
 @dataclass

@@ -108,7 +108,7 @@ class _Puller(PullState):
                 f"~ case #{live.id} {live.title!r} ({file}): {', '.join(pulled)}"
             )
 
-    def _automation_edit(self, case: Case, live: Case) -> yamledit.Change | None:
+    def _automation_edit(self, case: Case, live: Case) -> yamledit.Edit | None:
         """Automation changed in the web app (the API cannot change it): the live value,
         or no key for the default ``manual``, as `export` writes it."""
         if live.automation is None or "automation" in self.settings.ignore_fields:
@@ -142,7 +142,7 @@ class _Puller(PullState):
                     f"~ case #{live.id} {live.title!r} ({where.file}): automation"
                 )
 
-    def _custom_edit(self, path: YamlPath, title: str, live: Case) -> yamledit.Change:
+    def _custom_edit(self, path: YamlPath, title: str, live: Case) -> yamledit.Edit:
         value = live.custom_fields.get(title)
         where = (*path, "custom_fields")
         if value is not None:
@@ -226,7 +226,7 @@ class _Puller(PullState):
                 continue
             old = (self.root / file).read_bytes() if (self.root / file).is_file() else None
             source = "" if old is None else old.decode("utf-8")
-            new = yamledit.apply_changes(source, edits).encode("utf-8")
+            new = yamledit.apply_edits(source, edits).encode("utf-8")
             if new != old:
                 self.result.files[file] = (old, new)
         eol = _line_end(self.root)
@@ -256,7 +256,7 @@ def _case_value(desired: Case, live: Case, name: str) -> Any:
     return _block(value or "") if name in _TEXT else value
 
 
-def _field_edit(path: YamlPath, name: str, value: Any) -> yamledit.Change:
+def _field_edit(path: YamlPath, name: str, value: Any) -> yamledit.Edit:
     """Set ``name`` to ``value``, or remove it when the value is empty (``action`` stays)."""
     empty = value is None or value == "" or value == [] or value == {}
     if empty and name != "action":

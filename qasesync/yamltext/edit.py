@@ -15,10 +15,10 @@ the top-level ``cases`` list; ``()`` is the root.
 - `remove_field` — drop a key and its value.
 - `append_item` — add an item at the end of a sequence, in the style of its items.
 - `remove_item` — drop an item of a sequence, and only its lines.
-- `apply_changes` — several of the last four on one parse (`SetField`, ...).
-- `value_at` — the plain value at a path, once changes are made (what a moved item carries).
+- `apply_edits` — several of the last four on one parse (`Edit`: `SetField`, ...).
+- `value_at` — the plain value at a path, once edits are made (what a moved item carries).
 
-Positions and text edits are worked out in `qasesync.yamltext.spans`; new values are
+Positions and the splices of text are worked out in `qasesync.yamltext.spans`; new values are
 rendered by `qasesync.yamltext.render`: plain scalars where that is safe,
 quotes otherwise, ``|`` blocks for multi-line text, flow lists when short.
 """
@@ -92,7 +92,7 @@ class RemoveItem:
     path: YamlPath
 
 
-Change = SetField | RemoveField | AppendItem | RemoveItem
+Edit = SetField | RemoveField | AppendItem | RemoveItem
 
 
 def set_field(text: str, path: YamlPath, key: str, value: object) -> str:
@@ -103,7 +103,7 @@ def set_field(text: str, path: YamlPath, key: str, value: object) -> str:
     a missing key is added after the mapping's last key at the same indentation. A
     mapping missing under an existing mapping, or empty (``key:``), is created.
     """
-    return apply_changes(text, [SetField(path, key, value)])
+    return apply_edits(text, [SetField(path, key, value)])
 
 
 def remove_field(text: str, path: YamlPath, key: str) -> str:
@@ -112,7 +112,7 @@ def remove_field(text: str, path: YamlPath, key: str) -> str:
     Whole lines go when the key starts its line; the first key of a ``- `` item gives
     its place to the next key. A mapping left with no key becomes ``{}``.
     """
-    return apply_changes(text, [RemoveField(path, key)])
+    return apply_edits(text, [RemoveField(path, key)])
 
 
 def append_item(text: str, path: YamlPath, item: Mapping[str, object]) -> str:
@@ -120,7 +120,7 @@ def append_item(text: str, path: YamlPath, item: Mapping[str, object]) -> str:
 
     An empty or missing sequence under a mapping key becomes a block sequence.
     """
-    return apply_changes(text, [AppendItem(path, item)])
+    return apply_edits(text, [AppendItem(path, item)])
 
 
 def remove_item(text: str, path: YamlPath) -> str:
@@ -131,75 +131,75 @@ def remove_item(text: str, path: YamlPath) -> str:
     A block list that loses its last item under a key becomes ``key: []``, which
     reads back as the empty list. In a flow list the item goes with one comma.
     """
-    return apply_changes(text, [RemoveItem(path)])
+    return apply_edits(text, [RemoveItem(path)])
 
 
-def value_at(text: str, path: YamlPath, changes: Sequence[Change] = ()) -> Any:
-    """The plain value at ``path`` once ``changes`` are made, as the loader would read
-    it; the text itself is not edited. Paths in ``changes`` are from the root."""
+def value_at(text: str, path: YamlPath, edits: Sequence[Edit] = ()) -> Any:
+    """The plain value at ``path`` once ``edits`` are made, as the loader would read
+    it; the text itself is not edited. Paths in ``edits`` are from the root."""
     _, doc = spans.parse(text)
     try:
-        return _container(_changed_data(doc.data, changes), path)
+        return _container(_edited_data(doc.data, edits), path)
     except (KeyError, IndexError, TypeError, AttributeError) as exc:
         raise WriteBackError(f"nothing at {spans.describe(path)} ({exc!r})") from exc
 
 
-def apply_changes(text: str, changes: Sequence[Change]) -> str:
-    """Make several changes with one parse and one check (what `pull` needs on a big
-    file). When the changes interfere — two touch one span, or one needs what another
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """Make several edits with one parse and one check (what `pull` needs on a big
+    file). When the edits interfere — two touch one span, or one needs what another
     adds — they are made one after another instead, each checked on its own. New
     values take their indentation from the text as it was before the batch.
 
     Item indexes in paths are those of the text before the batch: items are removed
-    after every other change (the last first), so no other path shifts."""
+    after every other edit (the last first), so no other path shifts."""
     bom, doc = spans.parse(text)
     try:
-        edits = [edit for change in changes for edit in _edits_for(doc, change)]
-        new = spans.splice(doc.text, edits)
-        _verify(doc, new, lambda data: _changed_data(data, changes))
+        splices = [piece for edit in edits for piece in _splices_for(doc, edit)]
+        new = spans.splice(doc.text, splices)
+        _verify(doc, new, lambda data: _edited_data(data, edits))
     except WriteBackError:
-        if len(changes) <= 1:
+        if len(edits) <= 1:
             raise
-        for change in _in_order(changes):
-            text = apply_changes(text, [change])
+        for edit in _in_order(edits):
+            text = apply_edits(text, [edit])
         return text
     return bom + new
 
 
-def _in_order(changes: Sequence[Change]) -> list[Change]:
+def _in_order(edits: Sequence[Edit]) -> list[Edit]:
     """Removals last, from the end of each list, so that indexes stay those of the
-    text before any change."""
-    kept = [c for c in changes if not isinstance(c, RemoveItem)]
-    removed = [c for c in changes if isinstance(c, RemoveItem)]
-    return kept + sorted(removed, key=lambda c: c.path[-1], reverse=True)
+    text before any edit."""
+    kept = [e for e in edits if not isinstance(e, RemoveItem)]
+    removed = [e for e in edits if isinstance(e, RemoveItem)]
+    return kept + sorted(removed, key=lambda e: e.path[-1], reverse=True)
 
 
-def _edits_for(doc: spans.Doc, change: Change) -> list[spans.Edit]:
-    if isinstance(change, RemoveItem):
-        return spans.remove_item_edits(doc, change.path)
-    if isinstance(change, RemoveField):
-        mapping = spans.mapping_at(spans.node_at(doc, change.path), change.path)
-        edit = spans.remove_edit(doc, mapping, change.key)
-        return [] if edit is None else [edit]
-    if isinstance(change, AppendItem):
-        return [_append_edit(doc, change.path, change.item)]
-    return [_set_field_edit(doc, change)]
+def _splices_for(doc: spans.Doc, edit: Edit) -> list[spans.Splice]:
+    if isinstance(edit, RemoveItem):
+        return spans.remove_item_edits(doc, edit.path)
+    if isinstance(edit, RemoveField):
+        mapping = spans.mapping_at(spans.node_at(doc, edit.path), edit.path)
+        piece = spans.remove_edit(doc, mapping, edit.key)
+        return [] if piece is None else [piece]
+    if isinstance(edit, AppendItem):
+        return [_append_splice(doc, edit.path, edit.item)]
+    return [_set_field_splice(doc, edit)]
 
 
-def _set_field_edit(doc: spans.Doc, change: SetField) -> spans.Edit:
-    if spans.absent(doc, change.path):
-        parent = SetField(change.path[:-1], str(change.path[-1]), {change.key: change.value})
-        return _set_field_edit(doc, parent)
-    return spans.set_edit(doc, change.path, change.key, change.value)
+def _set_field_splice(doc: spans.Doc, edit: SetField) -> spans.Splice:
+    if spans.absent(doc, edit.path):
+        parent = SetField(edit.path[:-1], str(edit.path[-1]), {edit.key: edit.value})
+        return _set_field_splice(doc, parent)
+    return spans.set_edit(doc, edit.path, edit.key, edit.value)
 
 
-def _append_edit(doc: spans.Doc, path: YamlPath, item: Mapping[str, object]) -> spans.Edit:
+def _append_splice(doc: spans.Doc, path: YamlPath, item: Mapping[str, object]) -> spans.Splice:
     node = None if spans.absent(doc, path) else spans.node_at(doc, path)
     if isinstance(node, SequenceNode) and node.value:
         return spans.append_item_edit(doc, node, item)
     empty = spans.is_void(node) or isinstance(node, SequenceNode)
     if empty and path and isinstance(path[-1], str):
-        return _set_field_edit(doc, SetField(path[:-1], path[-1], [item]))
+        return _set_field_splice(doc, SetField(path[:-1], path[-1], [item]))
     raise WriteBackError(f"{spans.describe(path)} is not a list")
 
 
@@ -221,16 +221,16 @@ def _verify(old: spans.Doc, new: str, change: Callable[[Any], Any]) -> None:
         raise WriteBackError("the edited text would not read back as intended")
 
 
-def _changed_data(data: Any, changes: Sequence[Change]) -> Any:
-    for change in _in_order(changes):
-        if isinstance(change, RemoveItem):
-            del _container(data, change.path[:-1])[change.path[-1]]
-        elif isinstance(change, SetField):
-            data = _set_in(data, change.path, change.key, change.value)
-        elif isinstance(change, RemoveField):
-            _container(data, change.path).pop(change.key, None)
+def _edited_data(data: Any, edits: Sequence[Edit]) -> Any:
+    for edit in _in_order(edits):
+        if isinstance(edit, RemoveItem):
+            del _container(data, edit.path[:-1])[edit.path[-1]]
+        elif isinstance(edit, SetField):
+            data = _set_in(data, edit.path, edit.key, edit.value)
+        elif isinstance(edit, RemoveField):
+            _container(data, edit.path).pop(edit.key, None)
         else:
-            data = _append_in(data, change.path, change.item)
+            data = _append_in(data, edit.path, edit.item)
     return data
 
 

@@ -1,4 +1,4 @@
-"""Where things stand in YAML text, and the text edits that change them.
+"""Where things stand in YAML text, and the splices (text edits) that change them.
 
 `qasesync.yamltext.edit` is the interface; this module does the measuring. Positions come
 from the node graph that `qasesync.yamltext.read` composes with ruamel.yaml's parser: each
@@ -33,7 +33,7 @@ BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
-class Edit:
+class Splice:
     """Replace ``text[start:end]`` with ``text``."""
 
     start: int
@@ -196,16 +196,16 @@ def _next_line(text: str, index: int) -> int:
     return len(text) if newline < 0 else newline + 1
 
 
-def _lines_at(doc: Doc, index: int, lines: list[str]) -> Edit:
+def _lines_at(doc: Doc, index: int, lines: list[str]) -> Splice:
     """Insert whole lines at ``index`` (a line start, or the end of the text)."""
     lead = doc.eol if index == len(doc.text) and doc.text and doc.text[-1] != "\n" else ""
-    return Edit(index, index, lead + "".join(line + doc.eol for line in lines))
+    return Splice(index, index, lead + "".join(line + doc.eol for line in lines))
 
 
 # -- edits -----------------------------------------------------------------------------
 
 
-def first_key_edit(doc: Doc, path: YamlPath, key: str, value: object) -> Edit:
+def first_key_edit(doc: Doc, path: YamlPath, key: str, value: object) -> Splice:
     """Insert ``key: value`` before the first key of the mapping at ``path`` (or
     replace the value of ``key`` where it already is)."""
     node = node_at(doc, path)
@@ -216,14 +216,14 @@ def first_key_edit(doc: Doc, path: YamlPath, key: str, value: object) -> Edit:
         return set_edit(doc, path, key, value)
     first = mapping.value[0][0].start_mark
     if mapping.flow_style:
-        return Edit(first.index, first.index, f"{_flow_pair(key, value)}, ")
+        return Splice(first.index, first.index, f"{_flow_pair(key, value)}, ")
     new = _pair_lines(key, value, first.column, Style())
     head = new[0][first.column :]
     rest = "".join(line + doc.eol for line in new[1:])
-    return Edit(first.index, first.index, head + doc.eol + rest + " " * first.column)
+    return Splice(first.index, first.index, head + doc.eol + rest + " " * first.column)
 
 
-def set_edit(doc: Doc, path: YamlPath, key: str, value: object) -> Edit:
+def set_edit(doc: Doc, path: YamlPath, key: str, value: object) -> Splice:
     """Replace the value of ``key`` in the mapping at ``path``, or add the key after
     the mapping's last one."""
     target = node_at(doc, path)
@@ -236,23 +236,23 @@ def set_edit(doc: Doc, path: YamlPath, key: str, value: object) -> Edit:
     return _replace_edit(doc, mapping, pair, value)
 
 
-def _replace_edit(doc: Doc, mapping: MappingNode, pair: tuple[Node, Node], value: object) -> Edit:
+def _replace_edit(doc: Doc, mapping: MappingNode, pair: tuple[Node, Node], value: object) -> Splice:
     key, old = pair
     _refuse_alias(key, old)
     short = inline(value, flow=bool(mapping.flow_style), prefer=_shape(old))
     if short is not None and _is_inline(old) and old.start_mark.line == key.start_mark.line:
-        return Edit(old.start_mark.index, old.end_mark.index, short)
+        return Splice(old.start_mark.index, old.end_mark.index, short)
     start = _after_colon(doc.text, key)
     end = _content_end(doc.text, old)
     if short is not None:
-        return Edit(start, end, " " + short)
+        return Splice(start, end, " " + short)
     # A block value runs to the end of its last line: a trailing comment there would
     # otherwise become part of a literal block.
     suffix, lines = value_lines(
         value, key.start_mark.column, _style_of(doc, mapping, key, old), prefer=_shape(old)
     )
     block = suffix + "".join(doc.eol + line for line in lines)
-    return Edit(start, _line_end(doc.text, max(end, start)), block)
+    return Splice(start, _line_end(doc.text, max(end, start)), block)
 
 
 def _shape(node: Node) -> Shape:
@@ -316,19 +316,19 @@ def _item_offset(seq: SequenceNode) -> int:
     return max(int(first.start_mark.column - seq.start_mark.column), 2)
 
 
-def _add_pair_edit(doc: Doc, mapping: MappingNode, key: str, value: object) -> Edit:
+def _add_pair_edit(doc: Doc, mapping: MappingNode, key: str, value: object) -> Splice:
     if mapping.flow_style:
         if not mapping.value:
             brace = mapping.start_mark.index + 1
-            return Edit(brace, brace, _flow_pair(key, value))
+            return Splice(brace, brace, _flow_pair(key, value))
         end = _pair_end(doc.text, *mapping.value[-1])
-        return Edit(end, end, ", " + _flow_pair(key, value))
+        return Splice(end, end, ", " + _flow_pair(key, value))
     col = mapping.value[0][0].start_mark.column
     index = _next_line(doc.text, _content_end(doc.text, mapping))
     return _lines_at(doc, index, _pair_lines(key, value, col, _style_near(doc, mapping)))
 
 
-def remove_edit(doc: Doc, mapping: MappingNode, key: str) -> Edit | None:
+def remove_edit(doc: Doc, mapping: MappingNode, key: str) -> Splice | None:
     """Remove ``key`` and its value from ``mapping``; None when it has no such key."""
     keys = [pair[0] for pair in mapping.value]
     position = next((i for i, k in enumerate(keys) if getattr(k, "value", None) == key), None)
@@ -341,35 +341,35 @@ def remove_edit(doc: Doc, mapping: MappingNode, key: str) -> Edit | None:
     if mapping.flow_style:
         return _remove_flow_edit(doc, mapping, position, end)
     if len(keys) == 1:
-        return Edit(key_node.start_mark.index, end, "{}")
+        return Splice(key_node.start_mark.index, end, "{}")
     line_start = _line_start(text, key_node.start_mark.index)
     if not text[line_start : key_node.start_mark.index].strip():
-        return Edit(line_start, _next_line(text, end), "")
+        return Splice(line_start, _next_line(text, end), "")
     # The key shares its line with the item's dash: the next key moves up to it.
-    return Edit(key_node.start_mark.index, keys[position + 1].start_mark.index, "")
+    return Splice(key_node.start_mark.index, keys[position + 1].start_mark.index, "")
 
 
-def _remove_flow_edit(doc: Doc, mapping: MappingNode, position: int, end: int) -> Edit:
+def _remove_flow_edit(doc: Doc, mapping: MappingNode, position: int, end: int) -> Splice:
     start = mapping.value[position][0].start_mark.index
     if position + 1 < len(mapping.value):
-        return Edit(start, mapping.value[position + 1][0].start_mark.index, "")
+        return Splice(start, mapping.value[position + 1][0].start_mark.index, "")
     if position == 0:
-        return Edit(start, end, "")
-    return Edit(_pair_end(doc.text, *mapping.value[position - 1]), end, "")
+        return Splice(start, end, "")
+    return Splice(_pair_end(doc.text, *mapping.value[position - 1]), end, "")
 
 
-def append_item_edit(doc: Doc, seq: SequenceNode, item: Mapping[str, object]) -> Edit:
+def append_item_edit(doc: Doc, seq: SequenceNode, item: Mapping[str, object]) -> Splice:
     """Add ``item`` after the last item of the non-empty sequence ``seq``."""
     if seq.flow_style:
         end = _content_end(doc.text, seq.value[-1])
-        return Edit(end, end, ", " + _flow(item))
+        return Splice(end, end, ", " + _flow(item))
     first = seq.value[0]
     style = _style_near(doc, first) if isinstance(first, MappingNode) else Style()
     lines = sequence_lines([item], seq.start_mark.column, replace(style, offset=_item_offset(seq)))
     return _lines_at(doc, _next_line(doc.text, _content_end(doc.text, seq)), lines)
 
 
-def remove_item_edits(doc: Doc, path: YamlPath) -> list[Edit]:
+def remove_item_edits(doc: Doc, path: YamlPath) -> list[Splice]:
     """Remove the item at ``path`` (a sequence index): its own lines in a block list
     (comments before it stay), its text and one comma in a flow list. A block list left
     empty under a key becomes ``key: []``."""
@@ -383,10 +383,10 @@ def remove_item_edits(doc: Doc, path: YamlPath) -> list[Edit]:
     if seq.flow_style:
         return [_remove_flow_item_edit(doc, seq, index, end)]
     dash = _dash_before(text, item.start_mark.index, path)
-    edits = [Edit(_line_start(text, dash), _next_line(text, end), "")]
+    splices = [Splice(_line_start(text, dash), _next_line(text, end), "")]
     if len(seq.value) == 1:
-        edits.append(_emptied_edit(doc, path[:-1]))
-    return edits
+        splices.append(_emptied_edit(doc, path[:-1]))
+    return splices
 
 
 def _dash_before(text: str, index: int, path: YamlPath) -> int:
@@ -399,7 +399,7 @@ def _dash_before(text: str, index: int, path: YamlPath) -> int:
     return dash
 
 
-def _emptied_edit(doc: Doc, path: YamlPath) -> Edit:
+def _emptied_edit(doc: Doc, path: YamlPath) -> Splice:
     """``[]`` right after the colon of the key whose block list loses its last item."""
     if not path or not isinstance(path[-1], str):
         raise WriteBackError(f"cannot empty {describe(path)}; edit it by hand")
@@ -407,16 +407,16 @@ def _emptied_edit(doc: Doc, path: YamlPath) -> Edit:
     pair = _pair(mapping, path[-1])
     assert pair is not None
     colon = _after_colon(doc.text, pair[0])
-    return Edit(colon, colon, " []")
+    return Splice(colon, colon, " []")
 
 
-def _remove_flow_item_edit(doc: Doc, seq: SequenceNode, index: int, end: int) -> Edit:
+def _remove_flow_item_edit(doc: Doc, seq: SequenceNode, index: int, end: int) -> Splice:
     start = seq.value[index].start_mark.index
     if index + 1 < len(seq.value):
-        return Edit(start, seq.value[index + 1].start_mark.index, "")
+        return Splice(start, seq.value[index + 1].start_mark.index, "")
     if index == 0:
-        return Edit(start, end, "")
-    return Edit(_content_end(doc.text, seq.value[index - 1]), end, "")
+        return Splice(start, end, "")
+    return Splice(_content_end(doc.text, seq.value[index - 1]), end, "")
 
 
 def _pair_lines(key: str, value: object, col: int, style: Style) -> list[str]:
@@ -435,15 +435,15 @@ def _flow(value: object) -> str:
     return rendered
 
 
-def splice(text: str, edits: Sequence[Edit]) -> str:
-    """Apply edits given against the same text; insertions at one point keep their order."""
+def splice(text: str, splices: Sequence[Splice]) -> str:
+    """Make splices given against the same text; insertions at one point keep their order."""
     parts: list[str] = []
     position = 0
-    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
-        if edit.start < position or edit.end < edit.start:
-            # Overlapping edits, or a span measured across an alias to an earlier node.
+    for piece in sorted(splices, key=lambda s: (s.start, s.end)):
+        if piece.start < position or piece.end < piece.start:
+            # Overlapping splices, or a span measured across an alias to an earlier node.
             raise WriteBackError("cannot place the edit (is an alias in the way?)")
-        parts += [text[position : edit.start], edit.text]
-        position = edit.end
+        parts += [text[position : piece.start], piece.text]
+        position = piece.end
     parts.append(text[position:])
     return "".join(parts)

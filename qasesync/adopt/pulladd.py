@@ -17,12 +17,13 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from qasesync.adopt.export import writable_cases
-from qasesync.model import Case, Live, Settings, Step, Suite, Tree
+from qasesync.model import Case, Live, Settings, Suite, Tree
 from qasesync.plans.plan import Change, Plan
 from qasesync.tree.files import SHARED_FILE
 from qasesync.tree.write import (
     CASES_FILE,
     case_document,
+    rekey_steps,
     render_tree,
     schema_line,
     shared_step_document,
@@ -186,16 +187,8 @@ class PullState:
             self.new_files[file] = body
 
     def _writable(self, cases: Sequence[Case]) -> tuple[Case, ...]:
-        rekeyed = [replace(c, steps=self._rekey(c.steps)) for c in cases]
+        rekeyed = [replace(c, steps=rekey_steps(c.steps, self.names)) for c in cases]
         return writable_cases(rekeyed, self.live.workspace)
-
-    def _rekey(self, steps: Sequence[Step]) -> tuple[Step, ...]:
-        return tuple(
-            replace(s, shared=self.names.get(s.shared, s.shared))
-            if s.shared is not None
-            else replace(s, steps=self._rekey(s.steps))
-            for s in steps
-        )
 
     # --- moves -----------------------------------------------------------------------
 

@@ -165,11 +165,11 @@ def prepare(tree: Tree) -> Tree:
         replace(s, key=folders[s.key], parent=folders.get(s.parent or "")) for s in tree.suites
     )
     cases = tuple(
-        replace(c, suite=_folder_of(c, folders), steps=_rekey_steps(c.steps, keys))
+        replace(c, suite=_folder_of(c, folders), steps=rekey_steps(c.steps, keys))
         for c in tree.cases
     )
     shared = tuple(
-        replace(s, key=keys[s.key], steps=_rekey_steps(s.steps, keys)) for s in tree.shared_steps
+        replace(s, key=keys[s.key], steps=rekey_steps(s.steps, keys)) for s in tree.shared_steps
     )
     settings = tree.settings and replace(
         tree.settings, options={k: v for k, v in tree.settings.options.items() if v}
@@ -205,11 +205,13 @@ def _folder_of(case: Case, folders: Mapping[str, str]) -> str | None:
     return folders[case.suite]
 
 
-def _rekey_steps(steps: Sequence[Step], keys: Mapping[str, str]) -> tuple[Step, ...]:
+def rekey_steps(steps: Sequence[Step], keys: Mapping[str, str]) -> tuple[Step, ...]:
+    """``steps`` with each shared step's key looked up in ``keys`` (kept when absent),
+    nested steps included."""
     return tuple(
         replace(step, shared=keys.get(step.shared, step.shared))
         if step.shared is not None
-        else replace(step, steps=_rekey_steps(step.steps, keys))
+        else replace(step, steps=rekey_steps(step.steps, keys))
         for step in steps
     )
 

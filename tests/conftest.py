@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def openapi_spec() -> dict[str, Any]:
     """The official Qase OpenAPI spec, vendored in the repository."""
-    from spectools import load_spec
+    from kit.spec import load_spec
 
     return load_spec()
 
@@ -27,7 +27,7 @@ def spec_checked(request: pytest.FixtureRequest) -> Any:
     """``spec_checked(transport)``: the same httpx transport, but every request body is
     first checked against the spec's request schema.
     Wrap the transport of any QaseClient a test builds with it."""
-    from test_client_kit import CheckingTransport, spec_of
+    from kit.client import CheckingTransport, spec_of
 
     spec = spec_of(request)
     return lambda inner: CheckingTransport(inner, spec)
@@ -39,7 +39,7 @@ def no_token_leaks(
 ) -> Iterator[list[BaseException]]:
     """After the test: the client tests' token is in no log record (DEBUG and up) and in
     no qasesync error made meanwhile. The client test modules use it on every test."""
-    from test_client_kit import TOKEN, assert_no_token, record_errors
+    from kit.client import TOKEN, assert_no_token, record_errors
 
     caplog.set_level(logging.DEBUG)
     errors = record_errors(monkeypatch)
@@ -54,8 +54,8 @@ def _every_emulator_answer_fits_the_spec(
 ) -> Iterator[None]:
     """Every emulator any test creates (in-process, on a socket, to the Qase SDK, inside
     `qasesync demo`) has each 2xx answer it gave checked against the spec at teardown."""
-    from spectools import check_answers
-    from test_client_kit import spec_of
+    from kit.client import spec_of
+    from kit.spec import check_answers
 
     from qasesync.emulator import Emulator
 
@@ -80,8 +80,8 @@ def _every_client_request_fits_the_spec(
     """Every request any QaseClient sends in any test (through any transport: the
     emulator in-process or on a socket, a mock) has its body checked against the spec's
     request schema just before it leaves."""
-    from spectools import check_request
-    from test_client_kit import spec_of
+    from kit.client import spec_of
+    from kit.spec import check_request
 
     from qasesync.qase.client import QaseClient
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_apply_kit import (
+from kit.apply import (
     PROJECT,
     duplicate_titles,
     generated_tree,
@@ -22,7 +22,7 @@ from test_apply_kit import (
     write_tree,
     writes,
 )
-from test_client_kit import FakeTime
+from kit.client import FakeTime
 
 from qasesync.apply.applier import ApplyFailed, ApplyReport, YamlSink, apply, check_fresh
 from qasesync.apply.reconcile import SETTLE_SECONDS

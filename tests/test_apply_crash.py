@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_apply_kit import PROJECT, TOKEN, duplicate_titles, generated_tree, shop_emulator
+from kit.apply import PROJECT, TOKEN, duplicate_titles, generated_tree, shop_emulator
 
 from qasesync.cli import main
 from qasesync.emulator import Emulator, serve

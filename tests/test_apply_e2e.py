@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_apply_kit import PROJECT, copy_cases, duplicate_titles, on_socket, shop_emulator, writes
-from test_apply_kit import run_cli as run
+from kit.apply import PROJECT, copy_cases, duplicate_titles, on_socket, shop_emulator, writes
+from kit.apply import run_cli as run
 
 from qasesync.emulator import Emulator
 from qasesync.qase.remote import Remote

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_client_kit import (
+from kit.client import (
     TOKEN,
     CheckingTransport,
     FakeTime,

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_apply_kit import (
+from kit.apply import (
     PROJECT,
     TOKEN,
     copy_cases,
@@ -19,7 +19,7 @@ from test_apply_kit import (
     shop_emulator,
     shop_fields,
 )
-from test_apply_kit import run_cli as run
+from kit.apply import run_cli as run
 from test_plan_emulator import shifted_system_fields
 
 from qasesync.emulator import Emulator

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_apply_kit import COMPONENTS, PROJECT, TOKEN, shop_emulator
+from kit.apply import COMPONENTS, PROJECT, TOKEN, shop_emulator
 from test_pull import with_defaults
 
 from qasesync.adopt.export import exported_tree

@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 
 import pytest
-from planfixtures import (
+from kit.plans import (
     desired,
     live,
     live_case,
@@ -177,7 +177,7 @@ def test_the_tree_fingerprint_is_the_same_in_every_process() -> None:
 
     code = (
         "from dataclasses import replace\n"
-        "from planfixtures import desired, settings\n"
+        "from kit.plans import desired, settings\n"
         "from qasesync.plans.plan import tree_fingerprint\n"
         "s = settings(ignore_fields=frozenset({'a', 'b', 'c', 'description'}))\n"
         "print(tree_fingerprint(replace(desired(), settings=s)))\n"

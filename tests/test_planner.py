@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from planfixtures import (
+from kit.plans import (
     HASH,
     SIGN_IN,
     desired,

@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
-from test_apply_kit import looping_suites, on_socket
-from test_apply_kit import run_cli as run
+from kit.apply import looping_suites, on_socket
+from kit.apply import run_cli as run
 
 import qasesync.adopt.pull
 from qasesync.adopt.pull import Pulled, pull, write

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_apply_kit import PROJECT, TOKEN, shop_emulator
+from kit.apply import PROJECT, TOKEN, shop_emulator
 from test_export_fixpoint import LINE, case, case_payload, option_ids, projects, put, steps
 
 from qasesync.adopt.export import exported_tree

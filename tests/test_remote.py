@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from remote_json import system_field
-from spectools import check_request
+from kit.remote_json import system_field
+from kit.spec import check_request
 
 from qasesync.emulator import Emulator, default_system_fields, sample_custom_fields
 from qasesync.errors import NotFoundError, PlanError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from remote_json import field_map, live_case, live_step
+from kit.remote_json import field_map, live_case, live_step
 
 from qasesync.errors import PlanError
 from qasesync.model import Case, SharedStep, Step, Suite

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from remote_json import field_map
-from spectools import check_request
+from kit.remote_json import field_map
+from kit.spec import check_request
 
 from qasesync.errors import PlanError
 from qasesync.model import Case, SharedStep, Step, Suite

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from remote_json import (
+from kit.remote_json import (
     DEFAULT_IDS,
     custom_field,
     custom_fields,

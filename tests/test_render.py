@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from planfixtures import desired, live, mixed_desired, mixed_settings, settings, with_case
+from kit.plans import desired, live, mixed_desired, mixed_settings, settings, with_case
 
 from qasesync.errors import Problem
 from qasesync.model import Case, Location, Step, Suite

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_apply_kit import copy_cases, on_socket, shop_emulator
-from test_apply_kit import run_cli as run
+from kit.apply import copy_cases, on_socket, shop_emulator
+from kit.apply import run_cli as run
 
 from qasesync.cli import main
 from qasesync.emulator import Emulator

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from spectools import check_request, check_response, match_template
+from kit.spec import check_request, check_response, match_template
 
 
 def test_match_template_prefers_literal_segments(openapi_spec: dict[str, Any]) -> None:

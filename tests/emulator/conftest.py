@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from emukit import TOKEN, make_client
+from kit.emulator import TOKEN, make_client
 
 from qasesync.emulator import Emulator
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from emukit import check_log, make_client
-from spectools import check_request, check_response
+from kit.emulator import check_log, make_client
+from kit.spec import check_request, check_response
 
 from qasesync.emulator import Emulator, sample_custom_fields
 

@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 import httpx
 import pytest
-from emukit import TOKEN
+from kit.emulator import TOKEN
 
 from qasesync.emulator import Emulator, Faults, serve
 from qasesync.emulator import server as server_module

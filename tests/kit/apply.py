@@ -1,5 +1,5 @@
-"""Helpers of the apply tests (no tests here): the SHOP workspace, trees, an in-process
-remote with fake time, and checks of the emulator's state."""
+"""Helpers of the apply tests: the SHOP workspace, trees, an in-process remote with fake
+time, and checks of the emulator's state."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
-from test_client_kit import FakeTime
 
+from kit.client import FakeTime
 from qasesync.cli import main
 from qasesync.emulator import Emulator, serve
 from qasesync.model import Live, Tree
@@ -24,7 +24,7 @@ from qasesync.qase.client import QaseClient
 from qasesync.qase.remote import Remote
 from qasesync.tree.load import load_tree
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TOKEN = "apply-token"
 PROJECT = "SHOP"
 COMPONENTS = ["web", "api", "search", "email", "payments"]

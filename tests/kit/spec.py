@@ -29,7 +29,7 @@ from referencing.jsonschema import DRAFT4
 SPEC_URI = "urn:qase-openapi-v1"
 BASE_PATH = "/v1"
 # Vendored with its licence and provenance: tests/spec/qase-openapi/README.md.
-SPEC_PATH = Path(__file__).resolve().parent / "spec" / "qase-openapi" / "qase-api-v1.json"
+SPEC_PATH = Path(__file__).resolve().parents[1] / "spec" / "qase-openapi" / "qase-api-v1.json"
 
 
 @functools.cache

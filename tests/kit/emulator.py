@@ -4,8 +4,8 @@ gave (from its request log) against the official spec."""
 from __future__ import annotations
 
 import httpx
-from spectools import check_answers, load_spec
 
+from kit.spec import check_answers, load_spec
 from qasesync.emulator import Emulator
 
 TOKEN = "T"

@@ -1,5 +1,5 @@
-"""Helpers of the client tests (no tests here): fake time, a spec-checking transport and
-the token-leak check that every client test runs after itself."""
+"""Helpers of the client tests: fake time, a spec-checking transport and the token-leak
+check that every client test runs after itself."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ class CheckingTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else None
         path = request.url.path
-        from spectools import check_request
+        from kit.spec import check_request
 
         check_request(self.spec, request.method, path, body)
         params = dict(request.url.params)

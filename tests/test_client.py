@@ -81,13 +81,13 @@ def refused(status: int, body: Any = None, **headers: str) -> httpx.Response:
 class Script:
     """Answers in turn: a Response, or an exception class raised with the request."""
 
-    def __init__(self, *answers: httpx.Response | type[Exception]) -> None:
+    def __init__(self, *answers: httpx.Response | type[httpx.TransportError]) -> None:
         self.answers = list(answers)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         if isinstance(answer, type):
-            raise answer("boom", request=request)  # type: ignore[call-arg]
+            raise answer("boom", request=request)
         return answer
 
 
@@ -428,7 +428,7 @@ def test_a_500_is_not_retried(make: Make) -> None:
 
 @pytest.mark.parametrize("error", [httpx.ReadError, httpx.RemoteProtocolError, httpx.ReadTimeout])
 def test_idempotent_requests_are_retried_after_connection_failures(
-    make: Make, error: type[Exception]
+    make: Make, error: type[httpx.TransportError]
 ) -> None:
     client, _ = make(Script(error, ok({"id": 5})))
     assert client.patch("/case/DEMO/5", {"title": "new"}) == {"id": 5}
@@ -450,7 +450,7 @@ def test_a_post_answered_5xx_is_ambiguous_and_not_resent(make: Make, status: int
     "error", [httpx.RemoteProtocolError, httpx.ReadTimeout, httpx.ReadError, httpx.WriteError]
 )
 def test_a_post_dropped_after_sending_is_ambiguous_and_not_resent(
-    make: Make, error: type[Exception]
+    make: Make, error: type[httpx.TransportError]
 ) -> None:
     client, _ = make(Script(error, ok({"id": 9})))
     with pytest.raises(AmbiguousWriteError) as caught:
@@ -464,7 +464,7 @@ def test_a_post_dropped_after_sending_is_ambiguous_and_not_resent(
 
 
 @pytest.mark.parametrize("error", [httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout])
-def test_a_post_that_never_left_is_retried(make: Make, error: type[Exception]) -> None:
+def test_a_post_that_never_left_is_retried(make: Make, error: type[httpx.TransportError]) -> None:
     client, _ = make(Script(error, ok({"id": 9})))
     assert client.post("/case/DEMO", {"title": "one"}) == {"id": 9}
     assert client.request_count == 2

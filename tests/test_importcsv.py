@@ -306,7 +306,8 @@ def test_import_csv_without_project_uses_the_placeholder(tmp_path: Path) -> None
         f"5 cases in 7 suites written to {tmp_path / 't'}",
         "project code is the placeholder CHANGEME: edit qasesync.yaml",
     ]
-    assert load_tree(tmp_path / "t").settings.project == "CHANGEME"  # type: ignore[union-attr]
+    loaded = load_tree(tmp_path / "t")
+    assert loaded.settings is not None and loaded.settings.project == "CHANGEME"
 
 
 def test_import_csv_writes_nothing_when_a_row_is_bad(

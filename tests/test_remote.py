@@ -184,6 +184,18 @@ def test_read_cases_of_one_suite_folds_shared_steps_without_a_full_read(
 # --- writing and reading back -----------------------------------------------------------
 
 
+def id_of(case: Case) -> int:
+    """The id of a case read back from Qase, which always has one."""
+    assert case.id is not None
+    return case.id
+
+
+def hash_of(step: Step) -> str:
+    """The hash of a shared-step reference."""
+    assert step.shared is not None
+    return step.shared
+
+
 def write_project(remote: Remote) -> tuple[list[Case], dict[str, Any]]:
     """Suites, a shared step and cases of every kind written through Remote."""
     auth = remote.create_suite(Suite(key="auth", title="Auth", preconditions="P"), parent_id=None)
@@ -282,7 +294,7 @@ def test_a_patch_changes_exactly_the_named_fields(remote: Remote) -> None:
         "custom_fields.Owner",
         "custom_fields.Components",
     ]
-    remote.update_case(case.id, edited, [*fields, "steps", "automation"], **refs_of(refs))
+    remote.update_case(id_of(case), edited, [*fields, "steps", "automation"], **refs_of(refs))
     (after,) = [c for c in remote.read_cases() if c.id == case.id]
     assert after == live(
         dataclasses.replace(edited, description="D", severity="undefined"),
@@ -295,7 +307,7 @@ def test_a_patch_can_clear_a_custom_field(remote: Remote) -> None:
     without = {k: v for k, v in case.custom_fields.items() if k not in ("Owner", "Reviewed")}
     edited = dataclasses.replace(case, custom_fields=without)
     remote.update_case(
-        case.id, edited, ["custom_fields.Owner", "custom_fields.Reviewed"], **refs_of(refs)
+        id_of(case), edited, ["custom_fields.Owner", "custom_fields.Reviewed"], **refs_of(refs)
     )
     (after,) = [c for c in remote.read_cases() if c.id == case.id]
     assert after.custom_fields == without
@@ -303,7 +315,7 @@ def test_a_patch_can_clear_a_custom_field(remote: Remote) -> None:
 
 def test_a_shared_step_update_is_seen_in_the_cases_using_it(remote: Remote) -> None:
     written, _ = write_project(remote)
-    shared_hash = written[0].steps[1].shared
+    shared_hash = hash_of(written[0].steps[1])
     longer = dataclasses.replace(
         SIGN_IN, title="Sign in v2", steps=(*SIGN_IN.steps, Step(action="Wait"))
     )
@@ -324,8 +336,8 @@ def test_suite_update_moves_and_renames(remote: Remote) -> None:
 
 def test_deletes_remove_cases_shared_steps_and_suites(remote: Remote) -> None:
     written, refs = write_project(remote)
-    remote.delete_case(written[2].id)
-    remote.delete_shared_step(written[0].steps[1].shared)
+    remote.delete_case(id_of(written[2]))
+    remote.delete_shared_step(hash_of(written[0].steps[1]))
     remote.delete_suite(refs["sso"])
     tree = remote.read().tree
     assert [s.id for s in tree.suites] == [refs["auth"]]
@@ -335,7 +347,7 @@ def test_deletes_remove_cases_shared_steps_and_suites(remote: Remote) -> None:
 
 def test_external_issues_attach_and_detach(remote: Remote) -> None:
     written, _ = write_project(remote)
-    first, second = written[0].id, written[1].id
+    first, second = id_of(written[0]), id_of(written[1])
     remote.attach_external_issues({first: ["ENG-1", "ENG-2"], second: ["ENG-3"]})
     remote.detach_external_issues({first: ["ENG-1"], second: []})
     issues = {c.id: c.external_issues for c in remote.read_cases()}
@@ -410,10 +422,10 @@ def test_every_request_remote_sends_fits_the_spec(
 ) -> None:
     written, refs = write_project(remote)
     remote.update_case(
-        written[0].id, written[0], ["title", "custom_fields", "steps"], **refs_of(refs)
+        id_of(written[0]), written[0], ["title", "custom_fields", "steps"], **refs_of(refs)
     )
-    remote.update_shared_step(written[0].steps[1].shared, SIGN_IN)
-    remote.attach_external_issues({written[0].id: ["ENG-1"]})
+    remote.update_shared_step(hash_of(written[0].steps[1]), SIGN_IN)
+    remote.attach_external_issues({id_of(written[0]): ["ENG-1"]})
     writes = [r for r in emu.log if r.method != "GET"]
     assert len(writes) == 8
     for record in writes:

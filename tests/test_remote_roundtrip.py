@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import string
+from typing import Any
 
 import httpx
 from hypothesis import HealthCheck, given, settings
@@ -59,12 +60,13 @@ CUSTOM = st.fixed_dictionaries(
 @st.composite
 def cases(draw: st.DrawFn) -> Case:
     gherkin = draw(st.one_of(st.none(), NAME))
+    enums: dict[str, Any] = {name: draw(enum(name)) for name in DEFAULT_OPTIONS}
     return Case(
         title=draw(NAME),
         description=draw(TEXT),
         preconditions=draw(TEXT),
         postconditions=draw(TEXT),
-        **{name: draw(enum(name)) for name in DEFAULT_OPTIONS},
+        **enums,
         automation=draw(st.sampled_from(["manual", "to-be-automated", "automated"])),
         flaky=draw(st.booleans()),
         tags=tuple(draw(st.lists(NAME, unique=True, max_size=3))),

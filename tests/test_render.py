@@ -173,7 +173,10 @@ def test_workflow_commands_escape_data_and_properties() -> None:
 
 
 def test_problems_become_error_annotations_on_their_yaml_line() -> None:
-    problems = [Problem("smoke.yaml", 4, 5, "severity 'x' is not an option"), "no project"]
+    problems: list[Problem | str] = [
+        Problem("smoke.yaml", 4, 5, "severity 'x' is not an option"),
+        "no project",
+    ]
     assert github_problems(problems, tree_prefix="cases/") == (
         "::error file=cases/smoke.yaml,line=4,col=5::severity 'x' is not an option\n"
         "::error::no project\n"
@@ -227,14 +230,9 @@ def folder_plan(*, with_case: bool) -> Plan:
         desired=Suite("auth", "auth", location=Location("auth/suite.yaml", 0, 0)),
         suite="auth",
     )
-    case = Change(
-        "create",
-        "case",
-        "A",
-        desired=Case("A", suite="auth", location=Location("auth/sso/saml.yaml", 2, 5)),
-        suite="auth/sso",
-    )
-    other = replace(case, desired=replace(case.desired, location=Location("auth/a.yaml", 2, 5)))
+    saml = Case("A", suite="auth", location=Location("auth/sso/saml.yaml", 2, 5))
+    case = Change("create", "case", "A", desired=saml, suite="auth/sso")
+    other = replace(case, desired=replace(saml, location=Location("auth/a.yaml", 2, 5)))
     return Plan("DEMO", changes=(suite, case, other) if with_case else (suite,))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -38,8 +39,8 @@ from qasesync.tree.write import (
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _tree(**kwargs: object) -> Tree:
-    return Tree(settings=Settings(project="SHOP"), **kwargs)  # type: ignore[arg-type]
+def _tree(**kwargs: Any) -> Tree:
+    return Tree(settings=Settings(project="SHOP"), **kwargs)
 
 
 # --- names ------------------------------------------------------------------------------
@@ -318,7 +319,7 @@ def test_write_tree_with_force_replaces_stale_yaml_only(tmp_path: Path) -> None:
 _LINE = st.text(
     alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=12
 ).filter(str.strip)
-_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=16)
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=16)
 _WORD = st.text(
     alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Z")), min_size=1, max_size=12
 )
@@ -415,13 +416,14 @@ def _case(draw: st.DrawFn, suite: str | None, shared_keys: list[str], settings: 
         return draw(st.none() | st.sampled_from(settings.allowed_options(name)))
 
     gherkin = draw(st.none() | _TEXT)
+    enums: dict[str, Any] = {name: enum(name) for name in ENUM_FIELDS}
     return Case(
         title=draw(_LINE),
         suite=suite,
         description=draw(_TEXT),
         preconditions=draw(_TEXT),
         postconditions=draw(_TEXT),
-        **{name: enum(name) for name in ENUM_FIELDS},  # type: ignore[arg-type]
+        **enums,
         automation=draw(st.none() | st.sampled_from(AUTOMATION_VALUES)),
         flaky=draw(st.none() | st.booleans()),
         milestone_id=draw(st.none() | st.integers(1, 10**6)),

@@ -660,6 +660,9 @@ def test_remove_the_only_item_and_append_another() -> None:
 
 
 def test_value_at_reads_an_item_with_changes_made() -> None:
-    changes = [SetField(("cases", 1), "title", "b"), RemoveField(("cases", 1), "steps")]
+    changes: list[SetField | RemoveField] = [
+        SetField(("cases", 1), "title", "b"),
+        RemoveField(("cases", 1), "steps"),
+    ]
     assert value_at(LISTED, ("cases", 1), changes) == {"id": 2, "title": "b"}
     assert value_at(LISTED, ("cases", 1)) == {"id": 2, "steps": [{"action": "x"}]}

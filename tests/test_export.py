@@ -20,7 +20,7 @@ from kit.apply import (
     shop_fields,
 )
 from kit.apply import run_cli as run
-from test_plan_emulator import shifted_system_fields
+from kit.emulator import shifted_system_fields
 
 from qasesync.emulator import Emulator
 from qasesync.tree.load import load_tree

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kit.emulator import shifted_system_fields
+from kit.golden import golden
 
 from qasesync.cli import main
-from qasesync.emulator import Emulator, default_system_fields, sample_custom_fields, serve
+from qasesync.emulator import Emulator, sample_custom_fields, serve
 
 TOKEN = "T"
 TREE = {
@@ -109,14 +111,6 @@ def seed(emu: Emulator) -> dict[str, Any]:
         "logout": logout,
         "saml": saml,
     }
-
-
-def shifted_system_fields() -> list[dict[str, Any]]:
-    """Every option id moved by 100: nothing may rely on the default numbering."""
-    return [
-        {**f, "options": [{**o, "id": o["id"] + 100} for o in f["options"]]}
-        for f in default_system_fields()
-    ]
 
 
 @pytest.fixture(params=["default ids", "shifted ids"])
@@ -303,8 +297,6 @@ def edited(emu: Emulator, tree: Path) -> None:
 def test_golden_plan_of_an_edited_project(
     emu: Emulator, tree: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, name: str
 ) -> None:
-    from test_render import golden
-
     edited(emu, tree)
     monkeypatch.setenv("QASE_WEB_URL", "https://app.qase.io")
     out = io.StringIO()
@@ -314,8 +306,6 @@ def test_golden_plan_of_an_edited_project(
 
 def test_golden_json_plan_of_an_edited_project(emu: Emulator, tree: Path) -> None:
     import re
-
-    from test_render import golden
 
     edited(emu, tree)
     out = io.StringIO()

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from kit.apply import looping_suites, on_socket
 from kit.apply import run_cli as run
+from kit.emulator import with_defaults
 
 import qasesync.adopt.pull
 from qasesync.adopt.pull import Pulled, pull, write
@@ -226,12 +227,6 @@ def test_live_suites_whose_parents_loop_are_the_plan_error_and_nothing_is_writte
     assert run("pull", str(tree), *dry_run) == (1, "")
     assert capsys.readouterr().err == f"error: {problem}\n"
     assert files_of(tree) == files_of(DATA / "hand-formatted")
-
-
-def with_defaults(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The sample custom fields, Owner defaulting to ``qa-team``, Components to ``web``."""
-    defaults = {"Owner": "qa-team", "Components": "1"}
-    return [{**f, "default_value": defaults.get(f["title"])} for f in fields]
 
 
 def live_of(emu: Emulator) -> Live:

@@ -13,7 +13,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kit.apply import PROJECT, TOKEN, shop_emulator
-from test_export_fixpoint import LINE, case, case_payload, option_ids, projects, put, steps
+from kit.projects import LINE, case, case_payload, option_ids, projects, put, steps
 
 from qasesync.adopt.export import exported_tree
 from qasesync.adopt.pull import pull, write

@@ -5,11 +5,10 @@ Regenerate the golden files after an intended change with ``QASESYNC_GOLDEN=upda
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
+from kit.golden import golden
 from kit.plans import desired, live, mixed_desired, mixed_settings, settings, with_case
 
 from qasesync.errors import Problem
@@ -27,16 +26,7 @@ from qasesync.plans.render import (
 )
 from qasesync.qase.client import web_base
 
-GOLDEN = Path(__file__).parent / "data" / "golden"
 VIEW = View(web="https://app.qase.io", rate_per_minute=600, tree_prefix="cases/")
-
-
-def golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("QASESYNC_GOLDEN") == "update":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-    assert actual == path.read_text(encoding="utf-8")
 
 
 def mixed() -> Plan:

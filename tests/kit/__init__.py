@@ -7,7 +7,11 @@ so a test imports ``from kit.spec import check_request``.
   transport that records what was sent.
 - ``kit.apply``: the SHOP workspace (emulator, custom fields), trees (the example tree,
   generated ones), an in-process remote, ``qasesync`` in process, the emulator's writes.
-- ``kit.emulator``: the emulator tests' in-process client and check of its request log.
+- ``kit.emulator``: an in-process client of an emulator, the check of its request log,
+  workspaces unlike the default one (shifted option ids, custom fields with defaults).
+- ``kit.projects``: hypothesis strategies of small projects, and putting one into the
+  emulator's store as the web app would (the export and pull fixpoints).
 - ``kit.plans``: hand-built desired trees and live projects for the planner and renderer.
+- ``kit.golden``: comparison with the golden files of ``tests/data/golden/``.
 - ``kit.remote_json``: hand-written live Qase JSON: system and custom fields, cases, steps.
 """

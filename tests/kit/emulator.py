@@ -1,12 +1,15 @@
-"""Helpers of the emulator tests: a client, and the check of every 2xx answer an emulator
-gave (from its request log) against the official spec."""
+"""Helpers of the emulator-backed tests: an in-process client, the check of every 2xx
+answer an emulator gave (from its request log) against the official spec, and workspaces
+unlike the default one (shifted option ids, custom fields with defaults)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import httpx
 
 from kit.spec import check_answers, load_spec
-from qasesync.emulator import Emulator
+from qasesync.emulator import Emulator, default_system_fields
 
 TOKEN = "T"
 
@@ -23,3 +26,17 @@ def make_client(emu: Emulator, token: str = TOKEN) -> httpx.Client:
         base_url="http://emulator/v1",
         headers={"Token": token},
     )
+
+
+def shifted_system_fields() -> list[dict[str, Any]]:
+    """Every option id moved by 100: nothing may rely on the default numbering."""
+    return [
+        {**f, "options": [{**o, "id": o["id"] + 100} for o in f["options"]]}
+        for f in default_system_fields()
+    ]
+
+
+def with_defaults(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sample custom fields, Owner defaulting to ``qa-team``, Components to ``web``."""
+    defaults = {"Owner": "qa-team", "Components": "1"}
+    return [{**f, "default_value": defaults.get(f["title"])} for f in fields]

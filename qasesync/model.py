@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 #: Enum fields of a case and the default table of option slugs (docs/design.md §3).
 DEFAULT_OPTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -63,6 +63,7 @@ DEFAULT_SLUGS: Mapping[str, str] = MappingProxyType(
 )
 AUTOMATION_VALUES: tuple[str, ...] = ("manual", "to-be-automated", "automated")
 PRUNE_MODES: tuple[str, ...] = ("deprecate", "delete", "off")
+DRIFT_MODES: tuple[str, ...] = ("keep", "revert", "fail")
 
 #: A custom field's value as the YAML holds it: text, number, boolean, or a list of option titles.
 CustomValue = str | int | float | bool | tuple[str, ...]
@@ -189,6 +190,7 @@ class Settings:
     max_destroy: MaxDestroy = MaxDestroy(25)
     external_issue_type: str = "jira-cloud"
     write_back: bool = True
+    drift: Literal["keep", "revert", "fail"] = "keep"
     ignore_fields: frozenset[str] = frozenset()
     options: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     location: Location | None = field(default=None, compare=False)
@@ -215,6 +217,24 @@ class Tree:
             f"{len(self.cases)} cases in {len(self.suites)} suites, "
             f"{len(self.shared_steps)} shared steps"
         )
+
+
+#: One entity's synced fields: field name → its value in the comparable form of
+#: `qasesync.plans.threeway` (plain JSON data).
+Synced = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Base:
+    """The last synced state (docs/design.md §11): for each managed entity, each managed
+    field's value as of the last apply, pull or export that agreed on it. Cases and suites
+    by id, shared steps by hash. ``unsure`` names entities the record holds twice (two
+    branches merged line by line): they have no base, and the plan says so."""
+
+    cases: Mapping[int, Synced] = field(default_factory=dict)
+    suites: Mapping[int, Synced] = field(default_factory=dict)
+    shared_steps: Mapping[str, Synced] = field(default_factory=dict)
+    unsure: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

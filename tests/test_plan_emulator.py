@@ -170,6 +170,8 @@ def test_one_field_changed_live_plans_one_patch_of_that_field(emu: Emulator, tre
             "after": None,
             "added": [],
             "removed": [],
+            "side": "change",
+            "base": None,
         }
     ]
 

@@ -22,7 +22,7 @@ from qasesync.model import (
     Step,
     Workspace,
 )
-from qasesync.plans import normalise
+from qasesync.plans import normalise, threeway
 from qasesync.plans.normalise import RefMapper, show, text
 from qasesync.plans.plan import FieldDiff
 
@@ -134,6 +134,23 @@ class CaseDiffer:
             if value is not None:
                 values[definition.title] = value
         return values
+
+    def synced(self, case: Case, *, live: bool, suite: str | None) -> dict[str, Any]:
+        """Each managed field of a resolved case in the base's synced form (JSON data,
+        `qasesync.plans.threeway`): what the three-way comparison and the base record use.
+        ``suite`` is the live key of its suite (``#12``), ``(new) folder`` for one apply
+        creates, None for the root. Absent custom fields and parameters are left out."""
+        ref = _same if live else self.ref
+        values: dict[str, Any] = {name: _scalar(case, name) for name in SCALAR_FIELDS}
+        values["suite"] = suite
+        for name in sorted(normalise.SET_FIELDS):
+            values[name] = sorted(normalise.text_set(getattr(case, name)))
+        values["steps"] = threeway.data(normalise.steps_key(case.steps, ref))
+        for title, value in self._customs(case).items():
+            values[f"custom_fields.{title}"] = threeway.data(value)
+        for name, items in normalise.parameters_key(case.parameters).items():
+            values[f"parameters.{name}"] = list(items)
+        return {k: v for k, v in values.items() if not self.ignored(k)}
 
     def content(self, case: Case, *, live: bool) -> Any:
         """What a rename or move keeps: description, preconditions and steps (a fresh

@@ -1,7 +1,7 @@
 """The plan as a value: changes, their order, counts, the safety limit, fingerprints, JSON.
 
 A `Plan` is what `planner.plan` returns, what `render` shows and what `apply`
-executes. Its JSON form (``format_version`` 1) carries everything the applier
+executes. Its JSON form (``format_version`` 2) carries everything the applier
 needs without the tree: each change holds the desired entity in model terms
 (defaults already resolved), the live entity it replaces, the fields to send,
 and a fingerprint of that live entity so that a stale plan can be refused.
@@ -19,11 +19,15 @@ from typing import Any, Literal, Union
 
 from qasesync.errors import SafetyError
 from qasesync.model import Assignment, Case, Location, MaxDestroy, SharedStep, Step, Suite, Tree
+from qasesync.plans.threeway import Record
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 BULK_SIZE = 100
 
 Kind = Literal["create", "update", "deprecate", "delete"]
+#: Who changed a field since the last sync: the tree (a change apply makes), Qase (drift),
+#: or both, differently (a conflict). docs/design.md §11.
+Side = Literal["change", "drift", "conflict"]
 EntityKind = Literal["suite", "shared_step", "case"]
 Entity = Union[Case, Suite, SharedStep]  # noqa: UP007 (a runtime alias on 3.10)
 KINDS: tuple[Kind, ...] = ("create", "update", "deprecate", "delete")
@@ -34,6 +38,8 @@ class FieldDiff:
     """One line of a change: ``path: before → after``, or ``path: +added −removed`` for sets.
 
     ``before`` and ``after`` are display strings (already quoted); ``None`` means absent.
+    A change's diffs are live → tree; a drift's are tree (the base) → live; a conflict's
+    are live → tree, with the ``base`` value both sides changed from.
     """
 
     path: str
@@ -41,6 +47,8 @@ class FieldDiff:
     after: str | None = None
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    side: Side = "change"
+    base: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,8 @@ class Change:
     fields completed); ``live`` the live entity it concerns. ``fields`` names what an
     update sends (model field names; ``custom_fields.<Title>`` for one custom field).
     ``suite`` is the display path of the suite the change belongs to, for grouping.
+    ``synced`` is what the base records for the entity once the change is done (the
+    fields it makes agree; `qasesync.plans.threeway`).
     """
 
     kind: Kind
@@ -82,6 +92,7 @@ class Change:
     fingerprint: Fingerprint | None = None
     suite: str = ""
     used_by: tuple[int, ...] = ()
+    synced: Mapping[str, Any] | None = None
 
     @property
     def location(self) -> Location | None:
@@ -117,6 +128,12 @@ class Plan:
     ``adoptions`` are the ids and hashes of the tree's entities that matched a live one by
     title: apply writes them into the YAML (they change nothing in Qase, so they are not
     changes). ``ignore_fields`` are the tree's: apply leaves them out of what it creates.
+
+    Three-way (docs/design.md §11): ``drift`` lists what changed in Qase since the last
+    sync and is left alone (``drift: keep``); ``conflicts`` the entities both sides
+    changed differently (a plan with any is refused); ``synced`` the base records of
+    entities that need no change; ``base`` is False when the tree has no base record
+    (the plan is then two-way); ``drift_mode`` is the tree's ``drift`` setting.
     """
 
     project: str
@@ -130,6 +147,11 @@ class Plan:
     tree_fingerprint: str = ""
     adoptions: tuple[Assignment, ...] = ()
     ignore_fields: frozenset[str] = frozenset()
+    drift: tuple[Change, ...] = ()
+    conflicts: tuple[Change, ...] = ()
+    synced: tuple[Record, ...] = ()
+    base: bool = True
+    drift_mode: str = "keep"
 
     @property
     def has_changes(self) -> bool:
@@ -198,6 +220,11 @@ class Plan:
             "notes": [_message_json(m) for m in self.notes],
             "adoptions": [_adoption_json(a) for a in self.adoptions],
             "ignore_fields": sorted(self.ignore_fields),
+            "base": self.base,
+            "drift_mode": self.drift_mode,
+            "drift": [_change_json(c) for c in self.drift],
+            "conflicts": [_change_json(c) for c in self.conflicts],
+            "synced": [_record_json(r) for r in self.synced],
         }
 
     @staticmethod
@@ -205,7 +232,10 @@ class Plan:
         """Read a saved plan back; refuse a format version this build does not know."""
         version = data.get("format_version")
         if version != FORMAT_VERSION:
-            raise SafetyError(f"saved plan has format_version {version!r}; expected 1")
+            raise SafetyError(
+                f"saved plan has format_version {version!r}; expected {FORMAT_VERSION} "
+                "(plan again with this qasesync)"
+            )
         limit = data["max_destroy"]
         return Plan(
             project=data["project"],
@@ -217,9 +247,13 @@ class Plan:
             cases_in_scope=data["cases_in_scope"],
             max_destroy=MaxDestroy(limit["value"], limit["percent"]),
             tree_fingerprint=data["tree_fingerprint"],
-            # Absent from the plans saved before adoptions were (format_version 1 still).
-            adoptions=tuple(_adoption_from(a) for a in data.get("adoptions", [])),
-            ignore_fields=frozenset(data.get("ignore_fields", [])),
+            adoptions=tuple(_adoption_from(a) for a in data["adoptions"]),
+            ignore_fields=frozenset(data["ignore_fields"]),
+            drift=tuple(_change_from(c) for c in data["drift"]),
+            conflicts=tuple(_change_from(c) for c in data["conflicts"]),
+            synced=tuple(_record_from(r) for r in data["synced"]),
+            base=data["base"],
+            drift_mode=data["drift_mode"],
         )
 
 
@@ -349,6 +383,7 @@ def _change_from(data: Mapping[str, Any]) -> Change:
         fingerprint=Fingerprint(fp["updated_at"], fp["sha256"]) if fp else None,
         suite=data["suite"],
         used_by=tuple(data["used_by"]),
+        synced=data["synced"],
     )
 
 
@@ -359,7 +394,17 @@ def _diff_from(data: Mapping[str, Any]) -> FieldDiff:
         data["after"],
         tuple(data["added"]),
         tuple(data["removed"]),
+        data["side"],
+        data["base"],
     )
+
+
+def _record_json(record: Record) -> dict[str, Any]:
+    return {"entity": record.entity, "key": record.key, "fields": record.fields}
+
+
+def _record_from(data: Mapping[str, Any]) -> Record:
+    return Record(data["entity"], data["key"], data["fields"])
 
 
 def _entity_from(entity: EntityKind, data: Mapping[str, Any] | None) -> Entity | None:

@@ -16,39 +16,53 @@ from typing import Any
 from qasesync.errors import ConfigError, PlanError, Problem
 from qasesync.model import (
     Assignment,
+    Base,
     Case,
     Live,
     Location,
     Settings,
     SharedStep,
     Suite,
+    Synced,
     Tree,
 )
-from qasesync.plans import prune
+from qasesync.plans import prune, threeway
 from qasesync.plans.casediff import CaseDiffer, base_field, field_names
 from qasesync.plans.checks import parent_loops, workspace_problems
 from qasesync.plans.normalise import show, text
 from qasesync.plans.plan import Change, FieldDiff, Message, Plan, fingerprint, tree_fingerprint
+from qasesync.plans.threeway import NEW as NEW_REF
+from qasesync.plans.threeway import Record
 
 #: A desired suite that has no live suite yet: nothing live is in it.
 NEW = "(new)"
 SUITE_FIELDS = ("title", "description", "preconditions")
 
 
-def plan(desired: Tree, live: Live, settings: Settings, *, for_pull: bool = False) -> Plan:
+def plan(
+    desired: Tree,
+    live: Live,
+    settings: Settings,
+    *,
+    for_pull: bool = False,
+    base: Base | None = None,
+) -> Plan:
     """The changes that make ``live`` match ``desired``, in apply's order (docs/design.md §6).
 
     Raises `PlanError` with every problem found (unknown enum options or custom
     fields, ambiguous matches, inexpressible fields that would be overwritten, ...).
     ``for_pull``: the plan is read backwards (`qasesync.adopt.pull`), so a move the API
     cannot make (a case to the project root) is no problem: pull moves the YAML.
+    ``base``: the last synced state; with it each difference is attributed to the tree,
+    to Qase (drift) or to both (a conflict), docs/design.md §11. Without it the plan is
+    two-way: the tree wins every difference.
     """
     # Matching builds no reference cycles: full collections over ~10^6 live model
     # objects would find nothing to free and cost a third of the time.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _Planner(desired, live, settings, for_pull=for_pull).run()
+        return _Planner(desired, live, settings, for_pull=for_pull, base=base).run()
     finally:
         if enabled:
             gc.enable()
@@ -60,6 +74,7 @@ class _Planner:
     live: Live
     settings: Settings
     for_pull: bool = False
+    base: Base | None = None
     problems: list[Problem | str] = field(default_factory=list)
     warnings: list[Message] = field(default_factory=list)
     notes: list[Message] = field(default_factory=list)
@@ -69,6 +84,9 @@ class _Planner:
     claimed_suites: set[str] = field(default_factory=set)  # live keys
     claimed_cases: set[int] = field(default_factory=set)
     _folder_cache: dict[str, str] = field(default_factory=dict)
+    drift: list[Change] = field(default_factory=list)  # changed in Qase since the last sync
+    conflicts: list[Change] = field(default_factory=list)
+    synced: list[Record] = field(default_factory=list)  # base records of unchanged entities
 
     def run(self) -> Plan:
         self._check_workspace()
@@ -100,7 +118,7 @@ class _Planner:
         owned = self._owned_live_suites() - self.claimed_suites
         return prune.Leftovers(
             settings=self.settings,
-            cases=tuple(c for c in self._live_cases_in_scope() if c.id not in self.claimed_cases),
+            cases=self._unclaimed_cases(),
             suites=prune.post_order(self.live.tree.suites, owned),
             shared_steps=tuple(
                 s for s in self.live.tree.shared_steps if s.key not in claimed_shared
@@ -108,6 +126,23 @@ class _Planner:
             path=self._live_path,
             ref=self._ref,
         )
+
+    def _unclaimed_cases(self) -> tuple[Case, ...]:
+        """The live cases in scope no tree case claims: pruned, except those created in
+        Qase since the last sync (in no base), which are drift unless ``drift: revert``."""
+        left = [c for c in self._live_cases_in_scope() if c.id not in self.claimed_cases]
+        if not self._keeps_drift:
+            return tuple(left)
+        assert self.base is not None
+        for case in (c for c in left if c.id not in self.base.cases):
+            folder = self._live_path(case.suite)
+            self.drift.append(Change("create", "case", case.title, live=case, suite=folder))
+        return tuple(c for c in left if c.id in self.base.cases)
+
+    @property
+    def _keeps_drift(self) -> bool:
+        """Whether drift is left alone: a base exists and ``drift`` is not ``revert``."""
+        return self.base is not None and self.settings.drift != "revert"
 
     def _content(self, case: Case, live: bool) -> Any:
         return self._differ.content(case, live=live)
@@ -134,6 +169,11 @@ class _Planner:
             tree_fingerprint=tree_fingerprint(self.desired),
             adoptions=tuple(self.adoptions) if self.settings.write_back else (),
             ignore_fields=self.settings.ignore_fields,
+            drift=tuple(self.drift),
+            conflicts=tuple(self.conflicts),
+            synced=tuple(self.synced),
+            base=self.base is not None,
+            drift_mode=self.settings.drift,
         )
 
     def _problem(self, location: Location | None, message: str) -> None:
@@ -430,8 +470,12 @@ class _Planner:
         resolved = self._differ.resolve(case)
         folder = case.suite or ""
         if match is None:
-            return Change("create", "case", case.title, desired=resolved, suite=folder)
+            return self._case_create(case, resolved, folder)
         diffs = self._suite_diff(resolved, match) + self._differ.diffs(resolved, match)
+        synced: dict[str, Any] | None = None
+        view = self._case_synced(case, resolved, match, diffs)
+        if view is not None:
+            resolved, diffs, synced = view
         self._automation(resolved, match)
         names, diffs = self._inexpressible(resolved, match, field_names(diffs), diffs)
         to_root = case.suite is None and match.suite is not None and "suite" in names
@@ -443,7 +487,133 @@ class _Planner:
             )
         if not names:
             return None
-        return self._update("case", case.title, resolved, match, names, diffs, folder)
+        change = self._update("case", case.title, resolved, match, names, diffs, folder)
+        return replace(change, synced=synced)
+
+    def _case_create(self, case: Case, resolved: Case, folder: str) -> Change | None:
+        """A tree case no live case matches: created, unless it was deleted in Qase since
+        the last sync (its id is in the base), which is drift (a conflict when the tree
+        edited it since)."""
+        synced = self._differ.synced(resolved, live=False, suite=self._suite_ref(case.suite))
+        entry = self.base.cases.get(case.id) if self.base and case.id is not None else None
+        if entry is None or not self._keeps_drift:
+            return Change(
+                "create", "case", case.title, desired=resolved, suite=folder, synced=synced
+            )
+        if synced != entry:
+            self.conflicts.append(self._deleted_conflict(case, resolved, folder))
+        else:
+            self.drift.append(Change("delete", "case", case.title, desired=resolved, suite=folder))
+        return None
+
+    def _deleted_conflict(self, case: Case, resolved: Case, folder: str) -> Change:
+        note = FieldDiff("(deleted in Qase)", side="conflict", before=None, after=show("edited"))
+        return Change("update", "case", case.title, desired=resolved, suite=folder, diffs=(note,))
+
+    def _suite_ref(self, folder: str | None) -> str | None:
+        """A desired suite folder as the base records it: the matched live key, or a
+        marker apply replaces with the id of the suite it creates."""
+        if folder is None:
+            return None
+        match = self.suite_map.get(folder)
+        return match.key if match is not None else f"{NEW_REF} {folder}"
+
+    def _case_synced(
+        self, case: Case, resolved: Case, live: Case, diffs: list[FieldDiff]
+    ) -> tuple[Case, list[FieldDiff], dict[str, Any]] | None:
+        """The three-way view of a matched pair: the case apply should send, the diffs of
+        the tree's own changes, and what the base records once they are made. None without
+        a base record (two-way, and the base gets no record)."""
+        if self.base is None:
+            return None
+        tree = self._differ.synced(resolved, live=False, suite=self._suite_ref(case.suite))
+        entry = self.base.cases.get(live.id) if live.id is not None else None
+        if not diffs:
+            if entry != tree and live.id is not None:
+                self.synced.append(Record("case", live.id, tree))
+            return resolved, diffs, tree
+        theirs = self._differ.synced(live, live=True, suite=live.suite)
+        sides = threeway.classify({threeway.field_key(d.path) for d in diffs}, tree, theirs, entry)
+        return self._three_way(case, resolved, live, diffs, sides, (tree, entry))
+
+    def _three_way(
+        self,
+        case: Case,
+        resolved: Case,
+        live: Case,
+        diffs: list[FieldDiff],
+        sides: threeway.Sides,
+        values: tuple[Synced, Synced | None],
+    ) -> tuple[Case, list[FieldDiff], dict[str, Any]]:
+        tree, entry = values
+        folder = case.suite or ""
+        if sides.conflict:
+            shown = [
+                _conflict(d, entry) for d in diffs if threeway.field_key(d.path) in sides.conflict
+            ]
+            self.conflicts.append(
+                Change(
+                    "update",
+                    "case",
+                    case.title,
+                    desired=resolved,
+                    live=live,
+                    diffs=tuple(shown),
+                    suite=folder,
+                )
+            )
+        if not self._keeps_drift:
+            marked = [
+                replace(d, side="drift") if threeway.field_key(d.path) in sides.drift else d
+                for d in diffs
+                if threeway.field_key(d.path) not in sides.conflict
+            ]
+            return resolved, marked, {k: v for k, v in tree.items() if k not in sides.conflict}
+        if sides.drift:
+            drifted = [_drifted(d) for d in diffs if threeway.field_key(d.path) in sides.drift]
+            self.drift.append(
+                Change(
+                    "update",
+                    "case",
+                    case.title,
+                    desired=resolved,
+                    live=live,
+                    diffs=tuple(drifted),
+                    suite=folder,
+                )
+            )
+        merged = self._merged(resolved, live, sides, entry)
+        kept = self._suite_diff(merged, live) + self._differ.diffs(merged, live)
+        ours = [d for d in kept if threeway.field_key(d.path) in sides.changed]
+        hold = sides.drift | sides.conflict
+        record = {k: v for k, v in tree.items() if k not in hold or k in threeway.MERGED}
+        for key in hold - threeway.MERGED:
+            if entry is not None and key in entry:
+                record[key] = entry[key]
+        return merged, ours, record
+
+    def _merged(
+        self, resolved: Case, live: Case, sides: threeway.Sides, entry: Synced | None
+    ) -> Case:
+        """The tree's case with what changed in Qase kept: tags merged per tag, drifted
+        parameter lists taken from live (the patch sends all parameters at once)."""
+        merged = resolved
+        if "tags" in sides.drift and "tags" in sides.changed and entry is not None:
+            base_tags = entry.get("tags") or []
+            tags = threeway.merged_items(
+                [text(t) for t in resolved.tags], [text(t) for t in live.tags], base_tags
+            )
+            merged = replace(merged, tags=tuple(tags))
+        elif "tags" in sides.drift:
+            merged = replace(merged, tags=live.tags)
+        parameters = dict(merged.parameters)
+        for key in (k for k in sides.drift if k.startswith("parameters.")):
+            name = key[len("parameters.") :]
+            if name in live.parameters:
+                parameters[name] = live.parameters[name]
+            else:
+                parameters.pop(name, None)
+        return replace(merged, parameters=parameters)
 
     def _suite_diff(self, desired: Case, live: Case) -> list[FieldDiff]:
         if self._live_parent(desired.suite) == live.suite or self._differ.ignored("suite"):
@@ -476,6 +646,31 @@ class _Planner:
             )
         keep = [n for n in names if base_field(n) not in blocked]
         return keep, [d for d in diffs if base_field(d.path) not in blocked]
+
+
+def _conflict(diff: FieldDiff, entry: Synced | None) -> FieldDiff:
+    """A tree-vs-live diff as a conflict line, with the base value both sides left."""
+    was = (entry or {}).get(threeway.field_key(diff.path))
+    return replace(diff, side="conflict", base=_shown(was))
+
+
+def _shown(value: Any) -> str | None:
+    if isinstance(value, list) and value and isinstance(value[0], list):
+        return f"({len(value)} steps)"
+    return show(value)
+
+
+def _drifted(diff: FieldDiff) -> FieldDiff:
+    """A tree-vs-live diff seen from the base: the tree holds the base value, so it is
+    the old one and live the new."""
+    return replace(
+        diff,
+        before=diff.after,
+        after=diff.before,
+        added=diff.removed,
+        removed=diff.added,
+        side="drift",
+    )
 
 
 def _ident(entity: Any) -> str:

@@ -23,6 +23,7 @@ def settings_from(data: Mapping[str, Any], location: Location) -> Settings:
         max_destroy=_max_destroy(data.get("max_destroy", "25%")),
         external_issue_type=data.get("external_issue_type", "jira-cloud"),
         write_back=data.get("write_back", True),
+        drift=data.get("drift", "keep"),
         ignore_fields=frozenset(data.get("ignore_fields", ())),
         options={name: tuple(values) for name, values in data.get("options", {}).items()},
         location=location,

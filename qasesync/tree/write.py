@@ -259,6 +259,7 @@ def settings_document(settings: Settings) -> CommentedMap:
             _text(settings.external_issue_type),
         ),
         ("write_back", not settings.write_back, settings.write_back),
+        ("drift", settings.drift != default.drift, settings.drift),
         ("ignore_fields", bool(settings.ignore_fields), _list(sorted(settings.ignore_fields))),
         ("options", any(settings.options.values()), _options(settings.options)),
     ]

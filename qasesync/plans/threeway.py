@@ -1,0 +1,143 @@
+"""Three-way comparison: the tree, the base (the last sync) and the live project, field by
+field (docs/design.md §11). Pure.
+
+A *field* is a scalar field of a case, its whole step list, its suite, each custom field,
+each parameter list, its external issues, and its tags (which merge per tag). For a field
+in which tree and live differ:
+
+- base missing (no record of the entity): a tree change, two-way as before the base;
+- live = base: a tree change, applied;
+- tree = base: drift, changed in Qase since the last sync;
+- neither: a conflict.
+
+Values are compared in their *synced form*: plain JSON data (lists, not tuples), the
+form the base record stores, so that a value read back from the file equals a fresh one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from qasesync.model import Base, Synced
+
+#: The prefix of a reference to a suite or shared step that apply has yet to create; apply
+#: puts in the id or hash once it exists (`resolve_new`).
+NEW = "(new)"
+#: Fields that merge per item: one side's additions and removals both apply.
+MERGED = frozenset({"tags"})
+
+
+def data(value: Any) -> Any:
+    """A normalised value as plain JSON data: tuples and frozensets as lists (a frozenset
+    sorted), mappings as dicts."""
+    if isinstance(value, frozenset):
+        return sorted(data(v) for v in value)
+    if isinstance(value, (tuple, list)):
+        return [data(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): data(v) for k, v in value.items()}
+    return value
+
+
+def field_key(path: str) -> str:
+    """The three-way field a display path belongs to: ``steps[2].action`` → ``steps``,
+    ``custom_fields.Owner`` and ``parameters.browser`` stay whole."""
+    if path.startswith(("custom_fields.", "parameters.")):
+        return path
+    return path.split(".")[0].split("[")[0]
+
+
+@dataclass(frozen=True)
+class Sides:
+    """Which side changed each differing field since the base."""
+
+    changed: frozenset[str] = frozenset()
+    drift: frozenset[str] = frozenset()
+    conflict: frozenset[str] = frozenset()
+
+
+def classify(keys: Iterable[str], tree: Synced, live: Synced, base: Synced | None) -> Sides:
+    """Attribute each differing field (``keys``) to the tree, to Qase, or to both."""
+    changed: set[str] = set()
+    drift: set[str] = set()
+    conflict: set[str] = set()
+    for key in keys:
+        if base is None:
+            changed.add(key)
+            continue
+        was, now, wanted = base.get(key), live.get(key), tree.get(key)
+        if key in MERGED:
+            changed.update([key] if wanted != was else [])
+            drift.update([key] if now != was else [])
+        elif now == was:
+            changed.add(key)
+        elif wanted == was:
+            drift.add(key)
+        elif wanted != now:
+            conflict.add(key)
+    return Sides(frozenset(changed), frozenset(drift), frozenset(conflict))
+
+
+def merged_items(tree: Iterable[str], live: Iterable[str], base: Iterable[str]) -> list[str]:
+    """Per-item merge of a set field: the base, plus what either side added, less what
+    either side removed; in the tree's order, then live additions in theirs."""
+    tree_l, live_l, base_s = list(tree), list(live), set(base)
+    removed = (base_s - set(tree_l)) | (base_s - set(live_l))
+    ordered = [*tree_l, *(item for item in live_l if item not in set(tree_l))]
+    return [item for item in dict.fromkeys(ordered) if item not in removed]
+
+
+def updated(base: Base | None, records: Iterable[Record]) -> Base:
+    """The base after ``records``: each sets (or, with ``fields`` None, removes) one
+    entity's synced fields; a record with ``merge`` keeps the fields it does not name."""
+    tables: dict[str, dict[Any, Synced]] = {
+        "case": dict(base.cases) if base else {},
+        "suite": dict(base.suites) if base else {},
+        "shared_step": dict(base.shared_steps) if base else {},
+    }
+    for record in records:
+        table = tables[record.entity]
+        if record.fields is None:
+            table.pop(record.key, None)
+        elif record.merge:
+            table[record.key] = {**table.get(record.key, {}), **record.fields}
+        else:
+            table[record.key] = dict(record.fields)
+    return Base(cases=tables["case"], suites=tables["suite"], shared_steps=tables["shared_step"])
+
+
+@dataclass(frozen=True)
+class Record:
+    """One entity's base after a sync: ``fields`` to record (None: forget the entity)."""
+
+    entity: str
+    key: int | str
+    fields: Synced | None
+    merge: bool = False
+
+
+def resolve_new(fields: Synced, suite_ids: Mapping[str, int], hashes: Mapping[str, str]) -> Synced:
+    """Synced fields with the references to suites and shared steps created by this apply
+    (``(new) folder``, ``(new) key``) replaced by their live id and hash."""
+    resolved = dict(fields)
+    suite = resolved.get("suite")
+    if isinstance(suite, str) and suite.startswith(NEW + " "):
+        folder = suite[len(NEW) + 1 :]
+        resolved["suite"] = f"#{suite_ids[folder]}" if folder in suite_ids else None
+    if "steps" in resolved:
+        resolved["steps"] = _resolve_steps(resolved["steps"], hashes)
+    return resolved
+
+
+def _resolve_steps(steps: Any, hashes: Mapping[str, str]) -> Any:
+    out = []
+    for step in steps:
+        if step[0] == "shared" and len(step) == 2:
+            ref = step[1]
+            key = ref[len(NEW) + 1 :] if ref.startswith(NEW + " ") else None
+            out.append(["shared", hashes.get(key, ref) if key is not None else ref])
+        else:
+            out.append([*step[:3], _resolve_steps(step[3], hashes)])
+    return out

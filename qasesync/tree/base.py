@@ -1,0 +1,131 @@
+"""The base record: ``qasesync.base.jsonl`` beside ``qasesync.yaml`` (docs/design.md §11).
+
+One JSON object a line: first a header, then one line per synced entity, suites by id,
+shared steps by hash, cases by id, each line the entity's identity first and its synced
+fields in name order::
+
+    {"qasesync_base":1}
+    {"suite":3,"description":"","parent":null,"preconditions":"","title":"Cart"}
+    {"case":12,"priority":"high","severity":"major","steps":[...],"tags":["cart"],...}
+
+So a change to one entity is a change of one line, and two branches that synced different
+entities merge line by line. An entity that a merge left on two lines is *unsure*: it has
+no base (the plan says so) until the next apply or pull records it again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from qasesync.errors import ConfigError
+from qasesync.model import Base, Synced
+from qasesync.tree.writeback import replace_bytes
+
+BASE_FILE = "qasesync.base.jsonl"
+HEADER = {"qasesync_base": 1}
+_KINDS = ("suite", "shared_step", "case")
+
+
+def read_base(root: Path) -> tuple[Base | None, bytes | None]:
+    """The tree's base and the bytes it was read from; (None, None) when there is none."""
+    path = root / BASE_FILE
+    if not path.is_file():
+        return None, None
+    data = path.read_bytes()
+    return parse_base(data), data
+
+
+def parse_base(data: bytes) -> Base:
+    """The base from the file's bytes; a `ConfigError` naming the line of a bad one."""
+    try:
+        lines = data.decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{BASE_FILE}: not UTF-8 ({exc.reason})") from exc
+    entries: dict[str, dict[Any, list[Synced]]] = {kind: {} for kind in _KINDS}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        record = _record(line, number)
+        if number == 1 or "qasesync_base" in record:
+            _check_header(record, number)
+            continue
+        kind, key, fields = _entry(record, number)
+        entries[kind].setdefault(key, []).append(fields)
+    return _base(entries)
+
+
+def _record(line: str, number: int) -> dict[str, Any]:
+    try:
+        record = json.loads(line)
+    except ValueError as exc:
+        raise ConfigError(f"{BASE_FILE}:{number}: not a JSON object ({exc})") from exc
+    if not isinstance(record, dict):
+        raise ConfigError(f"{BASE_FILE}:{number}: not a JSON object")
+    return record
+
+
+def _check_header(record: Mapping[str, Any], number: int) -> None:
+    if record != HEADER:
+        raise ConfigError(
+            f"{BASE_FILE}:{number}: expected the header {json.dumps(HEADER)}; this qasesync "
+            "reads version 1 of the base record"
+        )
+
+
+def _entry(record: dict[str, Any], number: int) -> tuple[str, Any, Synced]:
+    kinds = [kind for kind in _KINDS if kind in record]
+    if len(kinds) != 1:
+        raise ConfigError(
+            f"{BASE_FILE}:{number}: a line names one entity: one of {', '.join(_KINDS)}"
+        )
+    kind = kinds[0]
+    key = record.pop(kind)
+    wanted = str if kind == "shared_step" else int
+    if not isinstance(key, wanted) or isinstance(key, bool):
+        raise ConfigError(f"{BASE_FILE}:{number}: `{kind}` must be {wanted.__name__}")
+    return kind, key, record
+
+
+def _base(entries: dict[str, dict[Any, list[Synced]]]) -> Base:
+    unsure = [
+        f"{kind} {key}" for kind in _KINDS for key, lines in entries[kind].items() if len(lines) > 1
+    ]
+    sure = {
+        kind: {key: lines[0] for key, lines in entries[kind].items() if len(lines) == 1}
+        for kind in _KINDS
+    }
+    return Base(
+        cases=sure["case"],
+        suites=sure["suite"],
+        shared_steps=sure["shared_step"],
+        unsure=tuple(unsure),
+    )
+
+
+def render_base(base: Base) -> bytes:
+    """The file's bytes: the header, then one line per entity in a stable order."""
+    return "".join(f"{line}\n" for line in _lines(base)).encode("utf-8")
+
+
+def _lines(base: Base) -> Iterator[str]:
+    yield _dumps(HEADER)
+    yield from (_line("suite", key, base.suites[key]) for key in sorted(base.suites))
+    yield from (_line("shared_step", h, base.shared_steps[h]) for h in sorted(base.shared_steps))
+    yield from (_line("case", key, base.cases[key]) for key in sorted(base.cases))
+
+
+def _line(kind: str, key: int | str, fields: Synced) -> str:
+    return _dumps({kind: key, **{name: fields[name] for name in sorted(fields)}})
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def write_base(root: Path, base: Base, old: bytes | None) -> bool:
+    """Replace the record atomically, unless it changed on disk since it was read as
+    ``old`` (None: it did not exist); True when written."""
+    return replace_bytes(root, BASE_FILE, old, render_base(base))

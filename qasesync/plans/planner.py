@@ -7,7 +7,6 @@ pair on normalised values (`qasesync.plans.normalise`). Every problem is collect
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -25,6 +24,7 @@ from qasesync.model import (
     Suite,
     Synced,
     Tree,
+    collector_paused,
 )
 from qasesync.plans import prune, threeway
 from qasesync.plans.casediff import CaseDiffer, base_field, field_names
@@ -57,15 +57,8 @@ def plan(
     to Qase (drift) or to both (a conflict), docs/design.md §11. Without it the plan is
     two-way: the tree wins every difference.
     """
-    # Matching builds no reference cycles: full collections over ~10^6 live model
-    # objects would find nothing to free and cost a third of the time.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _Planner(desired, live, settings, for_pull=for_pull, base=base).run()
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass

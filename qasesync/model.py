@@ -71,6 +71,12 @@ DRIFT_MODES: tuple[str, ...] = ("keep", "revert", "fail")
 CustomValue = str | int | float | bool | tuple[str, ...]
 
 
+def as_custom_value(data: CustomValue | list[str]) -> CustomValue:
+    """A custom field's value from plain data (YAML or JSON), where a list of option
+    titles arrives as a list."""
+    return tuple(data) if isinstance(data, list) else data
+
+
 @dataclass(frozen=True)
 class Location:
     """Where an entity stands in the tree: a file relative to the tree root, 1-based

@@ -18,7 +18,17 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any, Literal, Union
 
 from qasesync.errors import SafetyError
-from qasesync.model import Assignment, Case, Location, MaxDestroy, SharedStep, Step, Suite, Tree
+from qasesync.model import (
+    Assignment,
+    Case,
+    Location,
+    MaxDestroy,
+    SharedStep,
+    Step,
+    Suite,
+    Tree,
+    as_custom_value,
+)
 from qasesync.plans.threeway import Record
 
 FORMAT_VERSION = 2
@@ -431,16 +441,12 @@ def step_from_data(data: Mapping[str, Any]) -> Step:
     )
 
 
-def _custom_value(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
 def case_from_data(data: Mapping[str, Any]) -> Case:
     """A `Case` from `to_data`'s form."""
     values = dict(data)
     for name in ("tags", "external_issues", "inexpressible"):
         values[name] = tuple(values[name])
-    values["custom_fields"] = {k: _custom_value(v) for k, v in data["custom_fields"].items()}
+    values["custom_fields"] = {k: as_custom_value(v) for k, v in data["custom_fields"].items()}
     values["parameters"] = {k: tuple(v) for k, v in data["parameters"].items()}
     values["steps"] = tuple(step_from_data(s) for s in data["steps"])
     values["location"] = _location_from(data["location"])

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from qasesync.model import ENUM_FIELDS, Case, Location, MaxDestroy, Settings, Step
+from qasesync.model import (
+    ENUM_FIELDS,
+    Case,
+    Location,
+    MaxDestroy,
+    Settings,
+    Step,
+    as_custom_value,
+)
 
 
 def allowed_options(settings: Settings | None) -> dict[str, tuple[str, ...]] | None:
@@ -68,7 +76,7 @@ def case_from(item: Mapping[str, Any], suite: str | None, location: Location) ->
         **plain,
         tags=tuple(item.get("tags", ())),
         external_issues=tuple(item.get("external_issues", ())),
-        custom_fields={k: _custom(v) for k, v in item.get("custom_fields", {}).items()},
+        custom_fields={k: as_custom_value(v) for k, v in item.get("custom_fields", {}).items()},
         parameters={k: tuple(str(v) for v in vs) for k, vs in item.get("parameters", {}).items()},
         steps=steps_from(item.get("steps", ())),
         gherkin=item.get("gherkin"),
@@ -79,7 +87,3 @@ def case_from(item: Mapping[str, Any], suite: str | None, location: Location) ->
 def as_int(value: int | float | None) -> int | None:
     """Ids as int: JSON Schema lets `3.0` through as an integer."""
     return None if value is None else int(value)
-
-
-def _custom(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value

@@ -13,8 +13,8 @@ The pipeline, as the folders show it (docs/design.md draws it):
     cli/       the commands, the one error boundary, the only code that prints
     emulator/  a local Qase API for tests and the demo
 
-Dependencies run one way: model and errors import nothing of ours; yamltext imports only
-errors; plans imports no HTTP, no files and no YAML text; cli wires everything.
+Dependencies run one way: model imports nothing of ours, errors only model; yamltext
+imports only errors; plans imports no HTTP, no files and no YAML text; cli wires everything.
 """
 
 __version__ = "0.1.0"

@@ -1,7 +1,8 @@
 """Every error qasesync raises on purpose.
 
 The CLI turns a `QasesyncError` into one clean message and exit 1; anything
-else is a bug (exit 3). No error carries the API token.
+else is a bug (exit 3). No error carries the API token. A `Problem` shows its place as
+`qasesync.model.Location` does: the model is the only module of ours imported here.
 
 QasesyncError
 ├── ValidationError          the tree has problems (each a `Problem` with FILE:LINE:COL)
@@ -32,6 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from qasesync.model import Location
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -43,10 +46,7 @@ class Problem:
     message: str = field(compare=True)
 
     def __str__(self) -> str:
-        if self.line == 0:  # a file not written, such as a folder's absent suite.yaml
-            folder, _, name = self.file.rpartition("/")
-            return f"{folder}/ (no {name}): {self.message}"
-        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+        return f"{Location(self.file, self.line, self.col)}: {self.message}"
 
     def as_json(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "col": self.col, "message": self.message}

@@ -89,7 +89,8 @@ class Location:
     path: tuple[str | int, ...] = ()
 
     def __str__(self) -> str:
-        if self.line == 0:  # no line to point at: show the folder (as errors.Problem does)
+        """``FILE:LINE:COL``, as every problem and plan message shows its place."""
+        if self.line == 0:  # no line to point at, such as a folder's absent suite.yaml
             folder, _, name = self.file.rpartition("/")
             return f"{folder}/ (no {name})"
         return f"{self.file}:{self.line}:{self.col}"

@@ -7,7 +7,7 @@ The suite a case belongs to is compared by the planner, which knows how suites m
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
@@ -152,7 +152,7 @@ class CaseDiffer:
             values[f"parameters.{name}"] = list(items)
         return {k: v for k, v in values.items() if not self.ignored(k)}
 
-    def content(self, case: Case, *, live: bool) -> Any:
+    def content(self, case: Case, *, live: bool) -> Hashable:
         """What a rename or move keeps: description, preconditions and steps (a fresh
         object, equal to nothing, when all are empty)."""
         steps = normalise.steps_key(case.steps, _same if live else self.ref)

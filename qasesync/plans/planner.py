@@ -8,9 +8,10 @@ pair on normalised values (`qasesync.plans.normalise`). Every problem is collect
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from qasesync.errors import ConfigError, PlanError, Problem
 from qasesync.model import (
@@ -30,13 +31,24 @@ from qasesync.plans import prune, threeway
 from qasesync.plans.casediff import CaseDiffer, base_field, field_names
 from qasesync.plans.checks import parent_loops, workspace_problems
 from qasesync.plans.normalise import show, text
-from qasesync.plans.plan import Change, FieldDiff, Message, Plan, fingerprint, tree_fingerprint
+from qasesync.plans.plan import (
+    Change,
+    Entity,
+    EntityKind,
+    FieldDiff,
+    Message,
+    Plan,
+    fingerprint,
+    tree_fingerprint,
+)
 from qasesync.plans.threeway import NEW as NEW_REF
 from qasesync.plans.threeway import Record
 
 #: A desired suite that has no live suite yet: nothing live is in it.
 NEW = "(new)"
 SUITE_FIELDS = ("title", "description", "preconditions")
+#: A live entity of one kind, matched by title.
+Matched = TypeVar("Matched", Case, Suite, SharedStep)
 
 
 def plan(
@@ -137,7 +149,7 @@ class _Planner:
         """Whether drift is left alone: a base exists and ``drift`` is not ``revert``."""
         return self.base is not None and self.settings.drift != "revert"
 
-    def _content(self, case: Case, live: bool) -> Any:
+    def _content(self, case: Case, live: bool) -> Hashable:
         return self._differ.content(case, live=live)
 
     def _plan(self, changes: list[Change]) -> Plan:
@@ -311,10 +323,10 @@ class _Planner:
 
     def _update(
         self,
-        entity: Any,
+        entity: EntityKind,
         name: str,
-        desired: Any,
-        live: Any,
+        desired: Entity,
+        live: Entity,
         names: list[str],
         diffs: list[FieldDiff],
         suite: str,
@@ -356,7 +368,7 @@ class _Planner:
             self._folder_cache = {s.key: folder for folder, s in self.suite_map.items()}
         return self._folder_cache
 
-    def _one(self, found: list[Any], location: Location | None, what: str) -> Any:
+    def _one(self, found: list[Matched], location: Location | None, what: str) -> Matched | None:
         if len(found) > 1:
             ids = " and ".join(_ident(f) for f in found)
             self._problem(location, f"{what} matches {ids} by title; add {_id_key(found[0])}")
@@ -666,13 +678,13 @@ def _drifted(diff: FieldDiff) -> FieldDiff:
     )
 
 
-def _ident(entity: Any) -> str:
+def _ident(entity: Entity) -> str:
     if isinstance(entity, SharedStep):
         return entity.hash or entity.key
     return f"#{entity.id}"
 
 
-def _id_key(entity: Any) -> str:
+def _id_key(entity: Entity) -> str:
     return "a `hash`" if isinstance(entity, SharedStep) else "an `id`"
 
 

@@ -4,9 +4,9 @@ and the rename-or-move warnings (section 6). Pure; used by the planner."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
 from qasesync.model import Case, Settings, SharedStep, Step, Suite
 from qasesync.plans.normalise import RefMapper, show, text
@@ -40,7 +40,7 @@ def prune_cases(left: Leftovers) -> tuple[list[Change], list[Message]]:
     return [_case_change(left, "deprecate", c) for c in left.cases if c.status != "deprecated"], []
 
 
-def _case_change(left: Leftovers, kind: Any, case: Case) -> Change:
+def _case_change(left: Leftovers, kind: Literal["deprecate", "delete"], case: Case) -> Change:
     deprecate = kind == "deprecate"
     return Change(
         kind,
@@ -174,12 +174,12 @@ def _refs(steps: Iterable[Step], ref: RefMapper) -> set[str]:
 
 
 def rename_warnings(
-    created: list[Change], pruned: list[Change], content: Callable[[Case, bool], Any]
+    created: list[Change], pruned: list[Change], content: Callable[[Case, bool], Hashable]
 ) -> list[Message]:
     """A warning for each created case that looks like a pruned one renamed or moved:
     the same title (another suite), or the same ``content`` (another title)."""
     by_title: dict[str, list[Case]] = defaultdict(list)
-    by_content: dict[Any, list[Case]] = defaultdict(list)
+    by_content: dict[Hashable, list[Case]] = defaultdict(list)
     for gone in (c.live for c in pruned if isinstance(c.live, Case)):
         by_title[text(gone.title).casefold()].append(gone)
         by_content[content(gone, True)].append(gone)

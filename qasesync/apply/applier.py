@@ -204,7 +204,7 @@ class _Run:
         updates = [c for c in ranked[2] if c.kind == "update"]
         self.cases.create(creates)
         self._concurrently(updates, self.cases.patch)
-        self.cases.issues(creates, updates)
+        self.cases.issues(updates)
         if self.ledger.failed:
             return  # nothing is destroyed after a failure: the next run decides again
         self._concurrently(ranked[3], self.cases.destroy)

@@ -128,7 +128,7 @@ class CaseWriter:
         assignments: list[Assignment] = []
         for change, case_id in pairs:
             self.ledger.taken.cases.add(case_id)
-            self.ledger.new_ids[id(change)] = case_id
+            self.ledger.created[case_id] = _case(change)
             assignments += assign(_case(change), "id", case_id)
         self.ledger.written(assignments)  # the whole batch in one write-back
         for change, case_id in pairs:
@@ -165,14 +165,14 @@ class CaseWriter:
 
     # --- external issues --------------------------------------------------------------
 
-    def issues(self, creates: list[Change], updates: list[Change]) -> None:
-        """Attach the issue keys of created cases; attach and detach what changed."""
+    def issues(self, updates: list[Change]) -> None:
+        """Attach the issue keys of the cases created (in the order of their ids); attach
+        and detach what the updates changed."""
         attach: dict[int, list[str]] = {}
         detach: dict[int, list[str]] = {}
-        for change in creates:
-            case_id = self.ledger.new_ids.get(id(change))
-            if case_id is not None and "external_issues" not in self.ledger.ignored:
-                attach[case_id] = _keys(_case(change).external_issues)
+        if "external_issues" not in self.ledger.ignored:
+            for case_id, case in sorted(self.ledger.created.items()):
+                attach[case_id] = _keys(case.external_issues)
         for change in updates:
             if "external_issues" in change.fields:
                 before = _keys(_live_case(change).external_issues)

@@ -93,7 +93,7 @@ class Ledger:
         self.taken = Taken.of(live) if live is not None else Taken()
         for change in plan.changes:
             self.taken.add_live(change.live)
-        self.new_ids: dict[int, int] = {}  # id(change) → the case id it created
+        self.created: dict[int, Case] = {}  # case id → the desired case it was created for
         self.ignored = plan.ignore_fields  # left out of what is created
         self.report = ApplyReport(plan.project, total=len(plan.changes))
         self.on_progress = on_progress

@@ -165,54 +165,65 @@ class _Compiler:
         return check
 
     def _keyword(self, key: str, arg: Any, node: Mapping[str, Any]) -> Check:
-        method = getattr(self, "_k_" + key.lstrip("$"), None)
-        if method is None:
+        compile_keyword = _KEYWORDS.get(key)
+        if compile_keyword is None:
             raise ValueError(f"the fast checker does not know the keyword {key!r}")
-        check: Check = method(arg, node)
-        return check
+        return compile_keyword(self, arg, node)
 
-    def _k_type(self, arg: Any, node: Mapping[str, Any]) -> Check:
+    def _type(self, arg: Any, node: Mapping[str, Any]) -> Check:
         names = (arg,) if isinstance(arg, str) else tuple(arg)
         if len(names) == 1 and names[0] in _PY_TYPES and names[0] != "boolean":
             kind = _PY_TYPES[names[0]]
             return lambda value: isinstance(value, kind)
         return lambda value: any(_is_type(value, name) for name in names)
 
-    def _k_ref(self, arg: str, node: Mapping[str, Any]) -> Check:
+    def _ref(self, arg: str, node: Mapping[str, Any]) -> Check:
         name = arg.removeprefix("#/$defs/")
         if name not in self.defs:
             self.defs[name] = lambda value: True  # placeholder while compiling recursion
             self.defs[name] = self.compile(self.root["$defs"][name])
         return lambda value: self.defs[name](value)
 
-    def _k_items(self, arg: Mapping[str, Any], node: Mapping[str, Any]) -> Check:
+    def _items(self, arg: Mapping[str, Any], node: Mapping[str, Any]) -> Check:
         item = self.compile(arg)
         return lambda value: not isinstance(value, list) or all(item(v) for v in value)
 
-    def _k_minLength(self, arg: int, node: Mapping[str, Any]) -> Check:
+    def _min_length(self, arg: int, node: Mapping[str, Any]) -> Check:
         return lambda value: not isinstance(value, str) or len(value) >= arg
 
-    def _k_maxLength(self, arg: int, node: Mapping[str, Any]) -> Check:
+    def _max_length(self, arg: int, node: Mapping[str, Any]) -> Check:
         return lambda value: not isinstance(value, str) or len(value) <= arg
 
-    def _k_pattern(self, arg: str, node: Mapping[str, Any]) -> Check:
+    def _pattern(self, arg: str, node: Mapping[str, Any]) -> Check:
         search = re.compile(arg).search
         return lambda value: not isinstance(value, str) or search(value) is not None
 
-    def _k_minimum(self, arg: float, node: Mapping[str, Any]) -> Check:
+    def _minimum(self, arg: float, node: Mapping[str, Any]) -> Check:
         return lambda value: not _is_type(value, "number") or value >= arg
 
-    def _k_enum(self, arg: list[Any], node: Mapping[str, Any]) -> Check:
+    def _enum(self, arg: list[Any], node: Mapping[str, Any]) -> Check:
         if all(isinstance(option, str) for option in arg):
             options = frozenset(arg)
             return lambda value: isinstance(value, str) and value in options
         return lambda value: any(value == option and type(value) is type(option) for option in arg)
 
-    def _k_anyOf(self, arg: list[Mapping[str, Any]], node: Mapping[str, Any]) -> Check:
+    def _any_of(self, arg: list[Mapping[str, Any]], node: Mapping[str, Any]) -> Check:
         branches = [self.compile(sub) for sub in arg]
         return lambda value: any(branch(value) for branch in branches)
 
 
+#: The keywords the fast checker compiles, each by its method of `_Compiler`.
+_KEYWORDS: dict[str, Callable[[_Compiler, Any, Mapping[str, Any]], Check]] = {
+    "type": _Compiler._type,
+    "$ref": _Compiler._ref,
+    "items": _Compiler._items,
+    "minLength": _Compiler._min_length,
+    "maxLength": _Compiler._max_length,
+    "pattern": _Compiler._pattern,
+    "minimum": _Compiler._minimum,
+    "enum": _Compiler._enum,
+    "anyOf": _Compiler._any_of,
+}
 _OBJECT_KEYS = frozenset({"type", "properties", "additionalProperties", "required"})
 _ARRAY_KEYS = frozenset({"type", "items", "minItems", "uniqueItems"})
 

@@ -22,6 +22,7 @@ Conventions shared by both builders:
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -75,6 +76,18 @@ def as_custom_value(data: CustomValue | list[str]) -> CustomValue:
     """A custom field's value from plain data (YAML or JSON), where a list of option
     titles arrives as a list."""
     return tuple(data) if isinstance(data, list) else data
+
+
+def custom_number(text: str) -> int | float | str:
+    """A number custom field's value read from text: an int when it is whole, else a
+    float; text that is no number is kept as it is (a plan shows it rather than fail)."""
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if math.isfinite(number) and number.is_integer():
+        return int(number)
+    return number
 
 
 @dataclass(frozen=True)

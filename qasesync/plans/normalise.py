@@ -14,7 +14,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from qasesync.model import CustomField, CustomValue, Step
+from qasesync.model import CustomField, CustomValue, Step, custom_number
 from qasesync.plans.plan import FieldDiff
 
 #: How a shared-step reference reads in a normalised step list: desired keys and live
@@ -124,16 +124,9 @@ def custom_value(definition: CustomField, value: CustomValue | None) -> Any:
     if definition.type == "checkbox":
         return True if value is True or str(value).lower() in ("true", "1") else None
     if definition.type == "number":
-        return _number(value)
+        number = custom_number(str(value))
+        return text(number) if isinstance(number, str) else number
     return text(str(value)) or None
-
-
-def _number(value: CustomValue) -> Any:
-    try:
-        number = float(str(value))
-    except ValueError:
-        return text(str(value))
-    return int(number) if number.is_integer() else number
 
 
 def parameters_key(parameters: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from qasesync.model import (
     CustomValue,
     EnumField,
     Workspace,
+    custom_number,
 )
 
 log = logging.getLogger(__name__)
@@ -185,22 +185,12 @@ def decode_value(kind: str, by_id: Mapping[str, str], raw: Any) -> CustomValue |
     if kind == "checkbox":
         return True
     if kind == "number":
-        return _number(text)
+        return custom_number(text)
     if kind in ("selectbox", "radio"):
         return _option_title(by_id, text)
     if kind == "multiselect":
         return tuple(sorted(_option_title(by_id, part.strip()) for part in text.split(",")))
     return text
-
-
-def _number(text: str) -> CustomValue:
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    if math.isfinite(number) and number.is_integer():
-        return int(number)
-    return number
 
 
 def _option_title(by_id: Mapping[str, str], text: str) -> str:
@@ -224,7 +214,7 @@ def encode_value(spec: CustomSpec, value: CustomValue | None) -> str:
         titles = value if isinstance(value, tuple | list) else (str(value),)
         return ",".join(sorted((_option_id(spec, str(t)) for t in titles), key=_id_order))
     if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
-        return str(_number(repr(value)))
+        return str(custom_number(repr(value)))
     return str(value)
 
 

@@ -19,7 +19,7 @@ from kit.plans import (
 
 from qasesync.errors import SafetyError
 from qasesync.model import Assignment, Case, Live, MaxDestroy
-from qasesync.plans.plan import Change, FieldDiff, Plan, fingerprint, tree_fingerprint
+from qasesync.plans.plan import Change, FieldDiff, Phase, Plan, fingerprint, tree_fingerprint
 from qasesync.plans.planner import plan
 
 
@@ -38,6 +38,19 @@ def test_changes_follow_the_apply_order() -> None:
         ("delete", "case"),
         ("delete", "suite"),
     ]
+
+
+def test_the_changes_fall_into_the_apply_phases_every_phase_present() -> None:
+    phases = mixed().by_phase()
+    assert {phase: [(c.kind, c.entity) for c in changes] for phase, changes in phases.items()} == {
+        Phase.SUITES: [("create", "suite")],
+        Phase.SHARED_STEPS: [("update", "shared_step"), ("create", "shared_step")],
+        Phase.CASES: [("update", "case"), ("create", "case")],
+        Phase.CASE_PRUNES: [("delete", "case")],
+        Phase.SHARED_STEP_DELETES: [],
+        Phase.SUITE_DELETES: [("delete", "suite")],
+    }
+    assert list(phases) == sorted(Phase)
 
 
 def test_counts_name_every_kind() -> None:

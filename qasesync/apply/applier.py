@@ -50,7 +50,7 @@ from qasesync.apply.reconcile import (
 )
 from qasesync.errors import ApiError, SafetyError
 from qasesync.model import Assignment, Case, SharedStep, Suite, Tree
-from qasesync.plans.plan import BULK_SIZE, Change, Plan, fingerprint, tree_fingerprint
+from qasesync.plans.plan import BULK_SIZE, Change, Phase, Plan, fingerprint, tree_fingerprint
 from qasesync.qase.remote import Remote
 from qasesync.tree.writeback import digest, write_back
 
@@ -194,21 +194,22 @@ class _Run:
         self.cases = cases
 
     def run(self) -> None:
-        ranked = [[c for c in self.plan.changes if c.rank() == r] for r in range(6)]
-        for level in _levels(ranked[0]):  # a level's suites only need the levels above
+        phases = self.plan.by_phase()
+        for level in _levels(phases[Phase.SUITES]):  # a level's suites need only those above
             with self.ledger.batch():
                 self.remote.client.map_concurrent(self._needed(self._suite), level)
+        shared = phases[Phase.SHARED_STEPS]
         with self.ledger.batch():
-            self.remote.client.map_concurrent(self._needed(self._shared), ranked[1])
-        creates = [c for c in ranked[2] if c.kind == "create"]
-        updates = [c for c in ranked[2] if c.kind == "update"]
+            self.remote.client.map_concurrent(self._needed(self._shared), shared)
+        creates = [c for c in phases[Phase.CASES] if c.kind == "create"]
+        updates = [c for c in phases[Phase.CASES] if c.kind == "update"]
         self.cases.create(creates)
         self._concurrently(updates, self.cases.patch)
         self.cases.issues(updates)
         if self.ledger.failed:
             return  # nothing is destroyed after a failure: the next run decides again
-        self._concurrently(ranked[3], self.cases.destroy)
-        for change in ranked[4] + ranked[5]:
+        self._concurrently(phases[Phase.CASE_PRUNES], self.cases.destroy)
+        for change in phases[Phase.SHARED_STEP_DELETES] + phases[Phase.SUITE_DELETES]:
             self._delete(change)
 
     def _concurrently(self, changes: list[Change], one: Callable[[Change], None]) -> None:

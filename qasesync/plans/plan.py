@@ -15,6 +15,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
+from enum import IntEnum
 from typing import Any, Literal, Union
 
 from qasesync.errors import SafetyError
@@ -41,6 +42,18 @@ Side = Literal["change", "drift", "conflict"]
 EntityKind = Literal["suite", "shared_step", "case"]
 Entity = Union[Case, Suite, SharedStep]  # noqa: UP007 (a runtime alias on 3.10)
 KINDS: tuple[Kind, ...] = ("create", "update", "deprecate", "delete")
+
+
+class Phase(IntEnum):
+    """The steps of an apply, in their order (docs/design.md §6). A plan holds its changes
+    sorted by phase; the applier runs a phase once the ones before it are done."""
+
+    SUITES = 0  # created, updated and moved, parents first
+    SHARED_STEPS = 1  # created and updated
+    CASES = 2  # created, then patched
+    CASE_PRUNES = 3  # deprecated or deleted
+    SHARED_STEP_DELETES = 4
+    SUITE_DELETES = 5  # children first
 
 
 @dataclass(frozen=True)
@@ -115,17 +128,17 @@ class Change:
             return self.live.hash
         return self.live.id if self.live is not None else None
 
-    def rank(self) -> int:
-        """Contract section 8: suites created and moved, shared steps, cases created and
-        patched, cases deprecated or deleted, shared steps deleted, suites deleted. The
-        planner emits each group in order (parents first; deleted suites children first)
-        and a stable sort on the rank keeps it."""
+    @property
+    def phase(self) -> Phase:
+        """The apply phase this change belongs to. The planner emits the changes of each
+        phase in their order (parents first; deleted suites children first), and a stable
+        sort on the phase keeps it."""
         deleting = self.kind in ("deprecate", "delete")
         if self.entity == "suite":
-            return 5 if deleting else 0
+            return Phase.SUITE_DELETES if deleting else Phase.SUITES
         if self.entity == "shared_step":
-            return 4 if deleting else 1
-        return 3 if deleting else 2
+            return Phase.SHARED_STEP_DELETES if deleting else Phase.SHARED_STEPS
+        return Phase.CASE_PRUNES if deleting else Phase.CASES
 
 
 @dataclass(frozen=True)
@@ -166,6 +179,13 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.changes)
+
+    def by_phase(self) -> dict[Phase, list[Change]]:
+        """The changes of each phase (every phase present), in plan order."""
+        phases: dict[Phase, list[Change]] = {phase: [] for phase in Phase}
+        for change in self.changes:
+            phases[change.phase].append(change)
+        return phases
 
     def counts(self) -> dict[Kind, int]:
         """How many changes of each kind, every kind present (zero included)."""

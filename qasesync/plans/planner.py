@@ -111,7 +111,7 @@ class _Planner:
         if self.problems:
             raise PlanError(_sorted(self.problems))
         changes = suites + shared + cases + pruned + tail
-        return self._plan(sorted(changes, key=Change.rank))
+        return self._plan(sorted(changes, key=lambda change: change.phase))
 
     def _noted(self, result: tuple[list[Change], list[Message]]) -> list[Change]:
         changes, notes = result

@@ -12,10 +12,11 @@
 
 **Faults.** A create whose outcome is unknown (dropped, 5xx, timed out) is followed by
 a re-read of what it concerned, adoption of what exists and a new attempt for the rest
-(see `qasesync.apply.reconcile`); idempotent writes are sent again. A bulk batch the service
-refuses is split in halves until the refused case is found; it is reported with its
-YAML place and Qase's ``errorFields``, the other cases are created, and nothing is
-deprecated or deleted in that run.
+(see `qasesync.apply.reconcile`); idempotent writes are retried by the client alone, so
+that no request is sent more than `qasesync.qase.ratelimit.SEND_ATTEMPTS` times. A bulk
+batch the service refuses is split in halves until the refused case is found; it is
+reported with its YAML place and Qase's ``errorFields``, the other cases are created, and
+nothing is deprecated or deleted in that run.
 
 **Write-back.** The ids and hashes of what was created are handed to ``on_written`` as
 soon as each write succeeds (each suite, shared step and batch), so that a run killed
@@ -45,8 +46,8 @@ from qasesync.apply.reconcile import (
     adopt_shared,
     adopt_suite,
     create_adopting,
-    idempotent,
     shared_match,
+    uncertain,
 )
 from qasesync.errors import ApiError, SafetyError
 from qasesync.model import Assignment, Case, SharedStep, Suite, Tree
@@ -260,10 +261,7 @@ class _Run:
     def _update_suite(self, change: Change, suite: Suite, parent_id: int | None) -> None:
         live_id = change.live_id
         assert isinstance(live_id, int), change
-        idempotent(
-            lambda: self.remote.update_suite(live_id, suite, change.fields, parent_id=parent_id),
-            what=f"update suite #{live_id}",
-        )
+        self.remote.update_suite(live_id, suite, change.fields, parent_id=parent_id)
         self.ledger.suite_ids[suite.key] = live_id
         self.ledger.record(change, live_id, "suites")
 
@@ -288,21 +286,26 @@ class _Run:
 
     def _update_shared(self, old: str, shared: SharedStep) -> str:
         """PATCH a shared step; the hash it has afterwards (the service may change it).
-        After an unknown outcome: the old hash still live means send again; else the
-        step under its new hash is found by title."""
+        The client retries the PATCH; when its outcome stays unknown, the step may be
+        stored under a new hash: once the old hash is gone, it is found by title."""
+        try:
+            return self.remote.update_shared_step(old, shared)
+        except ApiError as error:
+            if not uncertain(error):
+                raise
+            log.warning("update shared step %s: %s; reading back", old, error)
+            new = self._moved(old, shared)
+            if new is None:
+                raise
+            log.info("update shared step %s: found it live as %s; adopted", old, new)
+            return new
 
-        def moved() -> str | None:
-            live = self.remote.read_shared_steps()
-            if any((s.hash or s.key) == old for s in live):
-                return None
-            return shared_match(live, shared, self.ledger.taken)
-
-        new, _ = create_adopting(
-            lambda: self.remote.update_shared_step(old, shared),
-            moved,
-            what=f"update shared step {old}",
-        )
-        return new
+    def _moved(self, old: str, shared: SharedStep) -> str | None:
+        """The new hash of the shared step ``old``, if the old one is gone."""
+        live = self.remote.read_shared_steps()
+        if any((s.hash or s.key) == old for s in live):
+            return None
+        return shared_match(live, shared, self.ledger.taken)
 
     # --- deletions --------------------------------------------------------------------
 

@@ -6,14 +6,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import partial
 
 from qasesync.apply.ledger import Ledger, assign
 from qasesync.apply.reconcile import (
-    ATTEMPTS,
     SETTLE_SECONDS,
     adopt_cases,
-    idempotent,
     may_still_run,
     refused,
     uncertain,
@@ -21,6 +18,7 @@ from qasesync.apply.reconcile import (
 from qasesync.errors import ApiError, NotFoundError
 from qasesync.model import Assignment, Case
 from qasesync.plans.plan import Change
+from qasesync.qase.ratelimit import SEND_ATTEMPTS
 from qasesync.qase.remote import Remote
 
 log = logging.getLogger(__name__)
@@ -79,13 +77,13 @@ class CaseWriter:
 
     def _send(self, batch: list[Change], *, single: bool) -> None:
         pending = list(batch)
-        for attempt in range(1, ATTEMPTS + 1):
+        for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
                 ids = self._post([_case(c) for c in pending], single=single)
             except ApiError as error:
                 if refused(error):
                     raise _Refused(error, pending) from error
-                if not uncertain(error) or attempt == ATTEMPTS:
+                if not uncertain(error) or attempt == SEND_ATTEMPTS:
                     raise
                 log.warning("creating %d case(s): %s; reading back", len(pending), error)
                 pending = self._read_back(pending, error)
@@ -137,14 +135,11 @@ class CaseWriter:
     # --- patches, deprecations, deletions ---------------------------------------------
 
     def patch(self, change: Change) -> None:
-        """PATCH the fields that differ (retried: a PATCH may be sent twice)."""
+        """PATCH the fields that differ (the client retries it: a PATCH may be sent twice)."""
         case_id = _live_id(change)
         ids, hashes = self.ledger.suite_ids, self.ledger.hashes
-        idempotent(
-            lambda: self.remote.update_case(
-                case_id, _case(change), change.fields, suite_ids=ids, shared_hashes=hashes
-            ),
-            what=f"patch case #{case_id}",
+        self.remote.update_case(
+            case_id, _case(change), change.fields, suite_ids=ids, shared_hashes=hashes
         )
         self.ledger.record(change, case_id, "patching cases")
 
@@ -155,11 +150,8 @@ class CaseWriter:
             delete(lambda: self.remote.delete_case(case_id), what=f"delete case #{case_id}")
         else:
             deprecated = replace(_live_case(change), status="deprecated")
-            idempotent(
-                lambda: self.remote.update_case(
-                    case_id, deprecated, ("status",), suite_ids={}, shared_hashes={}
-                ),
-                what=f"deprecate case #{case_id}",
+            self.remote.update_case(
+                case_id, deprecated, ("status",), suite_ids={}, shared_hashes={}
             )
         self.ledger.record(change, case_id, "deprecating cases")
 
@@ -194,7 +186,7 @@ class CaseWriter:
         ]
         for chunk in chunks:
             try:
-                idempotent(partial(send, chunk), what=f"{what} external issues")
+                send(chunk)
             except ApiError as error:
                 if not refused(error):
                     raise
@@ -205,7 +197,7 @@ class CaseWriter:
 def delete(send: Callable[[], None], *, what: str) -> None:
     """A deletion; what is already gone counts as deleted."""
     try:
-        idempotent(send, what=what)
+        send()
     except NotFoundError:
         log.info("%s: already gone", what)
 

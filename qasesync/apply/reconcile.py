@@ -7,7 +7,11 @@ write concerned and *adopts* each live entity that matches what was sent by the 
 identity rules as the planner (docs/design.md §4): a case by its title within its
 suite, a suite by its title under its parent, a shared step by its title. An entity
 that was already live when the plan was read (`Taken`) is never adopted, so only what
-this apply created can be. What is not found is sent again.
+this apply created can be. What is not found is sent again: a create is sent at most
+`SEND_ATTEMPTS` times in all.
+
+Idempotent writes (PATCH, DELETE, the attach and detach of issue keys) are not retried
+here: the client's retries are theirs, and a layer on top would multiply them.
 """
 
 from __future__ import annotations
@@ -28,19 +32,19 @@ from qasesync.errors import (
 from qasesync.model import Case, SharedStep, Suite, Tree
 from qasesync.plans.normalise import text
 from qasesync.qase.decode import suite_key
+from qasesync.qase.ratelimit import SEND_ATTEMPTS
 from qasesync.qase.remote import Remote
 
 log = logging.getLogger(__name__)
 
-#: How often one write is tried (the first attempt included) while its outcome is unknown.
-ATTEMPTS = 6
 T = TypeVar("T")
 
 
 def uncertain(error: ApiError) -> bool:
-    """Whether a write may be tried again after re-reading: its outcome is unknown
-    (dropped, timed out, 5xx) or it was not processed (429 past the client's retries)."""
-    if isinstance(error, (AmbiguousWriteError, TransportError, RateLimitedError)):
+    """Whether a write may have taken effect although no success came back: it was
+    dropped, timed out or answered 5xx, so what it concerned is read back. A 429 past the
+    client's retries is not: nothing was processed, and the request had its attempts."""
+    if isinstance(error, (AmbiguousWriteError, TransportError)):
         return True
     return error.status is not None and error.status >= 500
 
@@ -90,29 +94,17 @@ class Taken:
             (self.cases if isinstance(entity, Case) else self.suites).add(entity.id)
 
 
-def idempotent(write: Callable[[], T], *, what: str) -> T:
-    """Run a write that is safe to repeat (PATCH, DELETE, attach/detach of issue keys)
-    until it succeeds, a definite refusal, or `ATTEMPTS` unknown outcomes."""
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            return write()
-        except ApiError as error:
-            if not uncertain(error) or attempt == ATTEMPTS:
-                raise
-            log.warning("%s: %s; sending it again (attempt %d)", what, error, attempt + 1)
-    raise AssertionError("unreachable")
-
-
 def create_adopting(
     send: Callable[[], T], adopt: Callable[[], T | None], *, what: str
 ) -> tuple[T, bool]:
-    """Send a create; after an unknown outcome, adopt what ``adopt`` finds live, else
-    send again. Returns the new id (or hash) and whether it was adopted."""
-    for attempt in range(1, ATTEMPTS + 1):
+    """Send a create (a POST, which the client sends once); after an unknown outcome,
+    adopt what ``adopt`` finds live, else send again, `SEND_ATTEMPTS` sends at most.
+    Returns the new id (or hash) and whether it was adopted."""
+    for attempt in range(1, SEND_ATTEMPTS + 1):
         try:
             return send(), False
         except ApiError as error:
-            if not uncertain(error) or attempt == ATTEMPTS:
+            if not uncertain(error) or attempt == SEND_ATTEMPTS:
                 raise
             log.warning("%s: %s; reading back before trying again", what, error)
             found = adopt()

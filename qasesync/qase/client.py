@@ -18,11 +18,13 @@ client may be shared by the threads of :meth:`QaseClient.map_concurrent`.
 - **Retries.** A 429 is retried for every method (nothing was processed), after
   ``Retry-After`` or else an exponential backoff with jitter, and pauses every thread
   (see :mod:`qasesync.qase.ratelimit`). 502/503/504 and connection failures are retried for
-  GET, PATCH and DELETE, after the answer's ``Retry-After`` (at most 30 s) if any; a
-  refused, unresolved or timed-out connection before the first answer only once (a wrong
-  URL does not mend in seconds). Retries log at INFO (a wait of 5 s or more at WARNING). A POST
-  is retried only when it never left (connect errors and pool timeouts); a POST answered
-  5xx, or whose connection dropped after it was sent, raises
+  GET, PATCH, DELETE and a POST its caller calls idempotent, after the answer's
+  ``Retry-After`` (at most 30 s) if any, until the request was sent
+  ``RetryPolicy.transient_attempts`` times (``SEND_ATTEMPTS``); a refused, unresolved or
+  timed-out connection before the first answer only once (a wrong URL does not mend in
+  seconds). Retries log at INFO (a wait of 5 s or more at WARNING). Any other POST is
+  retried only when it never left (connect errors and pool timeouts); one answered 5xx,
+  or whose connection dropped after it was sent, raises
   :class:`~qasesync.errors.AmbiguousWriteError` carrying what was sent, so that the
   caller re-reads and reconciles instead of creating a duplicate. A DELETE retried
   after such an ambiguous attempt and then answered 404 is taken as done.
@@ -100,6 +102,7 @@ def web_base(env: Mapping[str, str]) -> str:
 class _Tries:
     """What happened so far to one request."""
 
+    resendable: bool  # once it may have been processed: all but a POST that creates
     rate_limited: int = 0
     transient: int = 0
     ambiguous: bool = False
@@ -160,10 +163,12 @@ class QaseClient:
         """GET ``path``; return the envelope's ``result``."""
         return self._request("GET", path, params=params)
 
-    def post(self, path: str, body: Any, *, bulk: bool = False) -> Any:
+    def post(self, path: str, body: Any, *, bulk: bool = False, idempotent: bool = False) -> Any:
         """POST ``body``; ``bulk=True`` waits up to 180 s for the answer. Never resent
-        once it may have reached the server (see AmbiguousWriteError)."""
-        return self._request("POST", path, body=body, bulk=bulk)
+        once it may have reached the server (see AmbiguousWriteError), unless the caller
+        says that sending it twice does no harm (``idempotent=True``): then it is retried
+        as a PATCH is."""
+        return self._request("POST", path, body=body, bulk=bulk, idempotent=idempotent)
 
     def patch(self, path: str, body: Any) -> Any:
         """PATCH ``body`` (retried on transient failures: a PATCH is idempotent)."""
@@ -263,11 +268,12 @@ class QaseClient:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         bulk: bool = False,
+        idempotent: bool = False,
     ) -> Any:
         if "//" in path or not path.startswith("/"):
             # an absolute URL would take the token to another host
             raise ValueError(f"a request path must start with one '/': {path!r}")
-        tries = _Tries()
+        tries = _Tries(resendable=idempotent or method != "POST")
         while True:
             request = self._http.build_request(
                 method,
@@ -294,7 +300,7 @@ class QaseClient:
         if status == 429:
             self._after_429(request, path, response, tries)
             return None
-        if status >= 500 and request.method == "POST":
+        if status >= 500 and not tries.resendable:
             raise _ambiguous(request, path, body, f"the API answered {_status(response)}", status)
         if status in RETRIED_STATUSES:
             tries.ambiguous = True
@@ -329,7 +335,7 @@ class QaseClient:
         """Prepare a retry after a connection failure, or raise the error it amounts to."""
         reason = self._redact(_failure(exc))
         not_sent = isinstance(exc, NOT_SENT)
-        if request.method == "POST" and isinstance(exc, NETWORK) and not not_sent:
+        if not tries.resendable and isinstance(exc, NETWORK) and not not_sent:
             raise _ambiguous(
                 request, path, body, f"the connection failed ({reason})", None
             ) from exc

@@ -23,9 +23,9 @@ hang.
 Retry policy
 ------------
 See :class:`RetryPolicy`: a 429 waits ``Retry-After`` (seconds, fractions allowed, or an
-HTTP date) or else an exponential backoff with jitter, capped at 30 s, for at most 10
-attempts; 502/503/504 and connection failures back off the same way (or wait their
-``Retry-After``, capped at 30 s) for at most 5 attempts, except that a refused
+HTTP date) or else an exponential backoff with jitter, capped at 30 s, for at most
+`RATE_LIMITED_ATTEMPTS`; 502/503/504 and connection failures back off the same way (or
+wait their ``Retry-After``, capped at 30 s) within `SEND_ATTEMPTS`, except that a refused
 connection or an unknown host, before the API ever answered, is tried only twice: that
 is a wrong ``QASE_API_URL``, not a passing blip.
 Which requests may be retried at all is the client's business.
@@ -55,6 +55,25 @@ MIN_LOW_WATER = 10
 LONG_WAIT = 5.0
 """Waits at least this long are announced, one line per waiting period."""
 
+SEND_ATTEMPTS = 5
+"""One request is sent at most 5 times, across every retry layer.
+
+Each time counts that the request was handed over with a chance of being processed: the
+first send and every resend after a 502/503/504, a dropped connection or a timeout. The
+client's retries are the only ones of an idempotent request (GET, PATCH, DELETE, the
+attach and detach of issue keys); apply adds none. A POST that creates is never resent by
+the client; apply reads back after an unknown outcome and sends again only what it did not
+find, the create counting its sends against this same budget (`qasesync.apply.reconcile`).
+
+Answers 429 do not count: a request answered 429 was not processed. They are bounded on
+their own, `RATE_LIMITED_ATTEMPTS` per request with each wait at most
+`RetryPolicy.max_retry_after`, and nothing retries a request that ran out of them, so a
+request reaches the transport at most ``SEND_ATTEMPTS + RATE_LIMITED_ATTEMPTS - 1`` times.
+"""
+
+RATE_LIMITED_ATTEMPTS = 10
+"""Sends of one request answered 429 (not processed) before it fails with RateLimitedError."""
+
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
@@ -63,9 +82,9 @@ Sleep = Callable[[float], None]
 class RetryPolicy:
     """How often and how long the client retries."""
 
-    rate_limited_attempts: int = 10
+    rate_limited_attempts: int = RATE_LIMITED_ATTEMPTS
     """Attempts of one request while the API answers 429."""
-    transient_attempts: int = 5
+    transient_attempts: int = SEND_ATTEMPTS
     """Attempts of one request while it meets 502/503/504 or connection failures."""
     unreachable_attempts: int = 2
     """Attempts of a request whose connection is refused or times out or whose host has no

@@ -226,7 +226,8 @@ class Remote:
         if not body_links:
             return
         body = {"type": self.external_issue_type, "links": body_links}
-        self.client.post(f"/case/{self.project}/external-issue/{action}", body)
+        # Attaching a key twice, or detaching one already gone, leaves the same links.
+        self.client.post(f"/case/{self.project}/external-issue/{action}", body, idempotent=True)
 
     def _encoder(
         self,

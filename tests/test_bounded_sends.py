@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_apply_kit import PROJECT, in_process_remote, plan_of, shop_emulator, write_tree
+from kit.apply import PROJECT, in_process_remote, plan_of, shop_emulator, write_tree
 
 from qasesync.apply.applier import ApplyFailed, apply
 from qasesync.emulator import Emulator

@@ -3,8 +3,9 @@
 The action's `run:` steps are executed here with bash, the way the runner executes them:
 each `${{ }}` expression of a step's `env:` is resolved from the test's inputs, the outputs
 of earlier steps and a small `github` context; GITHUB_OUTPUT and GITHUB_STEP_SUMMARY are
-temporary files; the pull-request comment goes to a local fake of the GitHub REST API.
-`validate`, `plan` and `apply` run for real (against the Qase API emulator on a socket);
+temporary files; the pull-request comment and pull's pull request go to a local fake of the
+GitHub REST API. `validate`, `plan`, `apply` and `pull` run for real (against the Qase API
+emulator on a socket);
 a stand-in script on PATH plays `qasesync` where a test needs an outcome the emulator does
 not give at will (a plan cut for length, an apply failing part-way) or records the calls.
 """
@@ -47,7 +48,7 @@ def load_yaml(path: Path) -> Any:
 ACTION: dict[str, Any] = load_yaml(ACTION_DIR / "action.yml")
 
 
-# --- a fake of the GitHub REST API: issue comments only ------------------------------------
+# --- a fake of the GitHub REST API: issue comments and pull requests ------------------------
 
 
 BOT = {"login": "github-actions[bot]", "type": "Bot"}
@@ -64,6 +65,11 @@ class FakeGitHub:
     requests: list[tuple[str, str]] = field(default_factory=list)
     url: str = ""
     viewer: dict[str, str] | None = None
+    pulls: list[dict[str, Any]] = field(default_factory=list)
+    #: The bare origin the pull requests' branches must exist in, as GitHub checks.
+    origin: Path | None = None
+    #: Answer POST /pulls as GitHub does when Actions may not create pull requests.
+    refuse_pull_requests: bool = False
 
     def add(self, body: str, user: dict[str, str] = SOMEONE) -> dict[str, Any]:
         comment = {"id": 1000 + len(self.comments), "body": body, "user": user}
@@ -74,10 +80,33 @@ class FakeGitHub:
     def author(self) -> dict[str, str]:
         return self.viewer or BOT
 
+    def open_pull(self, head: str, base: str, title: str, body: str) -> dict[str, Any]:
+        number = 100 + len(self.pulls)
+        pull = {
+            "number": number,
+            "title": title,
+            "body": body,
+            "state": "open",
+            "head": {"ref": head, "repo": {"full_name": "octo/shop"}},
+            "base": {"ref": base},
+            "html_url": f"https://github.com/octo/shop/pull/{number}",
+            "user": self.author,
+        }
+        self.pulls.append(pull)
+        return pull
+
+    def branch_exists(self, name: str) -> bool:
+        if self.origin is None:
+            return True
+        ref = ["git", "rev-parse", "--verify", "--quiet", f"refs/heads/{name}"]
+        return subprocess.run(ref, cwd=self.origin, capture_output=True).returncode == 0
+
 
 def _handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
     list_path = re.compile(r"^/repos/octo/shop/issues/(\d+)/comments$")
     one_path = re.compile(r"^/repos/octo/shop/issues/comments/(\d+)$")
+    pulls_path = "/repos/octo/shop/pulls"
+    one_pull_path = re.compile(r"^/repos/octo/shop/pulls/(\d+)$")
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
@@ -113,6 +142,8 @@ def _handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 return self._reply(403, {"message": "Resource not accessible by integration"})
             if url.path == "/user":
                 return self._reply(200, state.viewer)
+            if url.path == pulls_path:
+                return self._list_pulls(parse_qs(url.query))
             if not list_path.match(url.path):
                 return self._reply(404, {"message": "Not Found"})
             page = int(parse_qs(url.query).get("page", ["1"])[0])
@@ -122,13 +153,51 @@ def _handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 headers["Link"] = f'<{state.url}{url.path}?page={page + 1}>; rel="next"'
             self._reply(200, state.comments[start : start + state.page_size], headers)
 
+        def _list_pulls(self, query: dict[str, list[str]]) -> None:
+            # As GitHub filters: by state, and by head as "owner:branch".
+            owner, _, branch = query["head"][0].partition(":")
+            found = [
+                pull
+                for pull in state.pulls
+                if pull["state"] == query.get("state", ["open"])[0]
+                and owner == "octo"
+                and pull["head"]["ref"] == branch
+            ]
+            self._reply(200, found)
+
+        def _create_pull(self) -> None:
+            body = self._body()
+            if state.refuse_pull_requests:
+                message = "GitHub Actions is not permitted to create or approve pull requests."
+                return self._reply(403, {"message": message})
+            if not state.branch_exists(body["head"]):
+                return self._reply(422, {"message": "Validation Failed", "field": "head"})
+            pull = state.open_pull(body["head"], body["base"], body["title"], body["body"])
+            self._reply(201, pull)
+
         def do_POST(self) -> None:
-            if self._authorized() and list_path.match(self.path):
+            if not self._authorized():
+                return
+            if self.path == pulls_path:
+                return self._create_pull()
+            if list_path.match(self.path):
                 self._reply(201, state.add(self._body()["body"], state.author))
 
+        def _update_pull(self, number: int) -> None:
+            for pull in state.pulls:
+                if pull["number"] == number:
+                    pull.update(self._body())
+                    return self._reply(200, pull)
+            self._reply(404, {"message": "Not Found"})
+
         def do_PATCH(self) -> None:
+            if not self._authorized():
+                return
+            pull_match = one_pull_path.match(self.path)
+            if pull_match:
+                return self._update_pull(int(pull_match.group(1)))
             match = one_path.match(self.path)
-            if not self._authorized() or not match:
+            if not match:
                 return
             for comment in state.comments:
                 if comment["id"] == int(match.group(1)) and comment["user"] != state.author:
@@ -160,7 +229,7 @@ def github() -> Iterator[FakeGitHub]:
 
 FAKE_QASESYNC = """\
 #!{python}
-# Stand-in for qasesync plan/apply: behaviour from FAKE_* variables; every call logged.
+# Stand-in for qasesync plan/apply/pull: behaviour from FAKE_* variables; every call logged.
 import os, sys
 args = sys.argv[1:]
 with open(os.environ["FAKE_LOG"], "a") as log:
@@ -197,6 +266,14 @@ if command == "apply":
             f.write("    id: 101\\n")
     print("Apply: 1 created")
     sys.exit(int(os.environ.get("FAKE_APPLY_EXIT", "0")))
+if command == "pull":
+    # Appends FAKE_PULL_TEXT to each file of the tree named in FAKE_PULL_FILES.
+    for name in filter(None, os.environ.get("FAKE_PULL_FILES", "").split(",")):
+        with open(os.path.join(args[1], name), "a") as f:
+            f.write(os.environ.get("FAKE_PULL_TEXT", "# pulled\\n"))
+    print("~ case #1 'Home page' (smoke.yaml): title")
+    print("Pulled 1 change(s) from SHOP into 1 file(s).")
+    sys.exit(0)
 sys.exit("unexpected command " + command)
 """
 
@@ -590,6 +667,7 @@ def test_real_plan_against_the_emulator_comments_once_then_updates_in_place(
         "has-changes": "true",
         "skipped": "false",
         "committed": "",
+        "pull-request": "",
     }
     assert first.summary.startswith(MARKER + "\n")
     assert "Plan: 3 to create, 0 to update, 0 to deprecate, 0 to delete" in first.summary
@@ -783,6 +861,283 @@ def test_apply_without_written_back_ids_makes_no_commit(
     assert git(tmp_path / "origin.git", "log", "--format=%s", "main") == "cases"
 
 
+# --- pull: one pull request of the changes made in Qase --------------------------------------
+
+PULL_BRANCH = "qasesync/pull"
+PULL_TITLE = "Changes made in Qase"
+PULL_COMMIT = "github-actions[bot]|qasesync: pull changes made in Qase"
+
+
+def pull_inputs(**extra: str) -> dict[str, str]:
+    return {"command": "pull", "token": QASE_TOKEN, "python-version": "", **extra}
+
+
+def push_as_dev(work: Path, message: str) -> None:
+    git(work, "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qam", message)
+    git(work, "push", "--quiet", "origin", "HEAD:main")
+
+
+def fresh_clone(tmp_path: Path, name: str) -> Path:
+    """Another checkout of main, as the next scheduled run makes."""
+    work = tmp_path / name
+    git(tmp_path, "clone", "--quiet", str(tmp_path / "origin.git"), str(work))
+    return work
+
+
+@pytest.fixture
+def synced(tmp_path: Path, clone: Path, qase: tuple[Any, str], github: FakeGitHub) -> Any:
+    """The emulator's project as main describes it: the tree applied, its ids pushed."""
+    emulator, url = qase
+    env = {**os.environ, "QASE_TOKEN": QASE_TOKEN, "QASE_API_URL": url}
+    subprocess.run(
+        [sys.executable, "-m", "qasesync", "apply", "cases", "--yes"],
+        cwd=clone,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    git(clone, "add", "cases")
+    push_as_dev(clone, "ids")
+    github.origin = tmp_path / "origin.git"
+    return emulator
+
+
+def case_id(emulator: Any, title: str) -> int:
+    found: int = next(c["id"] for c in emulator.store.cases("SHOP") if c["title"] == title)
+    return found
+
+
+def run_pull(tmp_path: Path, work: Path, github: FakeGitHub, url: str, **env: str) -> Run:
+    inputs = pull_inputs(**{"api-url": url})
+    return run_action(tmp_path, inputs, env={"GITHUB_API_URL": github.url, **env}, cwd=work)
+
+
+def branch_files(origin: Path) -> list[str]:
+    return git(origin, "show", "--format=", "--name-status", PULL_BRANCH).splitlines()
+
+
+def test_real_pull_opens_one_pull_request_with_the_diff_and_commits_what_pull_wrote(
+    tmp_path: Path, clone: Path, synced: Any, qase_url: str, github: FakeGitHub
+) -> None:
+    synced.store.patch_case("SHOP", case_id(synced, "Pay by card"), {"title": "Pay by credit card"})
+    refunds = synced.store.create_suite("SHOP", {"title": "Refunds"})
+    synced.store.create_case("SHOP", {"title": "Refund a card payment", "suite_id": refunds})
+    # Leftovers of earlier steps that pull does not write: never committed.
+    (clone / "cases" / "notes.txt").write_text("todo\n", encoding="utf-8")
+    (clone / "README.md").write_text("shop, edited\n", encoding="utf-8")
+
+    run = run_pull(tmp_path, clone, github, qase_url)
+    assert not run.failed, run.stdout
+    assert run.outputs["has-changes"] == "true"
+    [pull] = github.pulls
+    assert run.outputs["pull-request"] == str(pull["number"])
+    assert (pull["title"], pull["head"]["ref"], pull["base"]["ref"]) == (
+        PULL_TITLE,
+        PULL_BRANCH,
+        "main",
+    )
+    body = pull["body"]
+    assert "~ case #1 'Pay by credit card' (checkout/payments.yaml): title\n" in body
+    assert "+ suite #2 'Refunds' with 1 case(s) (refunds/, new folder)\n" in body
+    assert "Pulled 2 change(s) from SHOP into 3 file(s).\n" in body
+    assert "-    title: Pay by card\n+    title: Pay by credit card\n" in body
+    assert "+++ b/cases/refunds/cases.yaml\n" in body
+
+    origin = tmp_path / "origin.git"
+    assert git(origin, "log", "-1", "--format=%an|%s", PULL_BRANCH) == PULL_COMMIT
+    assert git(origin, "rev-parse", f"{PULL_BRANCH}^") == git(origin, "rev-parse", "main")
+    assert sorted(branch_files(origin)) == [
+        "A\tcases/refunds/cases.yaml",
+        "A\tcases/refunds/suite.yaml",
+        "M\tcases/checkout/payments.yaml",
+    ]
+    assert git(origin, "log", "-1", "--format=%s", "main") == "ids"
+    assert f"Opened the pull request [#{pull['number']}]" in run.summary
+    assert QASE_TOKEN not in run.stdout + run.summary + body
+
+
+def test_a_second_pull_updates_the_same_pull_request_from_a_branch_made_anew(
+    tmp_path: Path, clone: Path, synced: Any, qase_url: str, github: FakeGitHub
+) -> None:
+    synced.store.patch_case("SHOP", case_id(synced, "Pay by card"), {"title": "Pay by credit card"})
+    first = run_pull(tmp_path, clone, github, qase_url)
+    assert not first.failed, first.stdout
+    [pull] = github.pulls
+
+    # Meanwhile: another edit in the web app, and a merge to main.
+    synced.store.patch_case("SHOP", case_id(synced, "Home page"), {"title": "Landing page"})
+    other = fresh_clone(tmp_path, "other")
+    (other / "README.md").write_text("shop, again\n", encoding="utf-8")
+    push_as_dev(other, "readme")
+
+    second = run_pull(tmp_path, fresh_clone(tmp_path, "next-run"), github, qase_url)
+    assert not second.failed, second.stdout
+    assert github.pulls == [pull]
+    assert ("PATCH", f"/repos/octo/shop/pulls/{pull['number']}") in github.requests
+    assert second.outputs["pull-request"] == str(pull["number"])
+    assert "~ case #3 'Landing page' (smoke.yaml): title\n" in pull["body"]
+    assert "+    title: Pay by credit card\n" in pull["body"]
+    # One commit on top of the new head of main, holding both edits.
+    origin = tmp_path / "origin.git"
+    assert git(origin, "log", "--format=%an|%s", f"main..{PULL_BRANCH}") == PULL_COMMIT
+    assert git(origin, "rev-parse", f"{PULL_BRANCH}^") == git(origin, "rev-parse", "main")
+    assert sorted(branch_files(origin)) == [
+        "M\tcases/checkout/payments.yaml",
+        "M\tcases/smoke.yaml",
+    ]
+
+
+def test_a_pull_with_nothing_new_pushes_nothing_and_only_refreshes_the_description(
+    tmp_path: Path, clone: Path, synced: Any, qase_url: str, github: FakeGitHub
+) -> None:
+    synced.store.patch_case("SHOP", case_id(synced, "Pay by card"), {"title": "Pay by credit card"})
+    assert not run_pull(tmp_path, clone, github, qase_url).failed
+    origin = tmp_path / "origin.git"
+    pushed = git(origin, "rev-parse", PULL_BRANCH)
+
+    again = run_pull(tmp_path, fresh_clone(tmp_path, "next-run"), github, qase_url)
+    assert not again.failed, again.stdout
+    assert git(origin, "rev-parse", PULL_BRANCH) == pushed
+    assert f"{PULL_BRANCH} already holds these changes" in again.stdout
+    assert len(github.pulls) == 1
+
+
+def test_real_pull_without_live_changes_opens_nothing_and_commits_nothing(
+    tmp_path: Path, clone: Path, synced: Any, qase_url: str, github: FakeGitHub
+) -> None:
+    before = len(github.requests)
+    run = run_pull(tmp_path, clone, github, qase_url)
+    assert not run.failed, run.stdout
+    assert run.outputs["has-changes"] == "false"
+    assert run.outputs["pull-request"] == ""
+    assert "Nothing to pull: the tree matches project SHOP." in run.summary
+    assert github.pulls == []
+    # Only the look for a stale pull request to close.
+    assert [method for method, _ in github.requests[before:]] == ["GET"]
+    assert git(tmp_path / "origin.git", "branch", "--list", PULL_BRANCH) == ""
+    assert git(clone, "status", "--porcelain") == ""
+
+
+def test_a_stale_pull_request_is_closed_when_nothing_is_left_to_pull(
+    tmp_path: Path, clone: Path, synced: Any, qase_url: str, github: FakeGitHub
+) -> None:
+    card = case_id(synced, "Pay by card")
+    synced.store.patch_case("SHOP", card, {"title": "Pay by credit card"})
+    assert not run_pull(tmp_path, clone, github, qase_url).failed
+    # The edit is undone in the web app: the pull request would now undo what is live.
+    synced.store.patch_case("SHOP", card, {"title": "Pay by card"})
+
+    run = run_pull(tmp_path, fresh_clone(tmp_path, "next-run"), github, qase_url)
+    assert not run.failed, run.stdout
+    [pull] = github.pulls
+    assert pull["state"] == "closed"
+    [comment] = github.comments
+    assert comment["body"].startswith("Nothing is left to pull: Qase matches `main`")
+    assert f"closed the stale pull request [#{pull['number']}]" in run.summary
+
+
+@pytest.mark.parametrize("pull_writes_it", [True, False], ids=["written", "untouched"])
+def test_only_the_files_pull_wrote_are_committed_and_the_base_record_when_it_changed(
+    tmp_path: Path, clone: Path, fake_bin: Path, github: FakeGitHub, pull_writes_it: bool
+) -> None:
+    github.origin = tmp_path / "origin.git"
+    cases = clone / "cases"
+    (cases / "qasesync.base.jsonl").write_text('{"case": 1}\n', encoding="utf-8")
+    # Leftovers pull leaves alone: an untracked YAML file and an edited tracked one.
+    (cases / "checkout" / "draft.yaml").write_text("cases: []\n", encoding="utf-8")
+    with (cases / "checkout" / "payments.yaml").open("a", encoding="utf-8") as f:
+        f.write("# edited by an earlier step\n")
+    written = "smoke.yaml,qasesync.base.jsonl" if pull_writes_it else "smoke.yaml"
+    env = {"FAKE_LOG": str(tmp_path / "calls.log"), "FAKE_PULL_FILES": written}
+    run = run_action(
+        tmp_path,
+        pull_inputs(),
+        path=[fake_bin],
+        env={"GITHUB_API_URL": github.url, **env},
+        cwd=clone,
+    )
+    assert not run.failed, run.stdout
+    expected = ["A\tcases/qasesync.base.jsonl"] if pull_writes_it else []
+    assert sorted(branch_files(tmp_path / "origin.git")) == [*expected, "M\tcases/smoke.yaml"]
+    # The checkout is left as it was after pull: nothing staged, nothing reverted.
+    assert git(clone, "diff", "--cached", "--name-only") == ""
+    assert "# edited by an earlier step" in (cases / "checkout" / "payments.yaml").read_text(
+        "utf-8"
+    )
+
+
+def test_pull_in_a_working_directory_commits_paths_of_the_repository(
+    tmp_path: Path, clone: Path, fake_bin: Path, github: FakeGitHub
+) -> None:
+    github.origin = tmp_path / "origin.git"
+    env = {"FAKE_LOG": str(tmp_path / "calls.log"), "FAKE_PULL_FILES": "payments.yaml"}
+    inputs = pull_inputs(tree=".", **{"working-directory": "cases/checkout"})
+    run = run_action(
+        tmp_path, inputs, path=[fake_bin], env={"GITHUB_API_URL": github.url, **env}, cwd=clone
+    )
+    assert not run.failed, run.stdout
+    assert branch_files(tmp_path / "origin.git") == ["M\tcases/checkout/payments.yaml"]
+    assert "+++ b/cases/checkout/payments.yaml" in github.pulls[0]["body"]
+
+
+def test_a_diff_too_long_for_the_description_is_cut_and_whole_in_the_summary(
+    tmp_path: Path, clone: Path, fake_bin: Path, github: FakeGitHub
+) -> None:
+    lines = "".join(f"# pulled line {n:05}\n" for n in range(4000))
+    env = {
+        "FAKE_LOG": str(tmp_path / "calls.log"),
+        "FAKE_PULL_FILES": "smoke.yaml",
+        "FAKE_PULL_TEXT": lines,
+        "GITHUB_API_URL": github.url,
+    }
+    run = run_action(tmp_path, pull_inputs(), path=[fake_bin], env=env, cwd=clone)
+    assert not run.failed, run.stdout
+    [pull] = github.pulls
+    assert len(pull["body"]) < 65_536
+    assert "The diff is cut here; the whole diff is in the branch's commit." in pull["body"]
+    assert "+# pulled line 03999\n" in run.summary
+
+
+def test_a_token_that_may_not_open_pull_requests_fails_and_names_the_setting(
+    tmp_path: Path, clone: Path, fake_bin: Path, github: FakeGitHub
+) -> None:
+    github.refuse_pull_requests = True
+    env = {"FAKE_LOG": str(tmp_path / "calls.log"), "FAKE_PULL_FILES": "smoke.yaml"}
+    run = run_action(
+        tmp_path,
+        pull_inputs(),
+        path=[fake_bin],
+        env={"GITHUB_API_URL": github.url, **env},
+        cwd=clone,
+    )
+    assert run.failed
+    assert "HTTP 403" in run.stdout
+    assert "allows GitHub Actions to create them" in run.stdout
+    assert github.pulls == []
+
+
+def test_pull_without_a_token_fails_before_reading_anything(
+    tmp_path: Path, clone: Path, fake_bin: Path, github: FakeGitHub
+) -> None:
+    env = {"FAKE_LOG": str(tmp_path / "calls.log"), "GITHUB_API_URL": github.url}
+    run = run_action(tmp_path, pull_inputs(token=""), path=[fake_bin], env=env, cwd=clone)
+    assert run.results[-1] == ("Conclude", 1)
+    assert "::error title=qasesync::pull needs a Qase token" in run.stdout
+    assert not (tmp_path / "calls.log").exists()
+    assert github.requests == []
+
+
+def test_pull_refuses_to_run_on_the_branch_it_writes(
+    tmp_path: Path, clone: Path, fake_bin: Path, github: FakeGitHub
+) -> None:
+    git(clone, "switch", "--quiet", "-c", PULL_BRANCH)
+    env = {"FAKE_LOG": str(tmp_path / "calls.log"), "GITHUB_API_URL": github.url}
+    run = run_action(tmp_path, pull_inputs(), path=[fake_bin], env=env, cwd=clone)
+    assert run.results[-1] == ("Conclude", 1)
+    assert f"not on {PULL_BRANCH}, which it writes" in run.stdout
+    assert github.requests == []
+
+
 # --- the install step ------------------------------------------------------------------------
 
 
@@ -947,6 +1302,28 @@ def test_next_page_is_taken_from_the_link_header() -> None:
     assert comment.next_link(header) == "https://api.github.com/x?page=3"
     assert comment.next_link('<https://api.github.com/x?page=1>; rel="prev"') is None
     assert comment.next_link("") is None
+
+
+def test_a_pull_request_body_over_githubs_limit_is_cut_with_a_pointer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(ACTION_DIR))  # pullrequest.py imports comment.py
+    pullrequest = load_script("pullrequest.py")
+    body = pullrequest.fit("x" * 70_000)
+    assert len(body) == pullrequest.MAX_BODY
+    assert body.endswith("job summary of the workflow run.\n")
+    assert pullrequest.fit("short") == "short"
+
+
+def test_pull_wrote_the_files_whose_state_changed_and_no_leftover() -> None:
+    pullfiles = load_script("pullfiles.py")
+    before = {"cases/left.yaml": "1", "cases/both.yaml": "2"}
+    after = {"cases/left.yaml": "1", "cases/both.yaml": "3", "cases/new/cases.yaml": "4"}
+    assert pullfiles.written(before, after) == ["cases/both.yaml", "cases/new/cases.yaml"]
+    assert pullfiles.pulled_kind("cases/qasesync.base.jsonl", "cases")
+    assert not pullfiles.pulled_kind("cases/sub/qasesync.base.jsonl", "cases")
+    assert not pullfiles.pulled_kind("cases/notes.txt", "cases")
+    assert pullfiles.pulled_kind("qasesync.base.jsonl", ".")
 
 
 def test_validate_annotation_escapes_message_and_path() -> None:

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs one qasesync command for the composite action (validate, plan or apply).
+# Runs one qasesync command for the composite action (validate, plan, apply or pull).
 #
-# Writes the job summary and the step outputs (exit-code, has-changes, skipped, comment-file)
-# and exits 0 even when the command failed: the action's last step fails with the recorded
-# exit code, after the pull-request comment and the commit of written-back ids are done.
+# Writes the job summary and the step outputs (exit-code, has-changes, skipped, comment-file,
+# pull-files, report-file) and exits 0 even when the command failed: the action's last step
+# fails with the recorded exit code, after the pull-request comment and the commit of
+# written-back ids are done.
 # The Qase token arrives as INPUT_TOKEN and is only ever exported, never printed.
 set -uo pipefail
 
@@ -135,12 +136,59 @@ run_apply() {
   output exit-code "$rc"
 }
 
+# One line on the log as an error; pull's outputs say it failed.
+pull_failed() {
+  echo "::error title=qasesync::$1"
+  output has-changes false
+  output exit-code 1
+}
+
+run_pull() {
+  local branch=${INPUT_PULL_BRANCH:-qasesync/pull} current rc=0 files="$work/pulled.files"
+  current=$(git symbolic-ref --quiet --short HEAD || true)
+  if [ -z "${QASE_TOKEN:-}" ]; then
+    pull_failed "pull needs a Qase token: pass the QASE_TOKEN secret as token"
+    return
+  fi
+  if [ "$current" = "$branch" ]; then
+    pull_failed "pull runs on the default branch, not on $branch, which it writes"
+    return
+  fi
+
+  # What git sees as changed under the tree before pull and after it: the difference is
+  # what pull wrote (pullfiles.py says why its report is not parsed for this).
+  if ! python3 "$GITHUB_ACTION_PATH/pullfiles.py" snapshot "$tree" >"$work/before.json"; then
+    pull_failed "$tree is not in a git checkout, which pull needs to commit to"
+    return
+  fi
+  qasesync pull "$tree" ${extra[@]+"${extra[@]}"} >"$work/pull.out" 2>"$work/pull.err" || rc=$?
+  cat "$work/pull.out"
+  cat "$work/pull.err" >&2
+  if [ "$rc" != 0 ]; then
+    { echo "### qasesync pull failed (exit $rc)"; echo; fenced "$work/pull.err"; } | summary
+    echo "::error title=qasesync pull::pull failed with exit code $rc (see the log)"
+    output has-changes false
+    output exit-code "$rc"
+    return
+  fi
+  if ! python3 "$GITHUB_ACTION_PATH/pullfiles.py" written "$tree" "$work/before.json" >"$files"; then
+    pull_failed "could not tell which files pull wrote (see the log)"
+    return
+  fi
+  { echo "### qasesync pull"; echo; fenced "$work/pull.out"; } | summary
+  if [ -s "$files" ]; then output has-changes true; else output has-changes false; fi
+  output pull-files "$files"
+  output report-file "$work/pull.out"
+  output exit-code 0
+}
+
 case $command in
   validate) run_validate ;;
   plan) run_plan ;;
   apply) run_apply ;;
+  pull) run_pull ;;
   *)
-    echo "::error title=qasesync::command must be validate, plan or apply, not $command"
+    echo "::error title=qasesync::command must be validate, plan, apply or pull, not $command"
     output exit-code 1
     ;;
 esac

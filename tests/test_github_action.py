@@ -1214,7 +1214,7 @@ def test_workflows_give_the_action_only_inputs_it_has(path: Path) -> None:
     assert used or path.is_relative_to(REPO / ".github"), "an example must use the action"
     for step in used:
         assert set(step.get("with", {})) <= set(ACTION["inputs"]), step
-        assert step["with"]["command"] in ("validate", "plan", "apply")
+        assert step["with"]["command"] in ("validate", "plan", "apply", "pull")
 
 
 def workflow(name: str) -> Any:
@@ -1251,6 +1251,45 @@ def test_apply_workflow_runs_on_main_one_at_a_time() -> None:
     [job] = apply["jobs"].values()
     [step] = [s for s in job["steps"] if s.get("with", {}).get("command") == "apply"]
     assert step["with"]["token"] == "${{ secrets.QASE_TOKEN }}"
+
+
+def test_pull_workflow_runs_on_schedule_and_dispatch_with_least_privilege() -> None:
+    pull = workflow("qasesync-pull.yml")
+    assert set(pull["on"]) == {"schedule", "workflow_dispatch"}
+    assert [set(entry) for entry in pull["on"]["schedule"]] == [{"cron"}]
+    assert pull["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert pull["concurrency"] == {"group": "qasesync-pull", "cancel-in-progress": False}
+    [job] = pull["jobs"].values()
+    assert "permissions" not in job
+    [step] = [s for s in job["steps"] if s.get("with", {}).get("command") == "pull"]
+    assert step["with"]["token"] == "${{ secrets.QASE_TOKEN }}"
+    assert step["with"]["api-url"] == "${{ vars.QASE_API_URL }}"
+
+
+@pytest.mark.parametrize(
+    ("event", "ref", "default_branch", "code"),
+    [
+        ("workflow_dispatch", "refs/heads/main", "main", 0),
+        ("workflow_dispatch", "refs/heads/feature", "main", 1),
+        ("workflow_dispatch", "refs/tags/main", "main", 1),
+        ("schedule", "refs/heads/main", "", 0),  # the schedule event names no repository
+    ],
+)
+def test_pull_workflow_refuses_a_dispatch_on_any_ref_but_the_default_branch(
+    event: str, ref: str, default_branch: str, code: int
+) -> None:
+    [job] = workflow("qasesync-pull.yml")["jobs"].values()
+    guard = job["steps"][0]  # before the checkout and the pull
+    assert guard["env"] == {
+        "EVENT": "${{ github.event_name }}",
+        "REF": "${{ github.ref }}",
+        "DEFAULT_BRANCH": "${{ github.event.repository.default_branch }}",
+    }
+    env = {"PATH": "/usr/bin:/bin", "EVENT": event, "REF": ref, "DEFAULT_BRANCH": default_branch}
+    done = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", guard["run"]], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == code, done.stdout
 
 
 def test_ci_workflow_tests_on_push_and_pull_request_with_old_and_new_python() -> None:

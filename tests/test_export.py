@@ -61,7 +61,7 @@ def test_the_example_tree_applied_then_exported_plans_clean(emu: Emulator, tmp_p
     code, text = run("export", "--project", PROJECT, "--out", str(out))
     assert (code, text) == (
         0,
-        f"Exported {PROJECT}: 46 cases in 18 suites, 4 shared steps into {out} (34 files)\n",
+        f"Exported {PROJECT}: 46 cases in 18 suites, 4 shared steps into {out} (35 files)\n",
     )
     plan_is_clean(out)
     assert run("validate", str(out))[0] == 0
@@ -172,7 +172,12 @@ def test_a_non_empty_folder_is_refused_without_force(
     assert capsys.readouterr().err == f"error: {out} is not empty; use --force to write into it\n"
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
     assert run("export", "--project", PROJECT, "--out", str(out), "--force")[0] == 0
-    assert sorted(p.name for p in out.iterdir()) == ["cases.yaml", "notes.txt", "qasesync.yaml"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "cases.yaml",
+        "notes.txt",
+        "qasesync.base.jsonl",
+        "qasesync.yaml",
+    ]
     plan_is_clean(out)
 
 

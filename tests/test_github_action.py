@@ -818,10 +818,12 @@ def test_real_apply_against_the_emulator_pushes_the_ids_and_the_next_plan_is_cle
     assert git(origin, "log", "-1", "--format=%an|%s", "main") == (
         "github-actions[bot]|qasesync: write back ids of created Qase entities [skip ci]"
     )
-    # Write-back edited two files and created the new suite's suite.yaml.
+    # Write-back edited two files and created the new suite's suite.yaml; apply recorded
+    # what it synced in the base record.
     changed = git(origin, "show", "--format=", "--name-status", "main").splitlines()
     assert sorted(changed) == [
         "A\tcases/checkout/suite.yaml",
+        "A\tcases/qasesync.base.jsonl",
         "M\tcases/checkout/payments.yaml",
         "M\tcases/smoke.yaml",
     ]

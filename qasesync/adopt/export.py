@@ -28,6 +28,8 @@ from qasesync.model import (
     Workspace,
 )
 from qasesync.plans.checks import parent_loops
+from qasesync.plans.planner import live_base
+from qasesync.tree.base import BASE_FILE, write_base
 from qasesync.tree.write import without_defaults, write_tree
 
 #: Why a field of a live case cannot be written as YAML (docs/design.md §3).
@@ -141,12 +143,17 @@ def check_target(out: Path, *, force: bool) -> None:
         raise ConfigError(f"{out} is not empty; use --force to write into it")
 
 
-def export_project(export: Export, out: Path, *, force: bool) -> list[Path]:
-    """Write the exported tree into ``out``; the files written."""
+def export_project(export: Export, live: Live, out: Path, *, force: bool) -> list[Path]:
+    """Write the exported tree into ``out``, with its base record (the tree is the live
+    project, so every case is synced); the files written."""
+    assert export.tree.settings is not None
     try:
-        return write_tree(export.tree, out, force=force)
+        files = write_tree(export.tree, out, force=force)
+        old = (out / BASE_FILE).read_bytes() if (out / BASE_FILE).is_file() else None
+        write_base(out, live_base(live, export.tree.settings), old)
     except OSError as error:  # a full disk, no permission: the user's to fix
         raise ConfigError(f"{out}: the tree cannot be written ({error})") from error
+    return [*files, out / BASE_FILE]
 
 
 def report_lines(export: Export, out: Path, files: Sequence[Path]) -> list[str]:

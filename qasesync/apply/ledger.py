@@ -19,6 +19,7 @@ from qasesync.apply.reconcile import Taken
 from qasesync.errors import ApiError, ApplyError, WriteBackError
 from qasesync.model import Assignment, Case, SharedStep, Suite, Tree
 from qasesync.plans.plan import KINDS, Change, Plan
+from qasesync.plans.threeway import Record, resolve_new
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ class ApplyReport:
     assignments: list[Assignment] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     requests: int = 0
+    #: What the base record says of each case once its change is done (docs/design.md §11).
+    synced: list[Record] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Changes carried out, per kind (every kind present)."""
@@ -112,12 +115,28 @@ class Ledger:
         assignments: Sequence[Assignment] = (),
     ) -> None:
         """One change done; its new ids go to write-back at once."""
+        synced = self._synced(change, ident)
         with self._lock:
             self.report.done.append(Done(change.kind, change.entity, change.name, ident, adopted))
+            self.report.synced += [synced] if synced is not None else []
             done = len(self.report.done)
         self.written(assignments)
         if self.on_progress is not None:
             self.on_progress(Progress(phase, done, self.report.total))
+
+    def _synced(self, change: Change, ident: int | str | None) -> Record | None:
+        """The base record of a case change done: a created case's fields (with the ids
+        and hashes of what this apply created put in), an update's synced fields, or the
+        end of the record of a case the tree no longer holds."""
+        if change.entity != "case" or not isinstance(ident, int):
+            return None
+        if change.kind in ("deprecate", "delete"):
+            return Record("case", ident, None)
+        if change.synced is None:
+            return None
+        known = {k: v for k, v in self.suite_ids.items() if k is not None and v is not None}
+        fields = resolve_new(change.synced, known, self.hashes)
+        return Record("case", ident, fields, merge=change.kind == "update")
 
     def written(self, assignments: Sequence[Assignment]) -> None:
         """New ids for write-back: handed to ``on_written`` at once, or at the end of the

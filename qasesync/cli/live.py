@@ -14,7 +14,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -34,8 +34,9 @@ from qasesync.errors import ConfigError, PlanError, SafetyError, ValidationError
 
 if TYPE_CHECKING:
     from qasesync.apply.applier import Progress
-    from qasesync.model import Live, Settings, Tree
+    from qasesync.model import Base, Live, Settings, Tree
     from qasesync.plans.plan import Plan
+    from qasesync.plans.threeway import Record
 
 
 def plan_tree(root: Path, env: Mapping[str, str]) -> tuple[Tree, Settings, Plan]:
@@ -45,6 +46,7 @@ def plan_tree(root: Path, env: Mapping[str, str]) -> tuple[Tree, Settings, Plan]
     qasesync.yaml): the service's time overlaps ours. A guess that the loaded settings
     contradict is read again."""
     from qasesync.plans.planner import effective_settings, plan
+    from qasesync.tree.base import read_base
     from qasesync.tree.load import load_tree
 
     guess = _peek_settings(root, env)
@@ -53,7 +55,8 @@ def plan_tree(root: Path, env: Mapping[str, str]) -> tuple[Tree, Settings, Plan]
     settings = effective_settings(tree, env.get("QASE_PROJECT"))
     wanted = (settings.project, settings.external_issue_type)
     live = early.result() if early and guess == wanted else _read_live(env, *wanted)
-    return tree, settings, plan(tree, live, settings)
+    base, _ = read_base(root)
+    return tree, settings, plan(tree, live, settings, base=base)
 
 
 class _Background:
@@ -114,9 +117,13 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
             out.write(github_problems(error.problems, tree_prefix=tree_prefix(root)))
         raise
     view = plan_view(root, out, color=args.format == "text")
-    if args.out:
+    refused = plan.refused()
+    if args.out and refused is None:
         _save_plan(Path(args.out), render(plan, "json", view))
     out.write(render(plan, args.format, view))
+    if refused is not None:
+        print(f"error: {refused}", file=sys.stderr)
+        return EXIT_USER
     return EXIT_CHANGES if args.detailed_exitcode and plan.has_changes else EXIT_OK
 
 
@@ -136,33 +143,43 @@ def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
     from qasesync.plans.render import render
     from qasesync.qase.client import QaseClient
     from qasesync.qase.remote import Remote
+    from qasesync.tree.base import read_base
     from qasesync.tree.load import load_tree
 
     root = resolve_tree(args.tree)
     digests: dict[str, str] = {}
     tree = load_tree(root, digests=digests)
+    base, base_bytes = read_base(root)
     settings = effective_settings(tree, os.environ.get("QASE_PROJECT"))
     saved = _saved_plan(args.plan, settings.project) if args.plan else None
     _check_confirmable(args)
     with QaseClient.from_env(os.environ) as client:
         remote = Remote(client, settings.project, external_issue_type=settings.external_issue_type)
         live = remote.read()
-        chosen = plan(tree, live, settings)
+        chosen = plan(tree, live, settings, base=base)
         if saved is not None:
             check_fresh(saved, tree, live.tree, now=chosen)
             chosen = saved
         chosen.check_safety(allow_destroy=args.allow_destroy)
         view = plan_view(root, out, color=True)
         out.write(render(chosen, "text", view))
+        refused = chosen.refused()
+        if refused is not None:
+            raise SafetyError(f"{refused}; nothing was changed")
+        sink = YamlSink(root, digests) if settings.write_back and not args.no_write_back else None
+        synced = _BaseSink(root, base, base_bytes, chosen) if sink is not None else None
         if not (chosen.has_changes or chosen.adoptions):
+            if synced is not None:
+                synced.write(())
             return EXIT_OK
         if chosen.has_changes:  # ids matched by title only go into the YAML: nothing to ask
             _confirm(args, out)
-        sink = YamlSink(root, digests) if settings.write_back and not args.no_write_back else None
         progress = _progress()
         try:
             report = apply(chosen, remote, live=live.tree, on_progress=progress, on_written=sink)
         except ApplyFailed as failure:
+            if synced is not None:
+                synced.write(failure.report.synced)
             out.write(report_text(failure.report, sink, view.web, stopped=True))
             print("\n".join(failure_lines(failure.report.failures)), file=sys.stderr)
             return EXIT_USER
@@ -171,8 +188,26 @@ def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
                 progress.end()
             print(f"apply interrupted. {RERUN}", file=sys.stderr)
             raise
+    if synced is not None:
+        synced.write(report.synced)
     out.write(report_text(report, sink, view.web, stopped=False))
     return EXIT_OK
+
+
+class _BaseSink:
+    """Moves the base record (docs/design.md §11) by what a plan and its apply synced:
+    the plan's records of unchanged entities and the records of the changes done."""
+
+    def __init__(self, root: Path, base: Base | None, old: bytes | None, plan: Plan) -> None:
+        self.root, self.base, self.old, self.plan = root, base, old, plan
+
+    def write(self, done: Sequence[Record]) -> None:
+        from qasesync.plans.threeway import updated
+        from qasesync.tree.base import write_base
+
+        records = [*self.plan.synced, *done]
+        if records or (self.old is None and self.plan.has_changes):
+            write_base(self.root, updated(self.base, records), self.old)
 
 
 def _saved_plan(path: str, project: str) -> Plan:
@@ -252,7 +287,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
             live = replace(live, tree=replace(live.tree, cases=remote.read_cases()))
     issue_type = remote.external_issue_type
     export = exporting.exported_tree(live, project, external_issue_type=issue_type)
-    files = exporting.export_project(export, target, force=args.force)
+    files = exporting.export_project(export, live, target, force=args.force)
     out.write("\n".join(exporting.report_lines(export, target, files)) + "\n")
     return EXIT_OK
 

@@ -139,7 +139,8 @@ class CaseDiffer:
         """Each managed field of a resolved case in the base's synced form (JSON data,
         `qasesync.plans.threeway`): what the three-way comparison and the base record use.
         ``suite`` is the live key of its suite (``#12``), ``(new) folder`` for one apply
-        creates, None for the root. Absent custom fields and parameters are left out."""
+        creates, None for the root. Empty values (no text, no items, false) are left out,
+        on both sides alike, so that the record stays small."""
         ref = _same if live else self.ref
         values: dict[str, Any] = {name: _scalar(case, name) for name in SCALAR_FIELDS}
         values["suite"] = suite
@@ -150,7 +151,7 @@ class CaseDiffer:
             values[f"custom_fields.{title}"] = threeway.data(value)
         for name, items in normalise.parameters_key(case.parameters).items():
             values[f"parameters.{name}"] = list(items)
-        return {k: v for k, v in values.items() if not self.ignored(k)}
+        return {k: v for k, v in values.items() if not (_empty(v) or self.ignored(k))}
 
     def content(self, case: Case, *, live: bool) -> Hashable:
         """What a rename or move keeps: description, preconditions and steps (a fresh
@@ -158,6 +159,10 @@ class CaseDiffer:
         steps = normalise.steps_key(case.steps, _same if live else self.ref)
         content = (text(case.description), text(case.preconditions), steps)
         return content if any(content) else object()
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value is False or value == "" or value == []
 
 
 def _same(token: str) -> str:

@@ -155,8 +155,9 @@ class Plan:
     Three-way (docs/design.md §11): ``drift`` lists what changed in Qase since the last
     sync and is left alone (``drift: keep``); ``conflicts`` the entities both sides
     changed differently (a plan with any is refused); ``synced`` the base records of
-    entities that need no change; ``base`` is False when the tree has no base record
-    (the plan is then two-way); ``drift_mode`` is the tree's ``drift`` setting.
+    entities that need no change; ``two_way`` is True when the tree holds ids but no base
+    record, so that changes made in Qase cannot be told apart (the plan says so);
+    ``drift_mode`` is the tree's ``drift`` setting.
     """
 
     project: str
@@ -173,7 +174,7 @@ class Plan:
     drift: tuple[Change, ...] = ()
     conflicts: tuple[Change, ...] = ()
     synced: tuple[Record, ...] = ()
-    base: bool = True
+    two_way: bool = False
     drift_mode: str = "keep"
 
     @property
@@ -209,6 +210,21 @@ class Plan:
             f"Too many cases to deprecate or delete: {amount} is over max_destroy "
             f"{self.max_destroy} ({destroyed} of {self.cases_in_scope} live cases in scope)"
         )
+
+    def refused(self) -> str | None:
+        """Why neither this plan nor its apply may go on (conflicts; drift under
+        ``drift: fail``), or None. The plan is still shown whole."""
+        if self.conflicts:
+            return (
+                f"{_count(len(self.conflicts), 'entity was', 'entities were')} changed both in "
+                "the tree and in Qase since the last sync; resolve the conflicts shown first"
+            )
+        if self.drift and self.drift_mode == "fail":
+            return (
+                f"{_count(len(self.drift), 'entity was', 'entities were')} changed in Qase since "
+                "the last sync, and qasesync.yaml says `drift: fail`; run `qasesync pull`"
+            )
+        return None
 
     def check_safety(self, *, allow_destroy: bool = False) -> None:
         """Raise `SafetyError` when deprecations plus deletions exceed ``max_destroy``."""
@@ -250,7 +266,7 @@ class Plan:
             "notes": [_message_json(m) for m in self.notes],
             "adoptions": [_adoption_json(a) for a in self.adoptions],
             "ignore_fields": sorted(self.ignore_fields),
-            "base": self.base,
+            "two_way": self.two_way,
             "drift_mode": self.drift_mode,
             "drift": [_change_json(c) for c in self.drift],
             "conflicts": [_change_json(c) for c in self.conflicts],
@@ -282,9 +298,13 @@ class Plan:
             drift=tuple(_change_from(c) for c in data["drift"]),
             conflicts=tuple(_change_from(c) for c in data["conflicts"]),
             synced=tuple(_record_from(r) for r in data["synced"]),
-            base=data["base"],
+            two_way=data["two_way"],
             drift_mode=data["drift_mode"],
         )
+
+
+def _count(count: int, one: str, many: str) -> str:
+    return f"1 {one}" if count == 1 else f"{count} {many}"
 
 
 def _automation(change: Change) -> str:

@@ -94,6 +94,8 @@ class _Planner:
     synced: list[Record] = field(default_factory=list)  # base records of unchanged entities
 
     def run(self) -> Plan:
+        if self.base is not None and self.base.unsure:
+            self.warnings.append(Message(_unsure(self.base.unsure)))
         self._check_workspace()
         self._check_live_suites()
         self._check_scope()
@@ -177,7 +179,7 @@ class _Planner:
             drift=tuple(self.drift),
             conflicts=tuple(self.conflicts),
             synced=tuple(self.synced),
-            base=self.base is not None,
+            two_way=self.base is None and _holds_ids(self.desired),
             drift_mode=self.settings.drift,
         )
 
@@ -477,10 +479,7 @@ class _Planner:
         if match is None:
             return self._case_create(case, resolved, folder)
         diffs = self._suite_diff(resolved, match) + self._differ.diffs(resolved, match)
-        synced: dict[str, Any] | None = None
-        view = self._case_synced(case, resolved, match, diffs)
-        if view is not None:
-            resolved, diffs, synced = view
+        resolved, diffs, synced = self._case_synced(case, resolved, match, diffs)
         self._automation(resolved, match)
         names, diffs = self._inexpressible(resolved, match, field_names(diffs), diffs)
         to_root = case.suite is None and match.suite is not None and "suite" in names
@@ -525,14 +524,12 @@ class _Planner:
 
     def _case_synced(
         self, case: Case, resolved: Case, live: Case, diffs: list[FieldDiff]
-    ) -> tuple[Case, list[FieldDiff], dict[str, Any]] | None:
+    ) -> tuple[Case, list[FieldDiff], dict[str, Any]]:
         """The three-way view of a matched pair: the case apply should send, the diffs of
-        the tree's own changes, and what the base records once they are made. None without
-        a base record (two-way, and the base gets no record)."""
-        if self.base is None:
-            return None
+        the tree's own changes, and what the base records once they are made (without a
+        base, every difference is the tree's)."""
         tree = self._differ.synced(resolved, live=False, suite=self._suite_ref(case.suite))
-        entry = self.base.cases.get(live.id) if live.id is not None else None
+        entry = self.base.cases.get(live.id) if self.base and live.id is not None else None
         if not diffs:
             if entry != tree and live.id is not None:
                 self.synced.append(Record("case", live.id, tree))
@@ -653,6 +650,16 @@ class _Planner:
         return keep, [d for d in diffs if base_field(d.path) not in blocked]
 
 
+def _unsure(entities: tuple[str, ...]) -> str:
+    shown = ", ".join(entities[:5]) + (
+        f" and {len(entities) - 5} more" if len(entities) > 5 else ""
+    )
+    return (
+        f"qasesync.base.jsonl holds {shown} twice (two branches merged it); they are compared "
+        "two-way until the next apply or pull records them again"
+    )
+
+
 def _conflict(diff: FieldDiff, entry: Synced | None) -> FieldDiff:
     """A tree-vs-live diff as a conflict line, with the base value both sides left."""
     was = (entry or {}).get(threeway.field_key(diff.path))
@@ -691,6 +698,19 @@ def _id_key(entity: Entity) -> str:
 def _sorted(problems: list[Problem | str]) -> list[Problem | str]:
     located = sorted(p for p in problems if isinstance(p, Problem))
     return [*located, *(p for p in problems if isinstance(p, str))]
+
+
+def live_base(live: Live, settings: Settings) -> Base:
+    """The base of a tree that holds exactly the live project (what `export` writes):
+    every live case synced as it is."""
+    differ = CaseDiffer(live.workspace, settings.ignore_fields, lambda key: key, {})
+    return Base(
+        cases={
+            case.id: differ.synced(case, live=True, suite=case.suite)
+            for case in live.tree.cases
+            if case.id is not None
+        }
+    )
 
 
 def effective_settings(tree: Tree, project_override: str | None) -> Settings:

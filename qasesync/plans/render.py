@@ -11,7 +11,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from qasesync.errors import Problem
@@ -83,17 +83,24 @@ def _group_order(name: str) -> tuple[int, list[tuple[str, str]]]:
     return 2, [(part.casefold(), part) for part in name.split("/")]
 
 
-def _head(change: Change) -> str:
+def _head(change: Change, verb: str | None = None) -> str:
+    """``update case "Title" (#12)``; ``verb`` in place of the change's kind."""
     ident = change.live_id
     name = json.dumps(change.name, ensure_ascii=False)
-    head = f"{change.kind} {ENTITY_NAMES[change.entity]} {name}"
+    head = f"{verb or change.kind} {ENTITY_NAMES[change.entity]} {name}"
     if ident is None:
         return head
     return f"{head} ({ident})" if change.entity == "shared_step" else f"{head} (#{ident})"
 
 
 def diff_text(diff: FieldDiff) -> str:
-    """``path: before → after`` or ``path: +added −removed``."""
+    """``path: before → after`` or ``path: +added −removed``; a conflict shows the base
+    value both sides changed and each side's value."""
+    if diff.side == "conflict":
+        base = diff.base if diff.base is not None else "(none)"
+        tree = diff.after if diff.after is not None else "(none)"
+        live = diff.before if diff.before is not None else "(none)"
+        return f"{diff.path}: was {base}; the tree has {tree}, Qase has {live}"
     if diff.added or diff.removed:
         parts = [f"+{a}" for a in diff.added] + [f"−{r}" for r in diff.removed]
         return f"{diff.path}: {' '.join(parts)}"
@@ -109,10 +116,34 @@ def counted(count: int, noun: str, nouns: str | None = None) -> str:
 
 def summary_line(plan: Plan) -> str:
     counts = plan.counts()
-    return (
+    line = (
         f"Plan: {counts['create']} to create, {counts['update']} to update, "
         f"{counts['deprecate']} to deprecate, {counts['delete']} to delete."
     )
+    if plan.drift:
+        line += f" {counted(len(plan.drift), 'change')} in Qase kept."
+    if plan.conflicts:
+        line += f" {counted(len(plan.conflicts), 'conflict')}: apply refuses this plan."
+    return line
+
+
+#: What each kind of drift says happened in Qase.
+DRIFT_WORDS = {"update": "changed", "create": "created", "delete": "deleted"}
+DRIFT_HEAD = "Changed in Qase since the last sync"
+CONFLICT_HEAD = "Conflicts: changed in the tree and in Qase since the last sync"
+DRIFT_HINT = (
+    "Not applied: apply leaves these as they are. Run `qasesync pull` to bring them into "
+    "the YAML (or set `drift: revert` to have apply undo them)."
+)
+NO_BASE = (
+    "No base record (qasesync.base.jsonl): the tree holds ids but not what was last "
+    "synced, so this plan is two-way: a change made in Qase shows as an update that apply "
+    "would undo. apply, pull and export write the record; commit it with the tree."
+)
+CONFLICT_HINT = (
+    "Edit the tree to the value you want (or run `qasesync pull`, which brings in what "
+    "Qase has where the tree did not change), then plan again."
+)
 
 
 def adoption_line(plan: Plan) -> str | None:
@@ -152,22 +183,45 @@ def render_text(plan: Plan, view: View) -> str:
     """Terraform-like: one block per change, field diffs under it, then warnings, notes and
     the summary."""
     paint = _painter(view.color)
-    lines: list[str] = []
+    lines: list[str] = [paint("!", f"! {NO_BASE}"), ""] if plan.two_way else []
+    lines += _text_section(CONFLICT_HEAD, CONFLICT_HINT, plan.conflicts, plan, view, paint, {})
     if plan.changes:
         lines += [f"qasesync will make these changes to project {plan.project}:", ""]
-    else:
+    elif not plan.drift:
         lines += [f"No changes. Project {plan.project} matches the tree.", ""]
+    else:
+        lines += [f"No changes to make. Project {plan.project} has changes made in Qase:", ""]
     for group, changes in _groups(plan):
         lines.append(f"  # {group}")
         for change in changes:
             lines += _text_change(plan, change, view, paint)
         lines.append("")
+    lines += _text_section(DRIFT_HEAD, DRIFT_HINT, plan.drift, plan, view, paint, DRIFT_WORDS)
     lines += _text_messages("Warnings", "!", plan.warnings, paint)
     lines += _text_messages("Notes", "*", plan.notes, paint)
     adopted = adoption_line(plan)
     lines += [adopted, ""] if adopted else []
     lines += [summary_line(plan), estimate_line(plan, view.rate_per_minute)]
     return "\n".join(lines) + "\n"
+
+
+def _text_section(
+    title: str,
+    hint: str,
+    changes: Sequence[Change],
+    plan: Plan,
+    view: View,
+    paint: Callable[[str, str], str],
+    verbs: Mapping[str, str],
+) -> list[str]:
+    """Conflicts or drift: a heading, a hint, one block per entity; ``verbs`` say what
+    each kind of change is called there."""
+    if not changes:
+        return []
+    lines = [f"{title}:", f"  {hint}", ""]
+    for change in changes:
+        lines += _text_change(plan, change, view, paint, verb=verbs.get(change.kind))
+    return [*lines, ""]
 
 
 def _painter(color: bool) -> Callable[[str, str], str]:
@@ -179,22 +233,33 @@ def _painter(color: bool) -> Callable[[str, str], str]:
 
 
 def _text_change(
-    plan: Plan, change: Change, view: View, paint: Callable[[str, str], str]
+    plan: Plan,
+    change: Change,
+    view: View,
+    paint: Callable[[str, str], str],
+    *,
+    verb: str | None = None,
 ) -> list[str]:
-    symbol = SYMBOLS[change.kind]
-    lines = [paint(symbol, f"  {symbol} {_head(change)}")]
+    conflict = any(d.side == "conflict" for d in change.diffs)
+    symbol = "!" if conflict else SYMBOLS[change.kind]
+    lines = [paint(symbol, f"  {symbol} {_head(change, verb)}")]
     where = [str(change.location)] if change.location else []
     url = link(plan, change, view.web)
     if url:
         where.append(url)
     if where:
         lines.append("      " + " · ".join(where))
-    if change.kind == "create" and isinstance(change.desired, Case):
+    if change.kind == "create" and isinstance(change.desired, Case) and verb is None:
         lines.append("      " + case_summary(change.desired))
-    lines += [f"      {diff_text(d)}" for d in change.diffs]
+    lines += [f"      {diff_text(d)}{_reverted(d, verb)}" for d in change.diffs]
     if change.used_by:
         lines.append("      used by cases: " + ", ".join(f"#{i}" for i in change.used_by))
     return lines
+
+
+def _reverted(diff: FieldDiff, verb: str | None) -> str:
+    """Under ``drift: revert`` a change undoes what was changed in Qase: say so."""
+    return "   (changed in Qase; reverted)" if diff.side == "drift" and verb is None else ""
 
 
 def case_summary(case: Case) -> str:
@@ -253,10 +318,17 @@ def render_markdown(plan: Plan, view: View, *, limit: int = MARKDOWN_LIMIT) -> s
     head += [md(summary_line(plan)) + " " + md(estimate_line(plan, view.rate_per_minute)), ""]
     adopted = adoption_line(plan)
     head += [md(adopted), ""] if adopted else []
+    head += [f"> [!WARNING]\n> {md(NO_BASE)}", ""] if plan.two_way else []
+    head += _md_section(CONFLICT_HEAD, CONFLICT_HINT, plan.conflicts, plan, view, {})
     if not plan.changes:
         head += [f"**No changes.** Project {md(plan.project)} matches the tree.", ""]
     groups = [_md_group(plan, group, changes, view) for group, changes in _groups(plan)]
-    messages = [_md_messages("Warnings", plan.warnings), _md_messages("Notes", plan.notes)]
+    drift = "\n".join(_md_section(DRIFT_HEAD, DRIFT_HINT, plan.drift, plan, view, DRIFT_WORDS))
+    messages = [
+        drift,
+        _md_messages("Warnings", plan.warnings),
+        _md_messages("Notes", plan.notes),
+    ]
     return _cut("\n".join(head), groups, [m for m in messages if m], limit)
 
 
@@ -290,15 +362,32 @@ def _md_group(plan: Plan, group: str, changes: list[Change], view: View) -> _Sec
     return _Section(opening, tuple("\n".join(_md_change(plan, c, view)) for c in changes))
 
 
-def _md_change(plan: Plan, change: Change, view: View) -> list[str]:
+def _md_section(
+    title: str,
+    hint: str,
+    changes: Sequence[Change],
+    plan: Plan,
+    view: View,
+    verbs: Mapping[str, str],
+) -> list[str]:
+    """Conflicts or drift as markdown: a bold title, the hint, one item per entity."""
+    if not changes:
+        return []
+    items = [line for c in changes for line in _md_change(plan, c, view, verbs.get(c.kind))]
+    return [f"**{md(title)}**", "", md(hint), "", *items, ""]
+
+
+def _md_change(plan: Plan, change: Change, view: View, verb: str | None = None) -> list[str]:
     what = f"{ENTITY_NAMES[change.entity]} {md(change.name)}"
-    head = f"- `{SYMBOLS[change.kind]}` **{change.kind}** {what}"
+    conflict = any(d.side == "conflict" for d in change.diffs)
+    symbol = "!" if conflict else SYMBOLS[change.kind]
+    head = f"- `{symbol}` **{verb or ('conflict' if conflict else change.kind)}** {what}"
     if change.live_id is not None:
         url = link(plan, change, view.web)
         head += f" ([{md(str(change.live_id))}]({url}))" if url else ""
     if change.location:
         head += f" — {md(str(change.location))}"
-    lines = [head, *(f"  - {md(diff_text(d))}" for d in change.diffs)]
+    lines = [head, *(f"  - {md(diff_text(d) + _reverted(d, verb))}" for d in change.diffs)]
     if change.used_by:
         lines.append("  - used by cases: " + ", ".join(md(f"#{i}") for i in change.used_by))
     return lines
@@ -396,7 +485,10 @@ def command(
 def render_github(plan: Plan, view: View) -> str:
     """A notice on the YAML line of each change, a warning per warning, then the summary."""
     files = _case_files(plan)
-    lines = [_github_change(c, view, files) for c in plan.changes]
+    lines = [command("warning", NO_BASE)] if plan.two_way else []
+    lines += [_github_change(c, view, files, "error") for c in plan.conflicts]
+    lines += [_github_change(c, view, files) for c in plan.changes]
+    lines += [_github_change(c, view, files, verb=DRIFT_WORDS[c.kind]) for c in plan.drift]
     lines += [_github_message("warning", m, view.tree_prefix, files) for m in plan.warnings]
     lines += [_github_message("notice", m, view.tree_prefix, files) for m in plan.notes]
     adopted = adoption_line(plan)
@@ -411,10 +503,20 @@ def _case_files(plan: Plan) -> list[str]:
     return sorted(files, key=lambda f: (f.count("/"), f))
 
 
-def _github_change(change: Change, view: View, files: Sequence[str]) -> str:
+def _github_change(
+    change: Change,
+    view: View,
+    files: Sequence[str],
+    level: str = "notice",
+    *,
+    verb: str | None = None,
+) -> str:
+    """One annotation; a conflict is an error, drift says it happened in Qase."""
     details = "; ".join(diff_text(d) for d in change.diffs)
-    message = f"qasesync plan: {_head(change)}" + (f": {details}" if details else "")
-    return _github_message("notice", Message(message, change.location), view.tree_prefix, files)
+    head = f"conflict: {_head(change)}" if level == "error" else _head(change, verb)
+    where = " in Qase" if verb else ""
+    message = f"qasesync plan: {head}{where}" + (f": {details}" if details else "")
+    return _github_message(level, Message(message, change.location), view.tree_prefix, files)
 
 
 def _github_message(level: str, message: Message, prefix: str, files: Sequence[str]) -> str:

@@ -5,8 +5,8 @@ shared steps by hash, cases by id, each line the entity's identity first and its
 fields in name order::
 
     {"qasesync_base":1}
-    {"suite":3,"description":"","parent":null,"preconditions":"","title":"Cart"}
-    {"case":12,"priority":"high","severity":"major","steps":[...],"tags":["cart"],...}
+    {"suite_id":3,"description":"","parent":null,"preconditions":"","title":"Cart"}
+    {"case_id":12,"priority":"high","severity":"major","steps":[...],"tags":["cart"],...}
 
 So a change to one entity is a change of one line, and two branches that synced different
 entities merge line by line. An entity that a merge left on two lines is *unsure*: it has
@@ -26,7 +26,8 @@ from qasesync.tree.writeback import replace_bytes
 
 BASE_FILE = "qasesync.base.jsonl"
 HEADER = {"qasesync_base": 1}
-_KINDS = ("suite", "shared_step", "case")
+#: Each entity kind and the key that names an entity of it on its line.
+_KEYS = {"suite": "suite_id", "shared_step": "shared_step_hash", "case": "case_id"}
 
 
 def read_base(root: Path) -> tuple[Base | None, bytes | None]:
@@ -44,7 +45,7 @@ def parse_base(data: bytes) -> Base:
         lines = data.decode("utf-8").splitlines()
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{BASE_FILE}: not UTF-8 ({exc.reason})") from exc
-    entries: dict[str, dict[Any, list[Synced]]] = {kind: {} for kind in _KINDS}
+    entries: dict[str, dict[Any, list[Synced]]] = {kind: {} for kind in _KEYS}
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -76,26 +77,29 @@ def _check_header(record: Mapping[str, Any], number: int) -> None:
 
 
 def _entry(record: dict[str, Any], number: int) -> tuple[str, Any, Synced]:
-    kinds = [kind for kind in _KINDS if kind in record]
+    kinds = [kind for kind, name in _KEYS.items() if name in record]
     if len(kinds) != 1:
         raise ConfigError(
-            f"{BASE_FILE}:{number}: a line names one entity: one of {', '.join(_KINDS)}"
+            f"{BASE_FILE}:{number}: a line names one entity: one of {', '.join(_KEYS.values())}"
         )
     kind = kinds[0]
-    key = record.pop(kind)
+    key = record.pop(_KEYS[kind])
     wanted = str if kind == "shared_step" else int
     if not isinstance(key, wanted) or isinstance(key, bool):
-        raise ConfigError(f"{BASE_FILE}:{number}: `{kind}` must be {wanted.__name__}")
+        raise ConfigError(f"{BASE_FILE}:{number}: `{_KEYS[kind]}` must be {wanted.__name__}")
     return kind, key, record
 
 
 def _base(entries: dict[str, dict[Any, list[Synced]]]) -> Base:
     unsure = [
-        f"{kind} {key}" for kind in _KINDS for key, lines in entries[kind].items() if len(lines) > 1
+        f"{kind.replace('_', ' ')} {key}"
+        for kind in _KEYS
+        for key, lines in entries[kind].items()
+        if len(lines) > 1
     ]
     sure = {
         kind: {key: lines[0] for key, lines in entries[kind].items() if len(lines) == 1}
-        for kind in _KINDS
+        for kind in _KEYS
     }
     return Base(
         cases=sure["case"],
@@ -118,7 +122,7 @@ def _lines(base: Base) -> Iterator[str]:
 
 
 def _line(kind: str, key: int | str, fields: Synced) -> str:
-    return _dumps({kind: key, **{name: fields[name] for name in sorted(fields)}})
+    return _dumps({_KEYS[kind]: key, **{name: fields[name] for name in sorted(fields)}})
 
 
 def _dumps(value: Any) -> str:

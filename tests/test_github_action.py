@@ -948,10 +948,12 @@ def test_real_pull_opens_one_pull_request_with_the_diff_and_commits_what_pull_wr
     origin = tmp_path / "origin.git"
     assert git(origin, "log", "-1", "--format=%an|%s", PULL_BRANCH) == PULL_COMMIT
     assert git(origin, "rev-parse", f"{PULL_BRANCH}^") == git(origin, "rev-parse", "main")
+    # The YAML pull wrote, and the base record it moved (apply created it before).
     assert sorted(branch_files(origin)) == [
         "A\tcases/refunds/cases.yaml",
         "A\tcases/refunds/suite.yaml",
         "M\tcases/checkout/payments.yaml",
+        "M\tcases/qasesync.base.jsonl",
     ]
     assert git(origin, "log", "-1", "--format=%s", "main") == "ids"
     assert f"Opened the pull request [#{pull['number']}]" in run.summary
@@ -985,6 +987,7 @@ def test_a_second_pull_updates_the_same_pull_request_from_a_branch_made_anew(
     assert git(origin, "rev-parse", f"{PULL_BRANCH}^") == git(origin, "rev-parse", "main")
     assert sorted(branch_files(origin)) == [
         "M\tcases/checkout/payments.yaml",
+        "M\tcases/qasesync.base.jsonl",
         "M\tcases/smoke.yaml",
     ]
 

@@ -148,10 +148,11 @@ def edit_in_the_web_app(emu: Emulator, ids: dict[str, Any]) -> None:
 
 
 def files_of(root: Path) -> dict[str, bytes]:
+    """The YAML of a tree, byte for byte (the base record is checked on its own)."""
     return {
         str(p.relative_to(root)): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and not p.name.startswith(".")
+        if p.is_file() and not p.name.startswith(".") and p.name != "qasesync.base.jsonl"
     }
 
 
@@ -160,6 +161,9 @@ def test_the_seeded_project_plans_clean_before_any_edit(emu: Emulator, tree: Pat
     assert run("plan", str(tree), "--detailed-exitcode")[0] == 0
     assert run("pull", str(tree)) == (0, "Nothing to pull: the tree matches project DEMO.\n")
     assert files_of(tree) == files_of(DATA / "hand-formatted")
+    # What was in sync is now recorded: one line per case, after the header.
+    lines = (tree / "qasesync.base.jsonl").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == '{"qasesync_base":1}' and len(lines) == 1 + len(emu.store.cases("DEMO"))
 
 
 def test_pull_brings_web_app_edits_in_byte_for_byte(emu: Emulator, tree: Path) -> None:

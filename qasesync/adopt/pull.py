@@ -1,8 +1,12 @@
 """`qasesync pull`: edits made in the Qase web app brought into the YAML (docs/design.md §10).
 
-Matching is the planner's: `pull` plans the tree against the live project with
-``prune: delete`` (so that every live entity in scope that the tree lacks shows up
-as a deletion) and reads the plan backwards into the new text of each file. Its parts
+Matching is the planner's: `pull` plans the tree against the live project and the base
+record, and takes what changed in Qase since the last sync (the plan's drift, docs/design.md
+§11): drifted fields are written with their live values, cases created in Qase are added,
+cases deleted in Qase are removed; the tree's own unapplied edits stay as they are, and a
+field both sides changed is a conflict, left alone and reported. Without a base record
+every difference counts as changed in Qase. Suites and shared steps are still compared
+two ways (``prune: delete`` shows what the tree lacks). Its parts
 share a `PullState`: `qasesync.adopt.pulladd` adds what the tree lacks and moves the
 cases moved live, `qasesync.adopt.pulledits` edits in place what the tree holds. This
 module composes them, makes the file texts of their edits, the report and the diff.
@@ -12,7 +16,7 @@ module composes them, makes the file texts of their edits, the report and the di
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -20,11 +24,15 @@ from qasesync.adopt.pulladd import Additions
 from qasesync.adopt.pulledits import Updates
 from qasesync.adopt.pullstate import PullState
 from qasesync.errors import WriteBackError
-from qasesync.model import Live, Settings, Tree
+from qasesync.model import Base, Case, Live, Settings, Tree
+from qasesync.plans.plan import Change, Plan
 from qasesync.plans.planner import plan
+from qasesync.plans.render import diff_text
+from qasesync.plans.threeway import Record, updated
+from qasesync.tree.base import BASE_FILE, write_base
 from qasesync.tree.files import SETTINGS_FILE
 from qasesync.tree.writeback import digest, replace_bytes
-from qasesync.yamltext.edit import apply_edits
+from qasesync.yamltext.edit import RemoveItem, apply_edits
 
 
 @dataclass
@@ -36,13 +44,18 @@ class Pulled:
     files: dict[str, tuple[bytes | None, bytes]] = field(default_factory=dict)
     summary: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    base: Base | None = None  # the base record once pulled (None: no change to it)
 
     def report(self, project: str, *, dry_run: bool) -> str:
         """The summary `qasesync pull` prints."""
-        lines = [*self.summary, *(f"! {line}" for line in self.skipped)]
+        lines = [*(f"! conflict: {line}" for line in self.conflicts)]
+        lines += [*self.summary, *(f"! {line}" for line in self.skipped)]
         count, files = len(self.summary), len(self.files)
         if not self.files and self.skipped:
             lines.append(f"Nothing written: {len(self.skipped)} live change(s) to make by hand.")
+        elif not self.files and self.conflicts:
+            lines.append(f"Nothing pulled: {len(self.conflicts)} conflict(s) to resolve first.")
         elif not self.files:
             lines.append(f"Nothing to pull: the tree matches project {project}.")
         elif dry_run:
@@ -59,17 +72,78 @@ class Pulled:
         return "".join(_file_diff(name, old, new) for name, (old, new) in self.files.items())
 
 
-def pull(root: Path, tree: Tree, live: Live, settings: Settings) -> Pulled:
-    """Work out the new text of every YAML file that the live project changes."""
-    found = plan(tree, live, replace(settings, prune="delete"), for_pull=True)
-    state = PullState(root, tree, live, settings, found)
+def pull(
+    root: Path, tree: Tree, live: Live, settings: Settings, base: Base | None = None
+) -> Pulled:
+    """Work out the new text of every YAML file that the live project changes, and the
+    base record after them."""
+    found = plan(tree, live, replace(settings, prune="delete"), for_pull=True, base=base)
+    state = PullState(root, tree, live, settings, _changed_in_qase(found))
+    _remove_deleted(state, found.drift)
     additions = Additions(state)
     additions.shared_steps()  # first: the updated steps may use their new keys
     moves = Updates(state).pull()
     additions.suites()
     additions.cases()
     additions.moves(moves)
-    return Pulled(files=_files(state), summary=state.summary, skipped=state.skipped)
+    return Pulled(
+        files=_files(state),
+        summary=state.summary,
+        skipped=state.skipped,
+        conflicts=[_conflict_line(c) for c in found.conflicts],
+        base=updated(base, _records(found)),
+    )
+
+
+def _changed_in_qase(found: Plan) -> Plan:
+    """The plan as pull reads it: the cases changed in Qase as updates of their drifted
+    fields, the cases created there as what the tree lacks (the deletions of a plan that
+    prunes by deleting); suites and shared steps as planned. The tree's own changes of
+    cases, and the cases it removed, are left out: they are apply's."""
+    others = [c for c in found.changes if c.entity != "case" or _gone_live(c)]
+    updates = [c for c in found.drift if c.kind == "update"]
+    created = [replace(c, kind="delete") for c in found.drift if c.kind == "create"]
+    return replace(found, changes=tuple([*others, *updates, *created]))
+
+
+def _gone_live(change: Change) -> bool:
+    """A tree case whose id no live case has, and that no base records: said, not pulled."""
+    return change.kind == "create" and isinstance(change.desired, Case) and bool(change.desired.id)
+
+
+def _remove_deleted(state: PullState, drift: Sequence[Change]) -> None:
+    """Cases deleted in Qase since the last sync, which the tree has not edited since:
+    their items leave the tree."""
+    for change in (c for c in drift if c.kind == "delete" and c.location is not None):
+        assert change.location is not None and isinstance(change.desired, Case)
+        state.add(change.location.file, [RemoveItem(change.location.path)])
+        state.summary.append(
+            f"- case #{change.desired.id} {change.name!r} ({change.location.file}): deleted in Qase"
+        )
+
+
+def _conflict_line(change: Change) -> str:
+    where = f" ({change.location})" if change.location else ""
+    ident = f" #{change.live_id}" if change.live_id is not None else ""
+    details = "; ".join(diff_text(d) for d in change.diffs)
+    return f"case{ident} {change.name!r}{where}: {details}; the tree's lines are left as they are"
+
+
+def _records(found: Plan) -> list[Record]:
+    """What the base records once pulled: the agreements the plan found, the drifted
+    fields at their live values, the cases added with all theirs, the removed forgotten."""
+    records = list(found.synced)
+    for change in found.drift:
+        ident = change.live_id if change.kind != "delete" else _tree_id(change)
+        if not isinstance(ident, int):
+            continue
+        fields = None if change.kind == "delete" else change.synced
+        records.append(Record("case", ident, fields, merge=change.kind == "update"))
+    return records
+
+
+def _tree_id(change: Change) -> int | None:
+    return change.desired.id if isinstance(change.desired, Case) else None
 
 
 def _files(state: PullState) -> dict[str, tuple[bytes | None, bytes]]:
@@ -96,7 +170,9 @@ def _line_end(settings: bytes | None) -> str:
     return "\r\n" if b"\r\n" in head else "\n"
 
 
-def write(root: Path, pulled: Pulled, digests: Mapping[str, str]) -> list[str]:
+def write(
+    root: Path, pulled: Pulled, digests: Mapping[str, str], base_bytes: bytes | None = None
+) -> list[str]:
     """Replace each changed file atomically; refuse them all when one changed on disk
     since it was read (``digests``, as `load_tree` fills them)."""
     stale = _stale(pulled, digests)
@@ -111,6 +187,8 @@ def write(root: Path, pulled: Pulled, digests: Mapping[str, str]) -> list[str]:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         if replace_bytes(root, name, old, new):
             written.append(name)
+    if pulled.base is not None and write_base(root, pulled.base, base_bytes):
+        written.append(BASE_FILE)
     return written
 
 

@@ -297,17 +297,19 @@ def cmd_pull(args: argparse.Namespace, out: TextIO) -> int:
     diff and writes nothing (reads only from Qase)."""
     from qasesync.adopt.pull import pull, write
     from qasesync.plans.planner import effective_settings
+    from qasesync.tree.base import read_base
     from qasesync.tree.load import load_tree
 
     root = resolve_tree(args.tree)
     digests: dict[str, str] = {}
     tree = load_tree(root, digests=digests)
+    base, base_bytes = read_base(root)
     settings = effective_settings(tree, os.environ.get("QASE_PROJECT"))
     live = _read_live(os.environ, settings.project, settings.external_issue_type)
-    pulled = pull(root, tree, live, settings)
+    pulled = pull(root, tree, live, settings, base)
     if args.dry_run:
         out.write(pulled.diff())
     else:
-        write(root, pulled, digests)
+        write(root, pulled, digests, base_bytes)
     out.write(pulled.report(settings.project, dry_run=args.dry_run))
-    return EXIT_OK
+    return EXIT_USER if pulled.conflicts else EXIT_OK

@@ -109,6 +109,8 @@ class _Planner:
         tail = self._noted(prune.prune_shared(left, every_shared, cases + pruned))
         tree = self.live.tree
         changed = suites + cases + pruned
+        if self.for_pull:  # pull reads drift as changes: the suites it empties can go too
+            changed += [replace(c, kind="delete") if c.kind == "create" else c for c in self.drift]
         tail += self._noted(prune.prune_suites(left, tree.cases, tree.suites, changed))
         if self.problems:
             raise PlanError(_sorted(self.problems))
@@ -140,16 +142,21 @@ class _Planner:
         left = [c for c in self._live_cases_in_scope() if c.id not in self.claimed_cases]
         if not self._keeps_drift:
             return tuple(left)
-        assert self.base is not None
-        for case in (c for c in left if c.id not in self.base.cases):
+        synced = self.base.cases if self.base is not None else {}
+        for case in (c for c in left if c.id not in synced):
+            theirs = self._differ.synced(case, live=True, suite=case.suite)
             folder = self._live_path(case.suite)
-            self.drift.append(Change("create", "case", case.title, live=case, suite=folder))
-        return tuple(c for c in left if c.id in self.base.cases)
+            self.drift.append(
+                Change("create", "case", case.title, live=case, suite=folder, synced=theirs)
+            )
+        return tuple(c for c in left if c.id in synced)
 
     @property
     def _keeps_drift(self) -> bool:
-        """Whether drift is left alone: a base exists and ``drift`` is not ``revert``."""
-        return self.base is not None and self.settings.drift != "revert"
+        """Whether drift is left alone: a base exists and ``drift`` is not ``revert``;
+        always for `pull`, which brings drift into the tree (with no base, whatever
+        differs counts as changed in Qase)."""
+        return self.for_pull or (self.base is not None and self.settings.drift != "revert")
 
     def _content(self, case: Case, live: bool) -> Hashable:
         return self._differ.content(case, live=live)
@@ -534,9 +541,11 @@ class _Planner:
             if entry != tree and live.id is not None:
                 self.synced.append(Record("case", live.id, tree))
             return resolved, diffs, tree
+        if self.base is None and self.for_pull:
+            entry = tree  # pull without a record: the tree was the last sync
         theirs = self._differ.synced(live, live=True, suite=live.suite)
         sides = threeway.classify({threeway.field_key(d.path) for d in diffs}, tree, theirs, entry)
-        return self._three_way(case, resolved, live, diffs, sides, (tree, entry))
+        return self._three_way(case, resolved, live, diffs, sides, (tree, theirs, entry))
 
     def _three_way(
         self,
@@ -545,9 +554,9 @@ class _Planner:
         live: Case,
         diffs: list[FieldDiff],
         sides: threeway.Sides,
-        values: tuple[Synced, Synced | None],
+        values: tuple[Synced, Synced, Synced | None],
     ) -> tuple[Case, list[FieldDiff], dict[str, Any]]:
-        tree, entry = values
+        tree, theirs, entry = values
         folder = case.suite or ""
         if sides.conflict:
             shown = [
@@ -571,20 +580,11 @@ class _Planner:
                 if threeway.field_key(d.path) not in sides.conflict
             ]
             return resolved, marked, {k: v for k, v in tree.items() if k not in sides.conflict}
-        if sides.drift:
-            drifted = [_drifted(d) for d in diffs if threeway.field_key(d.path) in sides.drift]
-            self.drift.append(
-                Change(
-                    "update",
-                    "case",
-                    case.title,
-                    desired=resolved,
-                    live=live,
-                    diffs=tuple(drifted),
-                    suite=folder,
-                )
-            )
         merged = self._merged(resolved, live, sides, entry)
+        if sides.drift:
+            was = {**(entry or {}), **{k: theirs.get(k) for k in sides.drift}}
+            drift = self._drift_change(case, resolved, live, merged, diffs, sides, was)
+            self.drift.append(drift)
         kept = self._suite_diff(merged, live) + self._differ.diffs(merged, live)
         ours = [d for d in kept if threeway.field_key(d.path) in sides.changed]
         hold = sides.drift | sides.conflict
@@ -593,6 +593,32 @@ class _Planner:
             if entry is not None and key in entry:
                 record[key] = entry[key]
         return merged, ours, record
+
+    def _drift_change(
+        self,
+        case: Case,
+        resolved: Case,
+        live: Case,
+        merged: Case,
+        diffs: list[FieldDiff],
+        sides: threeway.Sides,
+        pulled: Synced,
+    ) -> Change:
+        """A case changed in Qase, as `pull` reads it: the drifted ``fields`` to write with
+        the values of ``live`` (its tags and parameters merged with the tree's own edits),
+        and what the base records once they are pulled (``pulled``)."""
+        ours = [d for d in diffs if threeway.field_key(d.path) in sides.drift]
+        return Change(
+            "update",
+            "case",
+            case.title,
+            desired=resolved,
+            live=replace(live, tags=merged.tags, parameters=merged.parameters),
+            fields=tuple(field_names(ours)),
+            diffs=tuple(_drifted(d) for d in ours),
+            suite=case.suite or "",
+            synced=pulled,
+        )
 
     def _merged(
         self, resolved: Case, live: Case, sides: threeway.Sides, entry: Synced | None

@@ -91,7 +91,8 @@ def merged_items(tree: Iterable[str], live: Iterable[str], base: Iterable[str]) 
 
 def updated(base: Base | None, records: Iterable[Record]) -> Base:
     """The base after ``records``: each sets (or, with ``fields`` None, removes) one
-    entity's synced fields; a record with ``merge`` keeps the fields it does not name."""
+    entity's synced fields; a record with ``merge`` keeps the fields it does not name
+    and drops those it names as None (emptied)."""
     tables: dict[str, dict[Any, Synced]] = {
         "case": dict(base.cases) if base else {},
         "suite": dict(base.suites) if base else {},
@@ -102,7 +103,8 @@ def updated(base: Base | None, records: Iterable[Record]) -> Base:
         if record.fields is None:
             table.pop(record.key, None)
         elif record.merge:
-            table[record.key] = {**table.get(record.key, {}), **record.fields}
+            merged = {**table.get(record.key, {}), **record.fields}
+            table[record.key] = {k: v for k, v in merged.items() if v is not None}
         else:
             table[record.key] = dict(record.fields)
     return Base(cases=tables["case"], suites=tables["suite"], shared_steps=tables["shared_step"])

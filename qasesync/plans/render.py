@@ -84,8 +84,11 @@ def _group_order(name: str) -> tuple[int, list[tuple[str, str]]]:
 
 
 def _head(change: Change, verb: str | None = None) -> str:
-    """``update case "Title" (#12)``; ``verb`` in place of the change's kind."""
+    """``update case "Title" (#12)``; ``verb`` in place of the change's kind (then the
+    id is the tree's where Qase has none: a case deleted in Qase)."""
     ident = change.live_id
+    if ident is None and verb is not None and isinstance(change.desired, Case):
+        ident = change.desired.id
     name = json.dumps(change.name, ensure_ascii=False)
     head = f"{verb or change.kind} {ENTITY_NAMES[change.entity]} {name}"
     if ident is None:

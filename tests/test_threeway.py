@@ -1,0 +1,138 @@
+"""The three-way comparison and the base record, unit by unit (docs/design.md §11)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qasesync.errors import ConfigError
+from qasesync.model import Base
+from qasesync.plans.threeway import (
+    Record,
+    Sides,
+    classify,
+    field_key,
+    merged_items,
+    resolve_new,
+    updated,
+)
+from qasesync.tree.base import BASE_FILE, parse_base, read_base, render_base, write_base
+
+
+@pytest.mark.parametrize(
+    ("path", "key"),
+    [
+        ("title", "title"),
+        ("steps[2].steps[1].action", "steps"),
+        ("custom_fields.Owner", "custom_fields.Owner"),
+        ("parameters.browser", "parameters.browser"),
+        ("tags", "tags"),
+    ],
+)
+def test_a_display_path_belongs_to_one_field(path: str, key: str) -> None:
+    assert field_key(path) == key
+
+
+def test_each_difference_is_attributed_to_the_side_that_left_the_base() -> None:
+    base = {"title": "a", "priority": "high", "severity": "major", "layer": "e2e"}
+    tree = {"title": "b", "priority": "high", "severity": "minor", "layer": "api"}
+    live = {"title": "a", "priority": "low", "severity": "blocker", "layer": "api"}
+    keys = ["title", "priority", "severity"]  # layer: both sides made the same change
+    assert classify(keys, tree, live, base) == Sides(
+        changed=frozenset({"title"}),
+        drift=frozenset({"priority"}),
+        conflict=frozenset({"severity"}),
+    )
+
+
+def test_without_a_base_every_difference_is_the_trees() -> None:
+    sides = classify(["title"], {"title": "b"}, {"title": "a"}, None)
+    assert sides == Sides(changed=frozenset({"title"}))
+
+
+def test_a_field_emptied_on_one_side_is_that_sides_change() -> None:
+    # Empty values are left out of the synced form: absent equals empty.
+    assert classify(["description"], {}, {"description": "x"}, {}) == Sides(
+        drift=frozenset({"description"})
+    )
+
+
+def test_tags_are_never_a_conflict_both_sides_edits_merge() -> None:
+    sides = classify(["tags"], {"tags": ["a"]}, {"tags": ["a", "b", "c"]}, {"tags": ["a", "b"]})
+    assert sides == Sides(changed=frozenset({"tags"}), drift=frozenset({"tags"}))
+    # The tree removed b, Qase added c: both hold.
+    assert merged_items(["a"], ["a", "b", "c"], ["a", "b"]) == ["a", "c"]
+    assert merged_items(["x", "a"], ["a", "y"], ["a"]) == ["x", "a", "y"]
+
+
+def test_records_set_merge_and_forget_entities() -> None:
+    base = Base(cases={1: {"title": "a", "priority": "high"}, 2: {"title": "b"}})
+    after = updated(
+        base,
+        [
+            Record("case", 1, {"priority": None, "severity": "major"}, merge=True),
+            Record("case", 2, None),
+            Record("case", 3, {"title": "c"}),
+        ],
+    )
+    assert after.cases == {1: {"title": "a", "severity": "major"}, 3: {"title": "c"}}
+
+
+def test_references_to_what_apply_created_get_their_ids() -> None:
+    fields = {
+        "suite": "(new) cart/checkout",
+        "steps": [["shared", "(new) sign-in"], ["Open", "", "", [["shared", "abc"]]]],
+    }
+    assert resolve_new(fields, {"cart/checkout": 7}, {"sign-in": "f00"}) == {
+        "suite": "#7",
+        "steps": [["shared", "f00"], ["Open", "", "", [["shared", "abc"]]]],
+    }
+
+
+def test_the_record_file_is_one_sorted_line_per_entity_and_reads_back(tmp_path: Path) -> None:
+    base = Base(
+        cases={12: {"title": "b", "suite": "#3"}, 2: {"title": "a", "tags": ["x"]}},
+        suites={3: {"title": "Cart"}},
+    )
+    text = render_base(base).decode("utf-8")
+    assert text == (
+        '{"qasesync_base":1}\n'
+        '{"suite_id":3,"title":"Cart"}\n'
+        '{"case_id":2,"tags":["x"],"title":"a"}\n'
+        '{"case_id":12,"suite":"#3","title":"b"}\n'
+    )
+    assert write_base(tmp_path, base, None)
+    read, data = read_base(tmp_path)
+    assert read == base and data == text.encode("utf-8")
+    assert not write_base(tmp_path, base, data)  # unchanged: not written again
+
+
+def test_no_record_file_means_no_base(tmp_path: Path) -> None:
+    assert read_base(tmp_path) == (None, None)
+
+
+def test_an_entity_on_two_lines_after_a_merge_has_no_base() -> None:
+    data = (
+        b'{"qasesync_base":1}\n{"case_id":1,"title":"a"}\n'
+        b'{"case_id":1,"title":"b"}\n{"case_id":2,"title":"c"}\n'
+    )
+    base = parse_base(data)
+    assert base.cases == {2: {"title": "c"}} and base.unsure == ("case 1",)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'{"qasesync_base":2}\n', f"{BASE_FILE}:1: expected the header"),
+        (b'{"qasesync_base":1}\n[1]\n', f"{BASE_FILE}:2: not a JSON object"),
+        (b'{"qasesync_base":1}\n{"case_id":1\n', f"{BASE_FILE}:2: not a JSON object"),
+        (b'{"qasesync_base":1}\n{"title":"a"}\n', f"{BASE_FILE}:2: a line names one entity"),
+        (b'{"qasesync_base":1}\n{"case_id":"1"}\n', f"{BASE_FILE}:2: `case_id` must be int"),
+        (b"\xff\n", f"{BASE_FILE}: not UTF-8"),
+    ],
+)
+def test_a_broken_record_is_an_error_naming_its_line(data: bytes, message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_base(data)
+    assert str(raised.value).startswith(message)

@@ -3,13 +3,15 @@
     python bench/bench_plan.py [--cases 10000]
 
 Generates the tree (bench/gen_tree.py), puts the same project into the emulator directly
-through its store, then measures:
+through its store, writes the tree's base record (qasesync.base.jsonl, as export or a
+first apply would: the plan is three-way), then measures:
 
 - ``qasesync plan`` run as a child process against the emulator on a loopback socket:
   requests made (budget 112), wall time (budget 8 s) and the child's peak RSS
   (budget 400 MB);
 - matching and diffing alone (``planner.plan`` on an already loaded tree and live
-  project): CPU time (budget 1 s).
+  project, with the base): CPU time (budget 1 s);
+- the base record's size (no budget; reported).
 
 It exits 1 when the plan is not empty or a budget is exceeded.
 """
@@ -33,10 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_tree import generate
 
 from qasesync.emulator import Emulator, sample_custom_fields, serve
-from qasesync.model import Tree
-from qasesync.plans.planner import plan
+from qasesync.model import Base, Tree
+from qasesync.plans.planner import live_base, plan
 from qasesync.qase.client import QaseClient
 from qasesync.qase.remote import Remote
+from qasesync.tree.base import BASE_FILE, read_base, write_base
 from qasesync.tree.load import load_tree
 
 TOKEN = "bench-token"
@@ -99,14 +102,14 @@ def child_plan(tree_dir: Path, url: str) -> tuple[float, float, str]:
     return wall, rss_mb, done.stdout
 
 
-def planner_cpu(tree: Tree, emu: Emulator) -> float:
+def planner_cpu(tree: Tree, emu: Emulator, base: Base | None) -> float:
     """CPU seconds of matching and diffing alone (best of three)."""
     live = in_process_remote(emu).read()
     assert tree.settings is not None
     best = float("inf")
     for _ in range(3):
         started = time.process_time()
-        result = plan(tree, live, tree.settings)
+        result = plan(tree, live, tree.settings, base=base)
         best = min(best, time.process_time() - started)
         assert not result.changes, result.changes[:3]
     return best
@@ -124,12 +127,17 @@ def main() -> None:
             token=TOKEN, projects=(PROJECT,), custom_fields=sample_custom_fields((PROJECT,))
         )
         seed(emu, tree)
+        assert tree.settings is not None
+        write_base(tree_dir, live_base(in_process_remote(emu).read(), tree.settings), None)
+        base_mb = (tree_dir / BASE_FILE).stat().st_size / 2**20
         with serve(emu) as server:
             before = len(emu.log)
             wall, rss_mb, output = child_plan(tree_dir, server.url)
             requests = len(emu.log) - before
-        cpu = planner_cpu(tree, emu)
-    report({"requests": requests, "wall_s": wall, "cpu_s": cpu, "rss_mb": rss_mb}, tree, output)
+        cpu = planner_cpu(tree, emu, read_base(tree_dir)[0])
+    figures = {"requests": requests, "wall_s": wall, "cpu_s": cpu, "rss_mb": rss_mb}
+    report(figures, tree, output)
+    print(f"  base_mb: {base_mb:10.2f}  ({BASE_FILE}, {len(tree.cases)} cases)")
 
 
 def report(figures: dict[str, Any], tree: Tree, output: str) -> None:

@@ -146,7 +146,7 @@ class CaseDiffer:
         values["suite"] = suite
         for name in sorted(normalise.SET_FIELDS):
             values[name] = sorted(normalise.text_set(getattr(case, name)))
-        values["steps"] = threeway.data(normalise.steps_key(case.steps, ref))
+        values["steps"] = normalise.steps_data(case.steps, ref)
         for title, value in self._customs(case).items():
             values[f"custom_fields.{title}"] = threeway.data(value)
         for name, items in normalise.parameters_key(case.parameters).items():

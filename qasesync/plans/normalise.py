@@ -58,6 +58,16 @@ def steps_key(steps: tuple[Step, ...], ref: RefMapper) -> tuple[Any, ...]:
     )
 
 
+def steps_data(steps: tuple[Step, ...], ref: RefMapper) -> list[Any]:
+    """`steps_key` as plain JSON data (lists), built in one pass: the synced form."""
+    return [
+        ["shared", ref(s.shared)]
+        if s.shared is not None
+        else [text(s.action), text(s.expected_result), text(s.data), steps_data(s.steps, ref)]
+        for s in steps
+    ]
+
+
 def steps_view(steps: tuple[Step, ...], ref: RefMapper) -> list[dict[str, Any]]:
     """Steps as lists of dicts without empty fields: what deepdiff compares for display."""
     return [_step_view(s, ref) for s in steps]

@@ -18,11 +18,17 @@ from qasesync.model import Case, Tree
 
 REPO = Path(__file__).resolve().parents[1]
 HEADINGS = [
-    "== Step 1/4: validate the tree (offline)\n$ qasesync validate cases\n",
-    "== Step 2/4: plan: what apply would change in the empty project\n$ qasesync plan cases\n",
-    "== Step 3/4: apply the plan, writing the new ids back into the YAML\n"
+    "== Step 1/8: validate the tree (offline)\n$ qasesync validate cases\n",
+    "== Step 2/8: plan: what apply would change in the empty project\n$ qasesync plan cases\n",
+    "== Step 3/8: apply the plan, writing the new ids back into the YAML\n"
     "$ qasesync apply cases --yes\n",
-    "== Step 4/4: plan again: the project matches the tree, so no changes\n"
+    "== Step 4/8: plan again: the project matches the tree, so no changes\n"
+    "$ qasesync plan cases --detailed-exitcode\n",
+    "== Step 5/8: a tester sets the priority of case #1 to low in the Qase web app\n",
+    "== Step 6/8: plan: the tester's edit is a change made in Qase, which apply leaves alone\n"
+    "$ qasesync plan cases --detailed-exitcode\n",
+    "== Step 7/8: pull: the tester's edit comes into the YAML\n$ qasesync pull cases\n",
+    "== Step 8/8: plan again: the tree, the record and Qase agree\n"
     "$ qasesync plan cases --detailed-exitcode\n",
 ]
 
@@ -34,7 +40,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def sections(text: str) -> list[str]:
-    """The demo's output cut at each step heading: [introduction, step 1, ..., step 4]."""
+    """The demo's output cut at each step heading: [introduction, step 1, ..., step 8]."""
     parts = [text]
     for heading in HEADINGS:
         head, _, rest = parts.pop().partition(heading)
@@ -69,14 +75,19 @@ def demo() -> Iterator[DemoRun]:
 def test_demo_applies_the_example_tree_and_the_second_plan_is_clean(demo: DemoRun) -> None:
     assert demo.code == 0
     assert all(heading in demo.text for heading in HEADINGS), demo.text
-    _, validate, first, applied, second = sections(demo.text)
+    _, validate, first, applied, second, edit, drift, pulled, last = sections(demo.text)
     assert validate == "cases/: 46 cases in 18 suites, 4 shared steps — valid\n\n"
     assert "\nPlan: 68 to create, 0 to update, 0 to deprecate, 0 to delete.\n" in first
     assert "Apply complete: 68 created, 0 updated, 0 deprecated, 0 deleted" in applied
     assert second.startswith("No changes. Project SHOP matches the tree.\n")
-    assert (
-        "\nDemo complete: the tree was applied and the second plan shows no changes.\n" in demo.text
-    )
+    assert edit == "(in the emulator: case #1 gets priority low)\n\n"
+    assert drift.startswith("No changes to make. Project SHOP has changes made in Qase:\n")
+    assert '~ changed case "Order history lists orders newest first" (#1)' in drift
+    assert 'priority: "medium" → "low"' in drift
+    assert "1 change in Qase kept." in drift
+    assert "): priority\nPulled 1 change(s) from SHOP into 1 file(s).\n" in pulled
+    assert last.startswith("No changes. Project SHOP matches the tree.\n")
+    assert "\nDemo complete: the tree was applied, the tester's edit was kept and pulled" in last
 
 
 def test_demo_leaves_the_checkout_and_the_environment_as_they_were(demo: DemoRun) -> None:
@@ -123,10 +134,13 @@ class FakeRunner:
 def test_each_step_runs_in_order_on_a_copy_against_a_loopback_emulator() -> None:
     runner = FakeRunner()
     cwd = Path.cwd()
+    out = io.StringIO()
 
-    assert run_demo(runner, io.StringIO()) == 0
+    # A runner that creates nothing leaves no case for the tester to edit: the demo stops.
+    assert run_demo(runner, out) == 1
+    assert "\nStep 5: the project has no case #1.\n\nDemo failed" in out.getvalue()
 
-    assert [call[0] for call in runner.calls] == [step.argv for step in STEPS]
+    assert [call[0] for call in runner.calls] == [step.argv for step in STEPS[:4]]
     assert [call[0] for call in runner.calls][-1] == ("plan", "cases", "--detailed-exitcode")
     assert all(
         url.startswith("http://127.0.0.1:") and url.endswith("/v1") for _, url, _, _ in runner.calls

@@ -2,8 +2,10 @@
 
 The demo serves an empty project on a free loopback port (seeded with the custom fields
 the example tree uses), copies the example tree into a temporary folder, and runs the real
-commands on the copy — validate, plan, apply --yes, plan --detailed-exitcode — through a
-runner the CLI gives it, so that each step prints exactly what the command prints. The
+commands on the copy — validate, plan, apply --yes, plan --detailed-exitcode; then a tester's
+edit in the web app (made in the emulator), the plan that shows it as changed in Qase and
+leaves it alone, pull, and a last clean plan — through a runner the CLI gives it, so that
+each step prints exactly what the command prints. The
 checkout (or the installed example) is never modified, and the environment variables it
 sets for the run are restored afterwards.
 """
@@ -19,11 +21,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import qasesync
 from qasesync.errors import QasesyncError
 from qasesync.model import Tree
+
+if TYPE_CHECKING:
+    from qasesync.emulator import Emulator
 
 #: Runs one qasesync command line (without the program name); returns its exit code.
 Runner = Callable[[Sequence[str]], int]
@@ -40,11 +45,16 @@ PASSED_THROUGH = (3, 130)
 
 @dataclass(frozen=True)
 class Step:
-    """One command of the demo and the exit codes that let the demo go on."""
+    """One command of the demo and the exit codes that let the demo go on; a step
+    without a command is the tester's edit in the web app, made in the emulator."""
 
     title: str
-    argv: tuple[str, ...]
+    argv: tuple[str, ...] = ()
     succeeds: tuple[int, ...] = (EXIT_OK,)
+
+
+#: The case a tester edits in the web app, and how.
+WEB_EDIT = (1, "priority", "low")
 
 
 STEPS = (
@@ -55,6 +65,13 @@ STEPS = (
         "plan again: the project matches the tree, so no changes",
         ("plan", TREE, "--detailed-exitcode"),
     ),
+    Step("a tester sets the priority of case #1 to low in the Qase web app"),
+    Step(
+        "plan: the tester's edit is a change made in Qase, which apply leaves alone",
+        ("plan", TREE, "--detailed-exitcode"),
+    ),
+    Step("pull: the tester's edit comes into the YAML", ("pull", TREE)),
+    Step("plan again: the tree, the record and Qase agree", ("plan", TREE, "--detailed-exitcode")),
 )
 
 
@@ -155,14 +172,20 @@ def run_demo(run: Runner, out: TextIO, *, source: Path | None = None) -> int:
         out.write(_introduction(server.url, source, fields, folder))
         variables = {"QASE_API_URL": server.url, "QASE_TOKEN": token}
         with environment(variables), working_directory(Path(folder)):
-            code = _run_steps(run, out)
+            code = _run_steps(run, out, emulator)
     out.write(_conclusion(code))
     return code
 
 
-def _run_steps(run: Runner, out: TextIO) -> int:
+def _run_steps(run: Runner, out: TextIO, emulator: Emulator) -> int:
     for number, step in enumerate(STEPS, start=1):
         out.write(f"\n== Step {number}/{len(STEPS)}: {step.title}\n")
+        if not step.argv:
+            edited = _web_edit(emulator)
+            out.write(edited or f"\nStep {number}: the project has no case #{WEB_EDIT[0]}.\n")
+            if edited is None:
+                return EXIT_FAILED
+            continue
         out.write(f"$ qasesync {' '.join(step.argv)}\n")
         out.flush()
         code = run(step.argv)
@@ -171,6 +194,18 @@ def _run_steps(run: Runner, out: TextIO) -> int:
             out.write(f"\nStep {number} exited {code}{_meaning(code)}.\n")
             return code if code in PASSED_THROUGH else EXIT_FAILED
     return EXIT_OK
+
+
+def _web_edit(emulator: Emulator) -> str | None:
+    """What a tester does in the web app: one field of one case, straight in the store
+    (None when apply did not create the case)."""
+    case_id, name, slug = WEB_EDIT
+    if not any(case["id"] == case_id for case in emulator.store.cases(PROJECT)):
+        return None
+    field = next(f for f in emulator.store.system_fields() if f["slug"] == name)
+    option = next(o["id"] for o in field["options"] if o["slug"] == slug)
+    emulator.store.patch_case(PROJECT, case_id, {name: option})
+    return f"(in the emulator: case #{case_id} gets {name} {slug})\n"
 
 
 def _meaning(code: int) -> str:
@@ -189,7 +224,8 @@ def _introduction(url: str, source: Path, fields: list[dict[str, Any]], folder: 
 def _conclusion(code: int) -> str:
     if code == EXIT_OK:
         return (
-            "\nDemo complete: the tree was applied and the second plan shows no changes.\n"
+            "\nDemo complete: the tree was applied, the tester's edit was kept and pulled, and\n"
+            "the last plan shows no changes.\n"
             "Against your own workspace, set QASE_TOKEN and run the same commands.\n"
         )
     return "\nDemo failed: see the step above.\n"

@@ -306,10 +306,20 @@ def test_a_refused_case_fails_the_run_names_its_place_and_a_rerun_finishes(
         "Nothing is lost: what was created is recorded (in the YAML, or found again by title); "
         "running `qasesync apply` again finishes the job.\n"
     )
+    # The base record holds exactly the 45 cases created, not the refused one.
+    assert recorded_cases(tree) == {c["id"] for c in emu.store.cases(PROJECT)}
+    assert len(recorded_cases(tree)) == 45
     edit(tree / "smoke.yaml", "      Estimate: lots\n", "      Estimate: 3\n")
     code, text = run("apply", str(tree), "--yes")
     assert code == 0 and "Apply complete: 1 created, 0 updated" in text
     assert plan_json(tree)[0] == 0 and duplicate_titles(emu) == []
+    assert len(recorded_cases(tree)) == 46
+
+
+def recorded_cases(tree: Path) -> set[int]:
+    """The case ids in the tree's base record."""
+    lines = (tree / "qasesync.base.jsonl").read_text(encoding="utf-8").splitlines()[1:]
+    return {json.loads(line)["case_id"] for line in lines if "case_id" in line}
 
 
 def test_a_terminal_shows_progress_on_stderr(

@@ -586,7 +586,7 @@ class _Planner:
             drift = self._drift_change(case, resolved, live, merged, diffs, sides, was)
             self.drift.append(drift)
         kept = self._suite_diff(merged, live) + self._differ.diffs(merged, live)
-        ours = [d for d in kept if threeway.field_key(d.path) in sides.changed]
+        ours = [_based(d, entry) for d in kept if threeway.field_key(d.path) in sides.changed]
         hold = sides.drift | sides.conflict
         record = {k: v for k, v in tree.items() if k not in hold or k in threeway.MERGED}
         for key in hold - threeway.MERGED:
@@ -688,8 +688,14 @@ def _unsure(entities: tuple[str, ...]) -> str:
 
 def _conflict(diff: FieldDiff, entry: Synced | None) -> FieldDiff:
     """A tree-vs-live diff as a conflict line, with the base value both sides left."""
-    was = (entry or {}).get(threeway.field_key(diff.path))
-    return replace(diff, side="conflict", base=_shown(was))
+    return replace(_based(diff, entry), side="conflict")
+
+
+def _based(diff: FieldDiff, entry: Synced | None) -> FieldDiff:
+    """The diff with the base value of its field (for the saved plan), when recorded."""
+    if entry is None:
+        return diff
+    return replace(diff, base=_shown(entry.get(threeway.field_key(diff.path))))
 
 
 def _shown(value: Any) -> str | None:
@@ -700,7 +706,7 @@ def _shown(value: Any) -> str | None:
 
 def _drifted(diff: FieldDiff) -> FieldDiff:
     """A tree-vs-live diff seen from the base: the tree holds the base value, so it is
-    the old one and live the new."""
+    the old one (and the base) and live the new."""
     return replace(
         diff,
         before=diff.after,
@@ -708,6 +714,7 @@ def _drifted(diff: FieldDiff) -> FieldDiff:
         added=diff.removed,
         removed=diff.added,
         side="drift",
+        base=diff.after,
     )
 
 

@@ -363,6 +363,8 @@ def run_action(
     base_env = {
         "PATH": os.pathsep.join(str(p) for p in search_path),
         "HOME": str(tmp_path),
+        # The qasesync of this checkout, whatever the environment has installed.
+        "PYTHONPATH": str(REPO),
         "GITHUB_ACTION_PATH": str(ACTION_DIR),
         "GITHUB_STEP_SUMMARY": str(summary),
         "GITHUB_WORKSPACE": str(cwd),

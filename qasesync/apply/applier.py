@@ -112,12 +112,14 @@ class YamlSink:
         self.digests = digests
         self.files: dict[str, None] = {}  # the files written, in order
         self.keys: list[str] = []  # "id" or "hash", one per assignment written
+        self.written: list[Assignment] = []  # what was written, in order (`apply --record`)
 
     def __call__(self, assignments: Sequence[Assignment]) -> None:
         for rel in write_back(self.root, assignments, digests=self.digests):
             self.digests[rel] = digest((self.root / rel).read_bytes())
             self.files[rel] = None
         self.keys += [a.key for a in assignments]
+        self.written += assignments
 
 
 def check_fresh(plan: Plan, tree: Tree, live: Tree, *, now: Plan | None = None) -> None:

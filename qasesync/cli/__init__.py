@@ -9,6 +9,7 @@ when the plan has changes, 3 a bug (traceback only under ``--debug``), 130 inter
     offline    validate, import-csv, show: no Qase reads
     live       plan, apply, export, pull: they read (and apply writes) the live project
     local      emulator, demo: the local Qase API emulator
+    writeback  writeback, and what `apply --record` saves for it: no Qase reads
     common     exit codes, UsageError and the helpers the command modules share
 """
 
@@ -35,6 +36,7 @@ from qasesync.cli.live import cmd_apply, cmd_export, cmd_plan, cmd_pull
 from qasesync.cli.local import cmd_demo, cmd_emulator, emulator_faults
 from qasesync.cli.offline import cmd_import_csv, cmd_show, cmd_validate
 from qasesync.cli.parser import build_parser
+from qasesync.cli.writeback import cmd_writeback
 from qasesync.errors import QasesyncError, ValidationError
 
 __all__ = [
@@ -56,6 +58,7 @@ COMMANDS: dict[str, Command] = {
     "plan": cmd_plan,
     "show": cmd_show,
     "apply": cmd_apply,
+    "writeback": cmd_writeback,
     "export": cmd_export,
     "pull": cmd_pull,
     "import-csv": cmd_import_csv,

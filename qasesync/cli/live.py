@@ -34,6 +34,7 @@ from qasesync.errors import ConfigError, PlanError, SafetyError, ValidationError
 
 if TYPE_CHECKING:
     from qasesync.apply.applier import Progress
+    from qasesync.cli.writeback import ApplyRecording
     from qasesync.model import Base, Live, Settings, Tree
     from qasesync.plans.plan import Plan
     from qasesync.plans.threeway import Record
@@ -136,7 +137,19 @@ def _save_plan(path: Path, text: str) -> None:
 
 
 def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
-    """Plan (or load a saved plan and check it is fresh), confirm, apply, write back."""
+    """Plan (or load a saved plan and check it is fresh), confirm, apply, write back;
+    ``--record``: save what was written back, however apply ends."""
+    from qasesync.cli.writeback import ApplyRecording
+
+    recording = ApplyRecording(Path(args.record)) if args.record else None
+    try:
+        return _apply(args, out, recording)
+    finally:
+        if recording is not None:
+            recording.save()
+
+
+def _apply(args: argparse.Namespace, out: TextIO, recording: ApplyRecording | None) -> int:
     from qasesync.apply.applier import ApplyFailed, YamlSink, apply, check_fresh
     from qasesync.apply.report import RERUN, failure_lines, report_text
     from qasesync.plans.planner import effective_settings, plan
@@ -168,6 +181,8 @@ def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
             raise SafetyError(f"{refused}; nothing was changed")
         sink = YamlSink(root, digests) if settings.write_back and not args.no_write_back else None
         synced = _BaseSink(root, base, base_bytes, chosen) if sink is not None else None
+        if recording is not None:
+            recording.watch(tree, settings.project, sink, synced)
         if not (chosen.has_changes or chosen.adoptions):
             if synced is not None:
                 synced.write(())
@@ -200,6 +215,8 @@ class _BaseSink:
 
     def __init__(self, root: Path, base: Base | None, old: bytes | None, plan: Plan) -> None:
         self.root, self.base, self.old, self.plan = root, base, old, plan
+        self.records: list[Record] = []  # what moved the base, once written (`apply --record`)
+        self.wrote = False
 
     def write(self, done: Sequence[Record]) -> None:
         from qasesync.plans.threeway import updated
@@ -207,7 +224,8 @@ class _BaseSink:
 
         records = [*self.plan.synced, *done]
         if records or (self.old is None and self.plan.has_changes):
-            write_base(self.root, updated(self.base, records), self.old)
+            self.wrote = write_base(self.root, updated(self.base, records), self.old)
+            self.records = records
 
 
 def _saved_plan(path: str, project: str) -> Plan:

@@ -51,6 +51,20 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument(
         "--no-write-back", action="store_true", help="do not write ids into the YAML"
     )
+    apply.add_argument(
+        "--record",
+        metavar="PATH",
+        help="save what was written back (for `qasesync writeback`), however apply ends",
+    )
+
+    writeback = sub.add_parser(
+        "writeback", help="write the ids that `apply --record` recorded into the tree again"
+    )
+    writeback.add_argument("written", metavar="RECORD")
+    writeback.add_argument("tree", nargs="?")
+    writeback.add_argument(
+        "--record", metavar="PATH", help="save what was written back, as `apply --record` does"
+    )
 
     export = sub.add_parser("export", help="write the live project as a cases tree")
     export.add_argument("--project", required=True)

@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -230,7 +230,7 @@ def github() -> Iterator[FakeGitHub]:
 FAKE_QASESYNC = """\
 #!{python}
 # Stand-in for qasesync plan/apply/pull: behaviour from FAKE_* variables; every call logged.
-import os, sys
+import json, os, sys
 args = sys.argv[1:]
 with open(os.environ["FAKE_LOG"], "a") as log:
     log.write(" ".join(args) + "\\n")
@@ -261,9 +261,15 @@ if command == "show":
     sys.exit(0)
 if command == "apply":
     target = os.environ.get("FAKE_APPLY_FILE")
+    files = []
     if target:
         with open(target, "a") as f:
             f.write("    id: 101\\n")
+        files.append(os.path.relpath(target, args[1]))
+    if "--record" in args and not os.environ.get("FAKE_NO_RECORD"):
+        with open(args[args.index("--record") + 1], "w") as record:
+            empty = {"written": [], "base": []}
+            json.dump({"qasesync_writeback": 1, "project": "SHOP", "files": files, **empty}, record)
     print("Apply: 1 created")
     sys.exit(int(os.environ.get("FAKE_APPLY_EXIT", "0")))
 if command == "pull":
@@ -419,9 +425,11 @@ PR = {"github.event.pull_request.number": "7"}
 
 
 def qasesync_calls(tmp_path: Path) -> list[str]:
-    """The stand-in's calls, the saved plan's temporary path as PLAN.json."""
+    """The stand-in's calls, the saved plan's temporary path as PLAN.json, and apply's
+    record as RECORD.json."""
     text = (tmp_path / "calls.log").read_text(encoding="utf-8")
-    return re.sub(r"\S*/qasesync\.\w+/plan\.json", "PLAN.json", text).splitlines()
+    text = re.sub(r"\S*/qasesync\.\w+/plan\.json", "PLAN.json", text)
+    return re.sub(r"\S*/qasesync\.\w+/written\.json", "RECORD.json", text).splitlines()
 
 
 # --- the action run locally ------------------------------------------------------------------
@@ -805,8 +813,7 @@ def test_apply_commits_written_back_ids_as_the_bot_after_a_rebase(
     ]
     assert "id: 101" in git(tmp_path / "origin.git", "show", "main:cases/smoke.yaml")
     assert "### qasesync apply" in run.summary
-    calls = (tmp_path / "calls.log").read_text(encoding="utf-8").splitlines()
-    assert calls == ["apply cases --yes"]
+    assert qasesync_calls(tmp_path) == ["apply cases --yes --record RECORD.json"]
 
 
 def test_real_apply_against_the_emulator_pushes_the_ids_and_the_next_plan_is_clean(
@@ -851,8 +858,9 @@ def test_extra_args_reach_apply_word_by_word(tmp_path: Path, clone: Path, fake_b
     inputs = {**apply_inputs(), "args": "--allow-destroy  --no-write-back"}
     run = run_action(tmp_path, inputs, path=[fake_bin], env=apply_env(tmp_path, clone), cwd=clone)
     assert not run.failed, run.stdout
-    calls = (tmp_path / "calls.log").read_text(encoding="utf-8").splitlines()
-    assert calls == ["apply cases --yes --allow-destroy --no-write-back"]
+    assert qasesync_calls(tmp_path) == [
+        "apply cases --yes --record RECORD.json --allow-destroy --no-write-back"
+    ]
 
 
 def test_apply_without_written_back_ids_makes_no_commit(
@@ -862,6 +870,194 @@ def test_apply_without_written_back_ids_makes_no_commit(
     run = run_action(tmp_path, apply_inputs(), path=[fake_bin], env=env, cwd=clone)
     assert not run.failed, run.stdout
     assert run.outputs["committed"] == "false"
+    assert git(tmp_path / "origin.git", "log", "--format=%s", "main") == "cases"
+
+
+# --- apply: ids written again into a head that changed meanwhile -----------------------------
+
+PAYMENTS = "cases/checkout/payments.yaml"
+BOT_COMMIT = "github-actions[bot]|qasesync: write back ids of created Qase entities [skip ci]"
+CARD_ONLY = "cases:\n  - title: Pay by card\n    severity: major\n"
+
+
+def land(tmp_path: Path, message: str, files: Mapping[str, str | None]) -> None:
+    """A commit by someone else reaches origin's main: each file written (None: deleted)."""
+    other = tmp_path / f"other-{len(list(tmp_path.glob('other-*')))}"
+    git(tmp_path, "clone", "--quiet", str(tmp_path / "origin.git"), str(other))
+    for name, text in files.items():
+        if text is None:
+            git(other, "rm", "--quiet", name)
+        else:
+            (other / name).parent.mkdir(parents=True, exist_ok=True)
+            (other / name).write_text(text, encoding="utf-8")
+            git(other, "add", name)
+    push_as_dev(other, message)
+
+
+def real_apply(tmp_path: Path, clone: Path, url: str, **env: str) -> Run:
+    inputs = {**apply_inputs(), "api-url": url}
+    return run_action(tmp_path, inputs, env={"GITHUB_REF_NAME": "main", **env}, cwd=clone)
+
+
+def main_file(tmp_path: Path, name: str) -> str:
+    return git(tmp_path / "origin.git", "show", f"main:{name}") + "\n"
+
+
+def pushed_files(tmp_path: Path) -> list[str]:
+    return sorted(git(tmp_path / "origin.git", "show", "--format=", "--name-only", "main").split())
+
+
+@pytest.mark.parametrize("depth", ["full", "shallow"])
+def test_a_created_case_retitled_on_main_meanwhile_gets_its_id_and_is_not_created_twice(
+    tmp_path: Path, clone: Path, qase: tuple[Any, str], depth: str
+) -> None:
+    emulator, url = qase
+    earlier = []
+    if depth == "shallow":  # as actions/checkout makes it by default: the head, no history
+        land(tmp_path, "readme", {"README.md": "shop, again\n"})
+        earlier = ["Dev|readme"]
+        clone = tmp_path / "shallow"
+        origin = f"file://{tmp_path / 'origin.git'}"
+        git(tmp_path, "clone", "--quiet", "--depth=1", origin, str(clone))
+        assert git(clone, "rev-parse", "--is-shallow-repository") == "true"
+    retitled = f"{CARD_ONLY}  - title: Pay with a voucher\n"
+    land(tmp_path, "retitle the voucher case", {PAYMENTS: retitled})
+
+    run = real_apply(tmp_path, clone, url)
+
+    assert not run.failed, run.stdout
+    assert run.outputs["committed"] == "true"
+    assert "do not rebase onto main" in run.stdout
+    log = git(tmp_path / "origin.git", "log", "--format=%an|%s", "main").splitlines()
+    assert log == [BOT_COMMIT, "Dev|retitle the voucher case", *earlier, "Dev|cases"]
+    card, voucher = case_id(emulator, "Pay by card"), case_id(emulator, "Pay by voucher")
+    assert main_file(tmp_path, PAYMENTS) == (
+        f"cases:\n  - id: {card}\n    title: Pay by card\n    severity: major\n"
+        f"  - id: {voucher}\n    title: Pay with a voucher\n"
+    )
+    assert pushed_files(tmp_path) == [
+        "cases/checkout/payments.yaml",
+        "cases/checkout/suite.yaml",
+        "cases/qasesync.base.jsonl",
+        "cases/smoke.yaml",
+    ]
+
+    # The next run on main: the retitle is an update of the case apply created, nothing more.
+    plan = run_action(tmp_path, plan_inputs(**{"api-url": url}), cwd=fresh_clone(tmp_path, "next"))
+    assert not plan.failed, plan.stdout
+    assert "Plan: 0 to create, 1 to update, 0 to deprecate, 0 to delete" in plan.summary
+    again = real_apply(tmp_path, fresh_clone(tmp_path, "next-apply"), url)
+    assert not again.failed, again.stdout
+    titles = sorted(c["title"] for c in emulator.store.cases("SHOP"))
+    assert titles == ["Home page", "Pay by card", "Pay with a voucher"]
+
+
+def test_a_created_case_moved_to_another_file_of_its_folder_gets_its_id_there(
+    tmp_path: Path, clone: Path, qase: tuple[Any, str]
+) -> None:
+    emulator, url = qase
+    moved = {
+        PAYMENTS: CARD_ONLY,
+        "cases/checkout/vouchers.yaml": "cases:\n  - title: Gift card\n  - title: Pay by voucher\n",
+    }
+    land(tmp_path, "vouchers in a file of their own", moved)
+
+    run = real_apply(tmp_path, clone, url)
+
+    assert not run.failed, run.stdout
+    voucher = case_id(emulator, "Pay by voucher")
+    assert main_file(tmp_path, "cases/checkout/vouchers.yaml") == (
+        f"cases:\n  - title: Gift card\n  - id: {voucher}\n    title: Pay by voucher\n"
+    )
+    assert "moved from checkout/payments.yaml" in run.stdout
+    assert "cases/checkout/vouchers.yaml" in pushed_files(tmp_path)
+
+
+def test_a_created_case_deleted_on_main_meanwhile_fails_naming_its_id_the_others_pushed(
+    tmp_path: Path, clone: Path, qase: tuple[Any, str]
+) -> None:
+    emulator, url = qase
+    land(tmp_path, "no vouchers", {PAYMENTS: CARD_ONLY})
+
+    run = real_apply(tmp_path, clone, url)
+
+    assert ("Commit written-back ids", 1) in run.results
+    voucher = case_id(emulator, "Pay by voucher")
+    assert (
+        f"::error title=qasesync::case 'Pay by voucher' (id: {voucher}), at "
+        f"checkout/payments.yaml:4 (cases[1]) when apply wrote it: no case of this title in "
+        "checkout/, and none retitled at cases[1] of checkout/payments.yaml\n"
+    ) in run.stdout
+    assert run.outputs["committed"] == "true"
+    card = case_id(emulator, "Pay by card")
+    assert f"id: {card}" in main_file(tmp_path, PAYMENTS)
+    assert "### qasesync: written-back ids without a place in `main`" in run.summary
+    assert f"case 'Pay by voucher' (id: {voucher})" in run.summary
+    # The patch of the write-back as apply made it, on the tree it read.
+    assert f"+  - id: {voucher}\n+    title: Pay by voucher\n" in run.summary
+
+
+def git_that_loses_one_race(tmp_path: Path, script: str) -> Path:
+    """A `git` first on PATH that runs ``script`` before its first push (another commit
+    reaches origin just then), and is git otherwise."""
+    folder = tmp_path / "racing-bin"
+    folder.mkdir()
+    real = shutil.which("git")
+    wrapper = folder / "git"
+    wrapper.write_text(
+        "#!/usr/bin/env bash\n"
+        f'if [ "${{*: -1}}" = "HEAD:main" ] && [ ! -e "{folder}/raced" ]; then\n'
+        f'  touch "{folder}/raced"\n  {script}\nfi\n'
+        f'exec {real} "$@"\n',
+        encoding="utf-8",
+    )
+    wrapper.chmod(0o755)
+    return folder
+
+
+def test_a_push_that_loses_the_race_to_a_conflicting_commit_writes_the_ids_again(
+    tmp_path: Path, clone: Path, qase: tuple[Any, str]
+) -> None:
+    emulator, url = qase
+    other = fresh_clone(tmp_path, "racer")
+    (other / PAYMENTS).write_text(
+        "cases:\n  - title: Pay by card\n    severity: major\n  - title: Pay with vouchers\n",
+        encoding="utf-8",
+    )
+    git(other, "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qam", "race")
+    racing = git_that_loses_one_race(tmp_path, f'git -C "{other}" push --quiet origin HEAD:main')
+    inputs = {**apply_inputs(), "api-url": url}
+    run = run_action(tmp_path, inputs, path=[racing], env={"GITHUB_REF_NAME": "main"}, cwd=clone)
+
+    assert not run.failed, run.stdout
+    assert "push attempt 1 failed; retrying" in run.stdout
+    log = git(tmp_path / "origin.git", "log", "--format=%an|%s", "main").splitlines()
+    assert log == [BOT_COMMIT, "Dev|race", "Dev|cases"]
+    voucher = case_id(emulator, "Pay by voucher")
+    assert f"  - id: {voucher}\n    title: Pay with vouchers\n" in main_file(tmp_path, PAYMENTS)
+
+
+def test_only_the_files_apply_recorded_are_committed(
+    tmp_path: Path, clone: Path, fake_bin: Path
+) -> None:
+    (clone / "cases" / "leftover.yaml").write_text("cases: []\n", encoding="utf-8")
+    run = run_action(
+        tmp_path, apply_inputs(), path=[fake_bin], env=apply_env(tmp_path, clone), cwd=clone
+    )
+    assert not run.failed, run.stdout
+    assert pushed_files(tmp_path) == ["cases/smoke.yaml"]
+    assert git(clone, "status", "--porcelain") == "?? cases/leftover.yaml"
+
+
+def test_files_changed_without_a_record_are_not_committed_and_fail_the_step(
+    tmp_path: Path, clone: Path, fake_bin: Path
+) -> None:
+    (clone / "cases" / "smoke.yaml").write_text("cases:\n  - id: 7\n    title: Home page\n")
+    inputs = {**apply_inputs(), "args": "--no-write-back"}
+    env = apply_env(tmp_path, clone, FAKE_APPLY_FILE="", FAKE_NO_RECORD="1")
+    run = run_action(tmp_path, inputs, path=[fake_bin], env=env, cwd=clone)
+    assert ("Commit written-back ids", 1) in run.results
+    assert "::error title=qasesync::apply left no record of what it wrote back" in run.stdout
     assert git(tmp_path / "origin.git", "log", "--format=%s", "main") == "cases"
 
 
@@ -1370,6 +1566,26 @@ def test_pull_wrote_the_files_whose_state_changed_and_no_leftover() -> None:
     assert not pullfiles.pulled_kind("cases/sub/qasesync.base.jsonl", "cases")
     assert not pullfiles.pulled_kind("cases/notes.txt", "cases")
     assert pullfiles.pulled_kind("qasesync.base.jsonl", ".")
+
+
+def test_the_files_of_a_record_are_those_that_exist_and_git_does_not_ignore(
+    tmp_path: Path,
+) -> None:
+    git(tmp_path, "init", "--quiet")
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    (tmp_path / ".gitignore").write_text("*.tmp.yaml\n", encoding="utf-8")
+    for name in ("a.yaml", "x.tmp.yaml", "kept.tmp.yaml"):
+        (cases / name).write_text("cases: []\n", encoding="utf-8")
+    git(tmp_path, "add", "--force", "cases/kept.tmp.yaml")  # tracked: never ignored
+    record = tmp_path / "record.json"
+    names = ["a.yaml", "gone.yaml", "x.tmp.yaml", "kept.tmp.yaml"]
+    record.write_text(json.dumps({"files": names}), encoding="utf-8")
+    script = [sys.executable, str(ACTION_DIR / "recorded.py"), "files", str(record), "cases"]
+    done = subprocess.run(script, cwd=tmp_path, capture_output=True, check=True)
+    assert done.stdout == b"cases/a.yaml\0cases/kept.tmp.yaml\0"
+    record.write_text("", encoding="utf-8")
+    assert subprocess.run(script, cwd=tmp_path, capture_output=True, check=True).stdout == b""
 
 
 def test_validate_annotation_escapes_message_and_path() -> None:

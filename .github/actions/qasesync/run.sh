@@ -2,7 +2,7 @@
 # Runs one qasesync command for the composite action (validate, plan, apply or pull).
 #
 # Writes the job summary and the step outputs (exit-code, has-changes, skipped, comment-file,
-# pull-files, report-file) and exits 0 even when the command failed: the action's last step
+# record-file, pull-files, report-file) and exits 0 even when the command failed: the action's last step
 # fails with the recorded exit code, after the pull-request comment and the commit of
 # written-back ids are done.
 # The Qase token arrives as INPUT_TOKEN and is only ever exported, never printed.
@@ -126,8 +126,11 @@ TEXT
 }
 
 run_apply() {
-  local rc=0
-  qasesync apply "$tree" --yes ${extra[@]+"${extra[@]}"} 2>&1 | tee "$work/apply.out" || rc=${PIPESTATUS[0]}
+  # The record of what apply writes back lets the next step write it again into a newer head.
+  local rc=0 record="$work/written.json"
+  output record-file "$record"
+  qasesync apply "$tree" --yes --record "$record" ${extra[@]+"${extra[@]}"} 2>&1 |
+    tee "$work/apply.out" || rc=${PIPESTATUS[0]}
   {
     if [ "$rc" = 0 ]; then echo "### qasesync apply"; else echo "### qasesync apply failed (exit $rc)"; fi
     echo

@@ -251,3 +251,17 @@ def test_tags_merge_per_tag(emu: Emulator, tree: Path) -> None:
     applied(tree)
     tags = sorted(tag["title"] for tag in live(emu, A)["tags"])
     assert tags == ["cart", "web"]  # both sides' edits hold
+
+
+def test_a_late_second_copy_of_a_created_case_is_pruned_not_taken_for_a_web_case(
+    emu: Emulator, tree: Path
+) -> None:
+    # A bulk create the service committed after the client gave up: the same title again.
+    original = live(emu, B)
+    copy = emu.store.create_case(PROJECT, {"title": B, "suite_id": original["suite_id"]})
+
+    code, text = run("plan", str(tree), "--detailed-exitcode")
+    assert code == 2 and f'- deprecate case "{B}" (#{copy})' in text
+    assert f"case #{copy} '{B}' has the title and suite of #{original['id']}" in text
+    assert "Changed in Qase" not in text
+    assert "Nothing to pull" in pulled(tree)  # pull does not bring the copy into the tree

@@ -8,7 +8,7 @@ pair on normalised values (`qasesync.plans.normalise`). Every problem is collect
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, TypeVar
@@ -143,13 +143,36 @@ class _Planner:
         if not self._keeps_drift:
             return tuple(left)
         synced = self.base.cases if self.base is not None else {}
-        for case in (c for c in left if c.id not in synced):
+        copies = self._copies(c for c in left if c.id not in synced)
+        for case in (c for c in left if c.id not in synced and c.id not in copies):
             theirs = self._differ.synced(case, live=True, suite=case.suite)
             folder = self._live_path(case.suite)
             self.drift.append(
                 Change("create", "case", case.title, live=case, suite=folder, synced=theirs)
             )
-        return tuple(c for c in left if c.id in synced)
+        return tuple(c for c in left if c.id in synced or c.id in copies)
+
+    def _copies(self, unknown: Iterable[Case]) -> set[int | None]:
+        """Live cases in no base record that have the title and suite of a recorded case:
+        second copies this project made (a bulk create the service committed after the
+        client gave up on it), not cases created in Qase: pruned by apply (with a warning
+        naming the case they copy), never added to the tree by `pull`."""
+        if self.base is None:
+            return set()
+        recorded = {(f.get("suite"), f.get("title")): i for i, f in self.base.cases.items()}
+        copies: set[int | None] = set()
+        for case in unknown:
+            original = recorded.get((case.suite, text(case.title)))
+            if original is not None and original != case.id:
+                copies.add(case.id)
+                self.warnings.append(
+                    Message(
+                        f"case #{case.id} {case.title!r} has the title and suite of #{original}, "
+                        "which qasesync created and recorded: a second copy from a create whose "
+                        "answer was lost, not a case made in Qase; pruned"
+                    )
+                )
+        return copies
 
     @property
     def _keeps_drift(self) -> bool:

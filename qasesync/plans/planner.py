@@ -8,10 +8,10 @@ pair on normalised values (`qasesync.plans.normalise`). Every problem is collect
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from qasesync.errors import ConfigError, PlanError, Problem
 from qasesync.model import (
@@ -23,12 +23,12 @@ from qasesync.model import (
     Settings,
     SharedStep,
     Suite,
-    Synced,
     Tree,
     collector_paused,
 )
-from qasesync.plans import prune, threeway
+from qasesync.plans import prune
 from qasesync.plans.casediff import CaseDiffer, base_field, field_names
+from qasesync.plans.casesync import CaseSync
 from qasesync.plans.checks import parent_loops, workspace_problems
 from qasesync.plans.normalise import show, text
 from qasesync.plans.plan import (
@@ -42,7 +42,6 @@ from qasesync.plans.plan import (
     tree_fingerprint,
 )
 from qasesync.plans.threeway import NEW as NEW_REF
-from qasesync.plans.threeway import Record
 
 #: A desired suite that has no live suite yet: nothing live is in it.
 NEW = "(new)"
@@ -89,9 +88,6 @@ class _Planner:
     claimed_suites: set[str] = field(default_factory=set)  # live keys
     claimed_cases: set[int] = field(default_factory=set)
     _folder_cache: dict[str, str] = field(default_factory=dict)
-    drift: list[Change] = field(default_factory=list)  # changed in Qase since the last sync
-    conflicts: list[Change] = field(default_factory=list)
-    synced: list[Record] = field(default_factory=list)  # base records of unchanged entities
 
     def run(self) -> Plan:
         if self.base is not None and self.base.unsure:
@@ -110,7 +106,8 @@ class _Planner:
         tree = self.live.tree
         changed = suites + cases + pruned
         if self.for_pull:  # pull reads drift as changes: the suites it empties can go too
-            changed += [replace(c, kind="delete") if c.kind == "create" else c for c in self.drift]
+            drift = self._sync.drift
+            changed += [replace(c, kind="delete") if c.kind == "create" else c for c in drift]
         tail += self._noted(prune.prune_suites(left, tree.cases, tree.suites, changed))
         if self.problems:
             raise PlanError(_sorted(self.problems))
@@ -137,49 +134,15 @@ class _Planner:
         )
 
     def _unclaimed_cases(self) -> tuple[Case, ...]:
-        """The live cases in scope no tree case claims: pruned, except those created in
-        Qase since the last sync (in no base), which are drift unless ``drift: revert``."""
+        """The live cases in scope no tree case claims and the prune may touch."""
         left = [c for c in self._live_cases_in_scope() if c.id not in self.claimed_cases]
-        if not self._keeps_drift:
-            return tuple(left)
-        synced = self.base.cases if self.base is not None else {}
-        copies = self._copies(c for c in left if c.id not in synced)
-        for case in (c for c in left if c.id not in synced and c.id not in copies):
-            theirs = self._differ.synced(case, live=True, suite=case.suite)
-            folder = self._live_path(case.suite)
-            self.drift.append(
-                Change("create", "case", case.title, live=case, suite=folder, synced=theirs)
-            )
-        return tuple(c for c in left if c.id in synced or c.id in copies)
+        return self._sync.unclaimed(left, self._live_path)
 
-    def _copies(self, unknown: Iterable[Case]) -> set[int | None]:
-        """Live cases in no base record that have the title and suite of a recorded case:
-        second copies this project made (a bulk create the service committed after the
-        client gave up on it), not cases created in Qase: pruned by apply (with a warning
-        naming the case they copy), never added to the tree by `pull`."""
-        if self.base is None:
-            return set()
-        recorded = {(f.get("suite"), f.get("title")): i for i, f in self.base.cases.items()}
-        copies: set[int | None] = set()
-        for case in unknown:
-            original = recorded.get((case.suite, text(case.title)))
-            if original is not None and original != case.id:
-                copies.add(case.id)
-                self.warnings.append(
-                    Message(
-                        f"case #{case.id} {case.title!r} has the title and suite of #{original}, "
-                        "which qasesync created and recorded: a second copy from a create whose "
-                        "answer was lost, not a case made in Qase; pruned"
-                    )
-                )
-        return copies
-
-    @property
-    def _keeps_drift(self) -> bool:
-        """Whether drift is left alone: a base exists and ``drift`` is not ``revert``;
-        always for `pull`, which brings drift into the tree (with no base, whatever
-        differs counts as changed in Qase)."""
-        return self.for_pull or (self.base is not None and self.settings.drift != "revert")
+    @cached_property
+    def _sync(self) -> CaseSync:
+        """The three-way view of the cases; built after shared steps are matched."""
+        keeps = self.for_pull or (self.base is not None and self.settings.drift != "revert")
+        return CaseSync(self.base, self._differ, keeps_drift=keeps, for_pull=self.for_pull)
 
     def _content(self, case: Case, live: bool) -> Hashable:
         return self._differ.content(case, live=live)
@@ -197,7 +160,7 @@ class _Planner:
         return Plan(
             project=self.settings.project,
             changes=tuple(changes),
-            warnings=tuple(self.warnings),
+            warnings=(*self.warnings, *self._sync.warnings),
             notes=tuple(self.notes),
             suite_ids={k: s.id for k, s in self.suite_map.items() if s.id is not None},
             shared_hashes={k: s.hash for k, s in self.shared_map.items() if s.hash},
@@ -206,9 +169,9 @@ class _Planner:
             tree_fingerprint=tree_fingerprint(self.desired),
             adoptions=tuple(self.adoptions) if self.settings.write_back else (),
             ignore_fields=self.settings.ignore_fields,
-            drift=tuple(self.drift),
-            conflicts=tuple(self.conflicts),
-            synced=tuple(self.synced),
+            drift=tuple(self._sync.drift),
+            conflicts=tuple(self._sync.conflicts),
+            synced=tuple(self._sync.synced),
             two_way=self.base is None and _holds_ids(self.desired),
             drift_mode=self.settings.drift,
         )
@@ -506,10 +469,13 @@ class _Planner:
     def _case_change(self, case: Case, match: Case | None) -> Change | None:
         resolved = self._differ.resolve(case)
         folder = case.suite or ""
+        suite = self._suite_ref(case.suite)
         if match is None:
-            return self._case_create(case, resolved, folder)
+            return self._sync.unmatched(case, resolved, suite=suite)
         diffs = self._suite_diff(resolved, match) + self._differ.diffs(resolved, match)
-        resolved, diffs, synced = self._case_synced(case, resolved, match, diffs)
+        resolved, diffs, synced = self._sync.matched(
+            case, (resolved, match), diffs, suite=suite, suite_diff=self._suite_diff
+        )
         self._automation(resolved, match)
         names, diffs = self._inexpressible(resolved, match, field_names(diffs), diffs)
         to_root = case.suite is None and match.suite is not None and "suite" in names
@@ -524,26 +490,6 @@ class _Planner:
         change = self._update("case", case.title, resolved, match, names, diffs, folder)
         return replace(change, synced=synced)
 
-    def _case_create(self, case: Case, resolved: Case, folder: str) -> Change | None:
-        """A tree case no live case matches: created, unless it was deleted in Qase since
-        the last sync (its id is in the base), which is drift (a conflict when the tree
-        edited it since)."""
-        synced = self._differ.synced(resolved, live=False, suite=self._suite_ref(case.suite))
-        entry = self.base.cases.get(case.id) if self.base and case.id is not None else None
-        if entry is None or not self._keeps_drift:
-            return Change(
-                "create", "case", case.title, desired=resolved, suite=folder, synced=synced
-            )
-        if synced != entry:
-            self.conflicts.append(self._deleted_conflict(case, resolved, folder))
-        else:
-            self.drift.append(Change("delete", "case", case.title, desired=resolved, suite=folder))
-        return None
-
-    def _deleted_conflict(self, case: Case, resolved: Case, folder: str) -> Change:
-        note = FieldDiff("(deleted in Qase)", side="conflict", before=None, after=show("edited"))
-        return Change("update", "case", case.title, desired=resolved, suite=folder, diffs=(note,))
-
     def _suite_ref(self, folder: str | None) -> str | None:
         """A desired suite folder as the base records it: the matched live key, or a
         marker apply replaces with the id of the suite it creates."""
@@ -551,120 +497,6 @@ class _Planner:
             return None
         match = self.suite_map.get(folder)
         return match.key if match is not None else f"{NEW_REF} {folder}"
-
-    def _case_synced(
-        self, case: Case, resolved: Case, live: Case, diffs: list[FieldDiff]
-    ) -> tuple[Case, list[FieldDiff], dict[str, Any]]:
-        """The three-way view of a matched pair: the case apply should send, the diffs of
-        the tree's own changes, and what the base records once they are made (without a
-        base, every difference is the tree's)."""
-        tree = self._differ.synced(resolved, live=False, suite=self._suite_ref(case.suite))
-        entry = self.base.cases.get(live.id) if self.base and live.id is not None else None
-        if not diffs:
-            if entry != tree and live.id is not None:
-                self.synced.append(Record("case", live.id, tree))
-            return resolved, diffs, tree
-        if self.base is None and self.for_pull:
-            entry = tree  # pull without a record: the tree was the last sync
-        theirs = self._differ.synced(live, live=True, suite=live.suite)
-        sides = threeway.classify({threeway.field_key(d.path) for d in diffs}, tree, theirs, entry)
-        return self._three_way(case, resolved, live, diffs, sides, (tree, theirs, entry))
-
-    def _three_way(
-        self,
-        case: Case,
-        resolved: Case,
-        live: Case,
-        diffs: list[FieldDiff],
-        sides: threeway.Sides,
-        values: tuple[Synced, Synced, Synced | None],
-    ) -> tuple[Case, list[FieldDiff], dict[str, Any]]:
-        tree, theirs, entry = values
-        folder = case.suite or ""
-        if sides.conflict:
-            shown = [
-                _conflict(d, entry) for d in diffs if threeway.field_key(d.path) in sides.conflict
-            ]
-            self.conflicts.append(
-                Change(
-                    "update",
-                    "case",
-                    case.title,
-                    desired=resolved,
-                    live=live,
-                    diffs=tuple(shown),
-                    suite=folder,
-                )
-            )
-        if not self._keeps_drift:
-            marked = [
-                replace(d, side="drift") if threeway.field_key(d.path) in sides.drift else d
-                for d in diffs
-                if threeway.field_key(d.path) not in sides.conflict
-            ]
-            return resolved, marked, {k: v for k, v in tree.items() if k not in sides.conflict}
-        merged = self._merged(resolved, live, sides, entry)
-        if sides.drift:
-            was = {**(entry or {}), **{k: theirs.get(k) for k in sides.drift}}
-            drift = self._drift_change(case, resolved, live, merged, diffs, sides, was)
-            self.drift.append(drift)
-        kept = self._suite_diff(merged, live) + self._differ.diffs(merged, live)
-        ours = [_based(d, entry) for d in kept if threeway.field_key(d.path) in sides.changed]
-        hold = sides.drift | sides.conflict
-        record = {k: v for k, v in tree.items() if k not in hold or k in threeway.MERGED}
-        for key in hold - threeway.MERGED:
-            if entry is not None and key in entry:
-                record[key] = entry[key]
-        return merged, ours, record
-
-    def _drift_change(
-        self,
-        case: Case,
-        resolved: Case,
-        live: Case,
-        merged: Case,
-        diffs: list[FieldDiff],
-        sides: threeway.Sides,
-        pulled: Synced,
-    ) -> Change:
-        """A case changed in Qase, as `pull` reads it: the drifted ``fields`` to write with
-        the values of ``live`` (its tags and parameters merged with the tree's own edits),
-        and what the base records once they are pulled (``pulled``)."""
-        ours = [d for d in diffs if threeway.field_key(d.path) in sides.drift]
-        return Change(
-            "update",
-            "case",
-            case.title,
-            desired=resolved,
-            live=replace(live, tags=merged.tags, parameters=merged.parameters),
-            fields=tuple(field_names(ours)),
-            diffs=tuple(_drifted(d) for d in ours),
-            suite=case.suite or "",
-            synced=pulled,
-        )
-
-    def _merged(
-        self, resolved: Case, live: Case, sides: threeway.Sides, entry: Synced | None
-    ) -> Case:
-        """The tree's case with what changed in Qase kept: tags merged per tag, drifted
-        parameter lists taken from live (the patch sends all parameters at once)."""
-        merged = resolved
-        if "tags" in sides.drift and "tags" in sides.changed and entry is not None:
-            base_tags = entry.get("tags") or []
-            tags = threeway.merged_items(
-                [text(t) for t in resolved.tags], [text(t) for t in live.tags], base_tags
-            )
-            merged = replace(merged, tags=tuple(tags))
-        elif "tags" in sides.drift:
-            merged = replace(merged, tags=live.tags)
-        parameters = dict(merged.parameters)
-        for key in (k for k in sides.drift if k.startswith("parameters.")):
-            name = key[len("parameters.") :]
-            if name in live.parameters:
-                parameters[name] = live.parameters[name]
-            else:
-                parameters.pop(name, None)
-        return replace(merged, parameters=parameters)
 
     def _suite_diff(self, desired: Case, live: Case) -> list[FieldDiff]:
         if self._live_parent(desired.suite) == live.suite or self._differ.ignored("suite"):
@@ -706,38 +538,6 @@ def _unsure(entities: tuple[str, ...]) -> str:
     return (
         f"qasesync.base.jsonl holds {shown} twice (two branches merged it); they are compared "
         "two-way until the next apply or pull records them again"
-    )
-
-
-def _conflict(diff: FieldDiff, entry: Synced | None) -> FieldDiff:
-    """A tree-vs-live diff as a conflict line, with the base value both sides left."""
-    return replace(_based(diff, entry), side="conflict")
-
-
-def _based(diff: FieldDiff, entry: Synced | None) -> FieldDiff:
-    """The diff with the base value of its field (for the saved plan), when recorded."""
-    if entry is None:
-        return diff
-    return replace(diff, base=_shown(entry.get(threeway.field_key(diff.path))))
-
-
-def _shown(value: Any) -> str | None:
-    if isinstance(value, list) and value and isinstance(value[0], list):
-        return f"({len(value)} steps)"
-    return show(value)
-
-
-def _drifted(diff: FieldDiff) -> FieldDiff:
-    """A tree-vs-live diff seen from the base: the tree holds the base value, so it is
-    the old one (and the base) and live the new."""
-    return replace(
-        diff,
-        before=diff.after,
-        after=diff.before,
-        added=diff.removed,
-        removed=diff.added,
-        side="drift",
-        base=diff.after,
     )
 
 

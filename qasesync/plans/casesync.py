@@ -1,0 +1,278 @@
+"""The three-way view of the cases (docs/design.md §11): for each case, what the tree
+changed, what changed in Qase (drift) and what both changed (a conflict), against the base
+record. Pure; the planner asks it about each case and collects what it finds.
+
+`CaseSync` answers three questions:
+
+- a matched pair (`matched`): the case apply should send (the tree's, with what Qase
+  changed kept), the diffs of the tree's own changes, and what the base records once they
+  are made;
+- a tree case no live case matches (`unmatched`): create it, or was it deleted in Qase?
+- the live cases no tree case claims (`unclaimed`): prune them, or were they created in
+  Qase (or are they late copies of this project's own creates)?
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from qasesync.model import Base, Case, Synced
+from qasesync.plans import threeway
+from qasesync.plans.casediff import CaseDiffer, field_names
+from qasesync.plans.normalise import show, text
+from qasesync.plans.plan import Change, FieldDiff, Message
+from qasesync.plans.threeway import Record, Sides
+
+#: The suite a case's diffs show as moved, live against desired (the planner's rule).
+SuiteDiff = Callable[[Case, Case], list[FieldDiff]]
+
+
+@dataclass
+class CaseSync:
+    """Three-way decisions about cases, and what they leave for the plan: drift,
+    conflicts, base records of unchanged cases and warnings.
+
+    ``keeps_drift``: drift is left alone (a base exists and ``drift`` is not ``revert``;
+    always for pull). ``for_pull``: without a base, the tree counts as the last sync."""
+
+    base: Base | None
+    differ: CaseDiffer
+    keeps_drift: bool
+    for_pull: bool
+    drift: list[Change] = field(default_factory=list)
+    conflicts: list[Change] = field(default_factory=list)
+    synced: list[Record] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
+
+    # --- matched pairs ------------------------------------------------------------------
+
+    def matched(
+        self,
+        case: Case,
+        pair: tuple[Case, Case],
+        diffs: list[FieldDiff],
+        *,
+        suite: str | None,
+        suite_diff: SuiteDiff,
+    ) -> tuple[Case, list[FieldDiff], dict[str, Any]]:
+        """``pair`` is the resolved tree case and the live one, ``diffs`` their differences
+        and ``suite`` the tree's suite as the base records it."""
+        resolved, live = pair
+        tree = self.differ.synced(resolved, live=False, suite=suite)
+        entry = self._entry(live.id)
+        if not diffs:
+            if entry != tree and live.id is not None:
+                self.synced.append(Record("case", live.id, tree))
+            return resolved, diffs, tree
+        if self.base is None and self.for_pull:
+            entry = tree  # pull without a record: the tree was the last sync
+        theirs = self.differ.synced(live, live=True, suite=live.suite)
+        sides = threeway.classify({threeway.field_key(d.path) for d in diffs}, tree, theirs, entry)
+        self._conflicts(case, pair, diffs, sides, entry)
+        if not self.keeps_drift:
+            return resolved, _reverting(diffs, sides), _without(tree, sides.conflict)
+        merged = self._merged(resolved, live, sides, entry)
+        if sides.drift:
+            shown = replace(live, tags=merged.tags, parameters=merged.parameters)
+            pulled = {**(entry or {}), **{k: theirs.get(k) for k in sides.drift}}
+            self.drift.append(_drift_change(case, (resolved, shown), diffs, sides, pulled))
+        kept = suite_diff(merged, live) + self.differ.diffs(merged, live)
+        ours = [_based(d, entry) for d in kept if threeway.field_key(d.path) in sides.changed]
+        return merged, ours, _record(tree, entry, sides)
+
+    def _entry(self, case_id: int | None) -> Synced | None:
+        return self.base.cases.get(case_id) if self.base and case_id is not None else None
+
+    def _conflicts(
+        self,
+        case: Case,
+        pair: tuple[Case, Case],
+        diffs: list[FieldDiff],
+        sides: Sides,
+        entry: Synced | None,
+    ) -> None:
+        if not sides.conflict:
+            return
+        resolved, live = pair
+        shown = [_conflict(d, entry) for d in diffs if threeway.field_key(d.path) in sides.conflict]
+        self.conflicts.append(
+            Change(
+                "update",
+                "case",
+                case.title,
+                desired=resolved,
+                live=live,
+                diffs=tuple(shown),
+                suite=case.suite or "",
+            )
+        )
+
+    def _merged(self, resolved: Case, live: Case, sides: Sides, entry: Synced | None) -> Case:
+        """The tree's case with what changed in Qase kept: tags merged per tag, drifted
+        parameter lists taken from live (the patch sends all parameters at once)."""
+        merged = resolved
+        if "tags" in sides.drift and "tags" in sides.changed and entry is not None:
+            tags = threeway.merged_items(
+                [text(t) for t in resolved.tags],
+                [text(t) for t in live.tags],
+                entry.get("tags") or [],
+            )
+            merged = replace(merged, tags=tuple(tags))
+        elif "tags" in sides.drift:
+            merged = replace(merged, tags=live.tags)
+        parameters = dict(merged.parameters)
+        for key in (k for k in sides.drift if k.startswith("parameters.")):
+            name = key[len("parameters.") :]
+            if name in live.parameters:
+                parameters[name] = live.parameters[name]
+            else:
+                parameters.pop(name, None)
+        return replace(merged, parameters=parameters)
+
+    # --- unmatched tree cases -----------------------------------------------------------
+
+    def unmatched(self, case: Case, resolved: Case, *, suite: str | None) -> Change | None:
+        """A tree case no live case matches: created, unless it was deleted in Qase since
+        the last sync (its id is in the base), which is drift (a conflict when the tree
+        edited it since)."""
+        synced = self.differ.synced(resolved, live=False, suite=suite)
+        folder = case.suite or ""
+        entry = self._entry(case.id)
+        if entry is None or not self.keeps_drift:
+            return Change(
+                "create", "case", case.title, desired=resolved, suite=folder, synced=synced
+            )
+        if synced != entry:
+            note = FieldDiff("(deleted in Qase)", side="conflict", after=show("edited"))
+            self.conflicts.append(
+                Change("update", "case", case.title, desired=resolved, suite=folder, diffs=(note,))
+            )
+        else:
+            self.drift.append(Change("delete", "case", case.title, desired=resolved, suite=folder))
+        return None
+
+    # --- unclaimed live cases -----------------------------------------------------------
+
+    def unclaimed(self, left: list[Case], path: Callable[[str | None], str]) -> tuple[Case, ...]:
+        """The live cases in scope no tree case claims, less those created in Qase since
+        the last sync (in no base), which become drift unless ``drift: revert``; ``path``
+        shows a live suite key as a path."""
+        if not self.keeps_drift:
+            return tuple(left)
+        synced = self.base.cases if self.base is not None else {}
+        copies = self._copies(c for c in left if c.id not in synced)
+        for case in (c for c in left if c.id not in synced and c.id not in copies):
+            theirs = self.differ.synced(case, live=True, suite=case.suite)
+            self.drift.append(
+                Change(
+                    "create", "case", case.title, live=case, suite=path(case.suite), synced=theirs
+                )
+            )
+        return tuple(c for c in left if c.id in synced or c.id in copies)
+
+    def _copies(self, unknown: Iterable[Case]) -> set[int | None]:
+        """Live cases in no base record that have the title and suite of a recorded case:
+        second copies this project made (a bulk create the service committed after the
+        client gave up on it), not cases created in Qase: pruned by apply (with a warning
+        naming the case they copy), never added to the tree by `pull`."""
+        if self.base is None:
+            return set()
+        recorded = {(f.get("suite"), f.get("title")): i for i, f in self.base.cases.items()}
+        copies: set[int | None] = set()
+        for case in unknown:
+            original = recorded.get((case.suite, text(case.title)))
+            if original is not None and original != case.id:
+                copies.add(case.id)
+                self.warnings.append(
+                    Message(
+                        f"case #{case.id} {case.title!r} has the title and suite of #{original}, "
+                        "which qasesync created and recorded: a second copy from a create whose "
+                        "answer was lost, not a case made in Qase; pruned"
+                    )
+                )
+        return copies
+
+
+def _drift_change(
+    case: Case,
+    pair: tuple[Case, Case],
+    diffs: list[FieldDiff],
+    sides: Sides,
+    pulled: Synced,
+) -> Change:
+    """A case changed in Qase, as `pull` reads it: the drifted ``fields`` to write with
+    the values of ``live`` (tags and parameters already merged with the tree's own edits),
+    and what the base records once they are pulled (``pulled``)."""
+    resolved, live = pair
+    ours = [d for d in diffs if threeway.field_key(d.path) in sides.drift]
+    return Change(
+        "update",
+        "case",
+        case.title,
+        desired=resolved,
+        live=live,
+        fields=tuple(field_names(ours)),
+        diffs=tuple(_drifted(d) for d in ours),
+        suite=case.suite or "",
+        synced=pulled,
+    )
+
+
+def _reverting(diffs: list[FieldDiff], sides: Sides) -> list[FieldDiff]:
+    """Under ``drift: revert``: every difference but the conflicts, drift marked as such."""
+    return [
+        replace(d, side="drift") if threeway.field_key(d.path) in sides.drift else d
+        for d in diffs
+        if threeway.field_key(d.path) not in sides.conflict
+    ]
+
+
+def _without(fields: Synced, names: Iterable[str]) -> dict[str, Any]:
+    drop = set(names)
+    return {k: v for k, v in fields.items() if k not in drop}
+
+
+def _record(tree: Synced, entry: Synced | None, sides: Sides) -> dict[str, Any]:
+    """What the base records once the tree's changes are made: the tree's fields, but a
+    drifted or conflicting field keeps its old base value (tags: the tree's, so that Qase's
+    own additions and removals stay drift)."""
+    hold = (sides.drift | sides.conflict) - threeway.MERGED
+    record = _without(tree, hold)
+    for key in hold:
+        if entry is not None and key in entry:
+            record[key] = entry[key]
+    return record
+
+
+def _conflict(diff: FieldDiff, entry: Synced | None) -> FieldDiff:
+    """A tree-vs-live diff as a conflict line, with the base value both sides left."""
+    return replace(_based(diff, entry), side="conflict")
+
+
+def _based(diff: FieldDiff, entry: Synced | None) -> FieldDiff:
+    """The diff with the base value of its field (for the saved plan), when recorded."""
+    if entry is None:
+        return diff
+    return replace(diff, base=_shown(entry.get(threeway.field_key(diff.path))))
+
+
+def _shown(value: Any) -> str | None:
+    if isinstance(value, list) and value and isinstance(value[0], list):
+        return f"({len(value)} steps)"
+    return show(value)
+
+
+def _drifted(diff: FieldDiff) -> FieldDiff:
+    """A tree-vs-live diff seen from the base: the tree holds the base value, so it is
+    the old one (and the base) and live the new."""
+    return replace(
+        diff,
+        before=diff.after,
+        after=diff.before,
+        added=diff.removed,
+        removed=diff.added,
+        side="drift",
+        base=diff.after,
+    )

@@ -265,3 +265,73 @@ def test_a_late_second_copy_of_a_created_case_is_pruned_not_taken_for_a_web_case
     assert f"case #{copy} '{B}' has the title and suite of #{original['id']}" in text
     assert "Changed in Qase" not in text
     assert "Nothing to pull" in pulled(tree)  # pull does not bring the copy into the tree
+
+
+def test_a_field_the_tree_emptied_leaves_the_record_and_a_later_web_edit_is_drift(
+    emu: Emulator, tree: Path
+) -> None:
+    case_id = ids(emu)[A]
+    edit(tree, "    tags: [cart, smoke]\n", "")
+    applied(tree)
+    emu.store.patch_case(PROJECT, case_id, {"tags": ["cart"]})  # a tester puts one back
+    code, text = run("plan", str(tree), "--detailed-exitcode")
+    assert code == 0 and f'~ changed case "{A}"' in text and "tags: +cart" in text
+    applied(tree)
+    assert [tag["title"] for tag in live(emu, A)["tags"]] == ["cart"]
+
+
+def test_a_case_the_tree_removed_stays_recorded_deprecated_not_created_in_qase(
+    emu: Emulator, tree: Path
+) -> None:
+    text = (tree / "cart/cases.yaml").read_text(encoding="utf-8")
+    start = text.index(f"  - id: {ids(emu)[B]}\n")
+    end = text.index("  - id:", start + 1)
+    (tree / "cart/cases.yaml").write_text(text[:start] + text[end:], encoding="utf-8")
+    assert "1 deprecated" in applied(tree)
+    (tree / "qasesync.yaml").write_text(f"project: {PROJECT}\ndrift: fail\n", encoding="utf-8")
+    assert run("plan", str(tree), "--detailed-exitcode")[0] == 0
+    assert "Nothing to pull" in pulled(tree)
+
+
+def test_a_deprecated_case_from_before_the_record_is_not_created_in_qase(
+    emu: Emulator, tree: Path
+) -> None:
+    suite = live(emu, A)["suite_id"]
+    deprecated = option(emu, "status", "deprecated")
+    emu.store.create_case(PROJECT, {"title": "Old", "suite_id": suite, "status": deprecated})
+    code, text = run("plan", str(tree), "--detailed-exitcode")
+    assert code == 0 and "Old" not in text
+
+
+def test_cases_deleted_in_qase_with_their_suite_are_drift_not_conflicts(
+    emu: Emulator, tree: Path
+) -> None:
+    suite = live(emu, A)["suite_id"]
+    for case in emu.store.cases(PROJECT):
+        emu.store.delete_case(PROJECT, case["id"])
+    emu.store.delete_suite(PROJECT, suite)
+    code, text = run("plan", str(tree), "--detailed-exitcode")
+    assert code == 2 and "Conflicts" not in text  # the suite is created again: a change
+    assert text.count("- deleted case") == 3
+
+
+def test_apply_without_write_back_keeps_an_existing_record_true(emu: Emulator, tree: Path) -> None:
+    case_id = ids(emu)[A]
+    edit(tree, "    priority: high\n", "    priority: low\n")
+    assert run("apply", str(tree), "--yes", "--no-write-back")[0] == 0
+    emu.store.patch_case(PROJECT, case_id, {"priority": option(emu, "priority", "high")})
+    code, text = run("plan", str(tree), "--detailed-exitcode")
+    assert code == 0 and f'~ changed case "{A}"' in text  # the tester's, not a tree change
+
+
+def test_drift_revert_settles_a_conflict_in_the_trees_favour(emu: Emulator, tree: Path) -> None:
+    emu.store.patch_case(PROJECT, ids(emu)[B], {"priority": option(emu, "priority", "high")})
+    edit(tree, "    priority: medium\n", "    priority: low\n")
+    assert run("plan", str(tree), "--detailed-exitcode")[0] == 1
+    (tree / "qasesync.yaml").write_text(f"project: {PROJECT}\ndrift: revert\n", encoding="utf-8")
+    code, text = run("plan", str(tree), "--detailed-exitcode")
+    assert code == 2 and 'priority: "high" → "low"   (changed in Qase; reverted)' in text
+    applied(tree)
+    assert live(emu, B)["priority"] == option(emu, "priority", "low")
+    (tree / "qasesync.yaml").write_text(f"project: {PROJECT}\n", encoding="utf-8")
+    assert run("plan", str(tree), "--detailed-exitcode")[0] == 0

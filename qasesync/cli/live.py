@@ -180,7 +180,10 @@ def _apply(args: argparse.Namespace, out: TextIO, recording: ApplyRecording | No
         if refused is not None:
             raise SafetyError(f"{refused}; nothing was changed")
         sink = YamlSink(root, digests) if settings.write_back and not args.no_write_back else None
-        synced = _BaseSink(root, base, base_bytes, chosen) if sink is not None else None
+        # Without write-back no record is started, but one that exists is kept true:
+        # a stale record would take the tree's applied changes for changes made in Qase.
+        keep = sink is not None or base_bytes is not None
+        synced = _BaseSink(root, base, base_bytes, chosen) if keep else None
         if recording is not None:
             recording.watch(tree, settings.project, sink, synced)
         if not (chosen.has_changes or chosen.adoptions):

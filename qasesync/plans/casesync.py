@@ -70,9 +70,9 @@ class CaseSync:
             entry = tree  # pull without a record: the tree was the last sync
         theirs = self.differ.synced(live, live=True, suite=live.suite)
         sides = threeway.classify({threeway.field_key(d.path) for d in diffs}, tree, theirs, entry)
+        if not self.keeps_drift:  # drift: revert: the tree wins, conflicts included
+            return resolved, _reverting(diffs, sides), tree
         self._conflicts(case, pair, diffs, sides, entry)
-        if not self.keeps_drift:
-            return resolved, _reverting(diffs, sides), _without(tree, sides.conflict)
         merged = self._merged(resolved, live, sides, entry)
         if sides.drift:
             shown = replace(live, tags=merged.tags, parameters=merged.parameters)
@@ -144,7 +144,7 @@ class CaseSync:
             return Change(
                 "create", "case", case.title, desired=resolved, suite=folder, synced=synced
             )
-        if synced != entry:
+        if _without(synced, ["suite"]) != _without(entry, ["suite"]):  # its suite may be gone too
             note = FieldDiff("(deleted in Qase)", side="conflict", after=show("edited"))
             self.conflicts.append(
                 Change("update", "case", case.title, desired=resolved, suite=folder, diffs=(note,))
@@ -158,19 +158,22 @@ class CaseSync:
     def unclaimed(self, left: list[Case], path: Callable[[str | None], str]) -> tuple[Case, ...]:
         """The live cases in scope no tree case claims, less those created in Qase since
         the last sync (in no base), which become drift unless ``drift: revert``; ``path``
-        shows a live suite key as a path."""
+        shows a live suite key as a path. A deprecated case in no base is what apply makes
+        of a case the tree removed (before the base recorded it): pruned, so no change."""
         if not self.keeps_drift:
             return tuple(left)
         synced = self.base.cases if self.base is not None else {}
-        copies = self._copies(c for c in left if c.id not in synced)
-        for case in (c for c in left if c.id not in synced and c.id not in copies):
+        unknown = [c for c in left if c.id not in synced and c.status != "deprecated"]
+        copies = self._copies(unknown)
+        for case in (c for c in unknown if c.id not in copies):
             theirs = self.differ.synced(case, live=True, suite=case.suite)
             self.drift.append(
                 Change(
                     "create", "case", case.title, live=case, suite=path(case.suite), synced=theirs
                 )
             )
-        return tuple(c for c in left if c.id in synced or c.id in copies)
+        created = {c.id for c in unknown} - copies
+        return tuple(c for c in left if c.id not in created)
 
     def _copies(self, unknown: Iterable[Case]) -> set[int | None]:
         """Live cases in no base record that have the title and suite of a recorded case:
@@ -221,12 +224,9 @@ def _drift_change(
 
 
 def _reverting(diffs: list[FieldDiff], sides: Sides) -> list[FieldDiff]:
-    """Under ``drift: revert``: every difference but the conflicts, drift marked as such."""
-    return [
-        replace(d, side="drift") if threeway.field_key(d.path) in sides.drift else d
-        for d in diffs
-        if threeway.field_key(d.path) not in sides.conflict
-    ]
+    """Under ``drift: revert``: every difference, what Qase changed marked as drift."""
+    undone = sides.drift | sides.conflict
+    return [replace(d, side="drift") if threeway.field_key(d.path) in undone else d for d in diffs]
 
 
 def _without(fields: Synced, names: Iterable[str]) -> dict[str, Any]:

@@ -144,8 +144,8 @@ NO_BASE = (
     "would undo. apply, pull and export write the record; commit it with the tree."
 )
 CONFLICT_HINT = (
-    "Edit the tree to the value you want (or run `qasesync pull`, which brings in what "
-    "Qase has where the tree did not change), then plan again."
+    "To keep what Qase has, edit the tree to it; to make the tree's value win, apply once "
+    "with `drift: revert` in qasesync.yaml. Then plan again."
 )
 
 

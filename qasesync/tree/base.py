@@ -28,6 +28,8 @@ BASE_FILE = "qasesync.base.jsonl"
 HEADER = {"qasesync_base": 1}
 #: Each entity kind and the key that names an entity of it on its line.
 _KEYS = {"suite": "suite_id", "shared_step": "shared_step_hash", "case": "case_id"}
+#: Recorded fields that hold lists of texts.
+_TEXT_LISTS = frozenset({"tags", "external_issues"})
 
 
 def read_base(root: Path) -> tuple[Base | None, bytes | None]:
@@ -87,7 +89,37 @@ def _entry(record: dict[str, Any], number: int) -> tuple[str, Any, Synced]:
     wanted = str if kind == "shared_step" else int
     if not isinstance(key, wanted) or isinstance(key, bool):
         raise ConfigError(f"{BASE_FILE}:{number}: `{_KEYS[kind]}` must be {wanted.__name__}")
+    for name, value in record.items():
+        problem = _field_problem(name, value)
+        if problem:
+            raise ConfigError(f"{BASE_FILE}:{number}: `{name}` {problem}")
     return kind, key, record
+
+
+def _field_problem(name: str, value: Any) -> str | None:
+    """What is wrong with a recorded field's value, by the synced form's types."""
+    if name in _TEXT_LISTS:
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        return None if ok else "must be a list of texts"
+    if name == "steps":
+        return None if _steps(value) else "must be a list of steps"
+    if isinstance(value, dict):
+        return "must not be an object"
+    return None
+
+
+def _steps(value: Any) -> bool:
+    """A step list in the synced form: ``["shared", HASH]`` or ``[action, expected, data,
+    [nested steps]]``."""
+    if not isinstance(value, list):
+        return False
+    for step in value:
+        shared = isinstance(step, list) and len(step) == 2 and step[0] == "shared"
+        classic = isinstance(step, list) and len(step) == 4 and _steps(step[3])
+        texts = isinstance(step, list) and all(isinstance(v, str) for v in step[: -1 or None])
+        if not (shared or classic) or not texts:
+            return False
+    return True
 
 
 def _base(entries: dict[str, dict[Any, list[Synced]]]) -> Base:

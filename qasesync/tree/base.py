@@ -114,10 +114,10 @@ def _steps(value: Any) -> bool:
     if not isinstance(value, list):
         return False
     for step in value:
-        shared = isinstance(step, list) and len(step) == 2 and step[0] == "shared"
-        classic = isinstance(step, list) and len(step) == 4 and _steps(step[3])
-        texts = isinstance(step, list) and all(isinstance(v, str) for v in step[: -1 or None])
-        if not (shared or classic) or not texts:
+        if not isinstance(step, list) or not all(isinstance(v, str) for v in step[:-1]):
+            return False
+        shared = len(step) == 2 and step[0] == "shared" and isinstance(step[1], str)
+        if not (shared or (len(step) == 4 and _steps(step[3]))):
             return False
     return True
 

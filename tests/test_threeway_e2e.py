@@ -109,8 +109,8 @@ def test_the_first_apply_records_a_base_and_the_next_plan_is_clean(
     emu: Emulator, tree: Path
 ) -> None:
     lines = (tree / "qasesync.base.jsonl").read_text(encoding="utf-8").splitlines()
-    assert lines[0] == '{"qasesync_base":1}' and len(lines) == 4
-    assert json.loads(lines[1])["case_id"] == ids(emu)[A]
+    assert lines[:2] == ['{"qasesync_base":1}', '{"suite_id":1,"title":"Cart"}']
+    assert [json.loads(line)["case_id"] for line in lines[2:]] == [ids(emu)[A], ids(emu)[B], 3]
     assert run("plan", str(tree), "--detailed-exitcode")[0] == 0
 
 
@@ -335,3 +335,27 @@ def test_drift_revert_settles_a_conflict_in_the_trees_favour(emu: Emulator, tree
     assert live(emu, B)["priority"] == option(emu, "priority", "low")
     (tree / "qasesync.yaml").write_text(f"project: {PROJECT}\n", encoding="utf-8")
     assert run("plan", str(tree), "--detailed-exitcode")[0] == 0
+
+
+def test_a_suite_renamed_in_qase_is_drift_and_pull_brings_the_title(
+    emu: Emulator, tree: Path
+) -> None:
+    suite = live(emu, A)["suite_id"]
+    emu.store.patch_suite(PROJECT, suite, {"title": "Shopping cart"})
+    code, text = run("plan", str(tree), "--detailed-exitcode")
+    assert code == 0 and f'~ changed suite "Cart" (#{suite})' in text
+    assert 'title: "Cart" → "Shopping cart"' in text
+    applied(tree)
+    assert [s["title"] for s in emu.store.suites(PROJECT)] == ["Shopping cart"]
+    assert "title" in pulled(tree)
+    assert "title: Shopping cart\n" in (tree / "cart/suite.yaml").read_text(encoding="utf-8")
+    assert run("plan", str(tree), "--detailed-exitcode")[0] == 0
+
+
+def test_a_suite_created_in_qase_is_never_deleted(emu: Emulator, tree: Path) -> None:
+    made = emu.store.create_suite(PROJECT, {"title": "Made in the web app"})
+    (tree / "qasesync.yaml").write_text(f"project: {PROJECT}\nprune: delete\n", encoding="utf-8")
+    code, text = run("plan", str(tree), "--detailed-exitcode")
+    assert code == 0 and f'+ created suite "Made in the web app" (#{made})' in text
+    applied(tree)
+    assert made in [s["id"] for s in emu.store.suites(PROJECT)]

@@ -24,7 +24,7 @@ from qasesync.adopt.pulladd import Additions
 from qasesync.adopt.pulledits import Updates
 from qasesync.adopt.pullstate import PullState
 from qasesync.errors import WriteBackError
-from qasesync.model import Base, Case, Live, Settings, Tree
+from qasesync.model import Base, Case, Live, Settings, Suite, Tree
 from qasesync.plans.plan import Change, Plan
 from qasesync.plans.planner import plan
 from qasesync.plans.render import diff_text
@@ -100,15 +100,19 @@ def _changed_in_qase(found: Plan) -> Plan:
     fields, the cases created there as what the tree lacks (the deletions of a plan that
     prunes by deleting); suites and shared steps as planned. The tree's own changes of
     cases, and the cases it removed, are left out: they are apply's."""
-    others = [c for c in found.changes if c.entity != "case" or _gone_live(c)]
+    others = [c for c in found.changes if _read_as_planned(c)]
     updates = [c for c in found.drift if c.kind == "update"]
     created = [replace(c, kind="delete") for c in found.drift if c.kind == "create"]
     return replace(found, changes=tuple([*others, *updates, *created]))
 
 
-def _gone_live(change: Change) -> bool:
-    """A tree case whose id no live case has, and that no base records: said, not pulled."""
-    return change.kind == "create" and isinstance(change.desired, Case) and bool(change.desired.id)
+def _read_as_planned(change: Change) -> bool:
+    """Plan changes pull reads as they are: shared steps (compared two ways), suites the
+    tree lacks, and tree entities whose id no live one has (said, not pulled)."""
+    if change.entity == "shared_step" or (change.entity == "suite" and change.kind == "delete"):
+        return True
+    gone = change.kind == "create" and change.desired is not None
+    return gone and bool(getattr(change.desired, "id", None))
 
 
 def _remove_deleted(state: PullState, drift: Sequence[Change]) -> None:
@@ -135,15 +139,15 @@ def _records(found: Plan) -> list[Record]:
     records = list(found.synced)
     for change in found.drift:
         ident = change.live_id if change.kind != "delete" else _tree_id(change)
-        if not isinstance(ident, int):
+        if not isinstance(ident, int) or (change.kind == "create" and change.synced is None):
             continue
         fields = None if change.kind == "delete" else change.synced
-        records.append(Record("case", ident, fields, merge=change.kind == "update"))
+        records.append(Record(change.entity, ident, fields, merge=change.kind == "update"))
     return records
 
 
 def _tree_id(change: Change) -> int | None:
-    return change.desired.id if isinstance(change.desired, Case) else None
+    return change.desired.id if isinstance(change.desired, (Case, Suite)) else None
 
 
 def _files(state: PullState) -> dict[str, tuple[bytes | None, bytes]]:

@@ -125,21 +125,22 @@ class Ledger:
             self.on_progress(Progress(phase, done, self.report.total))
 
     def _synced(self, change: Change, ident: int | str | None) -> Record | None:
-        """The base record of a case change done: a created or updated case's whole record
+        """The base record of a case or suite change done: a created or updated one's whole
+        record
         (with the ids and hashes of what this apply created put in; a field the tree
         emptied is left out), a deprecated case's status (it stays live, and recorded, so
         that it is never taken for a case created in Qase), or the end of the record of a
         deleted case."""
-        if change.entity != "case" or not isinstance(ident, int):
+        if change.entity == "shared_step" or not isinstance(ident, int):
             return None
         if change.kind == "deprecate":
             return Record("case", ident, {"status": "deprecated"}, merge=True)
         if change.kind == "delete":
-            return Record("case", ident, None)
+            return Record(change.entity, ident, None)
         if change.synced is None:
             return None
         known = {k: v for k, v in self.suite_ids.items() if k is not None and v is not None}
-        return Record("case", ident, resolve_new(change.synced, known, self.hashes))
+        return Record(change.entity, ident, resolve_new(change.synced, known, self.hashes))
 
     def written(self, assignments: Sequence[Assignment]) -> None:
         """New ids for write-back: handed to ``on_written`` at once, or at the end of the

@@ -1,6 +1,6 @@
-"""The three-way view of the cases (docs/design.md §11): for each case, what the tree
+"""The three-way view of the cases and suites (docs/design.md §11): for each, what the tree
 changed, what changed in Qase (drift) and what both changed (a conflict), against the base
-record. Pure; the planner asks it about each case and collects what it finds.
+record. Pure; the planner asks it about each case (and suite) and collects what it finds.
 
 `CaseSync` answers three questions:
 
@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from qasesync.model import Base, Case, Synced
+from qasesync.model import Base, Case, Suite, Synced
 from qasesync.plans import threeway
 from qasesync.plans.casediff import CaseDiffer, field_names
 from qasesync.plans.normalise import show, text
@@ -276,3 +276,70 @@ def _drifted(diff: FieldDiff) -> FieldDiff:
         side="drift",
         base=diff.after,
     )
+
+
+# --- suites -------------------------------------------------------------------------------
+
+
+@dataclass
+class SuiteSides:
+    """The three-way view of one matched suite: the diffs apply makes and what the base
+    records once they are made; drift and a conflict, when there are, as changes."""
+
+    diffs: list[FieldDiff]
+    record: dict[str, Any]
+    drift: Change | None = None
+    conflict: Change | None = None
+
+
+def suite_form(suite: Suite, parent: str | None) -> dict[str, Any]:
+    """A suite's managed fields in the synced form; ``parent`` as the base records it."""
+    values: dict[str, Any] = {
+        name: text(getattr(suite, name)) for name in ("title", "description", "preconditions")
+    }
+    values["parent"] = parent
+    return {k: v for k, v in values.items() if v}
+
+
+def suite_sides(
+    pair: tuple[Suite, Suite],
+    diffs: list[FieldDiff],
+    forms: tuple[dict[str, Any], dict[str, Any], Synced | None],
+    *,
+    keeps_drift: bool,
+) -> SuiteSides:
+    """``pair``: the tree's suite and the live one; ``forms``: their synced forms and the
+    base record (the tree's form when pull has no base)."""
+    tree, theirs, entry = forms
+    sides = threeway.classify([d.path for d in diffs], tree, theirs, entry)
+    if not keeps_drift:
+        return SuiteSides(_reverting(diffs, sides), tree)
+    desired, live = pair
+    drift = conflict = None
+    if sides.drift:
+        mine = [d for d in diffs if d.path in sides.drift]
+        pulled = {**(entry or {}), **{k: theirs.get(k) for k in sides.drift}}
+        drift = Change(
+            "update",
+            "suite",
+            desired.title,
+            desired=desired,
+            live=live,
+            fields=tuple(d.path for d in mine),
+            diffs=tuple(_drifted(d) for d in mine),
+            suite=desired.key,
+            synced=pulled,
+        )
+    if sides.conflict:
+        shown = tuple(_conflict(d, entry) for d in diffs if d.path in sides.conflict)
+        conflict = Change(
+            "update",
+            "suite",
+            desired.title,
+            desired=desired,
+            live=live,
+            diffs=shown,
+            suite=desired.key,
+        )
+    ours = [_based(d, entry) for d in diffs if d.path in sides.changed]
+    return SuiteSides(ours, _record(tree, entry, sides), drift, conflict)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from qasesync.errors import ConfigError, PlanError, Problem
 from qasesync.model import (
@@ -28,7 +28,7 @@ from qasesync.model import (
 )
 from qasesync.plans import prune
 from qasesync.plans.casediff import CaseDiffer, base_field, field_names
-from qasesync.plans.casesync import CaseSync
+from qasesync.plans.casesync import CaseSync, suite_form, suite_sides
 from qasesync.plans.checks import parent_loops, workspace_problems
 from qasesync.plans.normalise import show, text
 from qasesync.plans.plan import (
@@ -42,6 +42,7 @@ from qasesync.plans.plan import (
     tree_fingerprint,
 )
 from qasesync.plans.threeway import NEW as NEW_REF
+from qasesync.plans.threeway import Record
 
 #: A desired suite that has no live suite yet: nothing live is in it.
 NEW = "(new)"
@@ -88,6 +89,9 @@ class _Planner:
     claimed_suites: set[str] = field(default_factory=set)  # live keys
     claimed_cases: set[int] = field(default_factory=set)
     _folder_cache: dict[str, str] = field(default_factory=dict)
+    suite_drift: list[Change] = field(default_factory=list)  # suites changed in Qase
+    suite_conflicts: list[Change] = field(default_factory=list)
+    suite_sync: list[Record] = field(default_factory=list)  # records of unchanged suites
 
     def run(self) -> Plan:
         if self.base is not None and self.base.unsure:
@@ -121,7 +125,7 @@ class _Planner:
 
     def _leftovers(self) -> prune.Leftovers:
         claimed_shared = {s.key for s in self.shared_map.values()}
-        owned = self._owned_live_suites() - self.claimed_suites
+        owned = self._created_suites(self._owned_live_suites() - self.claimed_suites)
         return prune.Leftovers(
             settings=self.settings,
             cases=self._unclaimed_cases(),
@@ -133,6 +137,20 @@ class _Planner:
             ref=self._ref,
         )
 
+    def _created_suites(self, unclaimed: set[str]) -> set[str]:
+        """The unclaimed live suites the prune may touch: not those created in Qase since
+        the last sync (in no base), which are drift; `pull` sees them all (it adds them)."""
+        if self.for_pull or not self._keeps_drift or self.base is None:
+            return unclaimed
+        recorded = {f"#{i}" for i in self.base.suites}
+        by_key = self._live_suites
+        for key in sorted(unclaimed - recorded, key=lambda k: int(k[1:])):
+            suite = by_key[key]
+            self.suite_drift.append(
+                Change("create", "suite", suite.title, live=suite, suite=self._live_path(key))
+            )
+        return unclaimed & recorded
+
     def _unclaimed_cases(self) -> tuple[Case, ...]:
         """The live cases in scope no tree case claims and the prune may touch."""
         left = [c for c in self._live_cases_in_scope() if c.id not in self.claimed_cases]
@@ -141,8 +159,9 @@ class _Planner:
     @cached_property
     def _sync(self) -> CaseSync:
         """The three-way view of the cases; built after shared steps are matched."""
-        keeps = self.for_pull or (self.base is not None and self.settings.drift != "revert")
-        return CaseSync(self.base, self._differ, keeps_drift=keeps, for_pull=self.for_pull)
+        return CaseSync(
+            self.base, self._differ, keeps_drift=self._keeps_drift, for_pull=self.for_pull
+        )
 
     def _content(self, case: Case, live: bool) -> Hashable:
         return self._differ.content(case, live=live)
@@ -169,9 +188,9 @@ class _Planner:
             tree_fingerprint=tree_fingerprint(self.desired),
             adoptions=tuple(self.adoptions) if self.settings.write_back else (),
             ignore_fields=self.settings.ignore_fields,
-            drift=tuple(self._sync.drift),
-            conflicts=tuple(self._sync.conflicts),
-            synced=tuple(self._sync.synced),
+            drift=(*self.suite_drift, *self._sync.drift),
+            conflicts=(*self.suite_conflicts, *self._sync.conflicts),
+            synced=(*self.suite_sync, *self._sync.synced),
             two_way=self.base is None and _holds_ids(self.desired),
             drift_mode=self.settings.drift,
         )
@@ -297,7 +316,10 @@ class _Planner:
             self.notes.append(Message(note, suite.location))
             return None
         if match is None:
-            return Change("create", "suite", suite.title, desired=suite, suite=suite.key)
+            synced = suite_form(suite, self._suite_ref(suite.parent))
+            return Change(
+                "create", "suite", suite.title, desired=suite, suite=suite.key, synced=synced
+            )
         if not self._owned(suite.key):
             return None
         diffs = [
@@ -312,9 +334,37 @@ class _Planner:
             diffs.append(
                 FieldDiff("parent", show(self._live_path(match.parent)), show(suite.parent))
             )
+        diffs, record = self._suite_sides(suite, match, diffs)
+        names = [d.path for d in diffs]
         if not names:
             return None
-        return self._update("suite", suite.title, suite, match, names, diffs, suite.key)
+        change = self._update("suite", suite.title, suite, match, names, diffs, suite.key)
+        return replace(change, synced=record)
+
+    def _suite_sides(
+        self, suite: Suite, match: Suite, diffs: list[FieldDiff]
+    ) -> tuple[list[FieldDiff], dict[str, Any]]:
+        """The suite's differences the tree made, and its base record once made; drift
+        and conflicts go to the plan's lists (docs/design.md §11)."""
+        tree = suite_form(suite, self._suite_ref(suite.parent))
+        entry = self.base.suites.get(match.id) if self.base and match.id is not None else None
+        if not diffs:
+            if entry != tree and match.id is not None:
+                self.suite_sync.append(Record("suite", match.id, tree))
+            return diffs, tree
+        if self.base is None and self.for_pull:
+            entry = tree
+        forms = (tree, suite_form(match, match.parent), entry)
+        sides = suite_sides((suite, match), diffs, forms, keeps_drift=self._keeps_drift)
+        self.suite_drift += [sides.drift] if sides.drift else []
+        self.suite_conflicts += [sides.conflict] if sides.conflict else []
+        return sides.diffs, sides.record
+
+    @property
+    def _keeps_drift(self) -> bool:
+        """Drift is left alone: a base exists and ``drift`` is not ``revert``; always for
+        `pull`, which brings it into the tree."""
+        return self.for_pull or (self.base is not None and self.settings.drift != "revert")
 
     def _update(
         self,

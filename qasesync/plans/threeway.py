@@ -122,12 +122,14 @@ class Record:
 
 def resolve_new(fields: Synced, suite_ids: Mapping[str, int], hashes: Mapping[str, str]) -> Synced:
     """Synced fields with the references to suites and shared steps created by this apply
-    (``(new) folder``, ``(new) key``) replaced by their live id and hash."""
+    (``(new) folder`` as a case's suite or a suite's parent, ``(new) key`` in steps)
+    replaced by their live id and hash."""
     resolved = dict(fields)
-    suite = resolved.get("suite")
-    if isinstance(suite, str) and suite.startswith(NEW + " "):
-        folder = suite[len(NEW) + 1 :]
-        resolved["suite"] = f"#{suite_ids[folder]}" if folder in suite_ids else None
+    for name in ("suite", "parent"):  # a case's suite, a suite's parent
+        value = resolved.get(name)
+        if isinstance(value, str) and value.startswith(NEW + " "):
+            folder = value[len(NEW) + 1 :]
+            resolved[name] = f"#{suite_ids[folder]}" if folder in suite_ids else None
     if "steps" in resolved:
         resolved["steps"] = _resolve_steps(resolved["steps"], hashes)
     return resolved

@@ -359,3 +359,15 @@ def test_a_suite_created_in_qase_is_never_deleted(emu: Emulator, tree: Path) -> 
     assert code == 0 and f'+ created suite "Made in the web app" (#{made})' in text
     applied(tree)
     assert made in [s["id"] for s in emu.store.suites(PROJECT)]
+
+
+def test_an_exported_tree_is_recorded_so_a_later_web_edit_is_drift(
+    emu: Emulator, tree: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "exported"
+    assert run("export", "--project", PROJECT, "--out", str(out))[0] == 0
+    lines = (out / "qasesync.base.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 + 1 + 3  # the header, the suite, the cases
+    emu.store.patch_case(PROJECT, ids(emu)[B], {"priority": option(emu, "priority", "high")})
+    code, text = run("plan", str(out), "--detailed-exitcode")
+    assert code == 0 and f'~ changed case "{B}"' in text

@@ -608,14 +608,15 @@ def _sorted(problems: list[Problem | str]) -> list[Problem | str]:
 
 def live_base(live: Live, settings: Settings) -> Base:
     """The base of a tree that holds exactly the live project (what `export` writes):
-    every live case synced as it is."""
+    every live case and suite synced as it is."""
     differ = CaseDiffer(live.workspace, settings.ignore_fields, lambda key: key, {})
     return Base(
         cases={
             case.id: differ.synced(case, live=True, suite=case.suite)
             for case in live.tree.cases
             if case.id is not None
-        }
+        },
+        suites={s.id: suite_form(s, s.parent) for s in live.tree.suites if s.id is not None},
     )
 
 

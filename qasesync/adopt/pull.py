@@ -77,7 +77,8 @@ def pull(
 ) -> Pulled:
     """Work out the new text of every YAML file that the live project changes, and the
     base record after them."""
-    found = plan(tree, live, replace(settings, prune="delete"), for_pull=True, base=base)
+    pulling = replace(settings, prune="delete")
+    found = plan(tree, live, pulling, for_pull=True, base=base, record_unchanged=True)
     state = PullState(root, tree, live, settings, _changed_in_qase(found))
     _remove_deleted(state, found.drift)
     additions = Additions(state)

@@ -169,9 +169,9 @@ def _apply(args: argparse.Namespace, out: TextIO, recording: ApplyRecording | No
     with QaseClient.from_env(os.environ) as client:
         remote = Remote(client, settings.project, external_issue_type=settings.external_issue_type)
         live = remote.read()
-        chosen = plan(tree, live, settings, base=base)
+        fresh = chosen = plan(tree, live, settings, base=base, record_unchanged=True)
         if saved is not None:
-            check_fresh(saved, tree, live.tree, now=chosen)
+            check_fresh(saved, tree, live.tree, now=fresh)
             chosen = saved
         chosen.check_safety(allow_destroy=args.allow_destroy)
         view = plan_view(root, out, color=True)
@@ -183,7 +183,9 @@ def _apply(args: argparse.Namespace, out: TextIO, recording: ApplyRecording | No
         # Without write-back no record is started, but one that exists is kept true:
         # a stale record would take the tree's applied changes for changes made in Qase.
         keep = sink is not None or base_bytes is not None
-        synced = _BaseSink(root, base, base_bytes, chosen) if keep else None
+        # The records of unchanged entities come from the plan made now (a saved one
+        # does not carry them); those of the changes, from what apply did.
+        synced = _BaseSink(root, base, base_bytes, fresh) if keep else None
         if recording is not None:
             recording.watch(tree, settings.project, sink, synced)
         if not (chosen.has_changes or chosen.adoptions):

@@ -58,6 +58,7 @@ def plan(
     *,
     for_pull: bool = False,
     base: Base | None = None,
+    record_unchanged: bool = False,
 ) -> Plan:
     """The changes that make ``live`` match ``desired``, in apply's order (docs/design.md §6).
 
@@ -67,10 +68,14 @@ def plan(
     cannot make (a case to the project root) is no problem: pull moves the YAML.
     ``base``: the last synced state; with it each difference is attributed to the tree,
     to Qase (drift) or to both (a conflict), docs/design.md §11. Without it the plan is
-    two-way: the tree wins every difference.
+    two-way: the tree wins every difference. ``record_unchanged``: also work out the
+    base records of unchanged entities whose record is missing or stale (``Plan.synced``),
+    which only apply and pull write; a plan to show skips that work.
     """
     with collector_paused():
-        return _Planner(desired, live, settings, for_pull=for_pull, base=base).run()
+        planner = _Planner(desired, live, settings, for_pull=for_pull, base=base)
+        planner.record_unchanged = record_unchanged
+        return planner.run()
 
 
 @dataclass
@@ -80,6 +85,7 @@ class _Planner:
     settings: Settings
     for_pull: bool = False
     base: Base | None = None
+    record_unchanged: bool = False
     problems: list[Problem | str] = field(default_factory=list)
     warnings: list[Message] = field(default_factory=list)
     notes: list[Message] = field(default_factory=list)
@@ -160,7 +166,11 @@ class _Planner:
     def _sync(self) -> CaseSync:
         """The three-way view of the cases; built after shared steps are matched."""
         return CaseSync(
-            self.base, self._differ, keeps_drift=self._keeps_drift, for_pull=self.for_pull
+            self.base,
+            self._differ,
+            keeps_drift=self._keeps_drift,
+            for_pull=self.for_pull,
+            record_unchanged=self.record_unchanged,
         )
 
     def _content(self, case: Case, live: bool) -> Hashable:
@@ -349,7 +359,7 @@ class _Planner:
         tree = suite_form(suite, self._suite_ref(suite.parent))
         entry = self.base.suites.get(match.id) if self.base and match.id is not None else None
         if not diffs:
-            if entry != tree and match.id is not None:
+            if self.record_unchanged and entry != tree and match.id is not None:
                 self.suite_sync.append(Record("suite", match.id, tree))
             return diffs, tree
         if self.base is None and self.for_pull:

@@ -251,12 +251,15 @@ class Base:
     """The last synced state (docs/design.md §11): for each managed entity, each managed
     field's value as of the last apply, pull or export that agreed on it. Cases and suites
     by id, shared steps by hash. ``unsure`` names entities the record holds twice (two
-    branches merged line by line): they have no base, and the plan says so."""
+    branches merged line by line): they have no base, and the plan says so. ``partial``
+    names the fields some records leave out because they were in ``ignore_fields`` when
+    recorded: a record without such a field has no base for it (not an empty one)."""
 
     cases: Mapping[int, Synced] = field(default_factory=dict)
     suites: Mapping[int, Synced] = field(default_factory=dict)
     shared_steps: Mapping[str, Synced] = field(default_factory=dict)
     unsure: tuple[str, ...] = ()
+    partial: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -371,3 +371,25 @@ def test_an_exported_tree_is_recorded_so_a_later_web_edit_is_drift(
     emu.store.patch_case(PROJECT, ids(emu)[B], {"priority": option(emu, "priority", "high")})
     code, text = run("plan", str(out), "--detailed-exitcode")
     assert code == 0 and f'~ changed case "{B}"' in text
+
+
+def test_a_field_managed_again_after_ignore_fields_is_the_trees_change(
+    emu: Emulator, tree: Path
+) -> None:
+    (tree / "qasesync.yaml").write_text(
+        f"project: {PROJECT}\nignore_fields: [priority]\n", encoding="utf-8"
+    )
+    edit(
+        tree,
+        "    title: Removing the last product empties the cart\n",
+        "    title: Removing the last product empties the cart\n    priority: low\n",
+    )
+    applied(tree)  # the record leaves priority out, and says so in its header
+    assert (
+        (tree / "qasesync.base.jsonl")
+        .read_text()
+        .startswith('{"qasesync_base":1,"partial":["priority"]}\n')
+    )
+    (tree / "qasesync.yaml").write_text(f"project: {PROJECT}\n", encoding="utf-8")
+    code, text = run("plan", str(tree), "--detailed-exitcode")
+    assert code == 2 and "Conflicts" not in text and 'priority: "undefined" → "low"' in text

@@ -92,7 +92,7 @@ def pull(
         summary=state.summary,
         skipped=state.skipped,
         conflicts=[_conflict_line(c) for c in found.conflicts],
-        base=updated(base, _records(found)),
+        base=updated(base, _records(found), settings.ignore_fields),
     )
 
 

@@ -229,7 +229,8 @@ class _BaseSink:
 
         records = [*self.plan.synced, *done]
         if records or (self.old is None and self.plan.has_changes):
-            self.wrote = write_base(self.root, updated(self.base, records), self.old)
+            ignored = self.plan.ignore_fields
+            self.wrote = write_base(self.root, updated(self.base, records, ignored), self.old)
             self.records = records
 
 

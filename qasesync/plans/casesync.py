@@ -75,7 +75,9 @@ class CaseSync:
         if self.base is None and self.for_pull:
             entry = tree  # pull without a record: the tree was the last sync
         theirs = self.differ.synced(live, live=True, suite=live.suite)
-        sides = threeway.classify({threeway.field_key(d.path) for d in diffs}, tree, theirs, entry)
+        keys = {threeway.field_key(d.path) for d in diffs}
+        partial = self.base.partial if self.base else frozenset()
+        sides = threeway.classify(keys, tree, theirs, entry, partial)
         if not self.keeps_drift:  # drift: revert: the tree wins, conflicts included
             return resolved, _reverting(diffs, sides), tree
         self._conflicts(case, pair, diffs, sides, entry)

@@ -627,6 +627,7 @@ def live_base(live: Live, settings: Settings) -> Base:
             if case.id is not None
         },
         suites={s.id: suite_form(s, s.parent) for s in live.tree.suites if s.id is not None},
+        partial=settings.ignore_fields,
     )
 
 

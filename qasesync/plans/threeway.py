@@ -41,6 +41,11 @@ def data(value: Any) -> Any:
     return value
 
 
+def field_root(key: str) -> str:
+    """The setting name of a field: ``custom_fields.Owner`` → ``custom_fields``."""
+    return key.split(".")[0]
+
+
 def field_key(path: str) -> str:
     """The three-way field a display path belongs to: ``steps[2].action`` → ``steps``,
     ``custom_fields.Owner`` and ``parameters.browser`` stay whole."""
@@ -58,13 +63,20 @@ class Sides:
     conflict: frozenset[str] = frozenset()
 
 
-def classify(keys: Iterable[str], tree: Synced, live: Synced, base: Synced | None) -> Sides:
-    """Attribute each differing field (``keys``) to the tree, to Qase, or to both."""
+def classify(
+    keys: Iterable[str],
+    tree: Synced,
+    live: Synced,
+    base: Synced | None,
+    partial: frozenset[str] = frozenset(),
+) -> Sides:
+    """Attribute each differing field (``keys``) to the tree, to Qase, or to both; a field
+    of ``partial`` that the record lacks has no base (the tree's change)."""
     changed: set[str] = set()
     drift: set[str] = set()
     conflict: set[str] = set()
     for key in keys:
-        if base is None:
+        if base is None or (key not in base and {key, field_root(key)} & partial):
             changed.add(key)
             continue
         was, now, wanted = base.get(key), live.get(key), tree.get(key)
@@ -89,10 +101,11 @@ def merged_items(tree: Iterable[str], live: Iterable[str], base: Iterable[str]) 
     return [item for item in dict.fromkeys(ordered) if item not in removed]
 
 
-def updated(base: Base | None, records: Iterable[Record]) -> Base:
+def updated(base: Base | None, records: Iterable[Record], ignored: Iterable[str] = ()) -> Base:
     """The base after ``records``: each sets (or, with ``fields`` None, removes) one
     entity's synced fields; a record with ``merge`` keeps the fields it does not name
-    and drops those it names as None (emptied)."""
+    and drops those it names as None (emptied). ``ignored``: the ``ignore_fields`` the
+    records were made under, which join ``partial``."""
     tables: dict[str, dict[Any, Synced]] = {
         "case": dict(base.cases) if base else {},
         "suite": dict(base.suites) if base else {},
@@ -107,7 +120,13 @@ def updated(base: Base | None, records: Iterable[Record]) -> Base:
             table[record.key] = {k: v for k, v in merged.items() if v is not None}
         else:
             table[record.key] = dict(record.fields)
-    return Base(cases=tables["case"], suites=tables["suite"], shared_steps=tables["shared_step"])
+    partial = (base.partial if base else frozenset()) | frozenset(ignored)
+    return Base(
+        cases=tables["case"],
+        suites=tables["suite"],
+        shared_steps=tables["shared_step"],
+        partial=partial,
+    )
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -48,16 +49,17 @@ def parse_base(data: bytes) -> Base:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{BASE_FILE}: not UTF-8 ({exc.reason})") from exc
     entries: dict[str, dict[Any, list[Synced]]] = {kind: {} for kind in _KEYS}
+    partial: set[str] = set()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         record = _record(line, number)
         if number == 1 or "qasesync_base" in record:
-            _check_header(record, number)
+            partial |= _check_header(record, number)
             continue
         kind, key, fields = _entry(record, number)
         entries[kind].setdefault(key, []).append(fields)
-    return _base(entries)
+    return replace(_base(entries), partial=frozenset(partial))
 
 
 def _record(line: str, number: int) -> dict[str, Any]:
@@ -70,12 +72,16 @@ def _record(line: str, number: int) -> dict[str, Any]:
     return record
 
 
-def _check_header(record: Mapping[str, Any], number: int) -> None:
-    if record != HEADER:
+def _check_header(record: Mapping[str, Any], number: int) -> set[str]:
+    """The header's ``partial`` fields (see `Base.partial`)."""
+    partial = record.get("partial", [])
+    texts = isinstance(partial, list) and all(isinstance(name, str) for name in partial)
+    if {k: v for k, v in record.items() if k != "partial"} != HEADER or not texts:
         raise ConfigError(
-            f"{BASE_FILE}:{number}: expected the header {json.dumps(HEADER)}; this qasesync "
-            "reads version 1 of the base record"
+            f"{BASE_FILE}:{number}: expected the header {json.dumps(HEADER)} (with an "
+            "optional list of texts `partial`); this qasesync reads version 1 of the record"
         )
+    return set(partial)
 
 
 def _entry(record: dict[str, Any], number: int) -> tuple[str, Any, Synced]:
@@ -147,7 +153,7 @@ def render_base(base: Base) -> bytes:
 
 
 def _lines(base: Base) -> Iterator[str]:
-    yield _dumps(HEADER)
+    yield _dumps({**HEADER, "partial": sorted(base.partial)} if base.partial else HEADER)
     yield from (_line("suite", key, base.suites[key]) for key in sorted(base.suites))
     yield from (_line("shared_step", h, base.shared_steps[h]) for h in sorted(base.shared_steps))
     yield from (_line("case", key, base.cases[key]) for key in sorted(base.cases))

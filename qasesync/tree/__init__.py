@@ -8,4 +8,7 @@ build      schema-valid plain values → the model's frozen values
 parallel   a large tree read in two processes
 write      a whole `Tree` written out as files (export, import-csv, pull's new files)
 writeback  ids and hashes of created entities inserted into the YAML, all or nothing
+idrecord   what an apply wrote back, saved (`apply --record`) to be written again
+idplace    where a recorded id goes in the tree as it is now (moved, retitled items)
+base       the record of the last sync, qasesync.base.jsonl (docs/design.md §11)
 """

@@ -72,9 +72,9 @@ def test_a_title_cannot_inject_markdown_or_html() -> None:
 
 
 def test_a_suite_name_can_neither_mention_nor_link_an_issue() -> None:
-    gone = Suite("#9", "@org/qa #12 <b>", id=9)
-    deleted = Change("delete", "suite", gone.title, live=gone, suite=gone.title)
-    out = render_markdown(Plan("DEMO", changes=(deleted,)), VIEW)
+    named = Suite("#9", "@org/qa #12 <b>", id=9)
+    updated = Change("update", "suite", named.title, live=named, suite=named.title)
+    out = render_markdown(Plan("DEMO", changes=(updated,)), VIEW)
     assert "<summary>@&#8203;org/qa #&#8203;12 &lt;b&gt; (1 change)</summary>" in out
 
 

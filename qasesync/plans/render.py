@@ -23,6 +23,8 @@ MARKDOWN_LIMIT = 60_000
 SYMBOLS = {"create": "+", "update": "~", "deprecate": "-", "delete": "-"}
 ENTITY_NAMES = {"case": "case", "suite": "suite", "shared_step": "shared step"}
 SHARED_GROUP = "(shared steps)"
+DESTRUCTIVE = ("deprecate", "delete")
+DESTRUCTIVE_HEAD = "To deprecate or delete"
 ROOT_GROUP = "(project root)"
 _COLORS = {"+": "32", "~": "33", "-": "31", "!": "33"}
 
@@ -66,14 +68,18 @@ def render(plan: Plan, fmt: str, view: View) -> str:
 # --- the walk ----------------------------------------------------------------------------
 
 
+def destructive(plan: Plan) -> list[Change]:
+    """The changes that deprecate or delete, shown before the others (after conflicts)."""
+    return [c for c in plan.changes if c.kind in DESTRUCTIVE]
+
+
 def _groups(plan: Plan) -> list[tuple[str, list[Change]]]:
-    """Changes grouped by the suite they belong to: shared steps, the project root, then
-    the suites in tree order (a parent before its children); each group's changes in
-    execution order."""
+    """The other changes grouped by the suite they belong to: shared steps, the project
+    root, then the suites in tree order (a parent before its children); each group's
+    changes in execution order."""
     groups: dict[str, list[Change]] = {}
-    for change in plan.changes:
-        name = SHARED_GROUP if change.entity == "shared_step" else change.suite or ROOT_GROUP
-        groups.setdefault(name, []).append(change)
+    for change in (c for c in plan.changes if c.kind not in DESTRUCTIVE):
+        groups.setdefault(_group_of(change), []).append(change)
     return sorted(groups.items(), key=lambda group: _group_order(group[0]))
 
 
@@ -190,6 +196,7 @@ def render_text(plan: Plan, view: View) -> str:
     lines += _text_section(CONFLICT_HEAD, CONFLICT_HINT, plan.conflicts, plan, view, paint, {})
     if plan.changes:
         lines += [f"qasesync will make these changes to project {plan.project}:", ""]
+        lines += _destroyed_text(plan, view, paint)
     elif not plan.drift:
         lines += [f"No changes. Project {plan.project} matches the tree.", ""]
     else:
@@ -206,6 +213,23 @@ def render_text(plan: Plan, view: View) -> str:
     lines += [adopted, ""] if adopted else []
     lines += [summary_line(plan), estimate_line(plan, view.rate_per_minute)]
     return "\n".join(lines) + "\n"
+
+
+def _destroyed_text(plan: Plan, view: View, paint: Callable[[str, str], str]) -> list[str]:
+    """The deprecations and deletions first, each with where it stands."""
+    changes = destructive(plan)
+    if not changes:
+        return []
+    lines = [f"  # {DESTRUCTIVE_HEAD}"]
+    for change in changes:
+        head, *rest = _text_change(plan, change, view, paint)
+        lines += [head, f"      in {_group_of(change)}", *rest]
+    return [*lines, ""]
+
+
+def _group_of(change: Change) -> str:
+    """The group a change would be listed in: its suite's path, or a group of its own."""
+    return SHARED_GROUP if change.entity == "shared_step" else change.suite or ROOT_GROUP
 
 
 def _text_section(
@@ -325,6 +349,14 @@ def render_markdown(plan: Plan, view: View, *, limit: int = MARKDOWN_LIMIT) -> s
     head += _md_section(CONFLICT_HEAD, CONFLICT_HINT, plan.conflicts, plan, view, {})
     if not plan.changes:
         head += [f"**No changes.** Project {md(plan.project)} matches the tree.", ""]
+    head += _md_section(
+        DESTRUCTIVE_HEAD,
+        "Listed in full, before the other changes.",
+        destructive(plan),
+        plan,
+        view,
+        {},
+    )
     groups = [_md_group(plan, group, changes, view) for group, changes in _groups(plan)]
     drift = "\n".join(_md_section(DRIFT_HEAD, DRIFT_HINT, plan.drift, plan, view, DRIFT_WORDS))
     messages = [
@@ -390,6 +422,8 @@ def _md_change(plan: Plan, change: Change, view: View, verb: str | None = None) 
         head += f" ([{md(str(change.live_id))}]({url}))" if url else ""
     if change.location:
         head += f" — {md(str(change.location))}"
+    elif change.kind in DESTRUCTIVE:
+        head += f" — in {md(_group_of(change))}"
     lines = [head, *(f"  - {md(diff_text(d) + _reverted(d, verb))}" for d in change.diffs)]
     if change.used_by:
         lines.append("  - used by cases: " + ", ".join(md(f"#{i}") for i in change.used_by))
@@ -490,7 +524,8 @@ def render_github(plan: Plan, view: View) -> str:
     files = _case_files(plan)
     lines = [command("warning", NO_BASE)] if plan.two_way else []
     lines += [_github_change(c, view, files, "error") for c in plan.conflicts]
-    lines += [_github_change(c, view, files) for c in plan.changes]
+    ordered = [*destructive(plan), *(c for c in plan.changes if c.kind not in DESTRUCTIVE)]
+    lines += [_github_change(c, view, files) for c in ordered]
     lines += [_github_change(c, view, files, verb=DRIFT_WORDS[c.kind]) for c in plan.drift]
     lines += [_github_message("warning", m, view.tree_prefix, files) for m in plan.warnings]
     lines += [_github_message("notice", m, view.tree_prefix, files) for m in plan.notes]

@@ -258,7 +258,7 @@ class Base:
     cases: Mapping[int, Synced] = field(default_factory=dict)
     suites: Mapping[int, Synced] = field(default_factory=dict)
     shared_steps: Mapping[str, Synced] = field(default_factory=dict)
-    unsure: tuple[str, ...] = ()
+    unsure: tuple[tuple[str, int | str], ...] = ()  # (entity kind, id or hash)
     partial: frozenset[str] = frozenset()
 
 

@@ -13,12 +13,13 @@ from kit.plans import desired, live, mixed_desired, mixed_settings, settings, wi
 
 from qasesync.errors import Problem
 from qasesync.model import Case, Location, Step, Suite
-from qasesync.plans.plan import Change, EntityKind, Message, Plan
+from qasesync.plans.plan import Change, EntityKind, FieldDiff, Message, Plan
 from qasesync.plans.planner import plan
 from qasesync.plans.render import (
     MARKER,
     View,
     command,
+    diff_text,
     github_problems,
     md,
     render,
@@ -296,3 +297,8 @@ def test_a_created_gherkin_case_says_so() -> None:
     change = Change("create", "case", "G", desired=Case("G", gherkin="Given a"), suite="")
     text = render(Plan("DEMO", changes=(change,)), "text", VIEW)
     assert '  + create case "G"\n      Gherkin steps\n' in text
+
+
+def test_unquoted_text_in_a_diff_cannot_drive_a_terminal_nor_start_a_line() -> None:
+    diff = FieldDiff("custom_fields.Own\x1b[2Jer", added=("a\n  + create case forged", "\x9b"))
+    assert diff_text(diff) == ("custom_fields.Own\\x1b[2Jer: +a\\n  + create case forged +\\x9b")

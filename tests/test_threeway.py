@@ -118,7 +118,7 @@ def test_an_entity_on_two_lines_after_a_merge_has_no_base() -> None:
         b'{"case_id":1,"title":"b"}\n{"case_id":2,"title":"c"}\n'
     )
     base = parse_base(data)
-    assert base.cases == {2: {"title": "c"}} and base.unsure == ("case 1",)
+    assert base.cases == {2: {"title": "c"}} and base.unsure == (("case", 1),)
 
 
 @pytest.mark.parametrize(

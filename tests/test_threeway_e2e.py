@@ -393,3 +393,19 @@ def test_a_field_managed_again_after_ignore_fields_is_the_trees_change(
     (tree / "qasesync.yaml").write_text(f"project: {PROJECT}\n", encoding="utf-8")
     code, text = run("plan", str(tree), "--detailed-exitcode")
     assert code == 2 and "Conflicts" not in text and 'priority: "undefined" → "low"' in text
+
+
+def test_a_case_on_two_lines_of_the_record_is_not_taken_for_one_created_in_qase(
+    emu: Emulator, tree: Path
+) -> None:
+    record = tree / "qasesync.base.jsonl"
+    lines = record.read_text(encoding="utf-8").splitlines(keepends=True)
+    [line] = [x for x in lines if f'"case_id":{ids(emu)[B]},' in x]
+    record.write_text("".join([*lines, line.replace('"title"', '"priority":"low","title"')]))
+    text = (tree / "cart/cases.yaml").read_text(encoding="utf-8")
+    start = text.index(f"  - id: {ids(emu)[B]}\n")
+    end = text.index("  - id:", start + 1)
+    (tree / "cart/cases.yaml").write_text(text[:start] + text[end:], encoding="utf-8")
+    code, text = run("plan", str(tree), "--detailed-exitcode")
+    assert code == 2 and f'- deprecate case "{B}"' in text and "created case" not in text
+    assert f"holds case {ids(emu)[B]} twice" in text

@@ -170,7 +170,9 @@ class CaseSync:
         of a case the tree removed (before the base recorded it): pruned, so no change."""
         if not self.keeps_drift:
             return tuple(left)
-        synced = self.base.cases if self.base is not None else {}
+        synced: set[int | str | None] = set(self.base.cases) if self.base is not None else set()
+        if self.base is not None:  # on two lines of the record: known, just not sure how
+            synced |= {key for kind, key in self.base.unsure if kind == "case"}
         unknown = [c for c in left if c.id not in synced and c.status != "deprecated"]
         copies = self._copies(unknown)
         for case in (c for c in unknown if c.id not in copies):

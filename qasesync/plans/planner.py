@@ -591,13 +591,12 @@ class _Planner:
         return keep, [d for d in diffs if base_field(d.path) not in blocked]
 
 
-def _unsure(entities: tuple[str, ...]) -> str:
-    shown = ", ".join(entities[:5]) + (
-        f" and {len(entities) - 5} more" if len(entities) > 5 else ""
-    )
+def _unsure(entities: tuple[tuple[str, int | str], ...]) -> str:
+    names = [f"{kind.replace('_', ' ')} {key}" for kind, key in entities]
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
     return (
-        f"qasesync.base.jsonl holds {shown} twice (two branches merged it); they are compared "
-        "two-way until the next apply or pull records them again"
+        f"qasesync.base.jsonl holds {', '.join(names[:5])}{more} twice (two branches merged "
+        "it); they are compared two-way until the next apply or pull records them again"
     )
 
 

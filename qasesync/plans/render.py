@@ -105,17 +105,33 @@ def _head(change: Change, verb: str | None = None) -> str:
 def diff_text(diff: FieldDiff) -> str:
     """``path: before → after`` or ``path: +added −removed``; a conflict shows the base
     value both sides changed and each side's value."""
+    path = visible(diff.path)
     if diff.side == "conflict":
         base = diff.base if diff.base is not None else "(none)"
         tree = diff.after if diff.after is not None else "(none)"
         live = diff.before if diff.before is not None else "(none)"
-        return f"{diff.path}: was {base}; the tree has {tree}, Qase has {live}"
+        return f"{path}: was {base}; the tree has {tree}, Qase has {live}"
     if diff.added or diff.removed:
-        parts = [f"+{a}" for a in diff.added] + [f"−{r}" for r in diff.removed]
-        return f"{diff.path}: {' '.join(parts)}"
+        parts = [f"+{visible(a)}" for a in diff.added] + [f"−{visible(r)}" for r in diff.removed]
+        return f"{path}: {' '.join(parts)}"
     before = diff.before if diff.before is not None else "(none)"
     after = diff.after if diff.after is not None else "(none)"
-    return f"{diff.path}: {before} → {after}"
+    return f"{path}: {before} → {after}"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def visible(value: str) -> str:
+    """Text from the tree or from Qase that is not quoted (tag names, the names of custom
+    fields and parameters in a diff path) with its control characters shown escaped
+    (``\\x1b``, ``\\n``), so that it can neither drive a terminal nor start a line."""
+    return _CONTROL.sub(_escaped, value)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char, f"\\x{ord(char):02x}")
 
 
 def counted(count: int, noun: str, nouns: str | None = None) -> str:

@@ -130,10 +130,7 @@ def _steps(value: Any) -> bool:
 
 def _base(entries: dict[str, dict[Any, list[Synced]]]) -> Base:
     unsure = [
-        f"{kind.replace('_', ' ')} {key}"
-        for kind in _KEYS
-        for key, lines in entries[kind].items()
-        if len(lines) > 1
+        (kind, key) for kind in _KEYS for key, lines in entries[kind].items() if len(lines) > 1
     ]
     sure = {
         kind: {key: lines[0] for key, lines in entries[kind].items() if len(lines) == 1}

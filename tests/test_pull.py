@@ -161,9 +161,10 @@ def test_the_seeded_project_plans_clean_before_any_edit(emu: Emulator, tree: Pat
     assert run("plan", str(tree), "--detailed-exitcode")[0] == 0
     assert run("pull", str(tree)) == (0, "Nothing to pull: the tree matches project DEMO.\n")
     assert files_of(tree) == files_of(DATA / "hand-formatted")
-    # What was in sync is now recorded: one line per suite and per case, after the header.
+    # What was in sync is now recorded: one line per suite, shared step and case.
     lines = (tree / "qasesync.base.jsonl").read_text(encoding="utf-8").splitlines()
-    entities = len(emu.store.cases("DEMO")) + len(emu.store.suites("DEMO"))
+    store = emu.store
+    entities = sum(len(f("DEMO")) for f in (store.cases, store.suites, store.shared_steps))
     assert lines[0] == '{"qasesync_base":1}' and len(lines) == 1 + entities
 
 

@@ -409,3 +409,52 @@ def test_a_case_on_two_lines_of_the_record_is_not_taken_for_one_created_in_qase(
     code, text = run("plan", str(tree), "--detailed-exitcode")
     assert code == 2 and f'- deprecate case "{B}"' in text and "created case" not in text
     assert f"holds case {ids(emu)[B]} twice" in text
+
+
+SHARED = {
+    **TREE,
+    "shared_steps.yaml": (
+        "shared_steps:\n"
+        "  - key: sign-in\n"
+        "    title: Sign in\n"
+        "    steps:\n"
+        "      - action: Open /login\n"
+    ),
+}
+
+
+def test_a_shared_step_edited_in_qase_is_drift_a_tree_edit_is_applied(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    root = write_tree(tmp_path / "cases", SHARED)
+    git(root, "init", "--quiet", "--initial-branch=main")
+    git(root, "config", "user.email", "ci@example.com")
+    git(root, "config", "user.name", "CI")
+    applied(root)
+    [step] = emu.store.shared_steps(PROJECT)
+    steps = [{"action": "Open /login", "expected_result": "The form is shown"}]
+    emu.store.patch_shared_step(PROJECT, step["hash"], {"title": "Sign in", "steps": steps})
+    text = (root / "shared_steps.yaml").read_text(encoding="utf-8")
+    (root / "shared_steps.yaml").write_text(text.replace("title: Sign in", "title: Log in"))
+
+    code, text = run("plan", str(root), "--detailed-exitcode")
+    assert code == 2 and '~ update shared step "Log in"' in text
+    assert '~ changed shared step "Log in"' in text.split("Changed in Qase")[1]
+    applied(root)
+    [step] = emu.store.shared_steps(PROJECT)
+    assert step["title"] == "Log in"  # the tree's title, and Qase's steps kept
+    assert step["steps"][0]["expected_result"] == "The form is shown"
+    assert "steps" in pulled(root)
+    assert "expected_result: The form is shown" in (root / "shared_steps.yaml").read_text()
+    assert run("plan", str(root), "--detailed-exitcode")[0] == 0
+
+
+def test_a_shared_step_created_in_qase_is_never_deleted(emu: Emulator, tree: Path) -> None:
+    made = emu.store.create_shared_step(
+        PROJECT, {"title": "Made in Qase", "steps": [{"action": "Do it"}]}
+    )
+    (tree / "qasesync.yaml").write_text(f"project: {PROJECT}\nprune: delete\n", encoding="utf-8")
+    code, text = run("plan", str(tree), "--detailed-exitcode")
+    assert code == 0 and f'+ created shared step "Made in Qase" ({made})' in text
+    applied(tree)
+    assert [s["hash"] for s in emu.store.shared_steps(PROJECT)] == [made]

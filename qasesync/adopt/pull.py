@@ -108,12 +108,13 @@ def _changed_in_qase(found: Plan) -> Plan:
 
 
 def _read_as_planned(change: Change) -> bool:
-    """Plan changes pull reads as they are: shared steps (compared two ways), suites the
-    tree lacks, and tree entities whose id no live one has (said, not pulled)."""
-    if change.entity == "shared_step" or (change.entity == "suite" and change.kind == "delete"):
+    """Plan changes pull reads as they are: the suites and shared steps the tree lacks,
+    and tree entities whose id (hash) no live one has (said, not pulled)."""
+    if change.entity != "case" and change.kind == "delete":
         return True
     gone = change.kind == "create" and change.desired is not None
-    return gone and bool(getattr(change.desired, "id", None))
+    known = getattr(change.desired, "id", None) or getattr(change.desired, "hash", None)
+    return gone and bool(known)
 
 
 def _remove_deleted(state: PullState, drift: Sequence[Change]) -> None:
@@ -140,7 +141,7 @@ def _records(found: Plan) -> list[Record]:
     records = list(found.synced)
     for change in found.drift:
         ident = change.live_id if change.kind != "delete" else _tree_id(change)
-        if not isinstance(ident, int) or (change.kind == "create" and change.synced is None):
+        if ident is None or (change.kind == "create" and change.synced is None):
             continue
         fields = None if change.kind == "delete" else change.synced
         records.append(Record(change.entity, ident, fields, merge=change.kind == "update"))

@@ -131,7 +131,9 @@ class Ledger:
         emptied is left out), a deprecated case's status (it stays live, and recorded, so
         that it is never taken for a case created in Qase), or the end of the record of a
         deleted case."""
-        if change.entity == "shared_step" or not isinstance(ident, int):
+        if change.entity == "shared_step":
+            return self._shared_synced(change, ident)
+        if not isinstance(ident, int):
             return None
         if change.kind == "deprecate":
             return Record("case", ident, {"status": "deprecated"}, merge=True)
@@ -141,6 +143,15 @@ class Ledger:
             return None
         known = {k: v for k, v in self.suite_ids.items() if k is not None and v is not None}
         return Record(change.entity, ident, resolve_new(change.synced, known, self.hashes))
+
+    def _shared_synced(self, change: Change, ident: int | str | None) -> Record | None:
+        """A shared step's record under the hash it has now (an update may have moved it:
+        the old hash's record then matches no live step and is left to the next sync)."""
+        if not isinstance(ident, str):
+            return None
+        if change.kind == "delete":
+            return Record("shared_step", ident, None)
+        return Record("shared_step", ident, change.synced) if change.synced else None
 
     def written(self, assignments: Sequence[Assignment]) -> None:
         """New ids for write-back: handed to ``on_written`` at once, or at the end of the

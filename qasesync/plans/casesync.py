@@ -1,6 +1,7 @@
-"""The three-way view of the cases and suites (docs/design.md §11): for each, what the tree
-changed, what changed in Qase (drift) and what both changed (a conflict), against the base
-record. Pure; the planner asks it about each case (and suite) and collects what it finds.
+"""The three-way view of cases, suites and shared steps (docs/design.md §11): for each, what
+the tree changed, what changed in Qase (drift) and what both changed (a conflict), against
+the base record. Pure; the planner asks it about each entity and collects what it finds.
+Suites and shared steps, whose fields are plain, go through `entity_sides`.
 
 `CaseSync` answers three questions:
 
@@ -18,11 +19,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from qasesync.model import Base, Case, Suite, Synced
+from qasesync.model import Base, Case, SharedStep, Suite, Synced
 from qasesync.plans import threeway
 from qasesync.plans.casediff import CaseDiffer, field_names
-from qasesync.plans.normalise import show, text
-from qasesync.plans.plan import Change, FieldDiff, Message
+from qasesync.plans.normalise import show, steps_data, text
+from qasesync.plans.plan import Change, EntityKind, FieldDiff, Message
 from qasesync.plans.threeway import Record, Sides
 
 #: The suite a case's diffs show as moved, live against desired (the planner's rule).
@@ -288,13 +289,14 @@ def _drifted(diff: FieldDiff) -> FieldDiff:
     )
 
 
-# --- suites -------------------------------------------------------------------------------
+# --- suites and shared steps -------------------------------------------------------------
 
 
 @dataclass
-class SuiteSides:
-    """The three-way view of one matched suite: the diffs apply makes and what the base
-    records once they are made; drift and a conflict, when there are, as changes."""
+class EntitySides:
+    """The three-way view of one matched suite or shared step: the diffs apply makes and
+    what the base records once they are made; drift and a conflict, when there are, as
+    changes."""
 
     diffs: list[FieldDiff]
     record: dict[str, Any]
@@ -311,45 +313,48 @@ def suite_form(suite: Suite, parent: str | None) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v}
 
 
-def suite_sides(
-    pair: tuple[Suite, Suite],
+def shared_form(shared: SharedStep) -> dict[str, Any]:
+    """A shared step's managed fields in the synced form (its steps hold no references)."""
+    values = {"title": text(shared.title), "steps": steps_data(shared.steps, lambda key: key)}
+    return {k: v for k, v in values.items() if v}
+
+
+def entity_sides(
+    pair: tuple[Suite, Suite] | tuple[SharedStep, SharedStep],
     diffs: list[FieldDiff],
     forms: tuple[dict[str, Any], dict[str, Any], Synced | None],
     *,
     keeps_drift: bool,
-) -> SuiteSides:
-    """``pair``: the tree's suite and the live one; ``forms``: their synced forms and the
-    base record (the tree's form when pull has no base)."""
+) -> EntitySides:
+    """``pair``: the tree's suite (or shared step) and the live one; ``forms``: their
+    synced forms and the base record (the tree's form when pull has no base)."""
     tree, theirs, entry = forms
-    sides = threeway.classify([d.path for d in diffs], tree, theirs, entry)
+    sides = threeway.classify({threeway.field_key(d.path) for d in diffs}, tree, theirs, entry)
     if not keeps_drift:
-        return SuiteSides(_reverting(diffs, sides), tree)
+        return EntitySides(_reverting(diffs, sides), tree)
     desired, live = pair
+    kind: EntityKind = "suite" if isinstance(desired, Suite) else "shared_step"
+    group = desired.key if isinstance(desired, Suite) else ""
     drift = conflict = None
     if sides.drift:
-        mine = [d for d in diffs if d.path in sides.drift]
+        mine = [d for d in diffs if threeway.field_key(d.path) in sides.drift]
         pulled = {**(entry or {}), **{k: theirs.get(k) for k in sides.drift}}
         drift = Change(
             "update",
-            "suite",
+            kind,
             desired.title,
             desired=desired,
             live=live,
-            fields=tuple(d.path for d in mine),
+            fields=tuple(sorted(sides.drift)),
             diffs=tuple(_drifted(d) for d in mine),
-            suite=desired.key,
+            suite=group,
             synced=pulled,
         )
     if sides.conflict:
-        shown = tuple(_conflict(d, entry) for d in diffs if d.path in sides.conflict)
+        key = threeway.field_key
+        shown = tuple(_conflict(d, entry) for d in diffs if key(d.path) in sides.conflict)
         conflict = Change(
-            "update",
-            "suite",
-            desired.title,
-            desired=desired,
-            live=live,
-            diffs=shown,
-            suite=desired.key,
+            "update", kind, desired.title, desired=desired, live=live, diffs=shown, suite=group
         )
-    ours = [_based(d, entry) for d in diffs if d.path in sides.changed]
-    return SuiteSides(ours, _record(tree, entry, sides), drift, conflict)
+    ours = [_based(d, entry) for d in diffs if threeway.field_key(d.path) in sides.changed]
+    return EntitySides(ours, _record(tree, entry, sides), drift, conflict)

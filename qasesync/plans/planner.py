@@ -28,7 +28,7 @@ from qasesync.model import (
 )
 from qasesync.plans import prune
 from qasesync.plans.casediff import CaseDiffer, base_field, field_names
-from qasesync.plans.casesync import CaseSync, suite_form, suite_sides
+from qasesync.plans.casesync import CaseSync, entity_sides, shared_form, suite_form
 from qasesync.plans.checks import parent_loops, workspace_problems
 from qasesync.plans.normalise import show, text
 from qasesync.plans.plan import (
@@ -95,9 +95,10 @@ class _Planner:
     claimed_suites: set[str] = field(default_factory=set)  # live keys
     claimed_cases: set[int] = field(default_factory=set)
     _folder_cache: dict[str, str] = field(default_factory=dict)
-    suite_drift: list[Change] = field(default_factory=list)  # suites changed in Qase
-    suite_conflicts: list[Change] = field(default_factory=list)
-    suite_sync: list[Record] = field(default_factory=list)  # records of unchanged suites
+    # The three-way view of suites and shared steps (cases have theirs in `_sync`).
+    entity_drift: list[Change] = field(default_factory=list)  # changed in Qase
+    entity_conflicts: list[Change] = field(default_factory=list)
+    entity_sync: list[Record] = field(default_factory=list)  # records of unchanged ones
 
     def run(self) -> Plan:
         if self.base is not None and self.base.unsure:
@@ -136,8 +137,8 @@ class _Planner:
             settings=self.settings,
             cases=self._unclaimed_cases(),
             suites=prune.post_order(self.live.tree.suites, owned),
-            shared_steps=tuple(
-                s for s in self.live.tree.shared_steps if s.key not in claimed_shared
+            shared_steps=self._created_shared(
+                tuple(s for s in self.live.tree.shared_steps if s.key not in claimed_shared)
             ),
             path=self._live_path,
             ref=self._ref,
@@ -152,10 +153,28 @@ class _Planner:
         by_key = self._live_suites
         for key in sorted(unclaimed - recorded, key=lambda k: int(k[1:])):
             suite = by_key[key]
-            self.suite_drift.append(
-                Change("create", "suite", suite.title, live=suite, suite=self._live_path(key))
+            self.entity_drift.append(
+                Change(
+                    "create",
+                    "suite",
+                    suite.title,
+                    live=suite,
+                    suite=self._live_path(key),
+                    synced=suite_form(suite, suite.parent),
+                )
             )
         return unclaimed & recorded
+
+    def _created_shared(self, unclaimed: tuple[SharedStep, ...]) -> tuple[SharedStep, ...]:
+        """The unclaimed live shared steps the prune may touch: not those created in Qase
+        since the last sync (in no base), which are drift; `pull` sees them all."""
+        if self.for_pull or not self._keeps_drift or self.base is None:
+            return unclaimed
+        recorded = self.base.shared_steps
+        for step in (s for s in unclaimed if s.key not in recorded):
+            made = Change("create", "shared_step", step.title, live=step, synced=shared_form(step))
+            self.entity_drift.append(made)
+        return tuple(s for s in unclaimed if s.key in recorded)
 
     def _unclaimed_cases(self) -> tuple[Case, ...]:
         """The live cases in scope no tree case claims and the prune may touch."""
@@ -198,9 +217,9 @@ class _Planner:
             tree_fingerprint=tree_fingerprint(self.desired),
             adoptions=tuple(self.adoptions) if self.settings.write_back else (),
             ignore_fields=self.settings.ignore_fields,
-            drift=(*self.suite_drift, *self._sync.drift),
-            conflicts=(*self.suite_conflicts, *self._sync.conflicts),
-            synced=(*self.suite_sync, *self._sync.synced),
+            drift=(*self.entity_drift, *self._sync.drift),
+            conflicts=(*self.entity_conflicts, *self._sync.conflicts),
+            synced=(*self.entity_sync, *self._sync.synced),
             two_way=self.base is None and _holds_ids(self.desired),
             drift_mode=self.settings.drift,
         )
@@ -360,14 +379,14 @@ class _Planner:
         entry = self.base.suites.get(match.id) if self.base and match.id is not None else None
         if not diffs:
             if self.record_unchanged and entry != tree and match.id is not None:
-                self.suite_sync.append(Record("suite", match.id, tree))
+                self.entity_sync.append(Record("suite", match.id, tree))
             return diffs, tree
         if self.base is None and self.for_pull:
             entry = tree
         forms = (tree, suite_form(match, match.parent), entry)
-        sides = suite_sides((suite, match), diffs, forms, keeps_drift=self._keeps_drift)
-        self.suite_drift += [sides.drift] if sides.drift else []
-        self.suite_conflicts += [sides.conflict] if sides.conflict else []
+        sides = entity_sides((suite, match), diffs, forms, keeps_drift=self._keeps_drift)
+        self.entity_drift += [sides.drift] if sides.drift else []
+        self.entity_conflicts += [sides.conflict] if sides.conflict else []
         return sides.diffs, sides.record
 
     @property
@@ -475,14 +494,35 @@ class _Planner:
 
     def _shared_change(self, shared: SharedStep) -> Change | None:
         match = self.shared_map.get(shared.key)
+        tree = shared_form(shared)
         if match is None:
-            return Change("create", "shared_step", shared.title, desired=shared, suite="")
+            return Change(
+                "create", "shared_step", shared.title, desired=shared, suite="", synced=tree
+            )
         diffs = self._differ.shared_diffs(shared, match)
+        entry = self.base.shared_steps.get(match.key) if self.base else None
         if not diffs:
+            if self.record_unchanged and entry != tree:
+                self.entity_sync.append(Record("shared_step", match.key, tree))
             return None
-        return self._update(
-            "shared_step", shared.title, shared, match, ["title", "steps"], diffs, ""
+        if self.base is None and self.for_pull:
+            entry = tree
+        forms = (tree, shared_form(match), entry)
+        sides = entity_sides((shared, match), diffs, forms, keeps_drift=self._keeps_drift)
+        self.entity_drift += [sides.drift] if sides.drift else []
+        self.entity_conflicts += [sides.conflict] if sides.conflict else []
+        if not sides.diffs:
+            return None
+        kept = sides.drift.fields if sides.drift else ()  # a patch sends both: keep Qase's
+        sent = replace(
+            shared,
+            title=match.title if "title" in kept else shared.title,
+            steps=match.steps if "steps" in kept else shared.steps,
         )
+        change = self._update(
+            "shared_step", shared.title, sent, match, ["title", "steps"], sides.diffs, ""
+        )
+        return replace(change, synced=sides.record)
 
     # --- cases ------------------------------------------------------------------------------
 
@@ -626,6 +666,7 @@ def live_base(live: Live, settings: Settings) -> Base:
             if case.id is not None
         },
         suites={s.id: suite_form(s, s.parent) for s in live.tree.suites if s.id is not None},
+        shared_steps={s.key: shared_form(s) for s in live.tree.shared_steps},
         partial=settings.ignore_fields,
     )
 

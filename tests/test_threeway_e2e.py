@@ -458,3 +458,21 @@ def test_a_shared_step_created_in_qase_is_never_deleted(emu: Emulator, tree: Pat
     assert code == 0 and f'+ created shared step "Made in Qase" ({made})' in text
     applied(tree)
     assert [s["hash"] for s in emu.store.shared_steps(PROJECT)] == [made]
+
+
+def test_two_pull_requests_merged_one_after_the_other_both_land(emu: Emulator, tree: Path) -> None:
+    git(tree, "checkout", "--quiet", "-b", "first")
+    edit(tree, "    priority: high\n", "    priority: low\n")
+    commit(tree, "A is less urgent")
+    git(tree, "checkout", "--quiet", "main")
+    git(tree, "checkout", "--quiet", "-b", "second")
+    edit(tree, "    priority: medium\n", "    priority: high\n")
+    commit(tree, "B is urgent")
+    git(tree, "checkout", "--quiet", "main")
+    for branch in ("first", "second"):  # merged in turn; apply runs on main after each
+        git(tree, "merge", "--quiet", "--no-edit", branch)  # the record never conflicts
+        applied(tree)
+    assert live(emu, A)["priority"] == option(emu, "priority", "low")
+    assert live(emu, B)["priority"] == option(emu, "priority", "high")
+    assert run("plan", str(tree), "--detailed-exitcode")[0] == 0
+    assert git(tree, "status", "--porcelain") == ""

@@ -7,7 +7,7 @@ Pure: no HTTP, no files, no YAML text. Imports only `model`, `errors` and deepdi
     casediff   a case's managed fields, live against desired, as FieldDiffs
     prune      what the tree no longer holds: deprecations, deletes and notes
     threeway   tree × base × live, field by field: classify, merge tags, update the base
-    casesync   the three-way view of each case: changes, drift, conflicts, base records
+    sync       the three-way view of each case, suite and shared step: drift, conflicts, records
     checks     the tree against the workspace (options, custom fields); live suite loops
     plan       the Plan value: Change, FieldDiff, phases, the safety limit, fingerprints, JSON
     render     a Plan as text, markdown, JSON and GitHub workflow commands (formats, never prints)

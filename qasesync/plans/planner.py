@@ -28,7 +28,6 @@ from qasesync.model import (
 )
 from qasesync.plans import prune
 from qasesync.plans.casediff import CaseDiffer, base_field, field_names
-from qasesync.plans.casesync import CaseSync, entity_sides, shared_form, suite_form
 from qasesync.plans.checks import parent_loops, workspace_problems
 from qasesync.plans.normalise import show, text
 from qasesync.plans.plan import (
@@ -41,8 +40,8 @@ from qasesync.plans.plan import (
     fingerprint,
     tree_fingerprint,
 )
+from qasesync.plans.sync import CaseSync, EntitySync, shared_form, suite_form
 from qasesync.plans.threeway import NEW as NEW_REF
-from qasesync.plans.threeway import Record
 
 #: A desired suite that has no live suite yet: nothing live is in it.
 NEW = "(new)"
@@ -95,10 +94,6 @@ class _Planner:
     claimed_suites: set[str] = field(default_factory=set)  # live keys
     claimed_cases: set[int] = field(default_factory=set)
     _folder_cache: dict[str, str] = field(default_factory=dict)
-    # The three-way view of suites and shared steps (cases have theirs in `_sync`).
-    entity_drift: list[Change] = field(default_factory=list)  # changed in Qase
-    entity_conflicts: list[Change] = field(default_factory=list)
-    entity_sync: list[Record] = field(default_factory=list)  # records of unchanged ones
 
     def run(self) -> Plan:
         if self.base is not None and self.base.unsure:
@@ -132,49 +127,18 @@ class _Planner:
 
     def _leftovers(self) -> prune.Leftovers:
         claimed_shared = {s.key for s in self.shared_map.values()}
-        owned = self._created_suites(self._owned_live_suites() - self.claimed_suites)
+        unclaimed = self._owned_live_suites() - self.claimed_suites
+        owned = self._entities.unclaimed_suites(unclaimed, self._live_suites, self._live_path)
         return prune.Leftovers(
             settings=self.settings,
             cases=self._unclaimed_cases(),
             suites=prune.post_order(self.live.tree.suites, owned),
-            shared_steps=self._created_shared(
+            shared_steps=self._entities.unclaimed_shared(
                 tuple(s for s in self.live.tree.shared_steps if s.key not in claimed_shared)
             ),
             path=self._live_path,
             ref=self._ref,
         )
-
-    def _created_suites(self, unclaimed: set[str]) -> set[str]:
-        """The unclaimed live suites the prune may touch: not those created in Qase since
-        the last sync (in no base), which are drift; `pull` sees them all (it adds them)."""
-        if self.for_pull or not self._keeps_drift or self.base is None:
-            return unclaimed
-        recorded = {f"#{i}" for i in self.base.suites}
-        by_key = self._live_suites
-        for key in sorted(unclaimed - recorded, key=lambda k: int(k[1:])):
-            suite = by_key[key]
-            self.entity_drift.append(
-                Change(
-                    "create",
-                    "suite",
-                    suite.title,
-                    live=suite,
-                    suite=self._live_path(key),
-                    synced=suite_form(suite, suite.parent),
-                )
-            )
-        return unclaimed & recorded
-
-    def _created_shared(self, unclaimed: tuple[SharedStep, ...]) -> tuple[SharedStep, ...]:
-        """The unclaimed live shared steps the prune may touch: not those created in Qase
-        since the last sync (in no base), which are drift; `pull` sees them all."""
-        if self.for_pull or not self._keeps_drift or self.base is None:
-            return unclaimed
-        recorded = self.base.shared_steps
-        for step in (s for s in unclaimed if s.key not in recorded):
-            made = Change("create", "shared_step", step.title, live=step, synced=shared_form(step))
-            self.entity_drift.append(made)
-        return tuple(s for s in unclaimed if s.key in recorded)
 
     def _unclaimed_cases(self) -> tuple[Case, ...]:
         """The live cases in scope no tree case claims and the prune may touch."""
@@ -217,9 +181,9 @@ class _Planner:
             tree_fingerprint=tree_fingerprint(self.desired),
             adoptions=tuple(self.adoptions) if self.settings.write_back else (),
             ignore_fields=self.settings.ignore_fields,
-            drift=(*self.entity_drift, *self._sync.drift),
-            conflicts=(*self.entity_conflicts, *self._sync.conflicts),
-            synced=(*self.entity_sync, *self._sync.synced),
+            drift=(*self._entities.drift, *self._sync.drift),
+            conflicts=(*self._entities.conflicts, *self._sync.conflicts),
+            synced=(*self._entities.synced, *self._sync.synced),
             two_way=self.base is None and _holds_ids(self.desired),
             drift_mode=self.settings.drift,
         )
@@ -374,20 +338,20 @@ class _Planner:
         self, suite: Suite, match: Suite, diffs: list[FieldDiff]
     ) -> tuple[list[FieldDiff], dict[str, Any]]:
         """The suite's differences the tree made, and its base record once made; drift
-        and conflicts go to the plan's lists (docs/design.md §11)."""
-        tree = suite_form(suite, self._suite_ref(suite.parent))
-        entry = self.base.suites.get(match.id) if self.base and match.id is not None else None
-        if not diffs:
-            if self.record_unchanged and entry != tree and match.id is not None:
-                self.entity_sync.append(Record("suite", match.id, tree))
-            return diffs, tree
-        if self.base is None and self.for_pull:
-            entry = tree
-        forms = (tree, suite_form(match, match.parent), entry)
-        sides = entity_sides((suite, match), diffs, forms, keeps_drift=self._keeps_drift)
-        self.entity_drift += [sides.drift] if sides.drift else []
-        self.entity_conflicts += [sides.conflict] if sides.conflict else []
+        and conflicts go to `_entities` (docs/design.md §11)."""
+        forms = (suite_form(suite, self._suite_ref(suite.parent)), suite_form(match, match.parent))
+        sides = self._entities.matched((suite, match), diffs, forms)
         return sides.diffs, sides.record
+
+    @cached_property
+    def _entities(self) -> EntitySync:
+        """The three-way view of suites and shared steps."""
+        return EntitySync(
+            self.base,
+            keeps_drift=self._keeps_drift,
+            for_pull=self.for_pull,
+            record_unchanged=self.record_unchanged,
+        )
 
     @property
     def _keeps_drift(self) -> bool:
@@ -500,17 +464,7 @@ class _Planner:
                 "create", "shared_step", shared.title, desired=shared, suite="", synced=tree
             )
         diffs = self._differ.shared_diffs(shared, match)
-        entry = self.base.shared_steps.get(match.key) if self.base else None
-        if not diffs:
-            if self.record_unchanged and entry != tree:
-                self.entity_sync.append(Record("shared_step", match.key, tree))
-            return None
-        if self.base is None and self.for_pull:
-            entry = tree
-        forms = (tree, shared_form(match), entry)
-        sides = entity_sides((shared, match), diffs, forms, keeps_drift=self._keeps_drift)
-        self.entity_drift += [sides.drift] if sides.drift else []
-        self.entity_conflicts += [sides.conflict] if sides.conflict else []
+        sides = self._entities.matched((shared, match), diffs, (tree, shared_form(match)))
         if not sides.diffs:
             return None
         kept = sides.drift.fields if sides.drift else ()  # a patch sends both: keep Qase's

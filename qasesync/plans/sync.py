@@ -15,7 +15,7 @@ Suites and shared steps, whose fields are plain, go through `entity_sides`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -358,3 +358,77 @@ def entity_sides(
         )
     ours = [_based(d, entry) for d in diffs if threeway.field_key(d.path) in sides.changed]
     return EntitySides(ours, _record(tree, entry, sides), drift, conflict)
+
+
+@dataclass
+class EntitySync:
+    """Three-way decisions about suites and shared steps, and what they leave for the
+    plan: drift, conflicts and the records of unchanged ones (see `CaseSync`)."""
+
+    base: Base | None
+    keeps_drift: bool
+    for_pull: bool
+    record_unchanged: bool = False
+    drift: list[Change] = field(default_factory=list)
+    conflicts: list[Change] = field(default_factory=list)
+    synced: list[Record] = field(default_factory=list)
+
+    def matched(
+        self,
+        pair: tuple[Suite, Suite] | tuple[SharedStep, SharedStep],
+        diffs: list[FieldDiff],
+        forms: tuple[dict[str, Any], dict[str, Any]],
+    ) -> EntitySides:
+        """``forms``: the synced forms of the tree's entity and the live one."""
+        tree, theirs = forms
+        kind, key = _identity(pair[1])
+        entry = self._entry(kind, key)
+        if not diffs:
+            if self.record_unchanged and entry != tree and key is not None:
+                self.synced.append(Record(kind, key, tree))
+            return EntitySides(diffs, tree)
+        if self.base is None and self.for_pull:
+            entry = tree  # pull without a record: the tree was the last sync
+        sides = entity_sides(pair, diffs, (tree, theirs, entry), keeps_drift=self.keeps_drift)
+        self.drift += [sides.drift] if sides.drift else []
+        self.conflicts += [sides.conflict] if sides.conflict else []
+        return sides
+
+    def _entry(self, kind: str, key: int | str | None) -> Synced | None:
+        if self.base is None or key is None:
+            return None
+        table: Mapping[Any, Synced] = (
+            self.base.suites if kind == "suite" else self.base.shared_steps
+        )
+        return table.get(key)
+
+    def unclaimed_suites(
+        self, unclaimed: set[str], suites: Mapping[str, Suite], path: Callable[[str], str]
+    ) -> set[str]:
+        """The unclaimed live suites (keys) the prune may touch: not those created in Qase
+        since the last sync (in no base), which are drift; `pull` sees them all."""
+        if self.for_pull or not self.keeps_drift or self.base is None:
+            return unclaimed
+        recorded = {f"#{i}" for i in self.base.suites}
+        for key in sorted(unclaimed - recorded, key=lambda k: int(k[1:])):
+            suite = suites[key]
+            form = suite_form(suite, suite.parent)
+            made = Change("create", "suite", suite.title, live=suite, suite=path(key), synced=form)
+            self.drift.append(made)
+        return unclaimed & recorded
+
+    def unclaimed_shared(self, unclaimed: tuple[SharedStep, ...]) -> tuple[SharedStep, ...]:
+        """The unclaimed live shared steps the prune may touch: not those created in Qase
+        since the last sync (in no base), which are drift; `pull` sees them all."""
+        if self.for_pull or not self.keeps_drift or self.base is None:
+            return unclaimed
+        recorded = self.base.shared_steps
+        for step in (s for s in unclaimed if s.key not in recorded):
+            made = Change("create", "shared_step", step.title, live=step, synced=shared_form(step))
+            self.drift.append(made)
+        return tuple(s for s in unclaimed if s.key in recorded)
+
+
+def _identity(live: Suite | SharedStep) -> tuple[str, int | str | None]:
+    """How the record names a live suite (by id) or shared step (by hash)."""
+    return ("suite", live.id) if isinstance(live, Suite) else ("shared_step", live.key)

@@ -72,8 +72,14 @@ def plan(
     which only apply and pull write; a plan to show skips that work.
     """
     with collector_paused():
-        planner = _Planner(desired, live, settings, for_pull=for_pull, base=base)
-        planner.record_unchanged = record_unchanged
+        planner = _Planner(
+            desired,
+            live,
+            settings,
+            for_pull=for_pull,
+            base=base,
+            record_unchanged=record_unchanged,
+        )
         return planner.run()
 
 
@@ -150,7 +156,7 @@ class _Planner:
         """The three-way view of the cases; built after shared steps are matched."""
         return CaseSync(
             self.base,
-            self._differ,
+            differ=self._differ,
             keeps_drift=self._keeps_drift,
             for_pull=self.for_pull,
             record_unchanged=self.record_unchanged,

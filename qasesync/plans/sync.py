@@ -31,24 +31,30 @@ SuiteDiff = Callable[[Case, Case], list[FieldDiff]]
 
 
 @dataclass
-class CaseSync:
-    """Three-way decisions about cases, and what they leave for the plan: drift,
-    conflicts, base records of unchanged cases and warnings.
+class _Sync:
+    """What three-way decisions start from, and what they leave for the plan: drift,
+    conflicts and the base records of unchanged entities.
 
     ``keeps_drift``: drift is left alone (a base exists and ``drift`` is not ``revert``;
     always for pull). ``for_pull``: without a base, the tree counts as the last sync.
-    ``record_unchanged``: work out the records of unchanged cases (apply and pull write
+    ``record_unchanged``: work out the records of unchanged entities (apply and pull write
     them; a plan to show does not need them, and a no-op plan of 10,000 cases is a
     third faster without)."""
 
     base: Base | None
-    differ: CaseDiffer
     keeps_drift: bool
     for_pull: bool
     record_unchanged: bool = False
     drift: list[Change] = field(default_factory=list)
     conflicts: list[Change] = field(default_factory=list)
     synced: list[Record] = field(default_factory=list)
+
+
+@dataclass
+class CaseSync(_Sync):
+    """Three-way decisions about cases (see `_Sync`); ``warnings`` name late copies."""
+
+    differ: CaseDiffer = field(kw_only=True)
     warnings: list[Message] = field(default_factory=list)
 
     # --- matched pairs ------------------------------------------------------------------
@@ -361,17 +367,8 @@ def entity_sides(
 
 
 @dataclass
-class EntitySync:
-    """Three-way decisions about suites and shared steps, and what they leave for the
-    plan: drift, conflicts and the records of unchanged ones (see `CaseSync`)."""
-
-    base: Base | None
-    keeps_drift: bool
-    for_pull: bool
-    record_unchanged: bool = False
-    drift: list[Change] = field(default_factory=list)
-    conflicts: list[Change] = field(default_factory=list)
-    synced: list[Record] = field(default_factory=list)
+class EntitySync(_Sync):
+    """Three-way decisions about suites and shared steps (see `_Sync`)."""
 
     def matched(
         self,

@@ -130,10 +130,15 @@ def test_an_entity_on_two_lines_after_a_merge_has_no_base() -> None:
         (b'{"qasesync_base":1}\n{"title":"a"}\n', f"{BASE_FILE}:2: a line names one entity"),
         (b'{"qasesync_base":1}\n{"case_id":"1"}\n', f"{BASE_FILE}:2: `case_id` must be int"),
         (b"\xff\n", f"{BASE_FILE}: not UTF-8"),
-        (b'{"qasesync_base":1}\n{"case_id":1,"tags":5}\n', f"{BASE_FILE}:2: `tags` must be"),
-        (b'{"qasesync_base":1}\n{"case_id":1,"tags":[["x"]]}\n', f"{BASE_FILE}:2: `tags`"),
-        (b'{"qasesync_base":1}\n{"case_id":1,"steps":[[1]]}\n', f"{BASE_FILE}:2: `steps`"),
-        (b'{"qasesync_base":1}\n{"case_id":1,"title":{}}\n', f"{BASE_FILE}:2: `title` must"),
+        (
+            b'{"qasesync_base":1}\n{"shared_step_hash":"a\\u001b[2J"}\n',
+            f"{BASE_FILE}:2: `shared_step_hash` must be a shared step's hash",
+        ),
+        (b'{"qasesync_base":1}\n{"case_id":1,"x\\u001b":{}}\n', f'{BASE_FILE}:2: "x\\u001b" must'),
+        (b'{"qasesync_base":1}\n{"case_id":1,"tags":5}\n', f'{BASE_FILE}:2: "tags" must be'),
+        (b'{"qasesync_base":1}\n{"case_id":1,"tags":[["x"]]}\n', f'{BASE_FILE}:2: "tags"'),
+        (b'{"qasesync_base":1}\n{"case_id":1,"steps":[[1]]}\n', f'{BASE_FILE}:2: "steps"'),
+        (b'{"qasesync_base":1}\n{"case_id":1,"title":{}}\n', f'{BASE_FILE}:2: "title" must'),
     ],
 )
 def test_a_broken_record_is_an_error_naming_its_line(data: bytes, message: str) -> None:

@@ -218,7 +218,7 @@ def render_text(plan: Plan, view: View) -> str:
     else:
         lines += [f"No changes to make. Project {plan.project} has changes made in Qase:", ""]
     for group, changes in _groups(plan):
-        lines.append(f"  # {group}")
+        lines.append(f"  # {visible(group)}")  # suite titles, from the tree or Qase
         for change in changes:
             lines += _text_change(plan, change, view, paint)
         lines.append("")
@@ -239,7 +239,7 @@ def _destroyed_text(plan: Plan, view: View, paint: Callable[[str, str], str]) ->
     lines = [f"  # {DESTRUCTIVE_HEAD}"]
     for change in changes:
         head, *rest = _text_change(plan, change, view, paint)
-        lines += [head, f"      in {_group_of(change)}", *rest]
+        lines += [head, f"      in {visible(_group_of(change))}", *rest]
     return [*lines, ""]
 
 
@@ -346,9 +346,9 @@ _BREAK = "&#8203;"
 
 def md(value: str) -> str:
     """User text made inert in markdown: HTML escaped, markdown punctuation backslashed,
-    line breaks flattened, ``@`` and ``#`` defused so that a title cannot mention anyone
-    nor link an issue."""
-    flat = _MD_SPECIAL.sub(r"\\\1", " ".join(value.split()))
+    line breaks flattened, control characters shown escaped, ``@`` and ``#`` defused so
+    that a title cannot mention anyone nor link an issue."""
+    flat = _MD_SPECIAL.sub(r"\\\1", visible(" ".join(value.split())))
     escaped = html.escape(flat, quote=True)
     return escaped.replace("@", "@" + _BREAK).replace("\\#", "\\#" + _BREAK)
 
@@ -408,7 +408,11 @@ class _Section:
 
 
 def _md_group(plan: Plan, group: str, changes: list[Change], view: View) -> _Section:
-    name = html.escape(group, quote=False).replace("#", "#" + _BREAK).replace("@", "@" + _BREAK)
+    name = (
+        html.escape(visible(group), quote=False)
+        .replace("#", "#" + _BREAK)
+        .replace("@", "@" + _BREAK)
+    )
     opening = f"<details><summary>{name} ({counted(len(changes), 'change')})</summary>\n"
     return _Section(opening, tuple("\n".join(_md_change(plan, c, view)) for c in changes))
 

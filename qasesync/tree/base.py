@@ -16,6 +16,7 @@ no base (the plan says so) until the next apply or pull records it again.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -29,6 +30,8 @@ BASE_FILE = "qasesync.base.jsonl"
 HEADER = {"qasesync_base": 1}
 #: Each entity kind and the key that names an entity of it on its line.
 _KEYS = {"suite": "suite_id", "shared_step": "shared_step_hash", "case": "case_id"}
+#: What a shared step's hash looks like (hexadecimal on the live service).
+_HASH = re.compile(r"[0-9A-Za-z_-]{1,128}")
 #: Recorded fields that hold lists of texts.
 _TEXT_LISTS = frozenset({"tags", "external_issues"})
 
@@ -95,10 +98,12 @@ def _entry(record: dict[str, Any], number: int) -> tuple[str, Any, Synced]:
     wanted = str if kind == "shared_step" else int
     if not isinstance(key, wanted) or isinstance(key, bool):
         raise ConfigError(f"{BASE_FILE}:{number}: `{_KEYS[kind]}` must be {wanted.__name__}")
+    if isinstance(key, str) and not _HASH.fullmatch(key):  # it is shown in warnings
+        raise ConfigError(f"{BASE_FILE}:{number}: `{_KEYS[kind]}` must be a shared step's hash")
     for name, value in record.items():
         problem = _field_problem(name, value)
-        if problem:
-            raise ConfigError(f"{BASE_FILE}:{number}: `{name}` {problem}")
+        if problem:  # the name as JSON: a name from the file may hold control characters
+            raise ConfigError(f"{BASE_FILE}:{number}: {json.dumps(name)} {problem}")
     return kind, key, record
 
 

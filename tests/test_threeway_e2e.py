@@ -476,3 +476,20 @@ def test_two_pull_requests_merged_one_after_the_other_both_land(emu: Emulator, t
     assert live(emu, B)["priority"] == option(emu, "priority", "high")
     assert run("plan", str(tree), "--detailed-exitcode")[0] == 0
     assert git(tree, "status", "--porcelain") == ""
+
+
+def test_pull_reports_a_conflict_leaves_its_lines_and_exits_1(emu: Emulator, tree: Path) -> None:
+    case_id = ids(emu)[B]
+    emu.store.patch_case(PROJECT, case_id, {"priority": option(emu, "priority", "high")})
+    emu.store.patch_case(PROJECT, ids(emu)[A], {"description": "From the web app"})
+    edit(tree, "    priority: medium\n", "    priority: low\n")
+    code, text = run("pull", str(tree))
+    assert code == 1
+    assert text.startswith(
+        f"! conflict: case #{case_id} '{B}' (cart/cases.yaml:7:5): "
+        'priority: was "medium"; the tree has "low", Qase has "high"; '
+        "the tree's lines are left as they are\n"
+    )
+    yaml = (tree / "cart/cases.yaml").read_text(encoding="utf-8")
+    assert "    priority: low\n" in yaml  # the conflict's line as the tree has it
+    assert "    description: From the web app\n" in yaml  # the rest is pulled

@@ -27,7 +27,7 @@ from qasesync.errors import WriteBackError
 from qasesync.model import Base, Case, Live, Settings, Suite, Tree
 from qasesync.plans.plan import Change, Plan
 from qasesync.plans.planner import plan
-from qasesync.plans.render import diff_text
+from qasesync.plans.render import ENTITY_NAMES, diff_text
 from qasesync.plans.threeway import Record, updated
 from qasesync.tree.base import BASE_FILE, write_base
 from qasesync.tree.files import SETTINGS_FILE
@@ -97,10 +97,11 @@ def pull(
 
 
 def _changed_in_qase(found: Plan) -> Plan:
-    """The plan as pull reads it: the cases changed in Qase as updates of their drifted
-    fields, the cases created there as what the tree lacks (the deletions of a plan that
-    prunes by deleting); suites and shared steps as planned. The tree's own changes of
-    cases, and the cases it removed, are left out: they are apply's."""
+    """The plan as pull reads it: the cases, suites and shared steps changed in Qase as
+    updates of their drifted fields, the cases created there as what the tree lacks (the
+    deletions of a plan that prunes by deleting), and the suites and shared steps the tree
+    lacks as planned. The tree's own changes, and what it removed, are left out: they are
+    apply's."""
     others = [c for c in found.changes if _read_as_planned(c)]
     updates = [c for c in found.drift if c.kind == "update"]
     created = [replace(c, kind="delete") for c in found.drift if c.kind == "create"]
@@ -130,9 +131,11 @@ def _remove_deleted(state: PullState, drift: Sequence[Change]) -> None:
 
 def _conflict_line(change: Change) -> str:
     where = f" ({change.location})" if change.location else ""
-    ident = f" #{change.live_id}" if change.live_id is not None else ""
+    known = change.live_id
+    ident = "" if known is None else f" #{known}" if isinstance(known, int) else f" {known}"
     details = "; ".join(diff_text(d) for d in change.diffs)
-    return f"case{ident} {change.name!r}{where}: {details}; the tree's lines are left as they are"
+    what = ENTITY_NAMES[change.entity]
+    return f"{what}{ident} {change.name!r}{where}: {details}; the tree's lines are left as they are"
 
 
 def _records(found: Plan) -> list[Record]:

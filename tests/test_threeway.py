@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from qasesync.apply.ledger import Ledger
 from qasesync.errors import ConfigError
-from qasesync.model import Base
+from qasesync.model import Base, SharedStep
+from qasesync.plans.plan import Change, Plan
 from qasesync.plans.threeway import (
     Record,
     Sides,
@@ -145,3 +147,21 @@ def test_a_broken_record_is_an_error_naming_its_line(data: bytes, message: str) 
     with pytest.raises(ConfigError) as raised:
         parse_base(data)
     assert str(raised.value).startswith(message)
+
+
+def test_a_shared_step_update_that_moved_its_hash_moves_its_record() -> None:
+    live = SharedStep(key="old", title="Sign in", hash="old")
+    change = Change(
+        "update",
+        "shared_step",
+        "Sign in",
+        desired=SharedStep(key="sign-in", title="Sign in"),
+        live=live,
+        synced={"title": "Sign in"},
+    )
+    ledger = Ledger(Plan("DEMO", changes=(change,)), None)
+    ledger.record(change, "new", "shared steps")
+    assert ledger.report.synced == [
+        Record("shared_step", "old", None),
+        Record("shared_step", "new", {"title": "Sign in"}),
+    ]

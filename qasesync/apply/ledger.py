@@ -118,40 +118,43 @@ class Ledger:
         synced = self._synced(change, ident)
         with self._lock:
             self.report.done.append(Done(change.kind, change.entity, change.name, ident, adopted))
-            self.report.synced += [synced] if synced is not None else []
+            self.report.synced += synced
             done = len(self.report.done)
         self.written(assignments)
         if self.on_progress is not None:
             self.on_progress(Progress(phase, done, self.report.total))
 
-    def _synced(self, change: Change, ident: int | str | None) -> Record | None:
-        """The base record of a case or suite change done: a created or updated one's whole
-        record
+    def _synced(self, change: Change, ident: int | str | None) -> list[Record]:
+        """The base records of a change done: a created or updated entity's whole record
         (with the ids and hashes of what this apply created put in; a field the tree
         emptied is left out), a deprecated case's status (it stays live, and recorded, so
         that it is never taken for a case created in Qase), or the end of the record of a
-        deleted case."""
+        deleted entity."""
         if change.entity == "shared_step":
             return self._shared_synced(change, ident)
         if not isinstance(ident, int):
-            return None
+            return []
         if change.kind == "deprecate":
-            return Record("case", ident, {"status": "deprecated"}, merge=True)
+            return [Record("case", ident, {"status": "deprecated"}, merge=True)]
         if change.kind == "delete":
-            return Record(change.entity, ident, None)
+            return [Record(change.entity, ident, None)]
         if change.synced is None:
-            return None
+            return []
         known = {k: v for k, v in self.suite_ids.items() if k is not None and v is not None}
-        return Record(change.entity, ident, resolve_new(change.synced, known, self.hashes))
+        return [Record(change.entity, ident, resolve_new(change.synced, known, self.hashes))]
 
-    def _shared_synced(self, change: Change, ident: int | str | None) -> Record | None:
-        """A shared step's record under the hash it has now (an update may have moved it:
-        the old hash's record then matches no live step and is left to the next sync)."""
+    def _shared_synced(self, change: Change, ident: int | str | None) -> list[Record]:
+        """A shared step's record under the hash it has now; an update that gave it a new
+        hash ends the record under the old one."""
         if not isinstance(ident, str):
-            return None
+            return []
         if change.kind == "delete":
-            return Record("shared_step", ident, None)
-        return Record("shared_step", ident, change.synced) if change.synced else None
+            return [Record("shared_step", ident, None)]
+        if not change.synced:
+            return []
+        old = change.live_id
+        gone = [Record("shared_step", old, None)] if isinstance(old, str) and old != ident else []
+        return [*gone, Record("shared_step", ident, change.synced)]
 
     def written(self, assignments: Sequence[Assignment]) -> None:
         """New ids for write-back: handed to ``on_written`` at once, or at the end of the

@@ -9,6 +9,7 @@ import argparse
 from collections.abc import Callable
 from typing import NoReturn
 
+from qasesync import __version__
 from qasesync.cli.common import UsageError
 
 
@@ -19,6 +20,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="qasesync", description="Qase.io test cases as code.")
+    parser.add_argument("--version", action="version", version=f"qasesync {__version__}")
     parser.add_argument(
         "--debug", action="store_true", help="log requests and retries; show tracebacks of bugs"
     )

@@ -7,13 +7,12 @@ is a handful of small formatters over those groups.
 
 from __future__ import annotations
 
-import html
 import json
 import math
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from qasesync import safetext
 from qasesync.errors import Problem
 from qasesync.model import Case
 from qasesync.plans.plan import Change, FieldDiff, Message, Plan
@@ -119,19 +118,11 @@ def diff_text(diff: FieldDiff) -> str:
     return f"{path}: {before} → {after}"
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
 def visible(value: str) -> str:
     """Text from the tree or from Qase that is not quoted (tag names, the names of custom
-    fields and parameters in a diff path) with its control characters shown escaped
-    (``\\x1b``, ``\\n``), so that it can neither drive a terminal nor start a line."""
-    return _CONTROL.sub(_escaped, value)
-
-
-def _escaped(match: re.Match[str]) -> str:
-    char = match.group()
-    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char, f"\\x{ord(char):02x}")
+    fields and parameters in a diff path) as one line that can neither drive a terminal
+    nor start a line (`safetext.terminal`)."""
+    return safetext.terminal(value)
 
 
 def counted(count: int, noun: str, nouns: str | None = None) -> str:
@@ -335,22 +326,10 @@ def _text_messages(
 
 # --- markdown -----------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
-
-
-#: A zero-width space: after ``@`` or ``#`` it keeps GitHub from turning ``@team`` into a
-#: mention or ``#7`` (a Qase case id) into a link to pull request 7. An entity alone
-#: (``&#64;``) does not: GitHub reads the decoded text.
-_BREAK = "&#8203;"
-
 
 def md(value: str) -> str:
-    """User text made inert in markdown: HTML escaped, markdown punctuation backslashed,
-    line breaks flattened, control characters shown escaped, ``@`` and ``#`` defused so
-    that a title cannot mention anyone nor link an issue."""
-    flat = _MD_SPECIAL.sub(r"\\\1", visible(" ".join(value.split())))
-    escaped = html.escape(flat, quote=True)
-    return escaped.replace("@", "@" + _BREAK).replace("\\#", "\\#" + _BREAK)
+    """User text made inert in markdown (`safetext.markdown_inline`)."""
+    return safetext.markdown_inline(value)
 
 
 def render_markdown(plan: Plan, view: View, *, limit: int = MARKDOWN_LIMIT) -> str:
@@ -408,11 +387,7 @@ class _Section:
 
 
 def _md_group(plan: Plan, group: str, changes: list[Change], view: View) -> _Section:
-    name = (
-        html.escape(visible(group), quote=False)
-        .replace("#", "#" + _BREAK)
-        .replace("@", "@" + _BREAK)
-    )
+    name = safetext.markdown_html(group)
     opening = f"<details><summary>{name} ({counted(len(changes), 'change')})</summary>\n"
     return _Section(opening, tuple("\n".join(_md_change(plan, c, view)) for c in changes))
 
@@ -511,16 +486,6 @@ def render_json(plan: Plan) -> str:
 # --- github -------------------------------------------------------------------------------
 
 
-def escape_data(value: str) -> str:
-    """Workflow-command message escaping."""
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(value: str) -> str:
-    """Workflow-command property escaping (also ``:`` and ``,``)."""
-    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
-
-
 def command(
     level: str,
     message: str,
@@ -529,14 +494,11 @@ def command(
     line: int | None = None,
     col: int | None = None,
 ) -> str:
-    """One workflow command: ``::notice file=…,line=…::message``."""
-    props = []
-    if file is not None:
-        props.append(f"file={escape_property(file)}")
-        props += [f"line={line}"] if line is not None else []
-        props += [f"col={col}"] if col is not None else []
-    joined = (" " + ",".join(props)) if props else ""
-    return f"::{level}{joined}::{escape_data(message)}"
+    """One workflow command: ``::notice file=…,line=…::message`` (a line and column only
+    with a file)."""
+    if file is None:
+        return safetext.workflow_command(level, message)
+    return safetext.workflow_command(level, message, file=file, line=line, col=col)
 
 
 def render_github(plan: Plan, view: View) -> str:

@@ -117,6 +117,8 @@ def _wording_limits(name: str, error: SchemaError) -> str:
         return f"{name} lists the same item twice"
     if keyword == "minimum":
         return f"{name} must be at least {schema['minimum']}"
+    if keyword == "maximum":
+        return f"{name} must be at most {schema['maximum']:,} (a 64-bit number)"
     return f"{name}: {error.message}"
 
 

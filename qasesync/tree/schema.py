@@ -201,6 +201,9 @@ class _Compiler:
     def _minimum(self, arg: float, node: Mapping[str, Any]) -> Check:
         return lambda value: not _is_type(value, "number") or value >= arg
 
+    def _maximum(self, arg: float, node: Mapping[str, Any]) -> Check:
+        return lambda value: not _is_type(value, "number") or value <= arg
+
     def _enum(self, arg: list[Any], node: Mapping[str, Any]) -> Check:
         if all(isinstance(option, str) for option in arg):
             options = frozenset(arg)
@@ -221,6 +224,7 @@ _KEYWORDS: dict[str, Callable[[_Compiler, Any, Mapping[str, Any]], Check]] = {
     "maxLength": _Compiler._max_length,
     "pattern": _Compiler._pattern,
     "minimum": _Compiler._minimum,
+    "maximum": _Compiler._maximum,
     "enum": _Compiler._enum,
     "anyOf": _Compiler._any_of,
 }

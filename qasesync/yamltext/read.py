@@ -5,7 +5,9 @@ line and column marks; its generic resolver and constructor are Python and cost
 more than the parsing itself, so scalars are resolved here with a few string tests
 (YAML 1.2 core schema) and values are built by one small recursive walk. That walk
 also refuses what the safe loaders let through: duplicate mapping keys, non-scalar
-keys, unknown tags, and anchors/aliases that would expand the document beyond
+keys, keys that are not text (every mapping key of a qasesync file is a name), integers
+longer than `MAX_INT_DIGITS` digits (no field takes one; Python would refuse to convert
+them past 4,300), unknown tags, and anchors/aliases that would expand the document beyond
 `ALIAS_NODE_LIMIT` nodes (a "billion laughs" file fails at once, without
 expanding anything: aliases are shared, never copied).
 
@@ -30,6 +32,10 @@ except ImportError:  # pragma: no cover - only without the C extension
 
 #: How many nodes anchors and aliases may add to a document, beyond those written.
 ALIAS_NODE_LIMIT = 10_000
+#: The most digits an integer may be written with: ids are 64-bit (19 digits), and a
+#: longer run of digits is text that needs quotes. Python's own limit is 4,300, and
+#: 640 when ``PYTHONINTMAXSTRDIGITS`` lowers it as far as it goes.
+MAX_INT_DIGITS = 100
 
 _PLAIN = "qasesync:plain"
 _STR = "tag:yaml.org,2002:str"
@@ -269,11 +275,26 @@ class _Builder:
             result[key] = self.build(value_node, depth)
         return result
 
-    def _key(self, node: Node) -> Any:
+    def _key(self, node: Node) -> str:
         if not isinstance(node, ScalarNode):
             raise YamlProblem(*_mark(node), "a mapping key must be a plain value")
         self.count += 1
-        return _scalar(node)
+        key = _scalar(node)
+        if not isinstance(key, str):
+            raise YamlProblem(*_mark(node), _not_text_key(node.value, key))
+        return key
+
+
+_KEY_KINDS = ((bool, "true or false"), (int, "a number"), (float, "a number"))
+
+
+def _not_text_key(text: str, key: Any) -> str:
+    """Why ``1:``, ``true:`` or ``null:`` cannot be a key: every key names something, and
+    YAML reads these as other values (``1`` and ``true`` would even be the same key)."""
+    what = next((word for kind, word in _KEY_KINDS if isinstance(key, kind)), "empty (null)")
+    if not text:
+        return "a mapping key is missing (YAML reads it as empty, null); keys are text"
+    return f'the key `{text}` reads as {what}, not text; put it in quotes: `"{text}"`'
 
 
 def _tag(node: Node, default: str) -> str:
@@ -295,6 +316,26 @@ def _short(tag: str) -> str:
 
 
 def _scalar(node: ScalarNode) -> Any:
+    try:
+        return _scalar_value(node)
+    except _LongInteger as long:
+        digits = f"{long.digits:,}"
+        raise YamlProblem(
+            *_mark(node),
+            f"an integer of {digits} digits; no field takes one longer than {MAX_INT_DIGITS}"
+            " digits (text of digits needs quotes)",
+        ) from None
+
+
+class _LongInteger(Exception):
+    """An integer written with more than `MAX_INT_DIGITS` digits."""
+
+    def __init__(self, digits: int) -> None:
+        super().__init__(digits)
+        self.digits = digits
+
+
+def _scalar_value(node: ScalarNode) -> Any:
     tag = _tag(node, _PLAIN)
     text: str = node.value
     if tag == _PLAIN:
@@ -330,7 +371,10 @@ def _number(text: str) -> Any:
     if _INT.fullmatch(text):
         sign, digits = (-1, text[1:]) if text[0] == "-" else (1, text.lstrip("+"))
         base = 16 if digits[:2] == "0x" else 8 if digits[:2] == "0o" else 10
-        return sign * int(digits[2:] if base != 10 else digits, base)
+        digits = digits[2:] if base != 10 else digits
+        if len(digits) > MAX_INT_DIGITS:
+            raise _LongInteger(len(digits))
+        return sign * int(digits, base)
     if _FLOAT.fullmatch(text):
         return float(text)
     return _SPECIAL_FLOATS.get(text.lower(), _INVALID)

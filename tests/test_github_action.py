@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 REPO = Path(__file__).resolve().parents[1]
 ACTION_DIR = REPO / ".github" / "actions" / "qasesync"
@@ -1399,7 +1400,71 @@ def test_action_metadata_is_a_complete_composite_action() -> None:
             is_script = script and (ACTION_DIR / script.group(1)).is_file()
             assert is_script or step["name"] == "Conclude", step["run"]
         else:
-            assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", step["uses"]), step["uses"]
+            assert PINNED.fullmatch(step["uses"]), step["uses"]
+
+
+#: A third-party action pinned by the full commit SHA of a release: `owner/name[/path]@<sha>`.
+PINNED = re.compile(r"[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}")
+#: The examples' placeholder for qasesync's own action, which a user replaces (README).
+PLACEHOLDER = re.compile(r"OWNER/qasesync/\.github/actions/qasesync@COMMIT")
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$")
+
+
+def every_yaml_file() -> list[Path]:
+    """Every YAML file of the repository that git knows of (tracked or new)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.yml", "*.yaml"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [REPO / name for name in listed.stdout.splitlines() if (REPO / name).is_file()]
+
+
+def uses_in(document: Any) -> Iterator[str]:
+    """Every `uses:` of a workflow (steps, reusable-workflow jobs) or of action metadata."""
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if key == "uses" and isinstance(value, str):
+                yield value
+            else:
+                yield from uses_in(value)
+    elif isinstance(document, list):
+        for item in document:
+            yield from uses_in(item)
+
+
+def test_every_third_party_action_is_pinned_by_commit_sha_with_its_tag_in_a_comment() -> None:
+    # A tag can be moved to other code by whoever controls the action's repository; a commit
+    # SHA cannot. The comment says which release the SHA is, for a person and for Dependabot.
+    checked = []
+    for path in every_yaml_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+            document = YAML(typ="safe").load(text)
+        except (UnicodeDecodeError, YAMLError):
+            continue  # test data that is broken on purpose: neither a workflow nor an action
+        if not isinstance(document, dict) or not ({"jobs", "runs"} & set(document)):
+            continue  # not a workflow, not an action
+        lines = [m for m in map(USES_LINE.match, text.splitlines()) if m]
+        # Each `uses:` the YAML holds is on a line of its own, where its comment can be read.
+        assert sorted(m.group(1) for m in lines) == sorted(uses_in(document)), path
+        for match in lines:
+            uses, rest = match.group(1), match.group(2)
+            where = f"{path.relative_to(REPO)}: {uses}"
+            if uses.startswith("./"):
+                continue  # this repository's own action, at the workflow's own commit
+            assert PINNED.fullmatch(uses) or PLACEHOLDER.fullmatch(uses), where
+            assert re.fullmatch(r"\s+# v\d+(\.\d+){0,2}", rest), f"{where}: no tag in a comment"
+            checked.append(uses)
+    assert len(checked) >= 8  # checkout, setup-python, setup-node and the examples' action
+
+
+def test_dependabot_keeps_the_pins_of_the_workflows_and_of_the_action_current() -> None:
+    config = load_yaml(REPO / ".github" / "dependabot.yml")
+    [actions] = [u for u in config["updates"] if u["package-ecosystem"] == "github-actions"]
+    assert set(actions["directories"]) == {"/", "/.github/actions/qasesync"}
 
 
 @pytest.mark.parametrize("path", [ACTION_DIR / "action.yml", *WORKFLOWS], ids=lambda p: p.name)

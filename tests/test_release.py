@@ -39,7 +39,9 @@ def test_every_pin_names_this_version() -> None:
     for path in texts:
         text = path.read_text()
         pins += [
-            (path.name, tag) for tag in re.findall(r"qasesync/.github/actions/qasesync@(\S+)", text)
+            (path.name, tag)
+            # Pinned by the release's commit (COMMIT, for the user to fill in), the tag after it.
+            for tag in re.findall(r"qasesync/.github/actions/qasesync@(?:COMMIT # )?(\S+)", text)
         ]
         pins += [(path.name, tag) for tag in re.findall(r"^\s*rev: (\S+)", text, re.MULTILINE)]
         pins += [(path.name, f"v{pin}") for pin in re.findall(r"qasesync==([\w.]+)", text)]

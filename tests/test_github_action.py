@@ -1560,6 +1560,42 @@ def test_pull_workflow_refuses_a_dispatch_on_any_ref_but_the_default_branch(
     assert done.returncode == code, done.stdout
 
 
+@pytest.mark.parametrize(
+    ("event", "ref", "default_branch", "code"),
+    [
+        ("push", "refs/heads/main", "main", 0),
+        ("workflow_dispatch", "refs/heads/main", "main", 0),
+        ("workflow_dispatch", "refs/heads/trunk", "trunk", 0),
+        ("workflow_dispatch", "refs/heads/feature", "main", 1),
+        ("workflow_dispatch", "refs/tags/main", "main", 1),
+        ("push", "refs/heads/main", "trunk", 1),  # the trigger's branch is not the default
+        ("workflow_dispatch", "refs/heads/main", "", 1),  # no repository: never a guess
+    ],
+)
+def test_apply_workflow_refuses_any_ref_but_the_default_branch_also_on_dispatch(
+    event: str, ref: str, default_branch: str, code: int
+) -> None:
+    apply = workflow("qasesync-apply.yml")
+    assert set(apply["on"]) == {"push", "workflow_dispatch"}
+    [job] = apply["jobs"].values()
+    guard = job["steps"][0]  # before the checkout and the apply
+    assert guard["env"] == {
+        "REF": "${{ github.ref }}",
+        "DEFAULT_BRANCH": "${{ github.event.repository.default_branch }}",
+    }
+    env = {"PATH": "/usr/bin:/bin", "REF": ref, "DEFAULT_BRANCH": default_branch}
+    done = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", guard["run"]], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == code, done.stdout
+    if code:
+        assert done.stdout == (
+            f"::error title=qasesync apply::apply runs on the default branch "
+            f"({default_branch or 'unknown'}) only, not on {ref}: run the workflow from the "
+            "default branch\n"
+        )
+
+
 def test_ci_workflow_tests_on_push_and_pull_request_with_old_and_new_python() -> None:
     ci = load_yaml(REPO / ".github" / "workflows" / "ci.yml")
     assert {"push", "pull_request"} <= set(ci["on"])

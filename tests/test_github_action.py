@@ -58,14 +58,17 @@ SOMEONE = {"login": "someone", "type": "User"}
 
 @dataclass
 class FakeGitHub:
-    """``viewer``: the token's user as GET /user answers it (a personal token); None for
-    the workflow's token, which GET /user refuses and whose comments are the bot's."""
+    """``viewer``: the token's user as GET /user answers it (a personal token); None for an
+    app installation token (the workflow's own, by default), which GET /user refuses.
+    ``app``: that token's bot as the GraphQL viewer answers it; None when GraphQL answers
+    with an error (the comments are then the workflow bot's)."""
 
     page_size: int = 2
     comments: list[dict[str, Any]] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
     url: str = ""
     viewer: dict[str, str] | None = None
+    app: dict[str, str] | None = field(default_factory=lambda: dict(BOT))
     pulls: list[dict[str, Any]] = field(default_factory=list)
     #: The bare origin the pull requests' branches must exist in, as GitHub checks.
     origin: Path | None = None
@@ -79,7 +82,7 @@ class FakeGitHub:
 
     @property
     def author(self) -> dict[str, str]:
-        return self.viewer or BOT
+        return self.viewer or self.app or BOT
 
     def open_pull(self, head: str, base: str, title: str, body: str) -> dict[str, Any]:
         number = 100 + len(self.pulls)
@@ -176,11 +179,19 @@ def _handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             pull = state.open_pull(body["head"], body["base"], body["title"], body["body"])
             self._reply(201, pull)
 
+        def _graphql(self) -> None:
+            assert self._body() == {"query": "query { viewer { login } }"}
+            if state.app is None:
+                return self._reply(200, {"errors": [{"message": "Resource not accessible"}]})
+            self._reply(200, {"data": {"viewer": {"login": state.app["login"]}}})
+
         def do_POST(self) -> None:
             if not self._authorized():
                 return
             if self.path == pulls_path:
                 return self._create_pull()
+            if self.path == "/graphql":
+                return self._graphql()
             if list_path.match(self.path):
                 self._reply(201, state.add(self._body()["body"], state.author))
 
@@ -490,6 +501,57 @@ def test_with_a_personal_token_the_comment_of_its_user_is_updated(
     assert not run.failed, run.stdout
     assert len(github.comments) == 2
     assert mine["body"].startswith(MARKER + "\n## qasesync plan: SHOP")
+
+
+OTHER_BOT = {"login": "dependabot[bot]", "type": "Bot"}
+
+
+def test_a_marked_comment_of_another_bot_is_never_edited(
+    tmp_path: Path, github: FakeGitHub, fake_bin: Path
+) -> None:
+    # Any bot or app can post a comment that starts with the marker (a forged "approved"
+    # plan, say): only the workflow's own bot's comment is the plan comment.
+    forged = github.add(f"{MARKER}\n## ✅ Plan approved — safe to merge", OTHER_BOT)
+    env = pr_env(github, tmp_path)
+    for _ in range(2):
+        run = run_action(tmp_path, plan_inputs(), path=[fake_bin], github_context=PR, env=env)
+        assert not run.failed, run.stdout
+        assert "could not update" not in run.stdout
+    [_, ours] = github.comments
+    assert forged["body"] == f"{MARKER}\n## ✅ Plan approved — safe to merge"
+    assert ours["user"] == BOT and ours["body"].startswith(MARKER + "\n## qasesync plan")
+    assert ("PATCH", f"/repos/octo/shop/issues/comments/{forged['id']}") not in github.requests
+    assert ("PATCH", f"/repos/octo/shop/issues/comments/{ours['id']}") in github.requests
+
+
+def test_with_an_app_token_the_comment_of_its_own_bot_is_updated(
+    tmp_path: Path, github: FakeGitHub, fake_bin: Path
+) -> None:
+    github.app = {"login": "qa-sync-app[bot]", "type": "Bot"}
+    theirs = github.add(f"{MARKER}\nan old plan, posted with the workflow's token", BOT)
+    mine = github.add(f"{MARKER}\nan old plan", github.app)
+    env = pr_env(github, tmp_path)
+    run = run_action(tmp_path, plan_inputs(), path=[fake_bin], github_context=PR, env=env)
+    assert not run.failed, run.stdout
+    assert len(github.comments) == 2
+    assert mine["body"].startswith(MARKER + "\n## qasesync plan: SHOP")
+    assert theirs["body"] == f"{MARKER}\nan old plan, posted with the workflow's token"
+    # Who the token is: GET /user refused it (an app's), the GraphQL viewer named it.
+    assert ("GET", "/user") in github.requests and ("POST", "/graphql") in github.requests
+
+
+def test_when_graphql_does_not_say_who_the_token_is_it_is_the_workflow_bot(
+    tmp_path: Path, github: FakeGitHub, fake_bin: Path
+) -> None:
+    github.app = None
+    forged = github.add(f"{MARKER}\nnot ours", OTHER_BOT)
+    ours = github.add(f"{MARKER}\nan old plan", BOT)
+    env = pr_env(github, tmp_path)
+    run = run_action(tmp_path, plan_inputs(), path=[fake_bin], github_context=PR, env=env)
+    assert not run.failed, run.stdout
+    assert len(github.comments) == 2
+    assert forged["body"] == f"{MARKER}\nnot ours"
+    assert ours["body"].startswith(MARKER + "\n## qasesync plan: SHOP")
 
 
 def test_plan_with_changes_passes_and_fills_summary_outputs_and_annotations(

@@ -4,17 +4,18 @@
 Usage: comment.py BODY_FILE
 
 The comment is the first one on the pull request whose body starts with the hidden marker
-`<!-- qasesync-plan -->` and that the token's own user wrote: every push updates it in place
-(PATCH) instead of adding a comment; when there is none yet, one is created (POST). A
-comment someone else wrote (a reviewer quoting the plan, say) is never touched: the token
-could not edit it anyway. The token's user is what GET /user answers (a personal token);
-the workflow's GITHUB_TOKEN, an app installation token, gets 403 there and comments as a
-bot (github-actions[bot]), so then the marked comment must be a bot's. Standard library
-only, so it runs on any runner before anything is installed.
+`<!-- qasesync-plan -->` and whose author's login is the token's own identity: every push
+updates it in place (PATCH) instead of adding a comment; when there is none yet, one is
+created (POST). A marked comment that anyone else wrote (a reviewer quoting the plan, another
+bot, another app) is never touched. The token's identity is what GET /user answers (a
+personal token); an app installation token gets 403 there, and the GraphQL `viewer` answers
+instead (`github-actions[bot]` for the workflow's GITHUB_TOKEN, `<app>[bot]` for an app's
+token); when neither answers, it is `github-actions[bot]`, whose name the workflow's token
+comments under. Standard library only, so it runs on any runner before anything is installed.
 
-Environment: GITHUB_API_URL (default https://api.github.com), GITHUB_REPOSITORY (owner/name),
-PR_NUMBER, GITHUB_TOKEN. The token goes into the Authorization header only; no message
-prints it.
+Environment: GITHUB_API_URL (default https://api.github.com), GITHUB_GRAPHQL_URL (default:
+the API URL's /graphql), GITHUB_REPOSITORY (owner/name), PR_NUMBER, GITHUB_TOKEN. The token
+goes into the Authorization header only; no message prints it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 MARKER = "<!-- qasesync-plan -->"
+#: Who comments with the workflow's GITHUB_TOKEN.
+WORKFLOW_BOT = "github-actions[bot]"
 # GitHub refuses comment bodies over 65,536 characters.
 MAX_BODY = 65_000
 TIMEOUT = 30
@@ -75,21 +78,37 @@ class GitHub:
             found.extend(page)
         return found
 
-    def login(self) -> str | None:
-        """The token's user, or None when the token is an app's (GET /user refused)."""
+    def login(self) -> str:
+        """The login the token's comments are authored by (see the module's docstring)."""
+        return self.user_login() or self.viewer_login() or WORKFLOW_BOT
+
+    def user_login(self) -> str | None:
+        """The token's user (a personal token); None when GET /user is refused (an app's)."""
         try:
             user, _ = self.request("GET", "/user")
         except GitHubError:
             return None
-        return str(user.get("login") or "") or None
+        return login_of(user)
+
+    def viewer_login(self) -> str | None:
+        """The GraphQL viewer: an app installation token's bot; None when it does not answer."""
+        url = os.environ.get("GITHUB_GRAPHQL_URL") or f"{self.api_url}/graphql"
+        try:
+            answer, _ = self.request("POST", url, {"query": "query { viewer { login } }"})
+        except GitHubError:
+            return None
+        data = answer.get("data") if isinstance(answer, dict) else None
+        return login_of((data or {}).get("viewer"))
 
 
-def written_by(comment: dict[str, Any], login: str | None) -> bool:
-    """Whether the token's user wrote ``comment``: ``login``, else (an app token) a bot."""
-    author = comment.get("user") or {}
-    if login is not None:
-        return bool(author.get("login") == login)
-    return bool(author.get("type") == "Bot")
+def login_of(user: Any) -> str | None:
+    login = user.get("login") if isinstance(user, dict) else None
+    return login if isinstance(login, str) and login else None
+
+
+def written_by(comment: dict[str, Any], login: str) -> bool:
+    """Whether ``login`` (the token's identity) wrote ``comment``."""
+    return login_of(comment.get("user")) == login
 
 
 def next_link(header: str) -> str | None:
@@ -115,7 +134,7 @@ def upsert(github: GitHub, repo: str, number: str, body: str) -> tuple[str, int]
         for comment in github.comments(repo, number)
         if (comment.get("body") or "").lstrip().startswith(MARKER)
     ]
-    login = github.login() if marked else None  # no request when there is nothing to match
+    login = github.login() if marked else ""  # no request when there is nothing to match
     for comment in marked:
         if written_by(comment, login):
             github.request(

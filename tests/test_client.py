@@ -305,15 +305,36 @@ def test_list_all_reads_again_in_sequence_when_the_list_changed(make: Make) -> N
     assert client.request_count == 4
 
 
-def test_list_all_gives_up_when_the_list_keeps_changing(make: Make) -> None:
+def test_list_all_gives_up_when_the_list_never_settles(make: Make, fake_time: FakeTime) -> None:
     client, _ = make(Listing(cases(1, 120), filtered=130))
     with pytest.raises(ApiError) as caught:
         client.list_all("/case/DEMO")
     assert str(caught.value) == (
-        "GET /case/DEMO: the list kept changing while it was read (120 entities arrived, "
-        "130 expected); try again"
+        "GET /case/DEMO: the list kept changing while it was read: 5 reads never added up "
+        "(the last: 120 entities arrived, 130 expected); try again"
     )
-    assert client.request_count == 4
+    assert client.request_count == 10  # 5 reads of 2 pages
+    assert fake_time.sleeps == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_list_all_waits_for_a_burst_of_edits_to_settle(make: Make, fake_time: FakeTime) -> None:
+    listing = Listing(cases(1, 150))
+    reads = 0
+
+    def edited(request: httpx.Request) -> httpx.Response:
+        nonlocal reads
+        response = listing(request)
+        if request.url.params["offset"] == "0":
+            reads += 1
+            if reads <= 3:  # a tester creates a case after each of the first three first pages
+                with listing.lock:
+                    listing.entities.append({"id": 150 + reads, "title": "new"})
+        return response
+
+    client, _ = make(edited)
+    assert [c["id"] for c in client.list_all("/case/DEMO")] == list(range(1, 154))
+    assert reads == 4
+    assert fake_time.sleeps == [1.0, 2.0, 3.0]
 
 
 def test_list_all_refuses_more_than_the_offset_limit_allows(make: Make) -> None:
@@ -563,16 +584,51 @@ def test_a_plain_delete_of_nothing_is_not_found(make: Make) -> None:
 # --- errors --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", [401, 403])
-def test_a_refused_token_is_an_authentication_error(make: Make, status: int) -> None:
+def test_a_refused_token_is_an_authentication_error(make: Make) -> None:
     client, _ = make(
-        lambda request: refused(status, {"status": False, "errorMessage": "Unauthenticated."})
+        lambda request: refused(401, {"status": False, "errorMessage": "Unauthenticated."})
     )
     with pytest.raises(AuthenticationError) as caught:
         client.get("/project/DEMO")
     assert str(caught.value) == (
-        f"GET /project/DEMO → {status}: the API rejected the token (QASE_TOKEN): Unauthenticated."
+        "GET /project/DEMO → 401: the API rejected the token (QASE_TOKEN): Unauthenticated."
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "needed"),
+    [
+        ("GET", "/case/DEMO", "read test cases"),
+        ("POST", "/case/DEMO/bulk", "create test cases"),
+        ("PATCH", "/suite/DEMO/3", "edit suites"),
+        ("DELETE", "/shared_step/DEMO/" + "a" * 40, "delete shared steps"),
+        ("POST", "/case/DEMO/external-issue/attach", "link external issues to test cases"),
+        ("GET", "/custom_field", "read custom fields"),
+    ],
+)
+def test_a_403_names_the_permission_the_call_needs(
+    make: Make, method: str, path: str, needed: str
+) -> None:
+    message = {"status": False, "errorMessage": "This action is unauthorized."}
+    client, _ = make(lambda request: refused(403, message))
+    with pytest.raises(AuthenticationError) as caught:
+        if method == "GET":
+            client.get(path)
+        elif method == "PATCH":
+            client.patch(path, {"title": "t"})
+        elif method == "DELETE":
+            client.delete(path)
+        elif path.endswith("attach"):
+            links = [{"case_id": 1, "external_issues": ["PROJ-1"]}]
+            client.post(path, {"type": "jira-cloud", "links": links}, idempotent=True)
+        else:
+            client.post(path, {"cases": [{"title": "t"}]}, idempotent=True)
+    assert str(caught.value) == (
+        f"{method} {path} → 403: the token was accepted, but the token's role may lack the "
+        f"permission to {needed} (ask a workspace admin to grant it, or use the token of a "
+        "user who has it): This action is unauthorized."
+    )
+    assert "rejected the token" not in str(caught.value)
 
 
 def test_a_validation_failure_carries_error_message_and_fields(make: Make) -> None:

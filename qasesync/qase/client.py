@@ -12,9 +12,11 @@ client may be shared by the threads of :meth:`QaseClient.map_concurrent`.
 - **Paging** (:meth:`QaseClient.list_all`). ``limit=100``; the first page's ``filtered``
   fixes the number of pages, and the others are fetched concurrently (at most
   ``max_workers`` at once), nothing beyond them. Entities are de-duplicated by ``id``
-  (or ``hash``). If what arrived does not add up to ``filtered``, the list is read once
-  more in sequence; if that does not add up either, it is an error. Qase cannot page
-  past offset 100,000, so more than 100,100 entities is an error too.
+  (or ``hash``). If what arrived does not add up to ``filtered`` (people edited the list
+  meanwhile), the whole list is read again after a short pause, up to
+  :data:`~qasesync.qase.paging.LIST_READS` reads in all; a list that never adds up is an
+  error, and a partial one is never returned. Qase cannot page past offset 100,000, so
+  more than 100,100 entities is an error too.
 - **Retries.** A 429 is retried for every method (nothing was processed), after
   ``Retry-After`` or else an exponential backoff with jitter, and pauses every thread
   (see :mod:`qasesync.qase.ratelimit`). 502/503/504 and connection failures are retried for
@@ -28,7 +30,8 @@ client may be shared by the threads of :meth:`QaseClient.map_concurrent`.
   :class:`~qasesync.errors.AmbiguousWriteError` carrying what was sent, so that the
   caller re-reads and reconciles instead of creating a duplicate. A DELETE retried
   after such an ambiguous attempt and then answered 404 is taken as done.
-- **Errors.** 401/403 → AuthenticationError, 404 → NotFoundError, other refusals →
+- **Errors.** 401 (a rejected token) and 403 (a role without the permission the call
+  needs, which the message names) → AuthenticationError, 404 → NotFoundError, other refusals →
   ApiError with method, path, status, ``errorMessage`` and ``errorFields``; 429s past the
   retry budget → RateLimitedError; no answer → TransportError naming the host; no
   connection at all → UnreachableError, one line naming ``host:port`` and the reason.
@@ -62,7 +65,15 @@ from qasesync.errors import (
     TransportError,
     UnreachableError,
 )
-from qasesync.qase.paging import PAGE_SIZE, count_of, merge, offsets_after_first, unique
+from qasesync.qase.paging import (
+    LIST_READS,
+    PAGE_SIZE,
+    count_of,
+    merge,
+    offsets_after_first,
+    settle_pause,
+    unique,
+)
 from qasesync.qase.ratelimit import LONG_WAIT, Clock, RateLimiter, RetryPolicy, Sleep, retry_after
 
 logger = logging.getLogger(__name__)
@@ -183,14 +194,28 @@ class QaseClient:
         first = self._page(path, params, 0)
         if not isinstance(first, dict):
             return list(first or [])  # an unpaged list, such as /system_field
-        filtered = count_of(path, first)
-        offsets = offsets_after_first(filtered)
-        rest = self.map_concurrent(lambda offset: self._page(path, params, offset), offsets)
-        merged = merge([first, *rest], filtered)
-        if merged is None:
-            logger.info("%s changed while it was read; reading it again in sequence", path)
-            merged = self._list_sequentially(path, params)
-        return merged
+        read = 1
+        while True:
+            filtered = count_of(path, first)
+            offsets = offsets_after_first(filtered)
+            rest = self.map_concurrent(lambda offset: self._page(path, params, offset), offsets)
+            pages = [first, *rest]
+            merged = merge(pages, filtered)
+            if merged is not None:
+                return merged
+            read += 1
+            if read > LIST_READS:
+                raise _kept_changing(path, len(unique(pages)), filtered)
+            pause = settle_pause(read)
+            logger.info(
+                "%s changed while it was read; reading it again in %g s (read %d of %d)",
+                path,
+                pause,
+                read,
+                LIST_READS,
+            )
+            self._sleep(pause)
+            first = self._page(path, params, 0)
 
     def map_concurrent(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """``[fn(item) for item in items]`` on the client's bounded thread pool, in order.
@@ -241,22 +266,6 @@ class QaseClient:
 
     def _page(self, path: str, params: Mapping[str, Any] | None, offset: int) -> Any:
         return self.get(path, {**(params or {}), "limit": PAGE_SIZE, "offset": offset})
-
-    def _list_sequentially(self, path: str, params: Mapping[str, Any] | None) -> list[Any]:
-        first = self._page(path, params, 0)
-        filtered = count_of(path, first)
-        pages = [first]
-        pages += [self._page(path, params, off) for off in offsets_after_first(filtered)]
-        merged = merge(pages, filtered)
-        if merged is None:
-            got = len(unique(pages))
-            raise ApiError(
-                f"the list kept changing while it was read ({got} entities arrived, "
-                f"{filtered} expected); try again",
-                method="GET",
-                path=path,
-            )
-        return merged
 
     # --- one request, with its retries -----------------------------------------------------
 
@@ -445,8 +454,15 @@ class QaseClient:
             "path": path,
             "status": response.status_code,
         }
-        if response.status_code in (401, 403):
+        if response.status_code == 401:
             text = f"the API rejected the token (QASE_TOKEN): {message}"
+            return AuthenticationError(text, **where)
+        if response.status_code == 403:
+            text = (
+                f"the token was accepted, but the token's role may lack the permission to "
+                f"{permission(request.method, path)} (ask a workspace admin to grant it, or "
+                f"use the token of a user who has it): {message}"
+            )
             return AuthenticationError(text, **where)
         if response.status_code == 404:
             return NotFoundError(message, **where)
@@ -546,6 +562,26 @@ def _http_client(
 
 # --- responses -------------------------------------------------------------------------
 
+_ENTITIES = {
+    "case": "test cases",
+    "suite": "suites",
+    "shared_step": "shared steps",
+    "project": "projects",
+    "custom_field": "custom fields",
+    "system_field": "system fields",
+}
+_VERBS = {"GET": "read", "POST": "create", "PATCH": "edit", "DELETE": "delete"}
+
+
+def permission(method: str, path: str) -> str:
+    """What a request asks to do, in the words of Qase's role permissions: ``GET
+    /case/DEMO`` → ``read test cases``; attaching issue keys → ``link external issues``."""
+    parts = path.strip("/").split("/")
+    if len(parts) >= 3 and parts[0] == "case" and parts[2] == "external-issue":
+        return "link external issues to test cases"
+    entity = _ENTITIES.get(parts[0], parts[0].replace("_", " "))
+    return f"{_VERBS.get(method, method.lower())} {entity}"
+
 
 def _json(response: httpx.Response) -> Any:
     try:
@@ -607,6 +643,15 @@ def _int_header(response: httpx.Response, name: str) -> int | None:
 def _target(request: httpx.Request) -> str:
     """Path and query of a request, never its host or headers."""
     return request.url.raw_path.decode("ascii", "replace")
+
+
+def _kept_changing(path: str, got: int, filtered: int) -> ApiError:
+    return ApiError(
+        f"the list kept changing while it was read: {LIST_READS} reads never added up "
+        f"(the last: {got} entities arrived, {filtered} expected); try again",
+        method="GET",
+        path=path,
+    )
 
 
 def _ambiguous(

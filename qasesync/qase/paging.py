@@ -3,6 +3,12 @@
 A list answer is ``{"total", "filtered", "count", "entities"}``; pages are read with
 ``limit=100`` and ``offset`` up to 100,000 (so 100,100 entities at most). The client
 (:meth:`qasesync.qase.client.QaseClient.list_all`) does the reading.
+
+A list that people edit while it is read may not add up: a case created or deleted between
+two pages moves ``filtered`` or shifts an entity from one page to the next. Such a read is
+never used; the whole list is read again, up to `LIST_READS` times in all, pausing
+`settle_pause` seconds before each new read (1, 2, 3, 4 s: at most 10 s of waiting), so
+that a burst of edits can settle. Only a list that never adds up is an error.
 """
 
 from __future__ import annotations
@@ -14,6 +20,13 @@ from qasesync.errors import ApiError
 PAGE_SIZE = 100
 MAX_OFFSET = 100_000
 MAX_ENTITIES = MAX_OFFSET + PAGE_SIZE
+LIST_READS = 5
+"""Reads of a whole list, at most, before a list that keeps changing is an error."""
+
+
+def settle_pause(read: int) -> float:
+    """Seconds to wait before read number ``read`` (2, 3, …) of a list that changed."""
+    return float(read - 1)
 
 
 def count_of(path: str, page: Any) -> int:

@@ -14,7 +14,7 @@ from qasesync.emulator.apierrors import ApiError, Invalid, NotFound
 from qasesync.emulator.app import Emulator, LogRecord
 from qasesync.emulator.faults import Faults
 from qasesync.emulator.fields import default_system_fields, sample_custom_fields
-from qasesync.emulator.server import Server, serve
+from qasesync.emulator.server import Limits, Server, serve
 from qasesync.emulator.store import Store
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "Emulator",
     "Faults",
     "Invalid",
+    "Limits",
     "LogRecord",
     "NotFound",
     "Server",

@@ -26,6 +26,9 @@ from qasesync.emulator.store import JSON, Store
 log = logging.getLogger(__name__)
 
 BASE_PATH = "/v1"
+MAX_BODY = 32 * 1024 * 1024
+"""Bytes a request body may hold (32 MiB): a bulk of 100 long cases is far below it.
+A longer ``Content-Length`` is answered 413 without reading a byte of the body."""
 WRITES = frozenset({"POST", "PATCH", "DELETE", "PUT"})
 REASONS = {
     200: "OK",
@@ -33,6 +36,7 @@ REASONS = {
     401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
+    413: "Payload Too Large",
     429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
@@ -92,6 +96,8 @@ class Emulator:
     monotonic: Callable[[], float] = time.monotonic
     #: Keep only the latest N log records (None: all).
     log_limit: int | None = None
+    #: The longest request body accepted, in bytes; longer ones are answered 413.
+    max_body: int = MAX_BODY
 
     def __post_init__(self) -> None:
         self.store = Store(
@@ -130,13 +136,13 @@ class Emulator:
         method = environ["REQUEST_METHOD"].upper()
         path = environ.get("PATH_INFO", "") or "/"
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        raw, body = _read_body(environ)
         faults = self.faults
         verdict = self._injector.judge(faults, write=method in WRITES)
         if faults.latency > 0:
             time.sleep(faults.latency)
-        status, answer, headers = self._answer(method, path, query, body, environ, verdict)
-        logged = raw if body is _BAD_JSON else body
+        request = _Incoming(method, path, query, environ)
+        status, answer, headers = self._answer(request, verdict)
+        logged = request.raw if request.body is _BAD_JSON else request.body
         dropped = verdict.fault == "drop"
         arguments = {k: v[-1] for k, v in query.items()}
         sent = None if dropped else answer
@@ -150,13 +156,7 @@ class Emulator:
         return [payload]
 
     def _answer(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, list[str]],
-        body: Any,
-        environ: dict[str, Any],
-        verdict: Verdict,
+        self, request: _Incoming, verdict: Verdict
     ) -> tuple[int, JSON, list[tuple[str, str]]]:
         headers = [
             ("X-RateLimit-Limit", str(verdict.limit)),
@@ -166,26 +166,24 @@ class Emulator:
         if verdict.refused:
             status, answer, extra = _refusal(verdict)
             return status, answer, headers + extra
-        status, answer = self._dispatch(method, path, query, body, environ)
+        status, answer = self._dispatch(request)
         return status, answer, headers
 
-    def _dispatch(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, list[str]],
-        body: Any,
-        environ: dict[str, Any],
-    ) -> tuple[int, JSON]:
+    def _dispatch(self, request: _Incoming) -> tuple[int, JSON]:
+        """The token first, then the body's size, and only then the body is read: a
+        request without the token never costs the memory of its body."""
+        method, path = request.method, request.path
         try:
-            if environ.get("HTTP_TOKEN") != self.token:
+            if request.environ.get("HTTP_TOKEN") != self.token:
                 return 401, {"status": False, "errorMessage": "Unauthenticated."}
-            if body is _BAD_JSON:
+            if request.length > self.max_body:
+                return 413, _too_large(self.max_body)
+            if request.read() is _BAD_JSON:
                 return 400, {"status": False, "errorMessage": "Data is invalid."}
             if not (path == BASE_PATH or path.startswith(BASE_PATH + "/")):
                 raise ApiError(404, {"status": False, "errorMessage": "Not found."})
             handler, params = routes.resolve(method, path[len(BASE_PATH) :])
-            return handler(routes.Request(self.store, params, query, body))
+            return handler(routes.Request(self.store, params, request.query, request.body))
         except ApiError as error:
             return error.status, error.body
         except Exception:
@@ -193,15 +191,43 @@ class Emulator:
             return 500, {"status": False, "errorMessage": "Internal server error."}
 
 
+@dataclass
+class _Incoming:
+    """One request; its body is read only on demand (`read`)."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    environ: dict[str, Any]
+    raw: str = ""
+    body: Any = None
+
+    @property
+    def length(self) -> int:
+        """The announced ``Content-Length`` (0 when absent or not a number)."""
+        try:
+            return max(0, int(self.environ.get("CONTENT_LENGTH") or 0))
+        except ValueError:
+            return 0
+
+    def read(self) -> Any:
+        """Read and parse the body (None when empty, ``_BAD_JSON`` when not JSON)."""
+        self.raw, self.body = _read_body(self.environ, self.length)
+        return self.body
+
+
+def _too_large(limit: int) -> JSON:
+    return {
+        "status": False,
+        "errorMessage": f"The request body is too large: at most {limit} bytes are accepted.",
+    }
+
+
 _BAD_JSON: Any = object()
 
 
-def _read_body(environ: dict[str, Any]) -> tuple[str, Any]:
+def _read_body(environ: dict[str, Any], length: int) -> tuple[str, Any]:
     """The body as text, and parsed (None when empty, ``_BAD_JSON`` when not JSON)."""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
     raw = environ["wsgi.input"].read(length) if length > 0 else b""
     text = raw.decode("utf-8", errors="replace")
     if not raw:

@@ -6,6 +6,12 @@ client sends ``Connection: close``, closes its end, or stays idle for
 :data:`IDLE_TIMEOUT` seconds. Request bodies are read by ``Content-Length`` (chunked ones
 are refused with 411); every response carries ``Content-Length``.
 
+What one client can take is bounded (`Limits`): at most :data:`MAX_CONNECTIONS` open at
+once (one more is answered 503 and closed), :data:`HEADER_TIMEOUT` seconds from a
+request's first byte to the end of its headers (408 after that), and the app answers a
+request without the token (401) or with a body over ``Emulator.max_body`` (413) before
+reading its body, which the server then reads no further than :data:`DRAIN_LIMIT`.
+
 A dropped write (see :class:`~qasesync.emulator.faults.Faults`) closes the connection
 without writing a byte, so that a client sees exactly what a lost response looks like.
 """
@@ -23,9 +29,9 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http import HTTPStatus
-from io import BufferedIOBase
+from io import BufferedIOBase, BufferedReader
 from socketserver import ThreadingMixIn
-from typing import Any
+from typing import Any, cast
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 import httpx
@@ -40,6 +46,20 @@ bytes) before the server closes it; longer than httpx's 5 s keep-alive expiry, s
 pooled client lets go of an idle connection first."""
 
 MAX_REQUEST_LINE = 65536
+
+MAX_CONNECTIONS = 64
+"""Connections served at once; one more is answered 503 and closed at once, without a
+thread of its own (a pooled client opens about 10)."""
+
+HEADER_TIMEOUT = 10.0
+"""Seconds from a request's first byte to the end of its headers. A client that sends its
+headers more slowly (a "slowloris", which keeps a thread busy by trickling bytes within
+:data:`IDLE_TIMEOUT` of each other) is answered 408 and its connection closed."""
+
+DRAIN_LIMIT = 1024 * 1024
+"""Bytes of a body the app left unread (a request refused before its body was read: 401,
+413) that the server still reads so that the client sees the answer; with more left, the
+connection is closed after the answer instead of reading the rest."""
 
 _App = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -65,8 +85,11 @@ class _Body:
     def __iter__(self) -> Iterator[bytes]:
         return iter(self.readline, b"")
 
-    def drain(self) -> bool:
-        """Read what the app left unread; False if the body came short."""
+    def drain(self, limit: int) -> bool:
+        """Read what the app left unread, if at most ``limit`` bytes; False if the body
+        came short or more is left (the connection cannot serve another request)."""
+        if self._remaining > limit:
+            return False
         while self._remaining and not self.short:
             self.read(65536)
         return not self.short
@@ -100,6 +123,7 @@ class _RequestHandler(WSGIRequestHandler):
     # Headers and body go out in one write anyway; without Nagle, nothing waits for an ACK.
     disable_nagle_algorithm = True
     server: _ThreadingServer
+    answered = False  # an error was sent for the request being read
 
     def handle(self) -> None:
         """Answer requests on this connection until it is to be closed."""
@@ -113,16 +137,38 @@ class _RequestHandler(WSGIRequestHandler):
             log.debug("connection from %s ended: %r", self.address_string(), error)
 
     def handle_one_request(self) -> None:
-        self.raw_requestline = self.rfile.readline(MAX_REQUEST_LINE + 1)
-        if not self.raw_requestline:
+        self.answered = False
+        if not cast(BufferedReader, self.rfile).peek(1):  # waits up to IDLE_TIMEOUT
             self.close_connection = True
-        elif len(self.raw_requestline) > MAX_REQUEST_LINE:
-            self.requestline = self.request_version = self.command = ""
-            self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
-        elif self.parse_request():
+            return
+        with self.server.header_deadline(self.connection) as expired:
+            self.raw_requestline = self.rfile.readline(MAX_REQUEST_LINE + 1)
+            parsed = not expired.is_set() and self._parse()
+        if expired.is_set():
+            self.close_connection = True
+            if not self.answered:
+                self.requestline = self.request_version = self.command = ""
+                self.send_error(HTTPStatus.REQUEST_TIMEOUT, "Headers took too long")
+        elif parsed:
             length = self._content_length()
             if length is not None:
                 self._run_app(_Body(self.rfile, length))
+
+    def _parse(self) -> bool:
+        """Read the request line's headers; False when the request was answered already
+        (or the connection ended)."""
+        if not self.raw_requestline:
+            self.close_connection = True
+            return False
+        if len(self.raw_requestline) > MAX_REQUEST_LINE:
+            self.requestline = self.request_version = self.command = ""
+            self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+            return False
+        return self.parse_request()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        self.answered = True
+        super().send_error(code, message, explain)
 
     def _content_length(self) -> int | None:
         """The request body's length (0 without a body), or None after answering an error."""
@@ -150,9 +196,10 @@ class _RequestHandler(WSGIRequestHandler):
             log.exception("emulator server bug on %s %s", self.command, self.path)
             self.send_error(HTTPStatus.INTERNAL_SERVER_ERROR)
             return
-        if not body.drain():
+        if not body.drain(DRAIN_LIMIT):
             self.close_connection = True
-            return
+            if body.short:
+                return
         self._respond(response, payload)
 
     def _environ(self, body: _Body) -> dict[str, Any]:
@@ -207,21 +254,84 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
     # dropped SYN costs the client a one-second retransmission.
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], app: _App) -> None:
-        super().__init__(address, _RequestHandler)
+    def __init__(self, address: tuple[str, int], app: _App, limits: Limits | None = None) -> None:
         self.app = app
+        self.limits = limits or Limits()
         self.closing = False
         self.accepted = 0
+        self.refused = 0
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._deadlines: dict[socket.socket, tuple[float, threading.Event]] = {}
+        self._stopped = threading.Event()
+        self._reaper = threading.Thread(target=self._reap, name="qase-emulator-reaper")
+        self._reaper.daemon = True
+        super().__init__(address, _RequestHandler)  # closes the socket if it cannot bind
+        self._reaper.start()
 
     def process_request(self, request: Any, client_address: Any) -> None:
         # Registered here, in the accepting thread, so that close_connections() after
         # shutdown() sees every connection ever accepted.
         with self._lock:
-            self._open.add(request)
-            self.accepted += 1
+            full = len(self._open) >= self.limits.max_connections
+            if full:
+                self.refused += 1
+            else:
+                self._open.add(request)
+                self.accepted += 1
+        if full:
+            self._refuse(request)
+            return
         super().process_request(request, client_address)
+
+    def _refuse(self, request: socket.socket) -> None:
+        """One connection too many: 503 at once, from the accepting thread, then closed."""
+        cap = self.limits.max_connections
+        body = (
+            '{"status": false, "errorMessage": "Too many connections: the emulator serves '
+            f'at most {cap} at once."}}'
+        ).encode()
+        head = (
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+            f"Retry-After: 1\r\nConnection: close\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        with suppress(OSError):
+            request.settimeout(1.0)
+            request.sendall(head.encode("latin-1") + body)
+        log.debug("refused a connection: %d open already", cap)
+        super().shutdown_request(request)
+
+    @contextmanager
+    def header_deadline(self, connection: socket.socket) -> Iterator[threading.Event]:
+        """While the block reads a request's line and headers, a connection still reading
+        them after ``limits.header_timeout`` s has its reading shut down (the reads then
+        end), and the event yielded is set."""
+        expired = threading.Event()
+        with self._lock:
+            self._deadlines[connection] = (time.monotonic() + self.limits.header_timeout, expired)
+        try:
+            yield expired
+        finally:
+            with self._lock:
+                self._deadlines.pop(connection, None)
+
+    def _reap(self) -> None:
+        interval = min(0.5, self.limits.header_timeout / 4)
+        while not self._stopped.wait(interval):
+            now = time.monotonic()
+            with self._lock:
+                late = [(c, e) for c, (at, e) in self._deadlines.items() if at <= now]
+                for connection, expired in late:
+                    del self._deadlines[connection]
+                    expired.set()
+                    with suppress(OSError):
+                        connection.shutdown(socket.SHUT_RD)
+
+    def server_close(self) -> None:
+        self._stopped.set()
+        super().server_close()
+        if self._reaper.is_alive():
+            self._reaper.join()
 
     def shutdown_request(self, request: Any) -> None:
         with self._lock:
@@ -236,6 +346,14 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
             for connection in self._open:
                 with suppress(OSError):  # the client closed it already
                     connection.shutdown(socket.SHUT_RD)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one client may take of the server (see the module's constants)."""
+
+    max_connections: int = MAX_CONNECTIONS
+    header_timeout: float = HEADER_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -256,13 +374,21 @@ class Server:
         """TCP connections accepted so far (a pooled client reuses one for many requests)."""
         return self._httpd.accepted
 
+    @property
+    def connections_refused(self) -> int:
+        """Connections answered 503 at once because ``max_connections`` were open."""
+        return self._httpd.refused
+
 
 @contextmanager
-def serve(emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> Iterator[Server]:
+def serve(
+    emulator: Emulator, host: str = "127.0.0.1", port: int = 0, *, limits: Limits | None = None
+) -> Iterator[Server]:
     """Serve ``emulator`` on ``host:port`` (0: any free port) in a background thread,
-    one thread per connection, until the ``with`` block ends; then open connections are
-    closed (after the request each is answering) and their threads joined."""
-    httpd = _ThreadingServer((host, port), emulator.app)
+    one thread per connection (at most ``limits.max_connections``), until the ``with``
+    block ends; then open connections are closed (after the request each is answering)
+    and their threads joined."""
+    httpd = _ThreadingServer((host, port), emulator.app, limits)
     thread = threading.Thread(
         target=httpd.serve_forever,
         kwargs={"poll_interval": 0.05},

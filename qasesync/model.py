@@ -303,10 +303,13 @@ class Workspace:
 
 @dataclass(frozen=True)
 class Live:
-    """The live project as `remote` reads it."""
+    """The live project as `remote` reads it. ``unread`` names the case fields the read
+    could not see (``external_issues`` on a deployment that refuses to include them):
+    the commands leave those fields unmanaged for the run, as under ``ignore_fields``."""
 
     tree: Tree
     workspace: Workspace
+    unread: frozenset[str] = frozenset()
 
 
 @contextmanager

@@ -56,6 +56,7 @@ def plan_tree(root: Path, env: Mapping[str, str]) -> tuple[Tree, Settings, Plan]
     settings = effective_settings(tree, env.get("QASE_PROJECT"))
     wanted = (settings.project, settings.external_issue_type)
     live = early.result() if early and guess == wanted else _read_live(env, *wanted)
+    settings = _unread_unmanaged(settings, live)
     base, _ = read_base(root)
     return tree, settings, plan(tree, live, settings, base=base)
 
@@ -93,6 +94,15 @@ def _read_live(env: Mapping[str, str], project: str, issue_type: str) -> Live:
         return Remote(client, project, external_issue_type=issue_type).read()
     finally:
         client.close()
+
+
+def _unread_unmanaged(settings: Settings, live: Live) -> Settings:
+    """``settings`` with the fields the live read could not see (`Live.unread`) under
+    ``ignore_fields`` for this run: nothing is compared, sent or pulled in them, and the
+    base record keeps them as partial (docs/design.md §11)."""
+    if not live.unread <= settings.ignore_fields:
+        settings = replace(settings, ignore_fields=settings.ignore_fields | live.unread)
+    return settings
 
 
 def _peek_settings(root: Path, env: Mapping[str, str]) -> tuple[str, str] | None:
@@ -169,6 +179,7 @@ def _apply(args: argparse.Namespace, out: TextIO, recording: ApplyRecording | No
     with QaseClient.from_env(os.environ) as client:
         remote = Remote(client, settings.project, external_issue_type=settings.external_issue_type)
         live = remote.read()
+        settings = _unread_unmanaged(settings, live)
         fresh = chosen = plan(tree, live, settings, base=base, record_unchanged=True)
         if saved is not None:
             check_fresh(saved, tree, live.tree, now=fresh)
@@ -311,6 +322,9 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
             live = replace(live, tree=replace(live.tree, cases=remote.read_cases()))
     issue_type = remote.external_issue_type
     export = exporting.exported_tree(live, project, external_issue_type=issue_type)
+    if export.tree.settings is not None and live.unread:  # kept unmanaged until edited
+        settings = _unread_unmanaged(export.tree.settings, live)
+        export = replace(export, tree=replace(export.tree, settings=settings))
     files = exporting.export_project(export, live, target, force=args.force)
     out.write("\n".join(exporting.report_lines(export, target, files)) + "\n")
     return EXIT_OK
@@ -330,6 +344,7 @@ def cmd_pull(args: argparse.Namespace, out: TextIO) -> int:
     base, base_bytes = read_base(root)
     settings = effective_settings(tree, os.environ.get("QASE_PROJECT"))
     live = _read_live(os.environ, settings.project, settings.external_issue_type)
+    settings = _unread_unmanaged(settings, live)
     pulled = pull(root, tree, live, settings, base)
     if args.dry_run:
         out.write(pulled.diff())

@@ -31,6 +31,7 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
         log_limit=1000,
         faults=faults,
         seed=args.seed,
+        no_include=args.no_include,
     )
     state = Path(args.state) if args.state else None
     if state is not None and state.is_file():
@@ -47,6 +48,7 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
     with serving:
         seeded = f"; custom fields: {', '.join(f['title'] for f in fields)}" if fields else ""
         seeded += f"; faults: {_changed(faults)}" if faults != type(faults)() else ""
+        seeded += "; refusing include=external_issues" if args.no_include else ""
         out.write(f"Qase API emulator at {server.url} (project {project}{seeded}); ")
         out.write("Ctrl-C stops it\n")
         out.flush()

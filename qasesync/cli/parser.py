@@ -103,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="start with the custom fields this cases tree uses (as `qasesync demo` does)",
     )
     emulator.add_argument("--state", metavar="FILE", help="load from and save to this JSON file")
+    shapes = emulator.add_argument_group("live shapes", "imitate other deployments")
+    shapes.add_argument(
+        "--no-include",
+        action="store_true",
+        help="refuse include=external_issues with 400, as older self-hosted deployments do",
+    )
     faults = emulator.add_argument_group("faults", "injected into requests, reproducibly")
     for flag, kind, default, metavar, text in (
         ("--latency", _at_least(0.0), 0.0, "S", "seconds added to each request"),

@@ -98,6 +98,9 @@ class Emulator:
     log_limit: int | None = None
     #: The longest request body accepted, in bytes; longer ones are answered 413.
     max_body: int = MAX_BODY
+    #: Imitate an older deployment that refuses ``include=external_issues`` (and any
+    #: ``include``) with 400 ``Invalid include value`` (``qasesync emulator --no-include``).
+    no_include: bool = False
 
     def __post_init__(self) -> None:
         self.store = Store(
@@ -182,6 +185,8 @@ class Emulator:
                 return 400, {"status": False, "errorMessage": "Data is invalid."}
             if not (path == BASE_PATH or path.startswith(BASE_PATH + "/")):
                 raise ApiError(404, {"status": False, "errorMessage": "Not found."})
+            if self.no_include and "include" in request.query:
+                return 400, {"status": False, "errorMessage": "Invalid include value"}
             handler, params = routes.resolve(method, path[len(BASE_PATH) :])
             return handler(routes.Request(self.store, params, request.query, request.body))
         except ApiError as error:

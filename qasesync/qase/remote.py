@@ -12,7 +12,7 @@ import logging
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from qasesync.errors import NotFoundError
+from qasesync.errors import ApiError, NotFoundError
 from qasesync.model import Case, Live, SharedStep, Suite, Tree
 from qasesync.qase.client import QaseClient
 from qasesync.qase.decode import CaseReader, shared_step_from_json, suites_from_json
@@ -40,6 +40,8 @@ class Remote:
         self.external_issue_type = external_issue_type
         self._fields: FieldMap | None = None
         self._shared_lengths: dict[str, int] | None = None
+        self.external_issues_read = True
+        """False once the deployment refused ``include=external_issues``."""
 
     # --- reading --------------------------------------------------------------------
 
@@ -51,7 +53,8 @@ class Remote:
         shared = self.read_shared_steps()
         tree = Tree(settings=None, suites=suites, cases=self.read_cases(), shared_steps=shared)
         log.info("read %s: %s", self.project, tree.summary())
-        return Live(tree=tree, workspace=fields.workspace)
+        unread = frozenset() if self.external_issues_read else frozenset({"external_issues"})
+        return Live(tree=tree, workspace=fields.workspace, unread=unread)
 
     def check_project(self) -> None:
         """Fail with one clear line when the project does not exist."""
@@ -86,16 +89,37 @@ class Remote:
         return shared
 
     def read_cases(self, *, suite_id: int | None = None) -> tuple[Case, ...]:
-        """Every case of the project, or of one suite (not its children)."""
-        params: dict[str, Any] = {"include": "external_issues"}
-        if suite_id is not None:
-            params["suite_id"] = suite_id
-        items = self.client.list_all(f"/case/{self.project}", params)
+        """Every case of the project, or of one suite (not its children); cases in Qase's
+        trash bin, should the list hold any, are left out (`trashed`)."""
+        params: dict[str, Any] = {} if suite_id is None else {"suite_id": suite_id}
+        items = self._case_items(params)
         if self._shared_lengths is None:
             self.read_shared_steps()  # runs of shared steps fold by their lengths
         lengths = self._shared_lengths or {}
         reader = CaseReader(self.fields(), lengths, self.external_issue_type)
-        return tuple(reader.case(item) for item in items)
+        return tuple(reader.case(item) for item in items if not trashed(item))
+
+    def _case_items(self, params: dict[str, Any]) -> list[Any]:
+        """The case list with its external issues (``include=external_issues``), or
+        without them once the deployment refused the parameter (`include_refused`): then
+        once more without it, and never again asking for it on this `Remote`."""
+        path = f"/case/{self.project}"
+        if self.external_issues_read:
+            try:
+                return self.client.list_all(path, {"include": "external_issues", **params})
+            except ApiError as error:
+                if not include_refused(error):
+                    raise
+                self.external_issues_read = False
+                log.warning(
+                    "external issues not read: this Qase deployment refused "
+                    "include=external_issues (GET %s → %s: %s); this run leaves every "
+                    "case's external issues as they are",
+                    path,
+                    error.status,
+                    error.error_message,
+                )
+        return self.client.list_all(path, params)
 
     def fields(self) -> FieldMap:
         """The workspace's fields, read once."""
@@ -236,3 +260,21 @@ class Remote:
         ignored: frozenset[str] = frozenset(),
     ) -> CaseEncoder:
         return CaseEncoder(self.fields(), suite_ids, shared_hashes, ignored)
+
+
+def trashed(item: Any) -> bool:
+    """A case in Qase's trash bin: ``deleted`` holds when it was deleted (the spec's
+    ``TestCase.deleted``, a nullable date-time), ``is_deleted`` is the flag some API
+    shapes use. A deleted case is restorable in the web app but is no live case."""
+    if not isinstance(item, dict):
+        return False
+    return bool(item.get("deleted")) or bool(item.get("is_deleted"))
+
+
+def include_refused(error: ApiError) -> bool:
+    """The refusal older deployments give to ``include=external_issues`` on a case read:
+    a plain 400 (or 422) such as ``Invalid include value``. Not a missing project or
+    token, a rate limit or a lost answer: those are other `ApiError` subclasses. Qase's
+    MCP server retries without the parameter on such a refusal; a request refused for
+    another reason is refused again without it, and that second error is raised."""
+    return type(error) is ApiError and error.status in (400, 422)

@@ -61,7 +61,7 @@ def test_the_example_tree_applied_then_exported_plans_clean(emu: Emulator, tmp_p
     code, text = run("export", "--project", PROJECT, "--out", str(out))
     assert (code, text) == (
         0,
-        f"Exported {PROJECT}: 46 cases in 18 suites, 4 shared steps into {out} (35 files)\n",
+        f"Exported {PROJECT}: 46 cases in 18 suites, 4 shared steps into {out} (40 files)\n",
     )
     plan_is_clean(out)
     assert run("validate", str(out))[0] == 0
@@ -126,7 +126,7 @@ def test_a_workspace_with_other_ids_and_an_extra_slug_exports_its_options(
         ["options: severity: showstopper (beyond the default table)"],
     )
     assert (out / "qasesync.yaml").read_text(encoding="utf-8") == (
-        "# yaml-language-server: $schema=../schemas/qasesync.schema.json\n"
+        "# yaml-language-server: $schema=.schemas/qasesync.schema.json\n"
         "project: SHOP\n"
         "options:\n"
         "  severity: [showstopper]\n"
@@ -173,6 +173,7 @@ def test_a_non_empty_folder_is_refused_without_force(
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
     assert run("export", "--project", PROJECT, "--out", str(out), "--force")[0] == 0
     assert sorted(p.name for p in out.iterdir()) == [
+        ".schemas",
         "cases.yaml",
         "notes.txt",
         "qasesync.base.jsonl",

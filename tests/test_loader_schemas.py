@@ -38,7 +38,7 @@ def test_schema_is_valid_draft_2020_12_with_an_id(kind: str) -> None:
     document = schema(kind)
     jsonschema.Draft202012Validator.check_schema(document)
     assert document["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert document["$id"] == f"https://qasesync.example/schemas/{kind}.schema.json"
+    assert document["$id"] == f"https://qasesync.github.io/schemas/v1/{kind}.schema.json"
 
 
 @pytest.mark.parametrize("kind", KINDS)

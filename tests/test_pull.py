@@ -393,7 +393,6 @@ def test_a_case_moved_live_to_a_new_suite_goes_into_its_new_folder(tree: Path) -
     ]
     pull_in_process(emu, tree)
     assert (tree / "billing-invoices" / "cases.yaml").read_bytes() == (
-        b"# yaml-language-server: $schema=../../schemas/cases.schema.json\r\n"
         b"cases:\r\n"
         b"  - id: 4\r\n"
         b"    title: Invoice PDF\r\n"
@@ -415,7 +414,6 @@ def test_a_case_moved_live_to_the_root_goes_into_a_root_case_file(tmp_path: Path
     pull_in_process(emu, root)
     assert (root / "first" / "cases.yaml").read_text(encoding="utf-8") == "cases: []\n"
     assert (root / "cases.yaml").read_text(encoding="utf-8") == (
-        "# yaml-language-server: $schema=../schemas/cases.schema.json\n"
         f"cases:\n  - id: {case_id}\n    title: Wanders\n"
     )
     assert plans_clean(root, emu)
@@ -436,7 +434,6 @@ def test_a_case_moved_live_out_of_the_root_goes_into_its_suite(tmp_path: Path) -
     pull_in_process(emu, root)
     assert (root / "cases.yaml").read_text() == f"cases:\n  - id: {kept}\n    title: Stays\n"
     assert (root / "first" / "cases.yaml").read_text() == (
-        "# yaml-language-server: $schema=../../schemas/cases.schema.json\n"
         f"cases:\n  - id: {case_id}\n    title: Settles\n"
     )
     assert plans_clean(root, emu)

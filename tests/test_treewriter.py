@@ -38,6 +38,15 @@ from qasesync.tree.write import (
 
 REPO = Path(__file__).resolve().parents[1]
 
+#: What write_tree copies into the tree's `.schemas/`, sorted.
+SCHEMA_COPIES = [
+    "cases.schema.json",
+    "catalog.json",
+    "qasesync.schema.json",
+    "shared-steps.schema.json",
+    "suite.schema.json",
+]
+
 
 def _tree(**kwargs: Any) -> Tree:
     return Tree(settings=Settings(project="SHOP"), **kwargs)
@@ -157,7 +166,7 @@ def test_a_full_case_is_written_in_the_documented_order() -> None:
     )
     tree = _tree(suites=(Suite(key="#1", title="Auth", id=1),), cases=(case,))
     assert render_tree(tree)[PurePosixPath("auth/cases.yaml")] == (
-        "# yaml-language-server: $schema=../../schemas/cases.schema.json\n"
+        "# yaml-language-server: $schema=../.schemas/cases.schema.json\n"
         "cases:\n"
         "  - id: 101\n"
         "    title: Login redirects to the dashboard\n"
@@ -196,7 +205,7 @@ def test_a_full_case_is_written_in_the_documented_order() -> None:
 def test_a_bare_case_at_the_root_is_only_its_title() -> None:
     files = render_tree(_tree(cases=(Case(title="Home page loads"),)))
     assert files[PurePosixPath("cases.yaml")] == (
-        "# yaml-language-server: $schema=../schemas/cases.schema.json\n"
+        "# yaml-language-server: $schema=.schemas/cases.schema.json\n"
         "cases:\n"
         "  - title: Home page loads\n"
     )
@@ -236,7 +245,7 @@ def test_settings_hold_the_project_and_only_what_differs() -> None:
     files = render_tree(Tree(settings=settings))
     assert files == {
         PurePosixPath("qasesync.yaml"): (
-            "# yaml-language-server: $schema=../schemas/qasesync.schema.json\n"
+            "# yaml-language-server: $schema=.schemas/qasesync.schema.json\n"
             "project: SHOP\n"
             "prune: delete\n"
             "scope: [auth, checkout/payments]\n"
@@ -294,7 +303,8 @@ def test_write_tree_writes_every_file(tmp_path: Path) -> None:
     )
     written = write_tree(tree, tmp_path / "out")
     names = sorted(p.relative_to(tmp_path / "out").as_posix() for p in written)
-    assert names == ["a/b/cases.yaml", "a/b/suite.yaml", "a/suite.yaml", "qasesync.yaml"]
+    schemas = [f".schemas/{name}" for name in SCHEMA_COPIES]
+    assert names == [*schemas, "a/b/cases.yaml", "a/b/suite.yaml", "a/suite.yaml", "qasesync.yaml"]
 
 
 def test_write_tree_refuses_a_non_empty_folder(tmp_path: Path) -> None:
@@ -311,7 +321,8 @@ def test_write_tree_with_force_replaces_stale_yaml_only(tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text("keep", encoding="utf-8")
     write_tree(_tree(), tmp_path, force=True)
     remaining = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
-    assert remaining == [".git", ".git/x.yaml", "README.md", "qasesync.yaml"]
+    schemas = [".schemas", *(f".schemas/{name}" for name in SCHEMA_COPIES)]
+    assert remaining == [".git", ".git/x.yaml", *schemas, "README.md", "qasesync.yaml"]
 
 
 # --- round trip through the loader ------------------------------------------------------

@@ -30,7 +30,7 @@ from qasesync.model import (
 from qasesync.plans.checks import parent_loops
 from qasesync.plans.planner import live_base
 from qasesync.tree.base import BASE_FILE, write_base
-from qasesync.tree.write import without_defaults, write_tree
+from qasesync.tree.write import LOCAL_SCHEMAS, without_defaults, write_tree
 
 #: Why a field of a live case cannot be written as YAML (docs/design.md §3).
 REASONS: Mapping[str, str] = {
@@ -143,12 +143,15 @@ def check_target(out: Path, *, force: bool) -> None:
         raise ConfigError(f"{out} is not empty; use --force to write into it")
 
 
-def export_project(export: Export, live: Live, out: Path, *, force: bool) -> list[Path]:
+def export_project(
+    export: Export, live: Live, out: Path, *, force: bool, schemas: str | None = LOCAL_SCHEMAS
+) -> list[Path]:
     """Write the exported tree into ``out``, with its base record (the tree is the live
-    project, so every case is synced); the files written."""
+    project, so every case is synced), its schema lines pointing at ``schemas``; the files
+    written."""
     assert export.tree.settings is not None
     try:
-        files = write_tree(export.tree, out, force=force)
+        files = write_tree(export.tree, out, force=force, schemas=schemas)
         old = (out / BASE_FILE).read_bytes() if (out / BASE_FILE).is_file() else None
         write_base(out, live_base(live, export.tree.settings), old)
     except OSError as error:  # a full disk, no permission: the user's to fix

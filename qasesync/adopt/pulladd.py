@@ -22,13 +22,14 @@ from qasesync.adopt.export import writable_cases
 from qasesync.adopt.pullstate import Move, PullState
 from qasesync.model import Case, Suite, Tree
 from qasesync.plans.plan import Change
-from qasesync.tree.files import SHARED_FILE
+from qasesync.tree.files import SETTINGS_FILE, SHARED_FILE
 from qasesync.tree.write import (
     CASES_FILE,
     case_document,
     rekey_steps,
     render_tree,
     schema_line,
+    schemas_base,
     shared_step_document,
     shared_step_keys,
     suite_folders,
@@ -45,6 +46,8 @@ class Additions:
 
     def __init__(self, state: PullState) -> None:
         self.state = state
+        # New files get schema lines the way the tree's qasesync.yaml has one (or none).
+        self.schemas = schemas_base(state.read(SETTINGS_FILE))
         self._in_new_folders: set[str] = set()  # live suite keys written whole
         self._pending: dict[str, list[Case]] = {}  # new case files
 
@@ -59,7 +62,7 @@ class Additions:
         self.state.names.update({s.hash or s.key: s.key for s in added})
         file = self._shared_file()
         if file is None:
-            rendered = _rendered(Tree(None, shared_steps=tuple(added)), depth=0)
+            rendered = _rendered(Tree(None, shared_steps=tuple(added)), self.schemas, depth=0)
             self.state.new_files.update({str(path): body for path, body in rendered.items()})
             file = SHARED_FILE
         else:
@@ -121,7 +124,7 @@ class Additions:
             suites=tuple(replace(s, parent=None) if s is top else s for s in inside),
             cases=self._writable(cases),
         )
-        for path, body in _rendered(subtree, depth=len(_parts(folder)) - 1).items():
+        for path, body in _rendered(subtree, self.schemas, depth=len(_parts(folder)) - 1).items():
             self.state.new_files[str(PurePosixPath(folder, *path.parts[1:]))] = body
         for key, inner in suite_folders(subtree).items():  # where moved cases go
             self.state.folders[key] = str(PurePosixPath(folder, *PurePosixPath(inner).parts[1:]))
@@ -168,7 +171,7 @@ class Additions:
     def _new_case_files(self) -> None:
         for file, cases in self._pending.items():
             subtree = Tree(None, cases=tuple(cases))
-            [body] = _rendered(subtree, depth=len(_parts(_parent(file)))).values()
+            [body] = _rendered(subtree, self.schemas, depth=len(_parts(_parent(file)))).values()
             self.state.new_files[file] = body
 
     def _writable(self, cases: Sequence[Case]) -> tuple[Case, ...]:
@@ -213,15 +216,17 @@ class Additions:
         elif self.state.read(file) is not None:
             self.state.add(file, [AppendItem(("cases",), item)])
         else:
-            empty = schema_line(PurePosixPath(file), "../schemas") + "cases: []\n"
+            empty = schema_line(PurePosixPath(file), self.schemas) + "cases: []\n"
             self.state.new_files[file] = append_item(empty, ("cases",), item)
         return file
 
 
-def _rendered(tree: Tree, *, depth: int) -> dict[PurePosixPath, str]:
+def _rendered(tree: Tree, schemas: str | None, *, depth: int) -> dict[PurePosixPath, str]:
     """The tree writer's files for a subtree that goes ``depth`` folders below the root
     (their schema lines point that much further up)."""
-    return render_tree(tree, schemas="../" * depth + "../schemas")
+    if schemas is not None and "://" not in schemas:
+        schemas = "../" * depth + schemas
+    return render_tree(tree, schemas=schemas)
 
 
 def _parts(folder: str) -> tuple[str, ...]:

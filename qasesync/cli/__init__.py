@@ -34,7 +34,7 @@ from qasesync.cli.common import (
 )
 from qasesync.cli.live import cmd_apply, cmd_export, cmd_plan, cmd_pull
 from qasesync.cli.local import cmd_demo, cmd_emulator, emulator_faults
-from qasesync.cli.offline import cmd_import_csv, cmd_show, cmd_validate
+from qasesync.cli.offline import cmd_import_csv, cmd_schema, cmd_show, cmd_validate
 from qasesync.cli.parser import build_parser
 from qasesync.cli.writeback import cmd_writeback
 from qasesync.errors import QasesyncError, ValidationError
@@ -57,6 +57,7 @@ COMMANDS: dict[str, Command] = {
     "validate": cmd_validate,
     "plan": cmd_plan,
     "show": cmd_show,
+    "schema": cmd_schema,
     "apply": cmd_apply,
     "writeback": cmd_writeback,
     "export": cmd_export,

@@ -325,7 +325,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     if export.tree.settings is not None and live.unread:  # kept unmanaged until edited
         settings = _unread_unmanaged(export.tree.settings, live)
         export = replace(export, tree=replace(export.tree, settings=settings))
-    files = exporting.export_project(export, live, target, force=args.force)
+    files = exporting.export_project(export, live, target, force=args.force, schemas=args.schemas)
     out.write("\n".join(exporting.report_lines(export, target, files)) + "\n")
     return EXIT_OK
 

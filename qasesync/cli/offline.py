@@ -46,6 +46,19 @@ def _display(root: Path) -> str:
     return text if text.endswith("/") else text + "/"
 
 
+def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    """The JSON Schemas and their catalog → ``--write DIR``, for editors to resolve offline."""
+    from qasesync.tree.write import write_schemas
+
+    folder = Path(args.write)
+    try:
+        written = write_schemas(folder)
+    except OSError as error:
+        raise QasesyncError(f"{folder}: the schemas cannot be written ({error})") from error
+    out.write(f"{len(written)} files written to {folder}: {', '.join(p.name for p in written)}\n")
+    return EXIT_OK
+
+
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     """A plan saved by ``plan --out``, rendered again without talking to Qase; the tree
     (``--tree``) is only where GitHub annotations point."""
@@ -77,7 +90,7 @@ def cmd_import_csv(args: argparse.Namespace, out: TextIO) -> int:
         )
     for problem in problems:
         print(f"skipped: {problem}", file=sys.stderr)
-    write_tree(result.tree, target)
+    write_tree(result.tree, target, schemas=args.schemas)
     tree = result.tree
     out.write(f"{len(tree.cases)} cases in {len(tree.suites)} suites written to {args.out}\n")
     if args.project is None:

@@ -11,6 +11,8 @@ from typing import NoReturn
 
 from qasesync import __version__
 from qasesync.cli.common import UsageError
+from qasesync.tree.schema import SCHEMA_URL
+from qasesync.tree.write import LOCAL_SCHEMAS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--project", required=True)
     export.add_argument("--out", default="cases")
     export.add_argument("--force", action="store_true", help="write into a non-empty folder")
+    _schemas_option(export)
 
     pull = sub.add_parser("pull", help="bring web-app edits into the YAML")
     pull.add_argument("tree", nargs="?")
@@ -81,8 +84,19 @@ def build_parser() -> argparse.ArgumentParser:
     import_csv.add_argument("file")
     import_csv.add_argument("--out", required=True)
     import_csv.add_argument("--skip-bad", action="store_true", help="leave bad rows out")
+    _schemas_option(import_csv)
     import_csv.add_argument(
         "--project", help="Qase project code for qasesync.yaml (default: the placeholder CHANGEME)"
+    )
+
+    schema = sub.add_parser(
+        "schema", help="write the JSON Schemas of the tree's files, for editors (offline)"
+    )
+    schema.add_argument(
+        "--write",
+        metavar="DIR",
+        required=True,
+        help="the folder to write the schemas and their catalog (catalog.json) into",
     )
 
     emulator = sub.add_parser("emulator", help="run the local Qase API emulator")
@@ -146,3 +160,19 @@ def _at_least(low: float) -> Callable[[str], float]:
         return value
 
     return parse
+
+
+def _schemas_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--schemas",
+        metavar="WHERE",
+        type=_schemas,
+        default=LOCAL_SCHEMAS,
+        help="where each file's `# yaml-language-server: $schema=` line points: a folder in the"
+        f" tree, which gets a copy of the schemas (default: {LOCAL_SCHEMAS}), a URL such as"
+        f" {SCHEMA_URL.rstrip('/')}, or `none` for no such line",
+    )
+
+
+def _schemas(value: str) -> str | None:
+    return None if value == "none" else value

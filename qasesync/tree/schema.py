@@ -24,6 +24,10 @@ if TYPE_CHECKING:  # imported when a file fails the fast check: it takes ~0.1 s
     import jsonschema
 
 KINDS = ("qasesync", "suite", "cases", "shared-steps")
+#: Where the project's documentation site publishes the schemas; each schema's ``$id``.
+#: ``v1`` is the schemas' major version: it changes only when a valid tree stops validating.
+SCHEMA_URL = "https://qasesync.github.io/schemas/v1/"
+CATALOG_FILE = "catalog.json"
 Check = Callable[[Any], bool]
 
 #: Keywords that only describe; the fast checker ignores them.
@@ -39,6 +43,38 @@ def schema_dir() -> Path:
         if (candidate / "cases.schema.json").is_file():
             return candidate
     raise FileNotFoundError(f"no schemas/ beside {package}")
+
+
+def schema_file(kind: str) -> str:
+    """The file name of one kind's schema: ``cases`` → ``cases.schema.json``."""
+    return f"{kind}.schema.json"
+
+
+def catalog() -> dict[str, Any]:
+    """A JSON Schema catalog in SchemaStore's format: which files each schema describes.
+
+    Case files may have any name; the catalog matches the usual ``cases.yaml`` and
+    ``*.cases.yaml``. ``suite.yaml`` and ``shared_steps.yaml`` are generic names, so an editor
+    should apply the catalog only inside a qasesync tree (README, "Editors")."""
+    files = {
+        "qasesync": ("qasesync settings", ["qasesync.yaml"]),
+        "suite": ("qasesync suite", ["suite.yaml"]),
+        "cases": ("qasesync cases", ["cases.yaml", "*.cases.yaml"]),
+        "shared-steps": ("qasesync shared steps", ["shared_steps.yaml"]),
+    }
+    return {
+        "$schema": "https://json.schemastore.org/schema-catalog.json",
+        "version": 1,
+        "schemas": [
+            {
+                "name": files[kind][0],
+                "description": schema(kind)["description"],
+                "fileMatch": files[kind][1],
+                "url": SCHEMA_URL + schema_file(kind),
+            }
+            for kind in KINDS
+        ],
+    }
 
 
 @cache

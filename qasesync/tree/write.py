@@ -14,6 +14,7 @@ shared-step keys are slugs), so that ``load_tree(out) == prepare(tree)``.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import unicodedata
@@ -43,15 +44,18 @@ from qasesync.model import (
     Tree,
 )
 from qasesync.tree.files import SETTINGS_FILE, SHARED_FILE, SUITE_FILE
+from qasesync.tree.schema import CATALOG_FILE, catalog, schema_dir, schema_file
 
 SLUG_MAX = 60
 CASES_FILE = "cases.yaml"
 SCHEMAS = {
-    SETTINGS_FILE: "qasesync.schema.json",
-    SUITE_FILE: "suite.schema.json",
-    CASES_FILE: "cases.schema.json",
-    SHARED_FILE: "shared-steps.schema.json",
+    SETTINGS_FILE: schema_file("qasesync"),
+    SUITE_FILE: schema_file("suite"),
+    CASES_FILE: schema_file("cases"),
+    SHARED_FILE: schema_file("shared-steps"),
 }
+#: Where export and import-csv put the schema files, relative to the tree root.
+LOCAL_SCHEMAS = ".schemas"
 _WINDOWS_RESERVED = frozenset(
     ["con", "prn", "aux", "nul"]
     + [f"com{n}" for n in range(1, 10)]
@@ -219,11 +223,12 @@ def rekey_steps(steps: Sequence[Step], keys: Mapping[str, str]) -> tuple[Step, .
 # --- documents --------------------------------------------------------------------------
 
 
-def render_tree(tree: Tree, *, schemas: str = "../schemas") -> dict[PurePosixPath, str]:
+def render_tree(tree: Tree, *, schemas: str | None = LOCAL_SCHEMAS) -> dict[PurePosixPath, str]:
     """Every file of the tree, as text, by path relative to the tree root.
 
-    ``schemas`` is where the JSON Schema files are, relative to the tree root (the
-    checkout's layout, ``cases/`` beside ``schemas/``), or a URL."""
+    ``schemas`` is where the JSON Schema files are, relative to the tree root (by default
+    the tree's own `.schemas/`, which `write_tree` fills), or a URL; ``None`` writes no
+    schema line."""
     tree = prepare(tree)
     documents: dict[PurePosixPath, Any] = {}
     if tree.settings is not None:
@@ -411,14 +416,17 @@ def _yaml() -> YAML:
     return yaml
 
 
-def _text_of(path: PurePosixPath, document: Any, schemas: str) -> str:
+def _text_of(path: PurePosixPath, document: Any, schemas: str | None) -> str:
     buffer = io.StringIO()
     _yaml().dump(document, buffer)
     return schema_line(path, schemas) + buffer.getvalue()
 
 
-def schema_line(path: PurePosixPath, schemas: str) -> str:
-    """The ``$schema`` comment that starts the file at ``path`` (relative to the tree)."""
+def schema_line(path: PurePosixPath, schemas: str | None) -> str:
+    """The ``$schema`` comment that starts the file at ``path`` (relative to the tree);
+    none when ``schemas`` is None."""
+    if schemas is None:
+        return ""
     base = schemas if "://" in schemas else "../" * (len(path.parts) - 1) + schemas
     return f"# yaml-language-server: $schema={base.rstrip('/')}/{SCHEMAS[path.name]}\n"
 
@@ -427,16 +435,20 @@ def schema_line(path: PurePosixPath, schemas: str) -> str:
 
 
 def write_tree(
-    tree: Tree, out: Path, *, force: bool = False, schemas: str = "../schemas"
+    tree: Tree, out: Path, *, force: bool = False, schemas: str | None = LOCAL_SCHEMAS
 ) -> list[Path]:
     """Write ``tree`` as a cases tree into ``out``; return the files written.
 
     A non-empty ``out`` is refused unless ``force``; with ``force``, the YAML files
     already there (hidden ones aside) are removed first, so that nothing stale stays
-    in the tree. Text files are UTF-8 with ``\\n`` line ends."""
+    in the tree. Text files are UTF-8 with ``\\n`` line ends. When ``schemas`` is a
+    folder inside the tree, the schema files are written there too, so that editors
+    resolve the schema lines offline, in any repository."""
     files = render_tree(tree, schemas=schemas)
     _clear_target(out, force=force)
     written = []
+    if schemas is not None and _inside_tree(schemas):
+        written += write_schemas(out.joinpath(*PurePosixPath(schemas).parts))
     for relative, text in files.items():
         path = out.joinpath(*relative.parts)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -444,6 +456,37 @@ def write_tree(
             handle.write(text)
         written.append(path)
     return written
+
+
+def schemas_base(settings: bytes | None) -> str | None:
+    """Where the schema line of a tree's ``qasesync.yaml`` (its bytes) points, as
+    ``schema_line`` takes it; None when the file has no such line."""
+    first = (settings or b"").split(b"\n", 1)[0].decode("utf-8", "replace")
+    found = _SCHEMA_LINE.fullmatch(first.rstrip("\r"))
+    return (found.group(1) or ".") if found else None
+
+
+def write_schemas(folder: Path) -> list[Path]:
+    """Copy the JSON Schemas, and a SchemaStore-style catalog of them, into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in sorted(SCHEMAS.values()):
+        target = folder / name
+        target.write_bytes((schema_dir() / name).read_bytes())
+        written.append(target)
+    target = folder / CATALOG_FILE
+    target.write_text(json.dumps(catalog(), indent=2) + "\n", encoding="utf-8")
+    return [*written, target]
+
+
+_SCHEMA_LINE = re.compile(
+    r"# yaml-language-server: \$schema=(.*?)/?" + re.escape(SCHEMAS[SETTINGS_FILE])
+)
+
+
+def _inside_tree(schemas: str) -> bool:
+    parts = PurePosixPath(schemas).parts
+    return "://" not in schemas and bool(parts) and ".." not in parts and parts[0] != "/"
 
 
 def _clear_target(out: Path, *, force: bool) -> None:

@@ -149,39 +149,6 @@ def test_invalid_scenario_as_json_lists_the_same_problems(scenario: str) -> None
     assert found == EXPECTED[scenario]
 
 
-def _tree_with_link(tmp_path: Path, target: Path) -> Path:
-    tree = tmp_path / "tree"
-    shutil.copytree(DATA / "valid-minimal", tree)
-    (tree / "auth").mkdir()
-    os.symlink(target, tree / "auth" / "login.yaml")
-    return tree
-
-
-def test_symlink_out_of_the_tree_is_an_error(tmp_path: Path) -> None:
-    outside = tmp_path / "outside.yaml"
-    outside.write_text("cases:\n  - title: Outside\n", encoding="utf-8")
-    code, _, err = validate(_tree_with_link(tmp_path, outside))
-    assert code == 1
-    assert err.splitlines()[0] == "auth/login.yaml:1:1: a symlink that leads out of the tree"
-
-
-def test_broken_symlink_is_an_error(tmp_path: Path) -> None:
-    code, _, err = validate(_tree_with_link(tmp_path, tmp_path / "gone.yaml"))
-    assert code == 1
-    assert err.splitlines()[0] == "auth/login.yaml:1:1: a broken symlink"
-
-
-def test_symlink_inside_the_tree_is_followed(tmp_path: Path) -> None:
-    tree = tmp_path / "tree"
-    shutil.copytree(DATA / "valid-minimal", tree)
-    (tree / "auth").mkdir()
-    (tree / "auth" / "login.yaml").write_text("cases:\n  - title: Login\n", encoding="utf-8")
-    os.symlink(tree / "auth", tree / "again")
-    code, out, _ = validate(tree)
-    assert code == 0
-    assert out == f"{tree}/: 2 cases in 2 suites, 0 shared steps — valid\n"
-
-
 @pytest.mark.skipif(os.name != "posix", reason="names are bytes on POSIX only")
 def test_a_path_that_is_not_utf8_is_an_error(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
@@ -202,15 +169,6 @@ def test_suite_yaml_at_the_root_is_an_error(tmp_path: Path) -> None:
     assert code == 1
     message = "suite.yaml:1:1: the tree root is not a suite: suite.yaml belongs in a suite folder"
     assert err.splitlines()[0] == message
-
-
-def test_a_symlink_loop_is_a_broken_symlink(tmp_path: Path) -> None:
-    tree = tmp_path / "tree"
-    shutil.copytree(DATA / "valid-minimal", tree)
-    os.symlink(tree / "loop.yaml", tree / "loop.yaml")
-    code, _, err = validate(tree)
-    assert code == 1
-    assert err.splitlines()[0] == "loop.yaml:1:1: a broken symlink"
 
 
 def test_a_file_that_cannot_be_read_is_a_problem_not_a_crash(

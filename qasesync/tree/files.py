@@ -1,14 +1,17 @@
 """The files of a cases tree, by role (docs/design.md §2).
 
-Hidden files and folders are skipped; a symlink is followed when it stays inside the
-tree (a link to a folder above is not followed round in circles), and is a problem when
-it is broken or leads out.
+Hidden files and folders are skipped. Every folder and file is reached once: the real
+ones first, then each symlink inside the tree, followed only when what it leads to was
+not reached already (a link to a folder of the tree, or a loop, would give its cases
+twice and have write-back edit one file under two names). A link that is broken or
+leads out of the tree is a problem too; one to a file qasesync would not read anyway
+(not `.yaml`) is ignored like that file.
 """
 
 from __future__ import annotations
 
+import errno
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,55 +36,134 @@ class Layout:
 
 
 def find_files(root: Path, problems: list[Problem]) -> Layout:
-    """Walk the tree: hidden entries skipped, symlinks followed only inside the tree."""
+    """Walk the tree: hidden entries skipped, each folder and file reached once."""
     layout = Layout()
-    real_root = root.resolve()
-    for rel in _walk(root, "", real_root, {real_root}, problems):
+    for rel in _Walk(root, problems).files():
         if not _undecodable(rel, problems) and not _misnamed(rel, problems):
             _place(layout, rel)
     layout.shared.sort(key=lambda rel: (rel != SHARED_FILE, rel))
     return layout
 
 
-def _walk(
-    root: Path, rel_dir: str, real_root: Path, above: set[Path], problems: list[Problem]
-) -> Iterator[str]:
-    """Files below ``rel_dir``; ``above`` holds the real folders on the way down, so that
-    a symlink to a folder above is not followed round in circles."""
-    try:
-        with os.scandir(root / rel_dir) as entries:
-            names = sorted(entry.name for entry in entries)
-    except OSError as error:
-        problems.append(Problem(rel_dir or ".", 1, 1, f"cannot be read: {error.strerror}"))
-        return
-    for name in names:
-        if name.startswith("."):
-            continue
-        rel = f"{rel_dir}/{name}" if rel_dir else name
-        target = _inside(root / rel, real_root, rel, problems)
-        if target is None:
-            continue
-        if target.is_dir() and target not in above:
-            yield from _walk(root, rel, real_root, above | {target}, problems)
-        elif target.is_file() and name.lower().endswith(_SUFFIXES):
-            yield rel
+def _is_yaml(name: str) -> bool:
+    return name.lower().endswith(_SUFFIXES)
 
 
-def _inside(path: Path, real_root: Path, rel: str, problems: list[Problem]) -> Path | None:
-    """The real path, or None (with a problem) for a symlink that is broken or leads out."""
-    if not path.is_symlink():
-        return path.resolve()
-    try:
-        target = path.resolve(strict=True)
-    except (OSError, RuntimeError):  # missing target, or a loop (RuntimeError before 3.13)
-        target = None
-    if target is None:
-        problems.append(Problem(rel, 1, 1, "a broken symlink"))
-        return None
-    if not target.is_relative_to(real_root):
-        problems.append(Problem(rel, 1, 1, "a symlink that leads out of the tree"))
-        return None
-    return target
+class _Twice(Exception):
+    """A followed link reaches ``real`` again (first reached as ``first``)."""
+
+    def __init__(self, real: Path, first: str) -> None:
+        super().__init__(first)
+        self.real = real
+        self.first = first
+
+
+class _Walk:
+    """One walk: the real path of every folder and file reached, with the name it was
+    reached under, and the symlinks still to follow."""
+
+    def __init__(self, root: Path, problems: list[Problem]) -> None:
+        self.real_root = root.resolve()
+        self.problems = problems
+        self.reached: dict[Path, str] = {self.real_root: ""}
+        self.links: list[tuple[str, Path, Path]] = []  # (name, target, real folder of the link)
+
+    def files(self) -> list[str]:
+        """Every YAML file, in the order of a walk through sorted names."""
+        found = self.below("", self.real_root)
+        while self.links:  # those met while following a link come after it
+            found += self.follow(*self.links.pop(0))
+        return sorted(found, key=lambda rel: rel.split("/"))
+
+    def below(self, rel_dir: str, real_dir: Path) -> list[str]:
+        """The YAML files below a folder; the links met are kept for later."""
+        try:
+            with os.scandir(real_dir) as entries:
+                listed = sorted((entry.name, entry) for entry in entries)
+        except OSError as error:
+            self.problems.append(Problem(rel_dir or ".", 1, 1, f"cannot be read: {error.strerror}"))
+            return []
+        found: list[str] = []
+        for name, entry in listed:
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if name.startswith("."):
+                continue
+            if entry.is_symlink():
+                self.link(rel, Path(entry.path), real_dir)
+            elif entry.is_dir():
+                found += self.below(rel, self.reach(real_dir / name, rel))
+            elif entry.is_file() and _is_yaml(name):
+                self.reach(real_dir / name, rel)
+                found.append(rel)
+        return found
+
+    def reach(self, real: Path, rel: str) -> Path:
+        first = self.reached.setdefault(real, rel)
+        if first != rel:
+            raise _Twice(real, first)
+        return real
+
+    def link(self, rel: str, path: Path, real_dir: Path) -> None:
+        """Keep a link to follow once the real entries are walked, or say why not."""
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError) as error:  # RuntimeError: a loop, before 3.13
+            self.problems.append(_broken(rel, path, error))
+            return
+        if not target.is_dir() and not _is_yaml(rel):
+            return  # not read, like any file that is not YAML
+        if target.is_relative_to(self.real_root):
+            self.links.append((rel, target, real_dir))
+        else:
+            message = f"a symlink to `{os.readlink(path)}`, outside the tree: not followed"
+            self.problems.append(Problem(rel, 1, 1, message + _OUTSIDE))
+
+    def follow(self, rel: str, target: Path, real_dir: Path) -> list[str]:
+        """The files a link leads to, or none (with a problem naming the link) when it
+        reaches a folder or file a second time."""
+        reached, links, problems = dict(self.reached), len(self.links), len(self.problems)
+        try:
+            self.reach(target, rel)
+            return self.below(rel, target) if target.is_dir() else [rel]
+        except _Twice as twice:  # nothing of what the link leads to is read
+            self.reached = reached
+            del self.links[links:], self.problems[problems:]
+            message = self.twice(target, twice, loop=real_dir.is_relative_to(target))
+            self.problems.append(Problem(rel, 1, 1, message))
+            return []
+
+    def twice(self, target: Path, twice: _Twice, *, loop: bool) -> str:
+        """What reaching ``target`` again would do, in words."""
+        shown = f"a symlink to {self.shown(target)}"
+        if loop:
+            return f"{shown}, a folder it is in: a loop{_TWICE}"
+        first = twice.first
+        if twice.real != target:
+            held = self.shown(twice.real)
+            return f"{shown}, which holds {held}, reached already as `{first}`{_TWICE}"
+        named = target.relative_to(self.real_root).as_posix()
+        where = "" if first == named else f" as `{first}`"
+        return f"{shown}, which the tree reaches already{where}{_TWICE}"
+
+    def shown(self, real: Path) -> str:
+        """A real path inside the tree as the tree names it: `auth/`, `auth/login.yaml`."""
+        rel = real.relative_to(self.real_root).as_posix()
+        if rel == ".":
+            return "the tree's root folder"
+        return f"`{rel}/`" if real.is_dir() else f"`{rel}`"
+
+
+_OUTSIDE = " (qasesync reads and writes inside the tree only); copy it into the tree"
+_TWICE = (
+    "; each folder and file is read once (its cases would count twice, and write-back"
+    " would edit one file under two names): remove the link"
+)
+
+
+def _broken(rel: str, path: Path, error: Exception) -> Problem:
+    if isinstance(error, RuntimeError) or getattr(error, "errno", None) == errno.ELOOP:
+        return Problem(rel, 1, 1, "a symlink loop: the link leads back to itself")
+    return Problem(rel, 1, 1, f"a broken symlink: `{os.readlink(path)}` does not exist")
 
 
 def _undecodable(rel: str, problems: list[Problem]) -> bool:

@@ -284,6 +284,9 @@ if command == "apply":
             json.dump({"qasesync_writeback": 1, "project": "SHOP", "files": files, **empty}, record)
     print("Apply: 1 created")
     sys.exit(int(os.environ.get("FAKE_APPLY_EXIT", "0")))
+if command == "writeback":
+    print("error: a crash", file=sys.stderr)
+    sys.exit(int(os.environ.get("FAKE_WRITEBACK_EXIT", "3")))
 if command == "pull":
     # Appends FAKE_PULL_TEXT to each file of the tree named in FAKE_PULL_FILES.
     for name in filter(None, os.environ.get("FAKE_PULL_FILES", "").split(",")):
@@ -740,6 +743,7 @@ def test_real_plan_against_the_emulator_comments_once_then_updates_in_place(
         "has-changes": "true",
         "skipped": "false",
         "committed": "",
+        "record-artifact": "",
         "pull-request": "",
     }
     assert first.summary.startswith(MARKER + "\n")
@@ -1060,21 +1064,28 @@ def test_a_created_case_deleted_on_main_meanwhile_fails_naming_its_id_the_others
     assert f"+  - id: {voucher}\n+    title: Pay by voucher\n" in run.summary
 
 
-def git_that_loses_one_race(tmp_path: Path, script: str) -> Path:
-    """A `git` first on PATH that runs ``script`` before its first push (another commit
-    reaches origin just then), and is git otherwise."""
+def git_that_loses_races(tmp_path: Path, *scripts: str) -> Path:
+    """A folder first on PATH: a `git` that runs the n-th of ``scripts`` before its n-th push
+    (another commit reaches origin just then), and is git otherwise; a `sleep` that returns
+    at once (the waits between attempts are not what these tests are about)."""
     folder = tmp_path / "racing-bin"
     folder.mkdir()
     real = shutil.which("git")
+    races = "".join(f"    {n}) {script} ;;\n" for n, script in enumerate(scripts, 1))
     wrapper = folder / "git"
     wrapper.write_text(
         "#!/usr/bin/env bash\n"
-        f'if [ "${{*: -1}}" = "HEAD:main" ] && [ ! -e "{folder}/raced" ]; then\n'
-        f'  touch "{folder}/raced"\n  {script}\nfi\n'
+        'if [ -z "${RACING:-}" ] && [ "${*: -1}" = "HEAD:main" ]; then\n'
+        "  export RACING=1\n"  # the racer's own push is not one of the action's
+        f'  echo x >>"{folder}/pushes"\n'
+        f'  case $(($(wc -l <"{folder}/pushes"))) in\n{races}  esac\n'
+        "fi\n"
         f'exec {real} "$@"\n',
         encoding="utf-8",
     )
-    wrapper.chmod(0o755)
+    (folder / "sleep").write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
+    for script in (wrapper, folder / "sleep"):
+        script.chmod(0o755)
     return folder
 
 
@@ -1088,7 +1099,7 @@ def test_a_push_that_loses_the_race_to_a_conflicting_commit_writes_the_ids_again
         encoding="utf-8",
     )
     git(other, "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qam", "race")
-    racing = git_that_loses_one_race(tmp_path, f'git -C "{other}" push --quiet origin HEAD:main')
+    racing = git_that_loses_races(tmp_path, f'git -C "{other}" push --quiet origin HEAD:main')
     inputs = {**apply_inputs(), "api-url": url}
     run = run_action(tmp_path, inputs, path=[racing], env={"GITHUB_REF_NAME": "main"}, cwd=clone)
 
@@ -1098,6 +1109,123 @@ def test_a_push_that_loses_the_race_to_a_conflicting_commit_writes_the_ids_again
     assert log == [BOT_COMMIT, "Dev|race", "Dev|cases"]
     voucher = case_id(emulator, "Pay by voucher")
     assert f"  - id: {voucher}\n    title: Pay with vouchers\n" in main_file(tmp_path, PAYMENTS)
+
+
+def retitle_race(tmp_path: Path, n: int) -> str:
+    """A command that lands, on origin's main, the n-th retitle of the voucher case: on the
+    lines where the write-back puts its id, so that the action's commit does not rebase."""
+    racer = tmp_path / "racer"
+    if not racer.exists():
+        fresh_clone(tmp_path, "racer")
+    script = tmp_path / f"race-{n}.sh"
+    script.write_text(
+        f'cd "{racer}"\n'
+        "git pull --quiet --ff-only origin main\n"
+        f"printf '{CARD_ONLY}  - title: Pay with vouchers {n}\\n' >{PAYMENTS}\n"
+        f"git -c user.name=Dev -c user.email=dev@example.com commit -qam 'race {n}'\n"
+        "git push --quiet origin HEAD:main\n",
+        encoding="utf-8",
+    )
+    return f'bash "{script}"'
+
+
+def test_three_conflicting_races_in_a_row_and_the_ids_still_land_on_the_newest_head(
+    tmp_path: Path, clone: Path, qase: tuple[Any, str]
+) -> None:
+    emulator, url = qase
+    racing = git_that_loses_races(tmp_path, *(retitle_race(tmp_path, n) for n in (1, 2, 3)))
+    inputs = {**apply_inputs(), "api-url": url}
+    run = run_action(tmp_path, inputs, path=[racing], env={"GITHUB_REF_NAME": "main"}, cwd=clone)
+
+    assert not run.failed, run.stdout
+    assert run.outputs["committed"] == "true"
+    assert [f"push attempt {n} failed; retrying" in run.stdout for n in (1, 2, 3, 4)] == [
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert run.stdout.count("do not rebase onto main") == 3
+    log = git(tmp_path / "origin.git", "log", "--format=%an|%s", "main").splitlines()
+    assert log == [BOT_COMMIT, "Dev|race 3", "Dev|race 2", "Dev|race 1", "Dev|cases"]
+    card, voucher = case_id(emulator, "Pay by card"), case_id(emulator, "Pay by voucher")
+    assert main_file(tmp_path, PAYMENTS) == (
+        f"cases:\n  - id: {card}\n    title: Pay by card\n    severity: major\n"
+        f"  - id: {voucher}\n    title: Pay with vouchers 3\n"
+    )
+    assert run.outputs["record-artifact"] == ""
+
+
+def test_ids_that_no_push_lands_are_kept_as_an_artifact_and_finish_by_hand_with_writeback(
+    tmp_path: Path, clone: Path, qase: tuple[Any, str]
+) -> None:
+    emulator, url = qase
+    races = [retitle_race(tmp_path, n) for n in range(1, 7)]
+    racing = git_that_loses_races(tmp_path, *races)
+    inputs = {**apply_inputs(), "api-url": url}
+    env = {"GITHUB_REF_NAME": "main", "GITHUB_RUN_ATTEMPT": "2"}
+    run = run_action(tmp_path, inputs, path=[racing], env=env, cwd=clone)
+
+    assert ("Commit written-back ids", 1) in run.results
+    assert "push attempt 4 failed; retrying" in run.stdout
+    assert "push attempt 5 failed; giving up" in run.stdout  # bounded
+    assert run.stdout.count("do not rebase onto main") == 4  # each time on the newest head
+    assert (
+        "::error title=qasesync::could not push the written-back ids to main in 5 attempts; "
+        "they are kept (see the job summary)"
+    ) in run.stdout
+    assert run.outputs["committed"] == "false"
+    # The action's next step uploads the kept folder as the artifact named in its output.
+    name = run.outputs["record-artifact"]
+    assert re.fullmatch(r"qasesync-writeback-2-\w+", name)
+    kept = Path(run.step_outputs["push-ids"]["record-path"])
+    assert sorted(p.name for p in kept.iterdir()) == ["ids.patch", "qasesync-writeback.json"]
+    how = "run `qasesync writeback qasesync-writeback.json cases`, commit the files it names"
+    assert f"kept in the artifact {name} of this run" in run.stdout and how in run.stdout
+    assert f"artifact `{name}`" in run.summary
+    assert "qasesync writeback qasesync-writeback.json cases\n" in run.summary
+    voucher = case_id(emulator, "Pay by voucher")
+    assert f"+  - id: {voucher}\n+    title: Pay by voucher\n" in run.summary  # the patch
+
+    # Finishing by hand as the message says, in a checkout of main as it is now.
+    later = fresh_clone(tmp_path, "by-hand")
+    shutil.copy(kept / "qasesync-writeback.json", later / "qasesync-writeback.json")
+    done = subprocess.run(
+        [sys.executable, "-m", "qasesync", "writeback", "qasesync-writeback.json", "cases"],
+        cwd=later,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"  - id: {voucher}\n    title: Pay with vouchers 5\n" in (
+        (later / PAYMENTS).read_text(encoding="utf-8")
+    )
+
+
+def test_a_writeback_that_fails_keeps_the_record_and_says_how_to_finish(
+    tmp_path: Path, clone: Path, fake_bin: Path
+) -> None:
+    land(tmp_path, "retitle", {"cases/smoke.yaml": "cases:\n  - title: Home page, again\n"})
+    env = apply_env(tmp_path, clone)
+    run = run_action(tmp_path, apply_inputs(), path=[fake_bin], env=env, cwd=clone)
+    assert ("Commit written-back ids", 1) in run.results
+    assert (
+        "::error title=qasesync::qasesync writeback failed (exit 3), so the ids are not in main; "
+        "they are kept (see the job summary)"
+    ) in run.stdout
+    kept = Path(run.step_outputs["push-ids"]["record-path"])
+    record = json.loads((kept / "qasesync-writeback.json").read_text(encoding="utf-8"))
+    assert record["files"] == ["smoke.yaml"]
+    assert "+    id: 101" in (kept / "ids.patch").read_text(encoding="utf-8")
+    assert run.outputs["record-artifact"].startswith("qasesync-writeback-1-")
+    assert "in a checkout of main run `qasesync writeback qasesync-writeback.json cases`" in (
+        run.stdout
+    )
+    assert git(tmp_path / "origin.git", "log", "--format=%s", "main").splitlines() == [
+        "retitle",
+        "cases",
+    ]
 
 
 def test_only_the_files_apply_recorded_are_committed(

@@ -14,16 +14,20 @@
 # commit there edited the same lines: retitled, moved or deleted a created case), the checkout
 # is reset to the branch's head and `qasesync writeback` writes the recorded ids and base
 # records into that tree again, finding each entity there by its place and title; the commit
-# then holds the files it wrote. A push that loses a race is tried again. The step fails only
-# when no push succeeds, or when some id finds no place (writeback exits 1): then the others
-# are pushed, an error names each one left out, and the job summary lists them beside the
-# write-back as apply made it.
+# then holds the files it wrote. A push that loses a race starts over from the new head, up to
+# five times in all. The step fails only when no push succeeds, when writeback fails, or when
+# some id finds no place (writeback exits 1): then the others are pushed, an error names each
+# one left out, and the job summary lists them beside the write-back as apply made it. Whenever
+# it fails, the ids are kept: the record (and the write-back as a patch) is handed to the next
+# step of the action as an artifact of the run (outputs record-artifact, record-path), and the
+# log and the job summary say how to finish by hand with `qasesync writeback`.
 set -euo pipefail
 
 output() { echo "$1=$2" >>"$GITHUB_OUTPUT"; }
 summary() { cat >>"$GITHUB_STEP_SUMMARY"; }
 fail() {
   echo "::error title=qasesync::$1"
+  keep_record
   output committed false
   exit 1
 }
@@ -31,19 +35,43 @@ fail() {
 if [ "${INPUT_COMMAND:-}" != apply ] || [ "${INPUT_PUSH_IDS:-true}" != true ]; then exit 0; fi
 tree=${INPUT_TREE:-cases}
 record=${RECORD_FILE:-}
+branch=
 work=$(mktemp -d "${RUNNER_TEMP:-/tmp}/qasesync-ids.XXXXXX")
 message="qasesync: write back ids of created Qase entities [skip ci]"
 bot=(-c user.name="github-actions[bot]"
   -c user.email="41898282+github-actions[bot]@users.noreply.github.com")
 
-if [ -z "$record" ] || [ ! -s "$record" ]; then
-  if [ -n "$(git status --porcelain --untracked-files=no -- "$tree")" ]; then
-    fail "apply left no record of what it wrote back, so nothing was committed: commit the ids in $tree by hand"
-  fi
-  echo "qasesync: no written-back ids to commit"
-  output committed false
-  exit 0
-fi
+# The record (and the write-back as apply made it, once committed) into a folder that the
+# action's next step uploads as an artifact of the run; the log and the summary say how to
+# finish by hand. Once per run; nothing when there is no record.
+kept=false
+keep_record() {
+  if [ "$kept" = true ] || [ -z "$record" ] || [ ! -s "$record" ]; then return 0; fi
+  kept=true
+  local keep="$work/kept" name="qasesync-writeback-${GITHUB_RUN_ATTEMPT:-1}-${work##*.}"
+  local where=${branch:-the branch apply ran on}
+  mkdir -p "$keep"
+  cp "$record" "$keep/qasesync-writeback.json"
+  if [ -s "$work/ids.patch" ]; then cp "$work/ids.patch" "$keep/ids.patch"; fi
+  output record-artifact "$name"
+  output record-path "$keep"
+  echo "qasesync: the ids apply wrote back are kept in the artifact $name of this run (qasesync-writeback.json). To finish by hand: download it, then in a checkout of $where run \`qasesync writeback qasesync-writeback.json $tree\`, commit the files it names and push."
+  {
+    echo
+    echo "### qasesync: the written-back ids are kept"
+    echo
+    echo "The record of what apply wrote back is the artifact \`$name\` of this workflow run"
+    echo "(\`qasesync-writeback.json\`, beside the write-back as a patch). To finish by hand, download"
+    echo "it, and in an up-to-date checkout of \`$where\`:"
+    echo
+    echo '~~~~~sh'
+    echo "qasesync writeback qasesync-writeback.json $tree"
+    echo '~~~~~'
+    echo
+    echo "then commit the files it names and push. It finds each entity by its place and title"
+    echo "in the tree as it is then; any id it cannot place is listed, to add by hand."
+  } | summary
+}
 
 # A file as a fenced block (of language $1) that no line of it can close.
 fenced() {
@@ -78,6 +106,15 @@ commit_recorded() {
     fail "cannot commit the written-back ids"
 }
 
+if [ -z "$record" ] || [ ! -s "$record" ]; then
+  if [ -n "$(git status --porcelain --untracked-files=no -- "$tree")" ]; then
+    fail "apply left no record of what it wrote back, so nothing was committed: commit the ids in $tree by hand"
+  fi
+  echo "qasesync: no written-back ids to commit"
+  output committed false
+  exit 0
+fi
+
 if ! commit_recorded "$record"; then
   echo "qasesync: no written-back ids to commit"
   output committed false
@@ -88,7 +125,8 @@ git format-patch -1 --stdout HEAD >"$work/ids.patch"
 read_at=$(git rev-parse --short HEAD^)
 
 branch=$(git symbolic-ref --quiet --short HEAD || true)
-branch=${branch:-${GITHUB_REF_NAME:?cannot tell which branch to push to}}
+branch=${branch:-${GITHUB_REF_NAME:-}}
+if [ -z "$branch" ]; then fail "cannot tell which branch to push the written-back ids to"; fi
 upstream="refs/remotes/origin/$branch"
 
 # The branch's head, with the recorded ids written into it again. The record is outside the
@@ -107,14 +145,14 @@ write_again() {
     1) left_out=true ;;
     *)
       summary_patch
-      fail "qasesync writeback failed (exit $rc), so the ids are not in $branch; the job summary holds them as a patch"
+      fail "qasesync writeback failed (exit $rc), so the ids are not in $branch; they are kept (see the job summary)"
       ;;
   esac
   commit_recorded "$work/again.json" || true
 }
 
-pushed=false
-for attempt in 1 2 3 4 5; do
+pushed=false attempts=5
+for attempt in $(seq "$attempts"); do
   if git fetch --quiet origin "+refs/heads/$branch:$upstream"; then
     if ! git "${bot[@]}" rebase --quiet --autostash "$upstream" >"$work/rebase.out" 2>&1; then
       git rebase --abort >/dev/null 2>&1 || true
@@ -130,8 +168,12 @@ for attempt in 1 2 3 4 5; do
       break
     fi
   fi
-  echo "qasesync: push attempt $attempt failed; retrying"
-  sleep $((attempt * 2))
+  if [ "$attempt" = "$attempts" ]; then
+    echo "qasesync: push attempt $attempt failed; giving up"
+  else
+    echo "qasesync: push attempt $attempt failed; retrying"
+    sleep $((attempt * 2))
+  fi
 done
 
 case $pushed in
@@ -144,9 +186,13 @@ case $pushed in
     output committed false
     ;;
   *)
-    { echo "### qasesync: written-back ids not pushed"; echo; echo "Five pushes to \`$branch\` failed."; } | summary
+    {
+      echo "### qasesync: written-back ids not pushed"
+      echo
+      echo "$attempts pushes to \`$branch\` failed, each after writing the ids into its newest head."
+    } | summary
     summary_patch
-    fail "could not push the written-back ids to $branch; the job summary holds them as a patch"
+    fail "could not push the written-back ids to $branch in $attempts attempts; they are kept (see the job summary)"
     ;;
 esac
 if [ "$left_out" = true ]; then
@@ -164,5 +210,6 @@ if [ "$left_out" = true ]; then
     fenced text "$work/again.err"
   } | summary
   summary_patch
+  keep_record
   exit 1
 fi

@@ -16,8 +16,8 @@ def test_unknown_flag_is_a_usage_error_with_exit_1(capsys: pytest.CaptureFixture
     assert "unrecognized arguments: --bogus" in capsys.readouterr().err
 
 
-def test_missing_command_is_a_usage_error_with_exit_1() -> None:
-    assert main([], out=io.StringIO()) == 1
+def test_an_option_without_a_command_is_a_usage_error_with_exit_1() -> None:
+    assert main(["--bogus"], out=io.StringIO()) == 1
 
 
 def unreachable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> int:

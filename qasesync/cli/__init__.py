@@ -5,7 +5,8 @@ This package is the only place that prints (with `render`, which only formats). 
 when the plan has changes, 3 a bug (traceback only under ``--debug``), 130 interrupted.
 
     __init__   main(): the dispatch table and the error boundary; entry() for the script
-    parser     build_parser() and its argparse types
+    parser     build_parser(), parse() (with "did you mean") and the argparse types
+    completion the bash completion script, made from the parser
     offline    validate, import-csv, show: no Qase reads
     live       plan, apply, export, pull: they read (and apply writes) the live project
     local      emulator, demo: the local Qase API emulator
@@ -32,10 +33,11 @@ from qasesync.cli.common import (
     Command,
     UsageError,
 )
+from qasesync.cli.completion import cmd_completion
 from qasesync.cli.live import cmd_apply, cmd_export, cmd_plan, cmd_pull
 from qasesync.cli.local import cmd_demo, cmd_emulator, emulator_faults
 from qasesync.cli.offline import cmd_import_csv, cmd_schema, cmd_show, cmd_validate
-from qasesync.cli.parser import build_parser
+from qasesync.cli.parser import build_parser, parse
 from qasesync.cli.writeback import cmd_writeback
 from qasesync.errors import QasesyncError, ValidationError
 
@@ -65,6 +67,7 @@ COMMANDS: dict[str, Command] = {
     "import-csv": cmd_import_csv,
     "emulator": cmd_emulator,
     "demo": cmd_demo,
+    "completion": cmd_completion,
 }
 
 
@@ -77,8 +80,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     debug = "--debug" in argv
     if debug:  # also after the command, where users put it (`qasesync plan --debug`)
         argv = ["--debug", *(arg for arg in argv if arg != "--debug")]
+    if argv in ([], ["--debug"]):  # bare `qasesync`: the help, which is not an error
+        out.write(build_parser().format_help())
+        return EXIT_OK
     try:
-        args = build_parser().parse_args(argv)
+        args = parse(argv)
         with _debug_log(debug):
             return COMMANDS[args.command](args, out)
     except KeyboardInterrupt:

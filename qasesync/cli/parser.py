@@ -1,12 +1,18 @@
-"""The command line's grammar: `build_parser()` and the argparse types it uses.
+"""The command line's grammar: `build_parser()`, `parse()` and the argparse types they use.
 
-A bad command line raises `UsageError` (exit 1), never argparse's exit 2.
+A bad command line raises `UsageError` (exit 1), never argparse's exit 2: it names the
+command, suggests the closest command or option ("did you mean"), and shows the usage of
+the command it was given to. argparse (the standard library) rather than a CLI framework:
+the grammar is small, the suggestions and the bash completion (`cli/completion.py`) are a
+few lines over it, and the package stays at four dependencies.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import difflib
+import os
+from collections.abc import Callable, Mapping, Sequence
 from typing import NoReturn
 
 from qasesync import __version__
@@ -14,41 +20,115 @@ from qasesync.cli.common import UsageError
 from qasesync.tree.schema import SCHEMA_URL
 from qasesync.tree.write import LOCAL_SCHEMAS
 
+_TREE_HELP = (
+    "the cases tree (default: the current folder when it holds qasesync.yaml, else ./cases)"
+)
+_LIVE = (
+    "environment: QASE_TOKEN (the API token, required), QASE_API_URL, QASE_WEB_URL,"
+    " QASE_PROJECT (overrides the project of qasesync.yaml), QASE_RATE_LIMIT, NO_COLOR"
+)
+_FORMATS = ["text", "markdown", "json", "github"]
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}\n{self.format_usage().rstrip()}")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="qasesync", description="Qase.io test cases as code.")
+def parse(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> argparse.Namespace:
+    """The command line as a namespace; a `UsageError` that helps when it is wrong."""
+    parser = build_parser(environ)
+    _check_command(parser, argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        command = commands(parser)[args.command]
+        command.error(_unrecognised(extras, command))
+    return args
+
+
+def commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """Each command's name → its parser."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    raise AssertionError("the parser has no commands")
+
+
+def _check_command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> None:
+    """Refuse an unknown command by name, with the closest one, before argparse does."""
+    words = [arg for arg in argv if not arg.startswith("-")]
+    if not words or "--version" in argv or {"-h", "--help"} & set(argv[: argv.index(words[0])]):
+        return
+    known = commands(parser)
+    if words[0] not in known:
+        close = difflib.get_close_matches(words[0], known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        parser.error(f"unknown command {words[0]!r}{hint}; `qasesync --help` lists them")
+
+
+def _unrecognised(extras: Sequence[str], command: argparse.ArgumentParser) -> str:
+    options = [o for action in command._actions for o in action.option_strings]
+    parts = []
+    for extra in extras:
+        close = difflib.get_close_matches(extra.split("=")[0], options, n=1, cutoff=0.6)
+        parts.append(f"{extra} (did you mean {close[0]}?)" if close else extra)
+    return f"unrecognized arguments: {' '.join(parts)}"
+
+
+def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="qasesync",
+        description="Qase.io test cases as code: plan and apply a YAML tree against Qase.",
+        epilog="`qasesync COMMAND --help` tells more of each. Exit codes: 0 done, 1 a user"
+        " error, 2 changes pending (plan --detailed-exitcode), 3 a bug, 130 interrupted.",
+    )
     parser.add_argument("--version", action="version", version=f"qasesync {__version__}")
     parser.add_argument(
         "--debug", action="store_true", help="log requests and retries; show tracebacks of bugs"
     )
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser, metavar="COMMAND"
+    )
+    project = environ.get("QASE_PROJECT") or None
 
-    validate = sub.add_parser("validate", help="check a cases tree offline")
-    validate.add_argument("tree", nargs="?")
-    validate.add_argument("--format", choices=["text", "json"], default="text")
+    validate = sub.add_parser(
+        "validate", help="check a cases tree offline", description="Check a cases tree offline."
+    )
+    validate.add_argument("tree", nargs="?", help=_TREE_HELP)
+    validate.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text: one `FILE:LINE:COL: message` a problem (default); json: for tools",
+    )
 
-    plan = sub.add_parser("plan", help="show what apply would change in Qase")
-    plan.add_argument("tree", nargs="?")
-    plan.add_argument("--format", choices=["text", "markdown", "json", "github"], default="text")
+    plan = sub.add_parser(
+        "plan",
+        help="show what apply would change in Qase",
+        description="Show what apply would change in Qase (reads only).",
+        epilog=_LIVE,
+    )
+    plan.add_argument("tree", nargs="?", help=_TREE_HELP)
+    _format_option(plan)
     plan.add_argument("--out", metavar="PLAN.json", help="save the plan for `apply --plan`")
     plan.add_argument(
         "--detailed-exitcode", action="store_true", help="exit 2 when there are changes"
     )
 
     show = sub.add_parser("show", help="show a plan saved by `plan --out` (no Qase reads)")
-    show.add_argument("plan", metavar="PLAN.json")
-    show.add_argument("--format", choices=["text", "markdown", "json", "github"], default="text")
+    show.add_argument("plan", metavar="PLAN.json", help="the plan file `plan --out` saved")
+    _format_option(show)
     show.add_argument(
         "--tree", help="the tree the plan was made from: where annotations point (github)"
     )
 
-    apply = sub.add_parser("apply", help="make the live project match the tree")
-    apply.add_argument("tree", nargs="?")
+    apply = sub.add_parser(
+        "apply",
+        help="make the live project match the tree",
+        description="Make the live project match the tree, then write the new ids into it.",
+        epilog=_LIVE,
+    )
+    apply.add_argument("tree", nargs="?", help=_TREE_HELP)
     apply.add_argument("--plan", metavar="PLAN.json", help="apply this saved plan exactly")
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     apply.add_argument("--allow-destroy", action="store_true", help="lift the max_destroy limit")
@@ -64,29 +144,49 @@ def build_parser() -> argparse.ArgumentParser:
     writeback = sub.add_parser(
         "writeback", help="write the ids that `apply --record` recorded into the tree again"
     )
-    writeback.add_argument("written", metavar="RECORD")
-    writeback.add_argument("tree", nargs="?")
+    writeback.add_argument("written", metavar="RECORD", help="the file `apply --record` saved")
+    writeback.add_argument("tree", nargs="?", help=_TREE_HELP)
     writeback.add_argument(
         "--record", metavar="PATH", help="save what was written back, as `apply --record` does"
     )
 
-    export = sub.add_parser("export", help="write the live project as a cases tree")
-    export.add_argument("--project", required=True)
-    export.add_argument("--out", default="cases")
+    export = sub.add_parser(
+        "export",
+        help="write the live project as a cases tree",
+        description="Write the live project as a cases tree that plans clean (reads only).",
+        epilog=_LIVE,
+    )
+    export.add_argument(
+        "--project",
+        default=project,
+        required=project is None,
+        help="the Qase project code to export (env: QASE_PROJECT)",
+    )
+    export.add_argument(
+        "--out", default="cases", help="the folder to write the tree into (default: cases)"
+    )
     export.add_argument("--force", action="store_true", help="write into a non-empty folder")
     _schemas_option(export)
 
-    pull = sub.add_parser("pull", help="bring web-app edits into the YAML")
-    pull.add_argument("tree", nargs="?")
+    pull = sub.add_parser(
+        "pull",
+        help="bring web-app edits into the YAML",
+        description="Bring edits made in the Qase web app into the YAML (reads only from Qase).",
+        epilog=_LIVE,
+    )
+    pull.add_argument("tree", nargs="?", help=_TREE_HELP)
     pull.add_argument("--dry-run", action="store_true", help="print the YAML diff, write nothing")
 
     import_csv = sub.add_parser("import-csv", help="turn a CSV of legacy cases into a tree")
-    import_csv.add_argument("file")
-    import_csv.add_argument("--out", required=True)
+    import_csv.add_argument("file", help="the CSV file (Qase's export, or one row a case)")
+    import_csv.add_argument("--out", required=True, help="the new tree's folder (must be empty)")
     import_csv.add_argument("--skip-bad", action="store_true", help="leave bad rows out")
     _schemas_option(import_csv)
     import_csv.add_argument(
-        "--project", help="Qase project code for qasesync.yaml (default: the placeholder CHANGEME)"
+        "--project",
+        default=project,
+        help="Qase project code for qasesync.yaml (env: QASE_PROJECT; default: the placeholder"
+        " CHANGEME)",
     )
 
     schema = sub.add_parser(
@@ -100,8 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     emulator = sub.add_parser("emulator", help="run the local Qase API emulator")
-    emulator.add_argument("--host", default="127.0.0.1")
-    emulator.add_argument("--port", type=int, default=8787)
+    emulator.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)"
+    )
+    emulator.add_argument(
+        "--port", type=int, default=8787, help="the port to listen on (default: 8787)"
+    )
     emulator.add_argument(
         "--token",
         default="emulator-token",
@@ -136,7 +240,24 @@ def build_parser() -> argparse.ArgumentParser:
         faults.add_argument(flag, type=kind, default=default, metavar=metavar, help=text)
 
     sub.add_parser("demo", help="validate, plan, apply and plan the example tree on an emulator")
+    completion = sub.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description='Print a completion script: `eval "$(qasesync completion bash)"` in'
+        " ~/.bashrc; zsh: `autoload -U bashcompinit && bashcompinit` first.",
+    )
+    completion.add_argument("shell", choices=["bash"], help="the shell (bash; zsh through bash)")
     return parser
+
+
+def _format_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--format",
+        choices=_FORMATS,
+        default="text",
+        help="text (default), markdown (a PR comment), json (tools; `apply --plan` reads it),"
+        " github (workflow annotations)",
+    )
 
 
 def _share(text: str) -> float:

@@ -187,19 +187,28 @@ class SharedStep:
 
 @dataclass(frozen=True)
 class MaxDestroy:
-    """A count (``25``) or a share (``25%``) of the live cases in scope."""
+    """How many live cases one apply may deprecate or delete (docs/design.md §5): a count
+    (``25``) or a share (``25%``) of the live cases in scope of the same status.
+
+    ``explicit``: set in qasesync.yaml, where ``location`` points; it then applies to a
+    project of any size. The default (`DEFAULT_MAX_DESTROY`, 25 %) applies at any size too
+    but always allows at least one case."""
 
     value: float
     percent: bool = True
+    explicit: bool = True
+    location: Location | None = field(default=None, compare=False)
 
-    def allows(self, destroyed: int, in_scope: int) -> bool:
-        if in_scope < 10:
-            return True
+    def allowed(self, in_scope: int) -> float:
+        """How many of ``in_scope`` cases may go."""
         limit = in_scope * self.value / 100 if self.percent else self.value
-        return destroyed <= limit
+        return limit if self.explicit else max(limit, 1)
 
     def __str__(self) -> str:
-        return f"{self.value:g}%" if self.percent else f"{self.value:g}"
+        return f"{self.value:g} %" if self.percent else f"{self.value:g}"
+
+
+DEFAULT_MAX_DESTROY = MaxDestroy(25, explicit=False)
 
 
 @dataclass(frozen=True)
@@ -209,7 +218,7 @@ class Settings:
     project: str
     prune: Literal["deprecate", "delete", "off"] = "deprecate"
     scope: tuple[str, ...] = ()
-    max_destroy: MaxDestroy = MaxDestroy(25)
+    max_destroy: MaxDestroy = DEFAULT_MAX_DESTROY
     external_issue_type: str = "jira-cloud"
     write_back: bool = True
     drift: Literal["keep", "revert", "fail"] = "keep"

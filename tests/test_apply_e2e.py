@@ -223,8 +223,8 @@ def test_too_many_deprecations_are_refused_unless_allowed(
         (tree / name).write_text("cases: []\n", encoding="utf-8")
     assert run("apply", str(tree), "--yes")[0] == 1
     assert capsys.readouterr().err == (
-        "error: Too many cases to deprecate or delete: 28.26% is over max_destroy 25% "
-        "(13 of 46 live cases in scope); use --allow-destroy\n"
+        "error: would deprecate 13 of 46 active cases in scope (28.3 %), above max_destroy "
+        "25 %; rerun with --allow-destroy or raise max_destroy in qasesync.yaml:5\n"
     )
     code, text = run("apply", str(tree), "--yes", "--allow-destroy")
     assert code == 0 and "0 created, 0 updated, 13 deprecated, 0 deleted" in text

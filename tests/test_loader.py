@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 
 from qasesync.errors import ConfigError, ValidationError
-from qasesync.model import Case, Location, MaxDestroy, Settings, SharedStep, Step, Suite
+from qasesync.model import (
+    DEFAULT_MAX_DESTROY,
+    Case,
+    Location,
+    MaxDestroy,
+    Settings,
+    SharedStep,
+    Step,
+    Suite,
+)
 from qasesync.tree.load import load_tree
 
 DATA = Path(__file__).parent / "data"
@@ -49,6 +58,18 @@ def test_max_destroy_percentage(tmp_path: Path) -> None:
     settings = load_tree(tmp_path).settings
     assert settings is not None
     assert settings.max_destroy == MaxDestroy(12.5, percent=True)
+    assert settings.max_destroy.location == Location("qasesync.yaml", 2, 14, ("max_destroy",))
+
+
+def test_max_destroy_set_is_explicit_and_left_out_is_the_default(tmp_path: Path) -> None:
+    (tmp_path / "qasesync.yaml").write_text("project: DEMO\nmax_destroy: 25%\n")
+    settings = load_tree(tmp_path).settings
+    assert settings is not None and settings.max_destroy.explicit
+    assert settings.max_destroy != DEFAULT_MAX_DESTROY  # the same figure, but it always applies
+    (tmp_path / "qasesync.yaml").write_text("project: DEMO\n")
+    settings = load_tree(tmp_path).settings
+    assert settings is not None and settings.max_destroy is DEFAULT_MAX_DESTROY
+    assert not DEFAULT_MAX_DESTROY.explicit and DEFAULT_MAX_DESTROY.location is None
 
 
 def test_suites_from_folders_with_suite_yaml_fields() -> None:

@@ -31,6 +31,7 @@ from qasesync.model import (
     Suite,
     Tree,
 )
+from qasesync.plans.destroy import InScope
 from qasesync.plans.plan import Change, FieldDiff, Plan
 from qasesync.plans.planner import effective_settings, plan
 
@@ -487,7 +488,7 @@ def sso_only() -> Tree:
 
 def test_with_scope_live_cases_outside_it_are_untouched() -> None:
     result = run(sso_only(), scope=("authentication/sso",))
-    assert result.changes == () and result.cases_in_scope == 1
+    assert result.changes == () and result.in_scope == InScope(frozenset({103}))
 
 
 def test_a_case_moved_out_of_scope_in_the_web_app_is_moved_back() -> None:

@@ -162,6 +162,7 @@ def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
 def _apply(args: argparse.Namespace, out: TextIO, recording: ApplyRecording | None) -> int:
     from qasesync.apply.applier import ApplyFailed, YamlSink, apply, check_fresh
     from qasesync.apply.report import RERUN, failure_lines, report_text
+    from qasesync.plans.destroy import refuse as refuse_destroy
     from qasesync.plans.planner import effective_settings, plan
     from qasesync.plans.render import render
     from qasesync.qase.client import QaseClient
@@ -184,7 +185,8 @@ def _apply(args: argparse.Namespace, out: TextIO, recording: ApplyRecording | No
         if saved is not None:
             check_fresh(saved, tree, live.tree, now=fresh)
             chosen = saved
-        chosen.check_safety(allow_destroy=args.allow_destroy)
+        if not args.allow_destroy:  # the live project's counts, never a saved plan's
+            refuse_destroy(chosen.changes, fresh.in_scope, settings.max_destroy)
         view = plan_view(root, out, color=True)
         out.write(render(chosen, "text", view))
         refused = chosen.refused()

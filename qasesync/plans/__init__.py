@@ -9,6 +9,7 @@ Pure: no HTTP, no files, no YAML text. Imports only `model`, `errors` and deepdi
     threeway   tree × base × live, field by field: classify, merge tags, update the base
     sync       the three-way view of each case, suite and shared step: drift, conflicts, records
     checks     the tree against the workspace (options, custom fields); live suite loops
-    plan       the Plan value: Change, FieldDiff, phases, the safety limit, fingerprints, JSON
+    plan       the Plan value: Change, FieldDiff, phases, fingerprints, JSON
+    destroy    the destroy limit (max_destroy): what a plan takes from the live cases in scope
     render     a Plan as text, markdown, JSON and GitHub workflow commands (formats, never prints)
 """

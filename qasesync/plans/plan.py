@@ -30,6 +30,7 @@ from qasesync.model import (
     Tree,
     as_custom_value,
 )
+from qasesync.plans.destroy import InScope
 from qasesync.plans.threeway import Record
 
 FORMAT_VERSION = 2
@@ -158,6 +159,12 @@ class Plan:
     entities that need no change; ``two_way`` is True when the tree holds ids but no base
     record, so that changes made in Qase cannot be told apart (the plan says so);
     ``drift_mode`` is the tree's ``drift`` setting.
+
+    ``in_scope`` (the live cases in scope, by status) and ``max_destroy`` are what the
+    planner checked the destroy limit against (`qasesync.plans.destroy`). The saved plan
+    shows them, but reads neither back: apply checks a saved plan's changes against the
+    live project as it reads it then. ``shown_figures`` keeps the saved plan's figures as
+    read, only for `show` to print the file again as it is.
     """
 
     project: str
@@ -166,8 +173,9 @@ class Plan:
     notes: tuple[Message, ...] = ()
     suite_ids: Mapping[str, int] = field(default_factory=dict)
     shared_hashes: Mapping[str, str] = field(default_factory=dict)
-    cases_in_scope: int = 0
-    max_destroy: MaxDestroy = MaxDestroy(25)  # noqa: RUF009 (frozen, so shared safely)
+    in_scope: InScope = InScope()  # noqa: RUF009 (frozen, so shared safely)
+    max_destroy: MaxDestroy | None = None
+    shown_figures: Mapping[str, Any] | None = field(default=None, compare=False)
     tree_fingerprint: str = ""
     adoptions: tuple[Assignment, ...] = ()
     ignore_fields: frozenset[str] = frozenset()
@@ -193,24 +201,6 @@ class Plan:
         counted = Counter(change.kind for change in self.changes)
         return {kind: counted[kind] for kind in KINDS}
 
-    def destroyed_cases(self) -> int:
-        return sum(
-            1 for c in self.changes if c.entity == "case" and c.kind in ("deprecate", "delete")
-        )
-
-    def over_limit(self) -> str | None:
-        """Why ``apply`` refuses this plan (``max_destroy``), or None when it does not."""
-        destroyed = self.destroyed_cases()
-        if self.max_destroy.allows(destroyed, self.cases_in_scope):
-            return None
-        share = f"{destroyed * 100 / self.cases_in_scope:.2f}%"
-        amount = share if self.max_destroy.percent else str(destroyed)
-        # Cases only: the suites and shared steps the plan deletes are not counted.
-        return (
-            f"Too many cases to deprecate or delete: {amount} is over max_destroy "
-            f"{self.max_destroy} ({destroyed} of {self.cases_in_scope} live cases in scope)"
-        )
-
     def refused(self) -> str | None:
         """Why neither this plan nor its apply may go on (conflicts; drift under
         ``drift: fail``), or None. The plan is still shown whole."""
@@ -225,12 +215,6 @@ class Plan:
                 "the last sync, and qasesync.yaml says `drift: fail`; run `qasesync pull`"
             )
         return None
-
-    def check_safety(self, *, allow_destroy: bool = False) -> None:
-        """Raise `SafetyError` when deprecations plus deletions exceed ``max_destroy``."""
-        reason = None if allow_destroy else self.over_limit()
-        if reason is not None:
-            raise SafetyError(f"{reason}; use --allow-destroy")
 
     def estimate_requests(self) -> int:
         """About how many API requests apply makes: one per suite, shared step, patch,
@@ -257,8 +241,7 @@ class Plan:
             "project": self.project,
             "tree_fingerprint": self.tree_fingerprint,
             "summary": self.counts(),
-            "cases_in_scope": self.cases_in_scope,
-            "max_destroy": {"value": self.max_destroy.value, "percent": self.max_destroy.percent},
+            **self._figures(),
             "suite_ids": dict(self.suite_ids),
             "shared_hashes": dict(self.shared_hashes),
             "changes": [_change_json(c) for c in self.changes],
@@ -273,16 +256,23 @@ class Plan:
             "synced": [_record_json(r) for r in self.synced],
         }
 
+    def _figures(self) -> dict[str, Any]:
+        """The destroy limit's figures, to show (apply counts the live project again)."""
+        if self.shown_figures is not None:
+            return dict(self.shown_figures)
+        limit = str(self.max_destroy) if self.max_destroy else None
+        return {"cases_in_scope": self.in_scope.counts(), "max_destroy": limit}
+
     @staticmethod
     def from_json(data: Mapping[str, Any]) -> Plan:
-        """Read a saved plan back; refuse a format version this build does not know."""
+        """Read a saved plan back; refuse a format version this build does not know. The
+        figures of the destroy limit are kept only to be shown: apply works them out again."""
         version = data.get("format_version")
         if version != FORMAT_VERSION:
             raise SafetyError(
                 f"saved plan has format_version {version!r}; expected {FORMAT_VERSION} "
                 "(plan again with this qasesync)"
             )
-        limit = data["max_destroy"]
         return Plan(
             project=data["project"],
             changes=tuple(_change_from(c) for c in data["changes"]),
@@ -290,8 +280,6 @@ class Plan:
             notes=tuple(_message_from(m) for m in data["notes"]),
             suite_ids=dict(data["suite_ids"]),
             shared_hashes=dict(data["shared_hashes"]),
-            cases_in_scope=data["cases_in_scope"],
-            max_destroy=MaxDestroy(limit["value"], limit["percent"]),
             tree_fingerprint=data["tree_fingerprint"],
             adoptions=tuple(_adoption_from(a) for a in data["adoptions"]),
             ignore_fields=frozenset(data["ignore_fields"]),
@@ -300,6 +288,7 @@ class Plan:
             synced=tuple(_record_from(r) for r in data["synced"]),
             two_way=data["two_way"],
             drift_mode=data["drift_mode"],
+            shown_figures={k: data.get(k) for k in ("cases_in_scope", "max_destroy")},
         )
 
 

@@ -26,7 +26,7 @@ from qasesync.model import (
     Tree,
     collector_paused,
 )
-from qasesync.plans import prune
+from qasesync.plans import destroy, prune
 from qasesync.plans.casediff import CaseDiffer, base_field, field_names
 from qasesync.plans.checks import parent_loops, workspace_problems
 from qasesync.plans.normalise import show, text
@@ -167,11 +167,14 @@ class _Planner:
 
     def _plan(self, changes: list[Change]) -> Plan:
         result = self._plan_of(changes)
-        reason = result.over_limit()
-        if reason is None:
+        refusal = destroy.check(changes, result.in_scope, self.settings.max_destroy)
+        if refusal is None:
             return result
         # Said in the plan a pull request shows, not only when apply refuses after merge.
-        refused = Message(f"{reason}; apply refuses this plan unless given --allow-destroy")
+        refused = Message(
+            f"{refusal}; apply refuses this plan unless given --allow-destroy "
+            f"(or {refusal.setting})"
+        )
         return replace(result, warnings=(*result.warnings, refused))
 
     def _plan_of(self, changes: list[Change]) -> Plan:
@@ -182,7 +185,7 @@ class _Planner:
             notes=tuple(self.notes),
             suite_ids={k: s.id for k, s in self.suite_map.items() if s.id is not None},
             shared_hashes={k: s.hash for k, s in self.shared_map.items() if s.hash},
-            cases_in_scope=len(self._live_cases_in_scope()),
+            in_scope=destroy.InScope.of(self._live_cases_in_scope()),
             max_destroy=self.settings.max_destroy,
             tree_fingerprint=tree_fingerprint(self.desired),
             adoptions=tuple(self.adoptions) if self.settings.write_back else (),

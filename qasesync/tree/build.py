@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from qasesync.model import (
+    DEFAULT_MAX_DESTROY,
     ENUM_FIELDS,
     Case,
     Location,
@@ -23,12 +24,15 @@ def allowed_options(settings: Settings | None) -> dict[str, tuple[str, ...]] | N
     return {name: settings.allowed_options(name) for name in ENUM_FIELDS}
 
 
-def settings_from(data: Mapping[str, Any], location: Location) -> Settings:
+def settings_from(
+    data: Mapping[str, Any], location: Location, *, limit_at: Location | None = None
+) -> Settings:
+    """``limit_at``: where the file sets ``max_destroy`` (the messages of the limit name it)."""
     return Settings(
         project=data["project"],
         prune=data.get("prune", "deprecate"),
         scope=tuple(data.get("scope", ())),
-        max_destroy=_max_destroy(data.get("max_destroy", "25%")),
+        max_destroy=_max_destroy(data.get("max_destroy"), limit_at),
         external_issue_type=data.get("external_issue_type", "jira-cloud"),
         write_back=data.get("write_back", True),
         drift=data.get("drift", "keep"),
@@ -38,10 +42,12 @@ def settings_from(data: Mapping[str, Any], location: Location) -> Settings:
     )
 
 
-def _max_destroy(value: float | str) -> MaxDestroy:
+def _max_destroy(value: float | str | None, location: Location | None) -> MaxDestroy:
+    if value is None:
+        return DEFAULT_MAX_DESTROY
     if not isinstance(value, str):
-        return MaxDestroy(value, percent=False)
-    return MaxDestroy(float(value.rstrip("% ")), percent=True)
+        return MaxDestroy(value, percent=False, location=location)
+    return MaxDestroy(float(value.rstrip("% ")), percent=True, location=location)
 
 
 def steps_from(items: list[Mapping[str, Any]]) -> tuple[Step, ...]:

@@ -194,7 +194,8 @@ class _Run:
         if read is None or not read.clean:
             return None
         self.settings_spot = read.spot
-        return settings_from(read.data, _location(read.spot, ()))
+        limit_at = _location(read.spot, ("max_destroy",)) if "max_destroy" in read.data else None
+        return settings_from(read.data, _location(read.spot, ()), limit_at=limit_at)
 
     # --- shared steps ---
 

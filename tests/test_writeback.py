@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from unittest.mock import Mock
@@ -225,3 +227,221 @@ def test_a_file_changed_while_its_new_text_was_built_is_not_overwritten(
 
     assert str(caught.value) == "a.yaml: changed on disk since it was read; run plan again"
     assert (tmp_path / "a.yaml").read_bytes() == b"cases:\n  - title: edited\n"
+
+
+# --- one write-back is all or nothing across its files ----------------------------------
+
+
+def _temporaries(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob(".*.tmp"))
+
+
+def test_a_failure_between_the_temporaries_and_the_renames_changes_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _tree(tmp_path)
+    before = _files(root)
+    seen: list[list[str]] = []
+    real_check = writeback.check_unchanged
+
+    def failing(items: Sequence[writeback.Pending]) -> None:
+        real_check(items)
+        seen.append(_temporaries(root))
+        raise WriteBackError("injected failure")
+
+    monkeypatch.setattr(writeback, "check_unchanged", failing)
+
+    with pytest.raises(WriteBackError, match=r"^injected failure$"):
+        write_back(root, HAND_FORMATTED)
+
+    assert [len(names) for names in seen] == [5]  # every new text was in its temporary
+    assert _files(root) == before
+    assert _temporaries(root) == []
+
+
+def test_a_file_changed_after_the_temporaries_were_written_stops_them_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _tree(tmp_path)
+    before = _files(root)
+    real_check = writeback.check_unchanged
+
+    def racing(items: Sequence[writeback.Pending]) -> None:
+        (root / "checkout/cart.yaml").write_bytes(b"cases: []\n")
+        real_check(items)
+
+    monkeypatch.setattr(writeback, "check_unchanged", racing)
+
+    with pytest.raises(WriteBackError) as caught:
+        write_back(root, HAND_FORMATTED)
+
+    assert str(caught.value) == f"checkout/cart.yaml: {writeback.CHANGED_ON_DISK}"
+    assert _files(root) == {**before, "checkout/cart.yaml": b"cases: []\n"}
+    assert _temporaries(root) == []
+
+
+def test_a_rename_that_fails_puts_back_the_files_renamed_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _tree(tmp_path)
+    before = _files(root)
+    real_replace = os.replace
+    renames: list[str] = []
+
+    def replace(source: str | Path, target: str | Path) -> None:
+        renames.append(Path(target).name)
+        if len(renames) == 5:  # shared_steps.yaml, after four files were renamed
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+    with pytest.raises(WriteBackError) as caught:
+        write_back(root, HAND_FORMATTED)
+
+    assert str(caught.value) == (
+        "shared_steps.yaml: could not write: [Errno 28] No space left on device"
+    )
+    assert _files(root) == before  # checkout/suite.yaml, created, is removed again
+    assert _temporaries(root) == []
+
+
+def test_a_file_that_cannot_be_put_back_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.yaml").write_bytes(b"cases:\n  - title: x\n")
+    (tmp_path / "b.yaml").write_bytes(b"cases:\n  - title: y\n")
+    real_replace = os.replace
+    calls = 0
+
+    def replace(source: str | Path, target: str | Path) -> None:
+        nonlocal calls
+        calls += 1
+        if calls > 1:  # b.yaml, and then putting a.yaml back
+            raise OSError(5, "Input/output error")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+    with pytest.raises(WriteBackError) as caught:
+        write_back(tmp_path, [_id("a.yaml", ("cases", 0), 1), _id("b.yaml", ("cases", 0), 2)])
+
+    assert str(caught.value) == (
+        "b.yaml: could not write: [Errno 5] Input/output error;"
+        " these files hold the new ids already: a.yaml"
+    )
+    assert (tmp_path / "a.yaml").read_bytes() == b"cases:\n  - id: 1\n    title: x\n"
+    assert (tmp_path / "b.yaml").read_bytes() == b"cases:\n  - title: y\n"
+    assert _temporaries(tmp_path) == []
+
+
+def test_a_temporary_that_cannot_be_written_changes_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _tree(tmp_path)
+    before = _files(root)
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp(prefix: str, suffix: str, dir: Path) -> tuple[int, str]:
+        if prefix.startswith(".shared_steps"):
+            raise OSError(28, "No space left on device")
+        return real_mkstemp(prefix=prefix, suffix=suffix, dir=dir)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+
+    with pytest.raises(WriteBackError) as caught:
+        write_back(root, HAND_FORMATTED)
+
+    assert str(caught.value) == (
+        "shared_steps.yaml: could not write: [Errno 28] No space left on device"
+    )
+    assert _files(root) == before
+    assert _temporaries(root) == []
+
+
+def test_two_names_of_one_file_are_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    (tmp_path / "auth").mkdir()
+    (tmp_path / "auth" / "cases.yaml").write_bytes(b"cases:\n  - title: x\n")
+    (tmp_path / "auth2").symlink_to("auth")
+
+    with pytest.raises(WriteBackError) as caught:
+        write_back(
+            tmp_path,
+            [
+                _id("auth/suite.yaml", (), 1),
+                _id("auth2/suite.yaml", (), 2),
+                _id("auth/cases.yaml", ("cases", 0), 3),
+            ],
+        )
+
+    assert str(caught.value) == (
+        "auth2/suite.yaml: the same file as auth/suite.yaml (a symlink); not written"
+    )
+    assert sorted(p.name for p in (tmp_path / "auth").iterdir()) == ["cases.yaml"]
+    assert (tmp_path / "auth" / "cases.yaml").read_bytes() == b"cases:\n  - title: x\n"
+
+
+def test_a_symlink_out_of_the_tree_is_not_written_through(tmp_path: Path) -> None:
+    (tmp_path / "outside.yaml").write_bytes(b"cases:\n  - title: x\n")
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "link.yaml").symlink_to("../outside.yaml")
+
+    with pytest.raises(WriteBackError) as caught:
+        write_back(tmp_path / "tree", [_id("link.yaml", ("cases", 0), 5)])
+
+    assert str(caught.value) == "link.yaml: a symlink leads out of the tree; not written"
+    assert (tmp_path / "outside.yaml").read_bytes() == b"cases:\n  - title: x\n"
+
+
+def test_a_temporary_that_cannot_be_flushed_is_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _tree(tmp_path)
+    before = _files(root)
+
+    def fsync(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", fsync)
+
+    with pytest.raises(WriteBackError) as caught:
+        write_back(root, HAND_FORMATTED)
+
+    assert str(caught.value) == f"{LOGIN}: could not write: [Errno 5] Input/output error"
+    assert _files(root) == before
+    assert _temporaries(root) == []
+
+
+def test_a_file_that_cannot_be_read_again_before_the_renames_stops_them_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _tree(tmp_path)
+    before = _files(root)
+    real_read = Path.read_bytes
+    reads: list[str] = []
+
+    def read_bytes(path: Path) -> bytes:
+        reads.append(path.name)
+        if path.name == "cart.yaml" and reads.count("cart.yaml") == 2:
+            raise PermissionError(13, "Permission denied")
+        return real_read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+
+    with pytest.raises(WriteBackError) as caught:
+        write_back(root, HAND_FORMATTED)
+
+    assert str(caught.value) == "checkout/cart.yaml: could not read: [Errno 13] Permission denied"
+    monkeypatch.undo()
+    assert _files(root) == before
+    assert _temporaries(root) == []
+
+
+def test_a_symlink_loop_is_not_written_through(tmp_path: Path) -> None:
+    (tmp_path / "loop.yaml").symlink_to("loop.yaml")
+
+    with pytest.raises(WriteBackError) as caught:
+        write_back(tmp_path, [_id("loop.yaml", ("cases", 0), 5)])
+
+    assert str(caught.value) == "loop.yaml: a symlink loop; not written"
+    assert (tmp_path / "loop.yaml").is_symlink()

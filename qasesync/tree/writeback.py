@@ -2,9 +2,12 @@
 
 Each file keeps every byte it had plus the new ``id:`` / ``hash:`` lines (see
 `qasesync.yamltext.edit.assign_keys`). Files are grouped so that each is read, parsed and
-replaced once per call. The call is all or nothing: every file's new text is built and
-checked first, and only when all are good are they replaced, each atomically (a
-temporary file in the same folder, then `os.replace`, keeping the file's mode).
+replaced once per call. The call is all or nothing across its files (`replace_all`):
+every file's new text is built and checked, written to a temporary file beside it, every
+file is checked again for changes made on disk meanwhile, and only then are the
+temporaries renamed over the files, each keeping its mode. A failure before the renames
+leaves every file as it was and removes the temporaries; a rename that fails puts back
+the files renamed before it.
 """
 
 from __future__ import annotations
@@ -29,13 +32,19 @@ NEW_FILE_MODE = 0o644
 
 
 @dataclass(frozen=True)
-class _Pending:
-    """A file's new content, ready to replace the old one."""
+class Pending:
+    """A file's new content, ready to replace the old one: ``file`` as the tree names it,
+    ``path`` the real file (through any symlink), ``old`` the bytes it was read with (None:
+    it did not exist)."""
 
     file: str
     path: Path
     old: bytes | None
     new: bytes
+
+    @property
+    def changes(self) -> bool:
+        return self.new != self.old
 
 
 def digest(data: bytes) -> str:
@@ -58,29 +67,28 @@ def write_back(
     holding just ``id: N``. Raises `WriteBackError` naming every file that could not be
     updated, and then writes none.
     """
-    pending = _prepare_all(root, assignments, digests or {})
-    written: list[str] = []
-    for item in pending:
-        if _replace(item):
-            written.append(item.file)
-            if isinstance(digests, MutableMapping):
-                digests[item.file] = digest(item.new)
-    return written
+    pending = [item for item in _prepare_all(root, assignments, digests or {}) if item.changes]
+    replace_all(pending)
+    if isinstance(digests, MutableMapping):
+        for item in pending:
+            digests[item.file] = digest(item.new)
+    return [item.file for item in pending]
 
 
 def _prepare_all(
     root: Path, assignments: Sequence[Assignment], digests: Mapping[str, str]
-) -> list[_Pending]:
+) -> list[Pending]:
     by_file: dict[str, list[Assignment]] = {}
     for assignment in assignments:
         by_file.setdefault(assignment.location.file, []).append(assignment)
-    pending: list[_Pending] = []
+    pending: list[Pending] = []
     failures: list[str] = []
     for file in sorted(by_file):
         try:
             pending.append(_prepare(root, file, by_file[file], digests))
         except (WriteBackError, OSError) as exc:
             failures.append(f"{file}: {exc}")
+    failures += _one_name_each(pending)
     if failures:
         raise WriteBackError("\n".join(failures))
     return pending
@@ -88,10 +96,8 @@ def _prepare_all(
 
 def _prepare(
     root: Path, file: str, assignments: list[Assignment], digests: Mapping[str, str]
-) -> _Pending:
-    path = root / file
-    if path.is_symlink():  # replace the file it points to, not the link
-        path = path.resolve()
+) -> Pending:
+    path = real_path(root, file)
     old = path.read_bytes() if path.is_file() else None
     expected = digests.get(file)
     if expected is not None and (old is None or digest(old) != expected):
@@ -99,7 +105,35 @@ def _prepare(
     text = _decode(old)
     triples = [(a.location.path, a.key, a.value) for a in assignments]
     new = assign_keys(text, triples).encode("utf-8")
-    return _Pending(file, path, old, new)
+    return Pending(file, path, old, new)
+
+
+def real_path(root: Path, file: str) -> Path:
+    """The file ``root/file`` is, through any symlink on the way; never outside ``root``
+    (the loader refuses such links; this refuses them again rather than write there)."""
+    path = root / file
+    try:
+        path = path.resolve()
+        looped = path.is_symlink()  # Python 3.13 leaves a loop as it is
+    except RuntimeError:  # a loop, before Python 3.13
+        looped = True
+    if looped:
+        raise WriteBackError("a symlink loop; not written")
+    if not path.is_relative_to(root.resolve()):
+        raise WriteBackError("a symlink leads out of the tree; not written")
+    return path
+
+
+def _one_name_each(pending: Sequence[Pending]) -> list[str]:
+    """Two names of one file (a symlink the loader would refuse): writing both would
+    leave only the second one's keys."""
+    first: dict[Path, str] = {}
+    failures = []
+    for item in pending:
+        name = first.setdefault(item.path, item.file)
+        if name != item.file:
+            failures.append(f"{item.file}: the same file as {name} (a symlink); not written")
+    return failures
 
 
 def _decode(data: bytes | None) -> str:
@@ -114,34 +148,97 @@ def _decode(data: bytes | None) -> str:
 def replace_bytes(root: Path, file: str, old: bytes | None, new: bytes) -> bool:
     """Replace ``root/file`` with ``new`` atomically, keeping its mode, unless it no
     longer holds ``old`` (None: it did not exist); True when written (for `pull`)."""
-    return _replace(_Pending(file, root / file, old, new))
-
-
-def _replace(item: _Pending) -> bool:
-    """Replace the file unless the new bytes are the old ones; True when written."""
-    if item.new == item.old:
+    item = Pending(file, real_path(root, file), old, new)
+    if not item.changes:
         return False
-    try:
-        current = item.path.read_bytes() if item.path.is_file() else None
-        if current != item.old:
-            raise WriteBackError(f"{item.file}: {CHANGED_ON_DISK}")
-        mode = item.path.stat().st_mode & 0o7777 if item.old is not None else None
-        _atomic_write(item.path, item.new, mode)
-    except OSError as exc:
-        raise WriteBackError(f"{item.file}: could not write: {exc}") from exc
-    log.info("wrote back %s", item.file)
+    replace_all([item])
     return True
 
 
-def _atomic_write(path: Path, data: bytes, mode: int | None) -> None:
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def replace_all(items: Sequence[Pending]) -> None:
+    """Replace every file with its new bytes, or none (`WriteBackError`, naming each file
+    that failed): the new bytes go to a temporary beside each file, every file is checked
+    to hold still the bytes it was read with, then the temporaries are renamed."""
+    temporaries: list[Path] = []
+    try:
+        for item in items:
+            temporaries.append(_temporary(item))
+        check_unchanged(items)
+        rename_all(items, temporaries)
+    finally:
+        for temporary in temporaries:  # those renamed are gone already
+            temporary.unlink(missing_ok=True)
+    for item in items:
+        log.info("wrote back %s", item.file)
+
+
+def _temporary(item: Pending) -> Path:
+    """The new bytes in a temporary file beside the file, flushed, with the file's mode."""
+    try:
+        mode = item.path.stat().st_mode & 0o7777 if item.old is not None else NEW_FILE_MODE
+        return _write_temporary(item.path, item.new, mode)
+    except OSError as exc:
+        raise WriteBackError(f"{item.file}: could not write: {exc}") from exc
+
+
+def _write_temporary(path: Path, data: bytes, mode: int) -> Path:
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temp, NEW_FILE_MODE if mode is None else mode)
-        os.replace(temp, path)
+        os.chmod(temporary, mode)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+    return temporary
+
+
+def check_unchanged(items: Sequence[Pending]) -> None:
+    """Refuse them all when any file no longer holds the bytes it was read with."""
+    changed = [item.file for item in items if _current(item) != item.old]
+    if changed:
+        raise WriteBackError("\n".join(f"{file}: {CHANGED_ON_DISK}" for file in changed))
+
+
+def _current(item: Pending) -> bytes | None:
+    try:
+        return item.path.read_bytes() if item.path.is_file() else None
+    except OSError as exc:
+        raise WriteBackError(f"{item.file}: could not read: {exc}") from exc
+
+
+def rename_all(items: Sequence[Pending], temporaries: Sequence[Path]) -> None:
+    """Each temporary over its file; when one rename fails, the files renamed before it
+    get their old bytes back, so that the call still changed nothing."""
+    for done, (item, temporary) in enumerate(zip(items, temporaries, strict=True)):
+        try:
+            os.replace(temporary, item.path)
+        except OSError as exc:
+            kept = _put_back(items[:done])
+            raise WriteBackError(f"{item.file}: could not write: {exc}{kept}") from exc
+
+
+def _put_back(renamed: Sequence[Pending]) -> str:
+    """The old bytes of each file back in place; what could not be put back, in words."""
+    left = []
+    for item in renamed:
+        try:
+            if item.old is None:
+                item.path.unlink()
+            else:
+                mode = item.path.stat().st_mode & 0o7777
+                temporary = _write_temporary(item.path, item.old, mode)
+                _rename(temporary, item.path)
+        except OSError:
+            left.append(item.file)
+    return f"; these files hold the new ids already: {', '.join(left)}" if left else ""
+
+
+def _rename(temporary: Path, path: Path) -> None:
+    try:
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

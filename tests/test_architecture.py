@@ -38,6 +38,7 @@ ALLOWED: dict[str, set[str]] = {
 #: Third-party libraries and the parts they may be used in.
 DOORS: dict[str, set[str]] = {
     "httpx": {"qase", "emulator", "cli"},
+    "httpcore": {"qase"},
     "ruamel": {"yamltext", "tree"},
     "jsonschema": {"tree"},
     "deepdiff": {"plans"},

@@ -7,8 +7,13 @@ client may be shared by the threads of :meth:`QaseClient.map_concurrent`.
   ``http://`` only for loopback addresses, unless a transport is injected, which then
   decides where the bytes go) and the ``Token`` header from ``QASE_TOKEN``. The token
   lives only in the httpx client's headers: never in an error, a log record or a repr.
-- **Timeouts.** Connect 10 s, read 60 s; bulk requests read for up to 180 s, since bulk
-  creation can take over a minute on the live service. Connections are kept alive.
+- **Deadlines.** One request gets 30 s in all (``QASE_TIMEOUT``): connecting (at most
+  10 s of it), sending and the whole answer, however slowly a server trickles it
+  (:mod:`qasesync.qase.deadline`); a bulk create gets 180 s, since bulk creation can take
+  over a minute on the live service. A request still waiting after 30 s says so at
+  WARNING, once per 30 s, and each attempt that got no answer in time says so before it
+  is retried (``no answer from GET /case/DEMO for 30 s, retrying (2 of 5)``).
+  Connections are kept alive.
 - **Paging** (:meth:`QaseClient.list_all`). ``limit=100``; the first page's ``filtered``
   fixes the number of pages, and the others are fetched concurrently (at most
   ``max_workers`` at once), nothing beyond them. Entities are de-duplicated by ``id``
@@ -65,6 +70,8 @@ from qasesync.errors import (
     TransportError,
     UnreachableError,
 )
+from qasesync.qase.deadline import install as install_deadlines
+from qasesync.qase.deadline import waiting
 from qasesync.qase.paging import (
     LIST_READS,
     PAGE_SIZE,
@@ -80,8 +87,13 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.qase.io/v1"
 DEFAULT_RATE_LIMIT = 600
-TIMEOUT = httpx.Timeout(60.0, connect=10.0)
-BULK_TIMEOUT = httpx.Timeout(180.0, connect=10.0)
+DEADLINE = 30.0
+"""Seconds one request may take in all: connect, send and the whole answer (`deadline`)."""
+BULK_DEADLINE = 180.0
+"""The same for a bulk create, which can run past 60 s on the live service."""
+CONNECT_TIMEOUT = 10.0
+ANNOUNCE_EVERY = 30.0
+"""A request still waiting after this many seconds says so, once per period."""
 RETRIED_STATUSES = frozenset({502, 503, 504})
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 """Failures that happen before a request leaves: safe to retry even for a POST."""
@@ -89,6 +101,8 @@ _NO_CONNECTION = (httpx.ConnectError, httpx.ConnectTimeout)
 """Failures to open a connection at all (a pool timeout is ours, not the host's)."""
 NETWORK = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 """Failures worth retrying; any other httpx.TransportError is raised at once."""
+SILENT = (httpx.ReadTimeout, httpx.WriteTimeout)
+"""The connection was made, but the request or its answer did not pass within the deadline."""
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -114,6 +128,8 @@ class _Tries:
     """What happened so far to one request."""
 
     resendable: bool  # once it may have been processed: all but a POST that creates
+    deadline: float  # seconds each attempt may take in all
+    silent: bool = False  # an attempt got no answer within the deadline
     rate_limited: int = 0
     transient: int = 0
     ambiguous: bool = False
@@ -134,11 +150,18 @@ class QaseClient:
         clock: Clock = time.monotonic,
         retry: RetryPolicy | None = None,
         rng: random.Random | None = None,
+        deadline: float = DEADLINE,
+        bulk_deadline: float = BULK_DEADLINE,
+        announce_every: float = ANNOUNCE_EVERY,
     ) -> None:
         self._base_url = check_base_url(base_url, any_scheme=transport is not None)
         if rate_limit < 1 or max_workers < 1:
             raise ConfigError("the rate limit and the worker count must be at least 1")
+        if min(deadline, bulk_deadline, announce_every) <= 0:
+            raise ConfigError("request deadlines must be longer than 0 s")
         self._http = _http_client(_check_token(token), self._base_url, transport, max_workers)
+        self._deadlines = {False: deadline, True: bulk_deadline}
+        self._announce_every = announce_every
         url = httpx.URL(self._base_url)
         self._host = url.host
         self._netloc = f"{url.host}:{url.port}" if url.port else url.host
@@ -157,15 +180,22 @@ class QaseClient:
     def from_env(
         cls, env: Mapping[str, str], *, transport: httpx.BaseTransport | None = None, **options: Any
     ) -> QaseClient:
-        """A client configured by ``QASE_TOKEN`` (required), ``QASE_API_URL`` and
-        ``QASE_RATE_LIMIT``; ``options`` are passed on to the constructor."""
+        """A client configured by ``QASE_TOKEN`` (required), ``QASE_API_URL``,
+        ``QASE_RATE_LIMIT`` and ``QASE_TIMEOUT`` (a request's deadline in seconds; a bulk
+        create's is never shorter than 180 s); ``options`` are passed on to the constructor."""
         token = env.get("QASE_TOKEN", "").strip()
         if not token:
             raise ConfigError("QASE_TOKEN is not set: export your Qase API token as QASE_TOKEN")
         base_url = env.get("QASE_API_URL", "").strip() or DEFAULT_BASE_URL
         rate_limit = _rate_limit(env.get("QASE_RATE_LIMIT", ""))
+        deadline = _deadline(env.get("QASE_TIMEOUT", ""))
+        timing = {"deadline": deadline, "bulk_deadline": max(deadline, BULK_DEADLINE)}
         return cls(
-            token=token, base_url=base_url, transport=transport, rate_limit=rate_limit, **options
+            token=token,
+            base_url=base_url,
+            transport=transport,
+            rate_limit=rate_limit,
+            **{**timing, **options},
         )
 
     # --- the public verbs ----------------------------------------------------------------
@@ -175,7 +205,7 @@ class QaseClient:
         return self._request("GET", path, params=params)
 
     def post(self, path: str, body: Any, *, bulk: bool = False, idempotent: bool = False) -> Any:
-        """POST ``body``; ``bulk=True`` waits up to 180 s for the answer. Never resent
+        """POST ``body``; ``bulk=True`` waits up to the bulk deadline (180 s). Never resent
         once it may have reached the server (see AmbiguousWriteError), unless the caller
         says that sending it twice does no harm (``idempotent=True``): then it is retried
         as a PATCH is."""
@@ -282,14 +312,11 @@ class QaseClient:
         if "//" in path or not path.startswith("/"):
             # an absolute URL would take the token to another host
             raise ValueError(f"a request path must start with one '/': {path!r}")
-        tries = _Tries(resendable=idempotent or method != "POST")
+        tries = _Tries(resendable=idempotent or method != "POST", deadline=self._deadlines[bulk])
+        timeout = httpx.Timeout(tries.deadline, connect=min(CONNECT_TIMEOUT, tries.deadline))
         while True:
             request = self._http.build_request(
-                method,
-                path,
-                params=params,
-                json=body,
-                timeout=BULK_TIMEOUT if bulk else TIMEOUT,
+                method, path, params=params, json=body, timeout=timeout
             )
             response = self._attempt(request, path, body, tries)
             if response is not None:
@@ -301,7 +328,9 @@ class QaseClient:
         """Send once; the final response, or None after preparing a retry."""
         self._limiter.acquire()
         try:
-            response = self._send(request)
+            what = f"{request.method} {path}"
+            with waiting(what, tries.deadline, announce_every=self._announce_every):
+                response = self._send(request)
         except httpx.TransportError as exc:
             self._after_failure(request, path, body, exc, tries)
             return None
@@ -342,7 +371,10 @@ class QaseClient:
         self, request: httpx.Request, path: str, body: Any, exc: httpx.TransportError, tries: _Tries
     ) -> None:
         """Prepare a retry after a connection failure, or raise the error it amounts to."""
-        reason = self._redact(_failure(exc))
+        silent = isinstance(exc, SILENT)
+        tries.silent = tries.silent or silent
+        reason = f"{tries.deadline:g} s without an answer" if silent else _failure(exc)
+        reason = self._redact(reason)
         not_sent = isinstance(exc, NOT_SENT)
         if not tries.resendable and isinstance(exc, NETWORK) and not not_sent:
             raise _ambiguous(
@@ -355,7 +387,9 @@ class QaseClient:
         attempts = self._retry.unreachable_attempts if wrong_url else None
         if not (
             isinstance(exc, NETWORK)
-            and self._retry_transient(request, path, reason, tries, attempts=attempts)
+            and self._retry_transient(
+                request, path, reason, tries, attempts=attempts, silent=silent
+            )
         ):
             reached = isinstance(exc, NETWORK) and not not_sent
             raise self._unreachable(request, path, reason, tries, reached=reached) from exc
@@ -369,9 +403,11 @@ class QaseClient:
         *,
         attempts: int | None = None,
         wait: float | None = None,
+        silent: bool = False,
     ) -> bool:
         """Back off (or wait the server's ``wait``, capped) before another attempt; False
-        when the attempts are spent."""
+        when the attempts are spent. A request that got no answer within its deadline
+        (``silent``) says so at WARNING: a silent server looks like a hang."""
         attempts = attempts or self._retry.transient_attempts
         tries.transient += 1
         if tries.transient >= attempts:
@@ -380,6 +416,17 @@ class QaseClient:
             delay = self._retry.backoff(tries.transient, self._rng)
         else:
             delay = min(wait, self._retry.backoff_cap)
+        if silent:
+            logger.warning(
+                "no answer from %s %s for %g s, retrying (%d of %d)",
+                request.method,
+                path,
+                tries.deadline,
+                tries.transient + 1,
+                attempts,
+            )
+            self._sleep(delay)
+            return True
         logger.log(
             logging.WARNING if delay >= LONG_WAIT else logging.INFO,  # silence looks like a hang
             "%s %s: %s; retrying in %.2f s (attempt %d of %d)",
@@ -415,6 +462,12 @@ class QaseClient:
         self, request: httpx.Request, path: str, reason: str, tries: _Tries, *, reached: bool
     ) -> TransportError:
         after = f" after {tries.transient} attempts" if tries.transient > 1 else ""
+        if reached and tries.silent and tries.transient > 1:
+            text = (
+                f"no answer from {self._host} after {tries.transient} attempts of "
+                f"{tries.deadline:g} s each"
+            )
+            return TransportError(text, method=request.method, path=path)
         if reached:
             text = f"no answer from {self._host}{after} ({reason})"
             return TransportError(text, method=request.method, path=path)
@@ -532,6 +585,18 @@ def _check_token(token: str) -> str:
     return token
 
 
+def _deadline(text: str) -> float:
+    if not text.strip():
+        return DEADLINE
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not (0 < value < float("inf")):
+        raise ConfigError(f"QASE_TIMEOUT must be a number of seconds > 0: {text!r}")
+    return value
+
+
 def _rate_limit(text: str) -> int:
     if not text.strip():
         return DEFAULT_RATE_LIMIT
@@ -550,14 +615,17 @@ def _http_client(
     token: str, base_url: str, transport: httpx.BaseTransport | None, workers: int
 ) -> httpx.Client:
     connections = workers + 2
-    return httpx.Client(
+    client = httpx.Client(
         base_url=base_url,
         headers={"Token": token, "Accept": "application/json", "User-Agent": "qasesync"},
-        timeout=TIMEOUT,
+        timeout=httpx.Timeout(DEADLINE, connect=CONNECT_TIMEOUT),
         transport=transport,
         limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
         follow_redirects=False,
     )
+    if transport is None:
+        install_deadlines(client)
+    return client
 
 
 # --- responses -------------------------------------------------------------------------

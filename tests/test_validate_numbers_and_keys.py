@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import io
 import shutil
+from collections.abc import Iterator
 from contextlib import redirect_stderr
 from pathlib import Path
 
 import pytest
+from kit.apply import PROJECT, on_socket, shop_emulator, writes
 
 from qasesync.cli import main
+from qasesync.emulator import Emulator
 
 DATA = Path(__file__).parent / "data"
 DIGITS_5000 = "1" * 5000
@@ -157,3 +160,35 @@ def test_a_key_that_is_not_text_is_a_problem_in_any_file(tmp_path: Path) -> None
     assert found == [
         'qasesync.yaml:2:1: the key `1` reads as a number, not text; put it in quotes: `"1"`'
     ]
+
+
+# --- plan and apply stop at the same problems --------------------------------------------
+
+
+@pytest.fixture
+def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    yield from on_socket(monkeypatch, shop_emulator())
+
+
+@pytest.mark.parametrize("command", ["plan", "apply"])
+def test_plan_and_apply_exit_1_on_a_long_id_and_a_null_key(
+    emu: Emulator, tmp_path: Path, command: str
+) -> None:
+    tree = tree_with(
+        tmp_path,
+        {
+            "qasesync.yaml": f"project: {PROJECT}\n",
+            "a.yaml": f"cases:\n  - id: {DIGITS_5000}\n    title: A\n",
+            "b.yaml": "cases:\n  - title: B\n    custom_fields: {null: 1}\n",
+        },
+    )
+    err = io.StringIO()
+    with redirect_stderr(err):
+        code = main([command, str(tree), *(["--yes"] if command == "apply" else [])])
+    assert code == 1
+    assert err.getvalue().splitlines() == [
+        f"a.yaml:2:9: {LONG}",
+        'b.yaml:3:21: the key `null` reads as empty (null), not text; put it in quotes: `"null"`',
+        "2 problem(s) found",
+    ]
+    assert writes(emu) == []

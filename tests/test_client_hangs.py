@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -13,6 +14,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpcore
 import httpx
 import pytest
 
@@ -244,3 +246,31 @@ def test_the_wait_reaches_stderr_when_nothing_configures_logging(server: Server)
     )
     assert run.stderr == "no answer from GET /case/DEMO for 0.2 s, retrying (2 of 2)\n"
     assert run.stdout == "GET /case/DEMO: no answer from 127.0.0.1 after 2 attempts of 0.2 s each\n"
+
+
+def test_every_way_to_a_connection_keeps_the_deadline() -> None:
+    backend = deadline.DeadlineBackend(httpcore.MockBackend([b"HTTP/1.1 200 OK\r\n"]))
+    stream = backend.connect_tcp("qase.test", 443, timeout=5.0)
+    assert isinstance(stream, deadline.DeadlineStream)
+    secure = stream.start_tls(ssl.create_default_context(), "qase.test", timeout=5.0)
+    assert isinstance(secure, deadline.DeadlineStream)
+    assert secure.read(100) == b"HTTP/1.1 200 OK\r\n"  # outside a request: httpx's timeouts
+    assert secure.get_extra_info("is_readable") is None  # what the mock says
+    secure.write(b"GET / HTTP/1.1\r\n\r\n", timeout=1.0)
+    secure.close()
+    local = backend.connect_unix_socket("/tmp/qase.sock", timeout=1.0)
+    assert isinstance(local, deadline.DeadlineStream)
+    backend.sleep(0)
+    with (
+        deadline.waiting("GET /x", 0.0, announce_every=1.0),
+        pytest.raises(httpcore.ConnectTimeout, match="no answer within 0 s"),
+    ):
+        backend.connect_tcp("qase.test", 443)
+
+
+def test_installing_twice_wraps_once() -> None:
+    with httpx.Client() as plain:
+        assert deadline.install(plain) and deadline.install(plain)
+        backend = plain._transport._pool._network_backend  # type: ignore[attr-defined]
+        assert isinstance(backend, deadline.DeadlineBackend)
+        assert not isinstance(backend._inner, deadline.DeadlineBackend)

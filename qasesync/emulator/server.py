@@ -156,10 +156,7 @@ class _RequestHandler(WSGIRequestHandler):
 
     def _parse(self) -> bool:
         """Read the request line's headers; False when the request was answered already
-        (or the connection ended)."""
-        if not self.raw_requestline:
-            self.close_connection = True
-            return False
+        (the line is never empty: a byte of it was seen before it was read)."""
         if len(self.raw_requestline) > MAX_REQUEST_LINE:
             self.requestline = self.request_version = self.command = ""
             self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)

@@ -145,3 +145,24 @@ def test_a_request_sent_in_good_time_is_not_cut_off() -> None:
             time.sleep(0.5)
             sock.sendall(_head("GET", "/project", 0))
             assert _response(stream)[0] == 200
+
+
+def test_a_request_line_too_long_is_answered_414(emu: Emulator) -> None:
+    with serve(emu) as server, _connect(server.url) as (sock, stream):
+        sock.sendall(b"GET /v1/" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n")
+        assert _response(stream)[0] == 414
+    assert emu.log == []
+
+
+def test_a_client_that_hangs_up_while_waiting_costs_nothing(emu: Emulator) -> None:
+    with serve(emu, limits=Limits(max_connections=1)) as server:
+        with _connect(server.url):
+            pass  # connected and left without a byte
+        deadline = time.monotonic() + 5
+        while True:  # its thread ends at once, so the one slot is free again
+            with _connect(server.url) as (sock, stream):
+                sock.sendall(_head("GET", "/project", 0))
+                status = _response(stream)[0]
+            if status == 200 or time.monotonic() > deadline:
+                break
+        assert status == 200

@@ -60,10 +60,11 @@ class DemoRun:
 @pytest.fixture(scope="module")
 def demo() -> Iterator[DemoRun]:
     """`qasesync demo` run once, in an environment pointing elsewhere."""
-    names = ("QASE_API_URL", "QASE_PROJECT", "QASE_TOKEN")
+    names = ("QASE_API_URL", "QASE_PROJECT", "QASE_TOKEN", "QASE_TIMEOUT")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("QASE_API_URL", "https://api.example.invalid/v1")
         patch.setenv("QASE_PROJECT", "OTHER")
+        patch.setenv("QASE_TIMEOUT", "0.000001")  # no request could answer in time
         patch.delenv("QASE_TOKEN", raising=False)
         before = snapshot(REPO / "cases")
         out = io.StringIO()
@@ -96,6 +97,7 @@ def test_demo_leaves_the_checkout_and_the_environment_as_they_were(demo: DemoRun
         "QASE_API_URL": "https://api.example.invalid/v1",
         "QASE_PROJECT": "OTHER",
         "QASE_TOKEN": None,
+        "QASE_TIMEOUT": "0.000001",
     }
 
 

@@ -37,7 +37,7 @@ PROJECT = "SHOP"
 #: Where the CLI expects the tree in the temporary folder (also what the headings show).
 TREE = "cases"
 #: Variables that would point the demo's commands elsewhere or slow them down: unset for the run.
-CLEARED = ("QASE_PROJECT", "QASE_WEB_URL", "QASE_RATE_LIMIT")
+CLEARED = ("QASE_PROJECT", "QASE_WEB_URL", "QASE_RATE_LIMIT", "QASE_TIMEOUT")
 EXIT_OK, EXIT_FAILED, EXIT_CHANGES = 0, 1, 2
 #: Exit codes of a step passed through as they are: a bug, an interruption.
 PASSED_THROUGH = (3, 130)

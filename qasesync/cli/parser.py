@@ -25,7 +25,8 @@ _TREE_HELP = (
 )
 _LIVE = (
     "environment: QASE_TOKEN (the API token, required), QASE_API_URL, QASE_WEB_URL,"
-    " QASE_PROJECT (overrides the project of qasesync.yaml), QASE_RATE_LIMIT, NO_COLOR"
+    " QASE_PROJECT (overrides the project of qasesync.yaml), QASE_RATE_LIMIT, QASE_TIMEOUT,"
+    " NO_COLOR"
 )
 _FORMATS = ["text", "markdown", "json", "github"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from qasesync.apply.applier import ApplyFailed, ApplyReport, YamlSink, apply, ch
 from qasesync.apply.reconcile import SETTLE_SECONDS
 from qasesync.emulator import Emulator, Faults
 from qasesync.errors import SafetyError
+from qasesync.model import Case
 from qasesync.qase.remote import Remote
 from qasesync.tree.load import load_tree
 
@@ -509,3 +510,30 @@ def test_a_saved_plan_whose_entities_are_gone_is_stale(tmp_path: Path, spec_chec
         f"  suite #{suite} (s) is gone\n"
         "run `qasesync plan --out` again and review the new plan"
     )
+
+
+def test_a_saved_plan_must_fingerprint_every_live_entity_as_it_holds_it(
+    tmp_path: Path, spec_checked: Any
+) -> None:
+    emu = shop_emulator()
+    suite = emu.store.create_suite(PROJECT, {"title": "s"})
+    case = emu.store.create_case(PROJECT, {"title": "Old title", "suite_id": suite})
+    files = {
+        "qasesync.yaml": f"project: {PROJECT}\n",
+        "s/cases.yaml": f"cases:\n  - id: {case}\n    title: New title\n",
+    }
+    root = write_tree(tmp_path / "t", files)
+    remote = remote_with(emu, spec_checked)
+    tree, live, plan = plan_of(root, remote)
+    [update] = plan.changes
+    assert isinstance(update.live, Case)
+    check_fresh(plan, tree, live.tree)
+    unstamped = replace(update, fingerprint=None)
+    retold = replace(update, live=replace(update.live, priority="high"))
+    for edited in (unstamped, retold):
+        with pytest.raises(SafetyError) as stale:
+            check_fresh(replace(plan, changes=(edited,)), tree, live.tree)
+        assert (
+            f"case #{case} 'New title': its fingerprint does not match the entity the plan holds"
+            in str(stale.value)
+        )

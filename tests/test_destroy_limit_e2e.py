@@ -205,6 +205,30 @@ def test_a_saved_plan_with_edited_figures_is_refused_by_the_live_counts(
     assert len(writes(emu)) == before and statuses(emu) == {"0": 8}
 
 
+def test_a_saved_plan_without_a_deprecations_fingerprint_is_refused(
+    emu: Emulator, tree_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    tree, data = saved_over_the_limit(tree_root, plan_file)
+    data["changes"][0]["fingerprint"] = None
+    name = data["changes"][0]["before"]["id"]
+    err = apply_saved(tree, plan_file, data, capsys)
+    assert "the saved plan is stale" in err
+    assert f"case #{name} 'Case 0': its fingerprint does not match the entity the plan holds" in err
+    assert statuses(emu) == {"0": 8}
+
+
+def test_a_saved_plan_whose_copy_of_a_live_case_was_edited_is_refused(
+    emu: Emulator, tree_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    tree, data = saved_over_the_limit(tree_root, plan_file)
+    data["changes"][1]["before"]["status"] = "deprecated"  # to dodge the active share
+    err = apply_saved(tree, plan_file, data, capsys)
+    assert "'Case 1': its fingerprint does not match the entity the plan holds" in err
+    assert statuses(emu) == {"0": 8}
+
+
 def test_a_saved_plan_with_a_deprecation_added_is_refused(
     emu: Emulator, tree_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -220,6 +244,17 @@ def test_a_saved_plan_with_a_deprecation_added_is_refused(
     data["changes"].append({**first, "name": "Case 5", "before": before})
     err = apply_saved(tree, plan_file, data, capsys)
     assert "the saved plan is stale" in err and statuses(emu) == {"0": 8}
+
+
+def test_a_saved_plan_that_names_no_live_case_to_deprecate_is_refused(
+    emu: Emulator, tree_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    tree, data = saved_over_the_limit(tree_root, plan_file)
+    data["changes"][0]["before"] = None
+    err = apply_saved(tree, plan_file, data, capsys)
+    assert "deprecate case 'Case 0': names no live entity" in err
+    assert statuses(emu) == {"0": 8}
 
 
 def test_apply_of_a_saved_plan_counts_the_live_project_as_it_is_then(

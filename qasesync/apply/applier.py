@@ -27,7 +27,7 @@ plan's ``adoptions`` (entities it matched by title) go to ``on_written`` first.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -146,17 +146,8 @@ def _outline(plan: Plan) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
 
 
 def _changed_entities(plan: Plan, live: Tree) -> list[str]:
-    problems: list[str] = []
     index = _live_index(live)
-    for change in plan.changes:
-        if change.live is None or change.fingerprint is None:
-            continue
-        now = index.get((change.entity, change.live_id))
-        what = f"{change.entity.replace('_', ' ')} {_ident(change.live_id)} {change.name!r}"
-        if now is None:
-            problems.append(f"{what} is gone")
-        elif fingerprint(now) != change.fingerprint:
-            problems.append(f"{what} changed live")
+    problems = [p for p in (_changed(c, index) for c in plan.changes) if p is not None]
     problems += [
         f"suite #{i} ({k}) is gone" for k, i in plan.suite_ids.items() if ("suite", i) not in index
     ]
@@ -166,6 +157,25 @@ def _changed_entities(plan: Plan, live: Tree) -> list[str]:
         if ("shared_step", h) not in index
     ]
     return problems
+
+
+def _changed(
+    change: Change, index: Mapping[tuple[str, Any], Case | Suite | SharedStep]
+) -> str | None:
+    """Why the live entity ``change`` concerns no longer matches its fingerprint, or None.
+    Every change to a live entity must carry one, and the plan's copy of the entity must
+    be what it fingerprints: a plan edited by hand cannot drop or dodge the check."""
+    entity = change.entity.replace("_", " ")
+    if change.live is None:
+        destroys = change.kind in ("deprecate", "delete")
+        return f"{change.kind} {entity} {change.name!r}: names no live entity" if destroys else None
+    what = f"{entity} {_ident(change.live_id)} {change.name!r}"
+    now = index.get((change.entity, change.live_id))
+    if change.fingerprint is None or fingerprint(change.live) != change.fingerprint:
+        return f"{what}: its fingerprint does not match the entity the plan holds"
+    if now is None:
+        return f"{what} is gone"
+    return f"{what} changed live" if fingerprint(now) != change.fingerprint else None
 
 
 def _live_index(live: Tree) -> dict[tuple[str, Any], Case | Suite | SharedStep]:

@@ -17,6 +17,9 @@ Conventions shared by both builders:
 - A step that uses a shared step holds ``shared`` only: on the desired side the
   shared step's ``key``; on the live side its ``hash`` (live shared steps have
   ``key == hash``).
+- A step's ``attachments`` are the hashes of the files Qase holds on it (live side
+  only; the tree cannot name them): the planner carries them to the desired step that
+  takes the live step's place, so that a steps write sends them back.
 """
 
 from __future__ import annotations
@@ -121,13 +124,15 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Step:
-    """A classic step, or a reference to a shared step (``shared`` set, nothing else)."""
+    """A classic step, or a reference to a shared step (``shared`` set, nothing else).
+    ``attachments``: the hashes of the files attached to the step (module docstring)."""
 
     action: str = ""
     expected_result: str = ""
     data: str = ""
     steps: tuple[Step, ...] = ()
     shared: str | None = None
+    attachments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,7 +160,8 @@ class Case:
     gherkin: str | None = None
     location: Location | None = field(default=None, compare=False)
     #: Live side only: fields holding what the tree cannot express (docs/design.md §3),
-    #: e.g. ``("steps",)`` for step attachments, ``("parameters",)`` for group parameters.
+    #: e.g. ``("steps",)`` for a step attachment the read gave no hash of,
+    #: ``("parameters",)`` for group parameters.
     inexpressible: tuple[str, ...] = field(default=(), compare=False)
     #: Live side only: the ``updated_at`` stamp, for plan fingerprints.
     updated_at: str | None = field(default=None, compare=False)
@@ -183,6 +189,9 @@ class SharedStep:
     #: Live side only: ids of the cases that use it.
     used_by: tuple[int, ...] = field(default=(), compare=False)
     updated_at: str | None = field(default=None, compare=False)
+    #: Live side only: ``("steps",)`` when a step holds an attachment whose hash the read
+    #: did not give, so that a steps write would drop it (docs/design.md §3).
+    inexpressible: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

@@ -369,12 +369,13 @@ def test_an_automation_difference_is_a_warning_not_a_change() -> None:
 
 
 def attachment_project() -> Live:
+    """Case #102's steps hold a file whose hash the read did not give."""
     cases = list(live_tree().cases)
     cases[1] = replace(cases[1], inexpressible=("steps",))
     return Live(live_tree(cases=tuple(cases)), workspace())
 
 
-def test_steps_with_an_attachment_are_never_overwritten() -> None:
+def test_steps_with_an_unhashed_attachment_are_never_overwritten() -> None:
     tree = with_case(desired(), 1, steps=(Step("Click Sign out"),))
     assert problems(tree, attachment_project()) == [
         "authentication/login.yaml:20:5: case 'Logout ends the session' (#102): the live steps "
@@ -383,14 +384,76 @@ def test_steps_with_an_attachment_are_never_overwritten() -> None:
     ]
 
 
-def test_steps_with_an_attachment_in_ignore_fields_are_left_alone() -> None:
+def test_steps_with_an_unhashed_attachment_in_ignore_fields_are_left_alone() -> None:
     tree = with_case(desired(), 1, steps=(Step("Click Sign out"),), title="Sign out")
     change = only(run(tree, attachment_project(), ignore_fields=frozenset({"steps"})))
     assert change.fields == ("title",)
 
 
-def test_unchanged_steps_with_an_attachment_plan_clean() -> None:
+def test_unchanged_steps_with_an_unhashed_attachment_plan_clean() -> None:
     assert run(desired(), attachment_project()).changes == ()
+
+
+def attached(hashes: tuple[str, ...] = ("f" * 40,)) -> Live:
+    """Case #102's step and the shared step's first step hold files."""
+    tree = live_tree()
+    cases = list(tree.cases)
+    step = replace(cases[1].steps[0], attachments=hashes)
+    cases[1] = replace(cases[1], steps=(step,))
+    shared = tree.shared_steps[0]
+    inner = (replace(shared.steps[0], attachments=hashes), *shared.steps[1:])
+    return Live(
+        replace(tree, cases=tuple(cases), shared_steps=(replace(shared, steps=inner),)), workspace()
+    )
+
+
+def test_an_edited_step_takes_its_files_into_the_change_and_the_plan_says_so() -> None:
+    tree = with_case(desired(), 1, steps=(Step("Click Log out now", "The login page is shown"),))
+    result = run(tree, attached())
+    assert only(result).desired.steps[0].attachments == ("f" * 40,)  # type: ignore[union-attr]
+    assert [str(n) for n in result.notes] == [
+        "authentication/login.yaml:20:5: case 'Logout ends the session' (#102): 1 attachment "
+        "kept with their steps"
+    ]
+
+
+def test_a_case_turned_gherkin_loses_its_step_files() -> None:
+    tree = with_case(desired(), 1, steps=(), gherkin="Given a\nThen b")
+    assert problems(tree, attached()) == [
+        "authentication/login.yaml:20:5: case 'Logout ends the session' (#102): the tree drops "
+        "steps[1] 'Click Log out' (1 attachment), which Qase would delete with the step — keep "
+        "the step, move the files in the Qase web app first, or accept the loss with "
+        "--allow-attachment-loss"
+    ]
+    accepted = plan(tree, attached(), settings(), allow_attachment_loss=True)
+    assert only(accepted).desired.steps == ()  # type: ignore[union-attr]
+    assert messages(accepted) == [
+        "case 'Logout ends the session' (#102): the tree drops steps[1] 'Click Log out' "
+        "(1 attachment); apply removes them from Qase"
+    ]
+
+
+def test_a_shared_step_edit_carries_its_files_or_is_refused() -> None:
+    shared = desired().shared_steps[0]
+    steps = (replace(shared.steps[0], action="Open the admin login"), *shared.steps[1:])
+    tree = replace(desired(), shared_steps=(replace(shared, steps=steps),))
+    change = only(run(tree, attached()))
+    assert change.desired.steps[0].attachments == ("f" * 40,)  # type: ignore[union-attr]
+    project = attached()
+    unhashed = replace(project.tree.shared_steps[0], inexpressible=("steps",))
+    project = Live(replace(project.tree, shared_steps=(unhashed,)), project.workspace)
+    assert problems(tree, project) == [
+        f"shared_steps.yaml:2:5: shared step 'sign-in-as-admin' ({HASH}): a step holds an "
+        "attachment whose hash Qase did not give, which a steps write would delete — edit the "
+        "steps in the Qase web app"
+    ]
+
+
+def test_a_pull_plan_carries_nothing_and_refuses_no_loss() -> None:
+    tree = with_case(desired(), 1, steps=())
+    result = plan(tree, attached(), settings(), for_pull=True)
+    assert [c.name for c in result.drift] == ["Logout ends the session"]
+    assert result.notes == () and result.warnings == ()
 
 
 # --- workspace checks -------------------------------------------------------------------

@@ -210,12 +210,47 @@ def test_steps_of_an_unknown_shared_step_read_as_plain_steps() -> None:
     assert reader().case(live_case(1, "Orphan", steps=steps)).steps == (Step(action="Kept"),)
 
 
-def test_a_step_attachment_makes_steps_inexpressible() -> None:
+def test_step_attachments_read_as_their_hashes_from_a_hash_or_the_url() -> None:
+    by_url = {
+        "size": 1,
+        "mime": "image/png",
+        "filename": "a.png",
+        "url": f"https://x/attachment/{OTHER}/a.png",
+    }
+    by_hash = {"filename": "b.png", "hash": SHARED}
+    steps = [
+        live_step(
+            "Parent",
+            attachments=["c" * 32],
+            steps=[live_step("Child", attachments=[by_url, by_hash])],
+        )
+    ]
+    case = reader().case(live_case(1, "Attached", steps=steps))
+    child = Step(action="Child", attachments=(OTHER, SHARED))
+    assert case.steps == (Step(action="Parent", steps=(child,), attachments=("c" * 32,)),)
+    assert case.inexpressible == ()
+
+
+def test_an_attachment_without_a_hash_makes_steps_inexpressible() -> None:
     attachment = {"size": 1, "mime": "image/png", "filename": "a.png", "url": "u"}
-    steps = [live_step("Parent", steps=[live_step("Child", attachments=[attachment])])]
+    steps = [live_step("Parent", steps=[live_step("Child", attachments=[attachment, 7])])]
     case = reader().case(live_case(1, "Attached", steps=steps))
     assert case.inexpressible == ("steps",)
     assert case.steps == (Step(action="Parent", steps=(Step(action="Child"),)),)
+
+
+def test_a_shared_step_reads_the_hashes_of_its_attachments() -> None:
+    item = {
+        "hash": SHARED,
+        "title": "Sign in",
+        "steps": [
+            {"action": "Open", "attachments": [{"hash": OTHER, "filename": "a.png"}]},
+            {"action": "Type", "attachments": [{"filename": "lost.png", "url": "u"}]},
+        ],
+    }
+    shared = shared_step_from_json(item)
+    assert shared.steps == (Step("Open", attachments=(OTHER,)), Step("Type"))
+    assert shared.inexpressible == ("steps",)
 
 
 def test_a_gherkin_case_holds_the_scenario_and_no_steps() -> None:

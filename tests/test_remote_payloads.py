@@ -128,6 +128,27 @@ def test_a_create_leaves_the_ignored_fields_out(
     check_request(openapi_spec, "POST", "/case/DEMO", body)
 
 
+def test_step_attachments_are_sent_back_as_their_hashes(openapi_spec: dict[str, Any]) -> None:
+    inner = Step(action="Click", attachments=("b" * 40,))
+    steps = (Step(action="Open", attachments=("a" * 40, "c" * 40), steps=(inner,)),)
+    body = encoder().patch(Case(title="T", id=1, steps=steps), ["steps"])
+    assert body["steps"] == [
+        {
+            "action": "Open",
+            "expected_result": "",
+            "data": "",
+            "attachments": ["a" * 40, "c" * 40],
+            "steps": [
+                {"action": "Click", "expected_result": "", "data": "", "attachments": ["b" * 40]}
+            ],
+        }
+    ]
+    check_request(openapi_spec, "PATCH", "/case/DEMO/1", body)
+    shared = shared_step_payload(SharedStep(key="k", title="S", steps=(inner,)))
+    assert shared["steps"][0]["attachments"] == ["b" * 40]
+    check_request(openapi_spec, "PATCH", f"/shared_step/DEMO/{'d' * 40}", shared)
+
+
 def test_a_gherkin_case_is_sent_as_one_value_step() -> None:
     body = encoder().create(Case(title="G", gherkin="Given a\nWhen b\n"))
     assert (body["steps_type"], body["steps"]) == ("gherkin", [{"value": "Given a\nWhen b"}])

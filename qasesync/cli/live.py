@@ -40,7 +40,9 @@ if TYPE_CHECKING:
     from qasesync.plans.threeway import Record
 
 
-def plan_tree(root: Path, env: Mapping[str, str]) -> tuple[Tree, Settings, Plan]:
+def plan_tree(
+    root: Path, env: Mapping[str, str], *, allow_attachment_loss: bool = False
+) -> tuple[Tree, Settings, Plan]:
     """Load the tree, read the live project it names, and plan (reads only).
 
     The live read starts while the tree loads (the project code is peeked from
@@ -58,7 +60,8 @@ def plan_tree(root: Path, env: Mapping[str, str]) -> tuple[Tree, Settings, Plan]
     live = early.result() if early and guess == wanted else _read_live(env, *wanted)
     settings = _unread_unmanaged(settings, live)
     base, _ = read_base(root)
-    return tree, settings, plan(tree, live, settings, base=base)
+    planned = plan(tree, live, settings, base=base, allow_attachment_loss=allow_attachment_loss)
+    return tree, settings, planned
 
 
 class _Background:
@@ -122,7 +125,7 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
 
     root = resolve_tree(args.tree)
     try:
-        _, _, plan = plan_tree(root, os.environ)
+        _, _, plan = plan_tree(root, os.environ, allow_attachment_loss=args.allow_attachment_loss)
     except (ValidationError, PlanError) as error:
         if args.format == "github":
             out.write(github_problems(error.problems, tree_prefix=tree_prefix(root)))
@@ -181,7 +184,14 @@ def _apply(args: argparse.Namespace, out: TextIO, recording: ApplyRecording | No
         remote = Remote(client, settings.project, external_issue_type=settings.external_issue_type)
         live = remote.read()
         settings = _unread_unmanaged(settings, live)
-        fresh = chosen = plan(tree, live, settings, base=base, record_unchanged=True)
+        fresh = chosen = plan(
+            tree,
+            live,
+            settings,
+            base=base,
+            record_unchanged=True,
+            allow_attachment_loss=args.allow_attachment_loss,
+        )
         if saved is not None:
             check_fresh(saved, tree, live.tree, now=fresh)
             chosen = saved

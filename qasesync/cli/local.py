@@ -32,6 +32,7 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
         faults=faults,
         seed=args.seed,
         no_include=args.no_include,
+        shared_read=args.shared_read,
     )
     state = Path(args.state) if args.state else None
     if state is not None and state.is_file():

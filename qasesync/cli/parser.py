@@ -115,6 +115,11 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
     plan.add_argument(
         "--detailed-exitcode", action="store_true", help="exit 2 when there are changes"
     )
+    plan.add_argument(
+        "--allow-attachment-loss",
+        action="store_true",
+        help="let a deleted step take the files attached to it in Qase with it",
+    )
 
     show = sub.add_parser("show", help="show a plan saved by `plan --out` (no Qase reads)")
     show.add_argument("plan", metavar="PLAN.json", help="the plan file `plan --out` saved")
@@ -133,6 +138,11 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
     apply.add_argument("--plan", metavar="PLAN.json", help="apply this saved plan exactly")
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     apply.add_argument("--allow-destroy", action="store_true", help="lift the max_destroy limit")
+    apply.add_argument(
+        "--allow-attachment-loss",
+        action="store_true",
+        help="let a deleted step take the files attached to it in Qase with it",
+    )
     apply.add_argument(
         "--no-write-back", action="store_true", help="do not write ids into the YAML"
     )
@@ -227,6 +237,12 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
         "--no-include",
         action="store_true",
         help="refuse include=external_issues with 400, as older self-hosted deployments do",
+    )
+    shapes.add_argument(
+        "--shared-read",
+        choices=["expanded", "collapsed"],
+        default="expanded",
+        help="a case reads a shared step as its steps (default) or as one step per use",
     )
     faults = emulator.add_argument_group("faults", "injected into requests, reproducibly")
     for flag, kind, default, metavar, text in (

@@ -101,6 +101,9 @@ class Emulator:
     #: Imitate an older deployment that refuses ``include=external_issues`` (and any
     #: ``include``) with 400 ``Invalid include value`` (``qasesync emulator --no-include``).
     no_include: bool = False
+    #: How a case reads a shared-step reference: "expanded" (each inner step an entry)
+    #: or "collapsed" (one entry per use); ``store.shared_read`` changes it at runtime.
+    shared_read: str = "expanded"
 
     def __post_init__(self) -> None:
         self.store = Store(
@@ -108,6 +111,7 @@ class Emulator:
             system_fields=self.system_fields,
             custom_fields=self.custom_fields,
             seed=self.seed,
+            shared_read=self.shared_read,
         )
         self.log = RequestLog(self.log_limit)
         self._injector = Injector(self.seed, clock=self.monotonic)

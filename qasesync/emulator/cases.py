@@ -32,6 +32,9 @@ class CaseContext:
     shared: step_forms.SharedLookup
     new_hash: step_forms.NewHash
     tag_id: Callable[[str], int]
+    files: step_forms.FileLookup = step_forms.no_files
+    #: A shared-step reference reads as one step per use (`step_forms.read_case_steps`).
+    collapsed: bool = False
 
     def custom(self) -> dict[str, JSON]:
         """The case custom fields enabled for the project, by id as a string."""
@@ -141,6 +144,7 @@ def _steps(
         gherkin=kind == "gherkin",
         shared=ctx.shared,
         new_hash=ctx.new_hash,
+        files=ctx.files,
     )
     return {"steps_type": kind, "steps": parsed}
 
@@ -288,7 +292,9 @@ def read_case(record: JSON, ctx: CaseContext, *, include_external: bool = False)
         "custom_fields": _read_custom(record["custom_field"]),
         "attachments": [],
         "steps_type": record["steps_type"],
-        "steps": step_forms.read_case_steps(record["steps"], ctx.shared),
+        "steps": step_forms.read_case_steps(
+            record["steps"], ctx.shared, ctx.files, collapsed=ctx.collapsed
+        ),
         "params": _read_params(record["parameters"]),
         "parameters": [dict(p) for p in record["parameters"]],
         "tags": [{"title": tag, "internal_id": ctx.tag_id(tag)} for tag in record["tags"]],

@@ -116,7 +116,7 @@ class CasesMixin(StoreBase):
         """The read form, rebuilt when the case was written or any shared step changed
         (every case write moves ``updated_at``)."""
         slot = (code, int(record["id"]), include_external)
-        version = (str(record["updated_at"]), self._shared_version)
+        version = (str(record["updated_at"]), self._shared_version, self.shared_read)
         hit = self._reads.get(slot)
         if hit is not None and hit[0] == version:
             return hit[1]
@@ -155,14 +155,15 @@ class CasesMixin(StoreBase):
         return self._record(project["cases"], case_id, "Test case not found")
 
     def _context(self, project: JSON) -> case_forms.CaseContext:
-        shared = project["shared"]
         return case_forms.CaseContext(
             project=project["code"],
             system=self.system,
             custom_fields=self.custom_field_list,
             suite_exists=lambda suite_id: suite_id in project["suites"],
-            shared=shared.get,
+            shared=self._shared_lookup(project),
             new_hash=self._new_hash,
+            files=self.files.get,
+            collapsed=self.shared_read == "collapsed",
             tag_id=lambda title: self._tag_id(project, title),
         )
 

@@ -12,7 +12,37 @@ from qasesync.emulator.storebase import JSON, StoreBase, legacy_stamp
 
 
 class SharedStepsMixin(StoreBase):
-    """The shared-step operations of :class:`~qasesync.emulator.store.Store`."""
+    """The shared-step operations of :class:`~qasesync.emulator.store.Store`, and the
+    workspace's files and workspace-level shared steps."""
+
+    def add_attachment(self, filename: str, *, mime: str = "image/png", size: int = 1024) -> str:
+        """A file uploaded to the workspace (``POST /attachment`` is not emulated): its
+        hash, for step ``attachments``."""
+        with self._lock:
+            found = self._new_hash()
+            self.files[found] = {"hash": found, "filename": filename, "mime": mime, "size": size}
+            return found
+
+    def add_workspace_shared_step(self, title: str, steps: list[JSON]) -> str:
+        """A workspace-level shared step (made in the web app; the API offers no endpoint):
+        its hash. ``steps`` as a shared step's create body gives them."""
+        with self._lock:
+            problems = Problems()
+            content = step_forms.parse_shared_content(
+                steps, problems, new_hash=self._new_hash, files=self.files.get
+            )
+            problems.raise_if_any()
+            found = self._new_hash()
+            stamp = self._stamp(None)
+            self.workspace_shared[found] = {
+                "hash": found,
+                "title": title,
+                "steps": content,
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+            self._shared_version += 1
+            return found
 
     def create_shared_step(self, code: str, payload: Mapping[str, Any]) -> str:
         """``POST /shared_step/{code}``; returns the new 40-hex hash."""
@@ -33,14 +63,15 @@ class SharedStepsMixin(StoreBase):
         """``GET /shared_step/{code}/{hash}``."""
         with self._lock:
             project = self._project(code)
-            return _read_shared(self._shared(project, shared_hash), self._usage(project))
+            record = self._shared(project, shared_hash)
+            return _read_shared(record, self._usage(project), self.files.get)
 
     def shared_steps(self, code: str) -> list[JSON]:
         """All shared steps of a project, in creation order."""
         with self._lock:
             project = self._project(code)
             usage = self._usage(project)
-            return [_read_shared(s, usage) for s in project["shared"].values()]
+            return [_read_shared(s, usage, self.files.get) for s in project["shared"].values()]
 
     def patch_shared_step(self, code: str, shared_hash: str, payload: Mapping[str, Any]) -> str:
         """``PATCH /shared_step/{code}/{hash}``: ``title`` required, steps replaced."""
@@ -76,7 +107,9 @@ class SharedStepsMixin(StoreBase):
         if raw is None and patch:
             problems.raise_if_any()
             return {"title": title}
-        content = step_forms.parse_shared_content(raw or [], problems, new_hash=self._new_hash)
+        content = step_forms.parse_shared_content(
+            raw or [], problems, new_hash=self._new_hash, files=self.files.get
+        )
         if not content:
             problems.add("steps", "The {field} field is required.")
         problems.raise_if_any()
@@ -93,8 +126,10 @@ class SharedStepsMixin(StoreBase):
         return usage
 
 
-def _read_shared(record: JSON, usage: Mapping[str, list[int]]) -> JSON:
-    content = step_forms.read_shared_content(record["steps"])
+def _read_shared(
+    record: JSON, usage: Mapping[str, list[int]], files: step_forms.FileLookup
+) -> JSON:
+    content = step_forms.read_shared_content(record["steps"], files)
     first = content[0] if content else {"action": "", "expected_result": "", "data": ""}
     used_by = usage.get(record["hash"], [])
     return {

@@ -37,6 +37,7 @@ class StoreBase:
         custom_fields: Sequence[Mapping[str, Any]] | None = None,
         seed: int = 0,
         clock: Clock = _utcnow,
+        shared_read: str = "expanded",
     ) -> None:
         self._lock = threading.RLock()
         self._clock = clock
@@ -48,8 +49,16 @@ class StoreBase:
         self.custom_field_list: list[JSON] = [dict(f) for f in custom_fields or []]
         self._projects: dict[str, JSON] = {}
         # Read forms of cases served by list pages, keyed by (project, id, include).
-        self._reads: dict[tuple[str, int, bool], tuple[tuple[str, int], JSON]] = {}
+        self._reads: dict[tuple[str, int, bool], tuple[tuple[str, int, str], JSON]] = {}
         self._shared_version = 0
+        #: Uploaded files by hash (``filename``, ``mime``, ``size``): what step
+        #: ``attachments`` may name; the workspace's, like its shared steps below.
+        self.files: dict[str, JSON] = {}
+        #: Workspace-level shared steps by hash: usable from every project's cases, listed
+        #: by no project's ``/shared_step`` (docs/qase-api.md).
+        self.workspace_shared: dict[str, JSON] = {}
+        #: How a case reads a shared-step reference: "expanded" or "collapsed".
+        self.shared_read = shared_read
         for code in projects:
             self.add_project(code)
 
@@ -123,6 +132,12 @@ class StoreBase:
                 return dict(field)
         raise NotFound("Custom field not found")
 
+    def _shared_lookup(self, project: JSON) -> Callable[[str], JSON | None]:
+        """A shared-step reference's target: the project's shared step, else the
+        workspace's."""
+        own: dict[str, JSON] = project["shared"]
+        return lambda found: own.get(found) or self.workspace_shared.get(found)
+
     def _forget_reads(self, code: str, case_id: int) -> None:
         for include in (False, True):
             self._reads.pop((code, case_id, include), None)
@@ -155,12 +170,16 @@ class StoreBase:
                 "hashes": self._hashes,
                 "system_fields": self.system.raw,
                 "custom_fields": self.custom_field_list,
+                "files": list(self.files.values()),
+                "workspace_shared_steps": list(self.workspace_shared.values()),
                 "projects": {code: _dump_project(p) for code, p in self._projects.items()},
             }
 
     def load(self, data: Mapping[str, Any]) -> None:
-        """Replace the state with ``data`` from :meth:`dump`. A fixture may hold only
-        ``system_fields`` and/or ``custom_fields``: what it lacks is left as it was."""
+        """Replace the state with ``data`` from :meth:`dump`. A fixture may hold only some
+        of ``system_fields``, ``custom_fields``, ``files`` and ``workspace_shared_steps``
+        (each step as ``add_workspace_shared_step`` stores it): what it lacks is left as
+        it was."""
         with self._lock:
             self._seed = int(data.get("seed", self._seed))
             self._hashes = int(data.get("hashes", self._hashes))
@@ -168,6 +187,10 @@ class StoreBase:
                 self.system = SystemFields(data["system_fields"])
             if data.get("custom_fields") is not None:
                 self.custom_field_list = [dict(f) for f in data["custom_fields"]]
+            if data.get("files") is not None:
+                self.files = {f["hash"]: dict(f) for f in data["files"]}
+            if data.get("workspace_shared_steps") is not None:
+                self.workspace_shared = {s["hash"]: s for s in data["workspace_shared_steps"]}
             if data.get("projects") is not None:
                 self._projects = {code: _load_project(p) for code, p in data["projects"].items()}
             self._reads.clear()

@@ -467,6 +467,7 @@ def step_from_data(data: Mapping[str, Any]) -> Step:
         data=data["data"],
         steps=tuple(step_from_data(s) for s in data["steps"]),
         shared=data["shared"],
+        attachments=tuple(data.get("attachments", ())),
     )
 
 
@@ -492,6 +493,7 @@ def shared_from_data(data: Mapping[str, Any]) -> SharedStep:
             **data,
             "steps": tuple(step_from_data(s) for s in data["steps"]),
             "used_by": tuple(data["used_by"]),
+            "inexpressible": tuple(data.get("inexpressible", ())),
             "location": _location_from(data["location"]),
         }
     )

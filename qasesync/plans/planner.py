@@ -22,11 +22,12 @@ from qasesync.model import (
     Location,
     Settings,
     SharedStep,
+    Step,
     Suite,
     Tree,
     collector_paused,
 )
-from qasesync.plans import destroy, prune
+from qasesync.plans import attachments, destroy, prune
 from qasesync.plans.casediff import CaseDiffer, base_field, field_names
 from qasesync.plans.checks import parent_loops, workspace_problems
 from qasesync.plans.normalise import show, text
@@ -58,6 +59,7 @@ def plan(
     for_pull: bool = False,
     base: Base | None = None,
     record_unchanged: bool = False,
+    allow_attachment_loss: bool = False,
 ) -> Plan:
     """The changes that make ``live`` match ``desired``, in apply's order (docs/design.md §6).
 
@@ -70,6 +72,8 @@ def plan(
     two-way: the tree wins every difference. ``record_unchanged``: also work out the
     base records of unchanged entities whose record is missing or stale (``Plan.synced``),
     which only apply and pull write; a plan to show skips that work.
+    ``allow_attachment_loss``: a tree change that deletes a step holding attachments in
+    Qase is a warning, not a plan error (`qasesync.plans.attachments`).
     """
     with collector_paused():
         planner = _Planner(
@@ -79,6 +83,7 @@ def plan(
             for_pull=for_pull,
             base=base,
             record_unchanged=record_unchanged,
+            allow_attachment_loss=allow_attachment_loss,
         )
         return planner.run()
 
@@ -91,6 +96,7 @@ class _Planner:
     for_pull: bool = False
     base: Base | None = None
     record_unchanged: bool = False
+    allow_attachment_loss: bool = False
     problems: list[Problem | str] = field(default_factory=list)
     warnings: list[Message] = field(default_factory=list)
     notes: list[Message] = field(default_factory=list)
@@ -477,11 +483,9 @@ class _Planner:
         if not sides.diffs:
             return None
         kept = sides.drift.fields if sides.drift else ()  # a patch sends both: keep Qase's
-        sent = replace(
-            shared,
-            title=match.title if "title" in kept else shared.title,
-            steps=match.steps if "steps" in kept else shared.steps,
-        )
+        what = f"shared step {shared.key!r} ({match.hash})"
+        steps = match.steps if "steps" in kept else self._carried(what, shared, match)
+        sent = replace(shared, title=match.title if "title" in kept else shared.title, steps=steps)
         change = self._update(
             "shared_step", shared.title, sent, match, ["title", "steps"], sides.diffs, ""
         )
@@ -541,6 +545,9 @@ class _Planner:
         )
         self._automation(resolved, match)
         names, diffs = self._inexpressible(resolved, match, field_names(diffs), diffs)
+        if {"steps", "gherkin"} & set(names):
+            what = f"case {case.title!r} (#{match.id})"
+            resolved = replace(resolved, steps=self._carried(what, resolved, match))
         to_root = case.suite is None and match.suite is not None and "suite" in names
         if to_root and not self.for_pull:
             self._problem(
@@ -579,6 +586,35 @@ class _Planner:
                 )
             )
 
+    def _carried(
+        self, what: str, desired: Case | SharedStep, live: Case | SharedStep
+    ) -> tuple[Step, ...]:
+        """The desired steps with the live steps' attachments carried in (a gherkin case
+        has none to carry them); every loss a plan error, or a warning when allowed. A
+        plan for pull writes nothing to Qase: nothing to carry."""
+        if self.for_pull:
+            return desired.steps
+        if isinstance(desired, SharedStep) and "steps" in live.inexpressible:
+            self._problem(desired.location, f"{what}: {_UNHASHED}")
+        gherkin = isinstance(desired, Case) and desired.gherkin is not None
+        carried = attachments.carry(live.steps, () if gherkin else desired.steps)
+        for lost in carried.lost:
+            self._attachment_loss(desired.location, f"{what}: the tree drops {lost}")
+        if carried.kept:
+            files = "1 attachment" if carried.kept == 1 else f"{carried.kept} attachments"
+            self.notes.append(Message(f"{what}: {files} kept with their steps", desired.location))
+        return desired.steps if gherkin else carried.steps
+
+    def _attachment_loss(self, location: Location | None, text: str) -> None:
+        if self.allow_attachment_loss:
+            self.warnings.append(Message(f"{text}; apply removes them from Qase", location))
+            return
+        self._problem(
+            location,
+            f"{text}, which Qase would delete with the step — keep the step, move the "
+            "files in the Qase web app first, or accept the loss with --allow-attachment-loss",
+        )
+
     def _inexpressible(
         self, desired: Case, live: Case, names: list[str], diffs: list[FieldDiff]
     ) -> tuple[list[str], list[FieldDiff]]:
@@ -592,6 +628,12 @@ class _Planner:
             )
         keep = [n for n in names if base_field(n) not in blocked]
         return keep, [d for d in diffs if base_field(d.path) not in blocked]
+
+
+_UNHASHED = (
+    "a step holds an attachment whose hash Qase did not give, which a steps write would "
+    "delete — edit the steps in the Qase web app"
+)
 
 
 def _unsure(entities: tuple[tuple[str, int | str], ...]) -> str:

@@ -8,6 +8,7 @@ fields by title, shared-step runs folded back into one reference per use, and
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,11 @@ from qasesync.model import Case, CustomValue, SharedStep, Step, Suite
 from qasesync.qase.fields import FieldMap, JsonObject, decode_value
 
 log = logging.getLogger(__name__)
+
+#: The hash in an attachment's URL (``…/attachment/<hash>/<filename>``): a case step's
+#: attachment reads as ``{size, mime, filename, url}`` without its hash (the spec's
+#: ``TestStep``), a shared step's with it (``SharedStepContent``); docs/qase-api.md.
+_ATTACHMENT_URL = re.compile(r"/attachment/([0-9a-fA-F]{32,64})(?:/|$|\?)")
 
 
 def suite_key(suite_id: int | None) -> str | None:
@@ -65,9 +71,10 @@ def _depth(suite: Suite, suites: Mapping[int, Suite]) -> int:
 
 def shared_step_from_json(item: JsonObject) -> SharedStep:
     """A live shared step: ``key == hash``."""
-    steps = tuple(_plain_step(s) for s in item.get("steps") or ())
+    flags: set[str] = set()
+    steps = tuple(_plain_step(s, flags) for s in item.get("steps") or ())
     if not steps and item.get("action"):
-        steps = (_plain_step(item),)  # the deprecated single-step form
+        steps = (_plain_step(item, flags),)  # the deprecated single-step form
     return SharedStep(
         key=str(item["hash"]),
         title=str(item.get("title") or ""),
@@ -75,16 +82,43 @@ def shared_step_from_json(item: JsonObject) -> SharedStep:
         steps=steps,
         used_by=tuple(int(c) for c in item.get("cases") or ()),
         updated_at=item.get("updated_at"),
+        inexpressible=tuple(sorted(flags)),
     )
 
 
-def _plain_step(item: JsonObject) -> Step:
+def _plain_step(item: JsonObject, flags: set[str]) -> Step:
     return Step(
         action=item.get("action") or "",
         expected_result=item.get("expected_result") or "",
         data=item.get("data") or "",
-        steps=tuple(_plain_step(s) for s in item.get("steps") or ()),
+        steps=tuple(_plain_step(s, flags) for s in item.get("steps") or ()),
+        attachments=attachment_hashes(item.get("attachments"), flags),
     )
+
+
+def attachment_hashes(items: Iterable[Any] | None, flags: set[str]) -> tuple[str, ...]:
+    """The hashes of a step's attachments; one whose hash the read does not give (neither
+    a ``hash`` nor a URL holding it) adds ``steps`` to ``flags``: a steps write would
+    drop it, so the planner refuses one."""
+    hashes: list[str] = []
+    for item in items or ():
+        found = _attachment_hash(item)
+        if found is None:
+            flags.add("steps")
+        else:
+            hashes.append(found)
+    return tuple(hashes)
+
+
+def _attachment_hash(item: Any) -> str | None:
+    if isinstance(item, str):
+        return item or None
+    if not isinstance(item, Mapping):
+        return None
+    if item.get("hash"):
+        return str(item["hash"])
+    match = _ATTACHMENT_URL.search(str(item.get("url") or ""))
+    return match.group(1) if match else None
 
 
 # --- cases ------------------------------------------------------------------------------
@@ -154,13 +188,12 @@ class CaseReader:
         return tuple(out)
 
     def _own_step(self, item: JsonObject, flags: set[str]) -> Step:
-        if item.get("attachments"):
-            flags.add("steps")
         return Step(
             action=item.get("action") or "",
             expected_result=item.get("expected_result") or "",
             data=item.get("data") or "",
             steps=self.steps(nested, flags) if (nested := item.get("steps")) else (),
+            attachments=attachment_hashes(item.get("attachments"), flags),
         )
 
     def _issues(self, groups: Iterable[JsonObject], flags: set[str]) -> tuple[str, ...]:

@@ -1,8 +1,9 @@
 """The model → the JSON bodies Qase's write endpoints take. Pure: no I/O.
 
 Enum slugs become the workspace's option ids, custom fields ``{"<id>": "value"}``,
-shared references ``{"shared": hash}``, parameters the new ``parameters`` list (never
-the deprecated ``params``). Text is sent trimmed, as the service stores it.
+shared references ``{"shared": hash}``, a step's attachments their hashes, parameters
+the new ``parameters`` list (never the deprecated ``params``). Text is sent trimmed, as
+the service stores it.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ def plain_step(step: Step, *, nested: Callable[[Step], JsonObject] | None = None
         "expected_result": step.expected_result.strip(),
         "data": step.data.strip(),
     }
+    if step.attachments:  # a steps write without them drops them (docs/qase-api.md)
+        body["attachments"] = list(step.attachments)
     if step.steps:
         body["steps"] = [(nested or plain_step)(s) for s in step.steps]
     return body

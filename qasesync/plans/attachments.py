@@ -1,0 +1,115 @@
+"""Attachments stay with their steps (docs/design.md §5). Pure.
+
+Qase replaces a case's (or a shared step's) whole step list on every steps write, and a
+step sent without its attachment hashes loses its files. The tree cannot name them, so
+`carry` gives each live step's attachments to the desired step that takes its place:
+the step with the same text (action, expected result and data, trimmed), wherever it
+moved; else the step at the same position when only its text changed (that position
+taken by no step of unchanged text). A live step holding attachments that no desired
+step takes is *lost*: the planner refuses the plan, unless the user accepts the loss.
+Nested steps are carried the same way inside each pair.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+from qasesync.model import Step
+from qasesync.plans.normalise import text
+
+
+@dataclass(frozen=True)
+class Lost:
+    """A live step whose attachments no desired step takes: its path in the live step
+    list (``steps[3]``, ``steps[2].steps[1]``, 1-based), its action and how many files."""
+
+    path: str
+    action: str
+    count: int
+
+    def __str__(self) -> str:
+        files = "1 attachment" if self.count == 1 else f"{self.count} attachments"
+        return f"{self.path} {text(self.action)!r} ({files})"
+
+
+@dataclass(frozen=True)
+class Carried:
+    """The desired steps with the live attachments carried in; how many files they keep;
+    the live steps whose files they would lose."""
+
+    steps: tuple[Step, ...]
+    kept: int = 0
+    lost: tuple[Lost, ...] = ()
+
+
+def carry(live: tuple[Step, ...], desired: tuple[Step, ...], path: str = "steps") -> Carried:
+    """``desired`` with each live step's attachments on the step that takes its place."""
+    pairs = _pairs(live, desired)
+    out: list[Step] = []
+    kept, lost = 0, list[Lost]()
+    for index, step in enumerate(desired):
+        source = pairs.get(index)
+        if source is None:
+            out.append(step)
+            continue
+        inner = carry(live[source].steps, step.steps, f"{path}[{source + 1}].steps")
+        out.append(replace(step, attachments=live[source].attachments, steps=inner.steps))
+        kept += len(live[source].attachments) + inner.kept
+        lost += inner.lost
+    taken = set(pairs.values())
+    for index, step in enumerate(live):
+        if index not in taken:
+            lost += held(step, f"{path}[{index + 1}]")
+    return Carried(tuple(out), kept, tuple(lost))
+
+
+def held(step: Step, path: str) -> list[Lost]:
+    """The attachments a live step and its nested steps hold, as losses."""
+    if step.shared is not None:  # a shared step's files are its own, not the case's
+        return []
+    found = [Lost(path, step.action, len(step.attachments))] if step.attachments else []
+    for index, inner in enumerate(step.steps):
+        found += held(inner, f"{path}.steps[{index + 1}]")
+    return found
+
+
+def count(steps: tuple[Step, ...]) -> int:
+    """How many attachments a step list holds, nested steps included."""
+    return sum(len(s.attachments) + count(s.steps) for s in steps if s.shared is None)
+
+
+def _pairs(live: tuple[Step, ...], desired: tuple[Step, ...]) -> dict[int, int]:
+    """Desired index → the live index whose attachments it takes: a step of unchanged text
+    at its own place first (so that steps sharing a text keep theirs), then by text in
+    order, then by position."""
+    pairs = {
+        index: index
+        for index, step in enumerate(live[: len(desired)])
+        if _own(step) and _own(desired[index]) and _key(step) == _key(desired[index])
+    }
+    free: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for index, step in enumerate(desired):
+        if _own(step) and index not in pairs:
+            free[_key(step)].append(index)
+    changed: list[int] = []
+    for index, step in enumerate(live):
+        if not _own(step) or pairs.get(index) == index:
+            continue
+        slots = free.get(_key(step))
+        if slots:
+            pairs[slots.pop(0)] = index
+        elif held(step, ""):
+            changed.append(index)
+    for index in changed:  # only the text changed: the step at the same place
+        if index < len(desired) and _own(desired[index]) and index not in pairs:
+            pairs[index] = index
+    return pairs
+
+
+def _own(step: Step) -> bool:
+    return step.shared is None
+
+
+def _key(step: Step) -> tuple[str, str, str]:
+    return text(step.action), text(step.expected_result), text(step.data)

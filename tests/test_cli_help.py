@@ -142,7 +142,7 @@ def test_bash_completes_commands_options_and_choices(capsys: pytest.CaptureFixtu
     assert complete("qasesync --debug ap") == ["apply"]
     assert complete("qasesync plan --fo") == ["--format"]
     assert complete("qasesync plan --format ") == ["github", "json", "markdown", "text"]
-    assert complete("qasesync apply --al") == ["--allow-destroy"]
+    assert complete("qasesync apply --al") == ["--allow-attachment-loss", "--allow-destroy"]
     assert complete("qasesync --ver") == ["--version"]
     code, out, _ = run(["completion", "bash"], capsys)
     assert code == 0 and out == bash_script(build_parser())

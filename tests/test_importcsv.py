@@ -136,14 +136,16 @@ def test_a_suite_id_becomes_a_suite_with_that_id_and_a_warning() -> None:
 # --- Qase's layout ----------------------------------------------------------------------
 
 
-def test_qase_layout_is_recognised_with_bom_and_crlf_and_reports_unknown_columns() -> None:
+def test_qase_layout_is_recognised_with_bom_and_crlf_and_keeps_the_ids() -> None:
     result = import_csv(DATA / "qase.csv")
-    assert result.layout == QASE
+    assert (result.layout, result.version) == (QASE, 1)
     assert result.bad_rows == ()
     assert result.warnings == (
-        f"{DATA / 'qase.csv'}:1: unknown column(s) ignored: `id`, `Milestone`",
+        f"{DATA / 'qase.csv'}: 1 case(s) name a milestone without milestone_id; a cases tree "
+        "holds a milestone by id only, so it is left out",
     )
     assert result.tree.cases[0].title == "Order is placed with a valid card"
+    assert [case.id for case in result.tree.cases] == [17, 18, 19, 20]
 
 
 def test_qase_numbered_steps_pair_up_by_number_and_nest() -> None:
@@ -340,7 +342,8 @@ def test_import_csv_prints_warnings(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, _ = _run(str(DATA / "qase.csv"), "--out", str(tmp_path / "t"), "--project", "SHOP")
     assert code == 0
     assert capsys.readouterr().err == (
-        f"warning: {DATA / 'qase.csv'}:1: unknown column(s) ignored: `id`, `Milestone`\n"
+        f"warning: {DATA / 'qase.csv'}: 1 case(s) name a milestone without milestone_id; "
+        "a cases tree holds a milestone by id only, so it is left out\n"
     )
 
 

@@ -8,7 +8,6 @@ path inside the file into a `Problem` at the right line and column.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from qasesync.errors import Problem
 from qasesync.model import ENUM_FIELDS
 from qasesync.tree.schema import SchemaError
+from qasesync.tree.typos import closest
 from qasesync.yamltext.read import Document
 
 YamlPath = tuple[str | int, ...]
@@ -34,9 +34,10 @@ class Spot:
 
 
 def suggest(word: str, candidates: Iterable[str]) -> str:
-    """`` (did you mean `x`?)`` for the closest candidate, or nothing."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean `{close[0]}`?)" if close else ""
+    """`` (did you mean `x`?)`` for the one candidate ``word`` is a typo of (`typos`),
+    or nothing."""
+    close = closest(word, candidates)
+    return f" (did you mean `{close}`?)" if close else ""
 
 
 # --- schema errors, worded --------------------------------------------------------------

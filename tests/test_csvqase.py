@@ -319,3 +319,26 @@ def test_a_yaml_automation_in_qase_slug_gets_no_suggestion_of_automated(tmp_path
         load_tree(tmp_path)
     assert "did you mean" not in str(raised.value)
     assert "is-not-automated" in str(raised.value)
+
+
+def test_more_bad_rows_and_an_unknown_column(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    rows = [
+        _row(title="Two\nlines"),
+        _row(title="Bad parent", suite_id="3", suite_parent_id="x", suite="Three"),
+        _row(title="Empty action", steps_actions='1. "Open"\n2. ""'),
+        _row(title="No suite", suite="/"),
+        _row(title="Untitled suite", suite_id="6"),
+    ]
+    path.write_text(
+        HEADER.strip() + ",Owner\n" + "".join(r + ",ada\n" for r in rows), encoding="utf-8"
+    )
+    result = import_csv(path)
+    assert [p.split(":", 1)[1] for p in result.problems()] == [
+        "2: the title spans several lines",
+        "4: suite_parent_id `x` is not a positive integer",
+        "5: step 2 has no action",
+        "7: the suite path `/` names no suite",
+    ]
+    assert result.warnings[0] == f"{path}:1: unknown column(s) ignored: `Owner`"
+    assert result.tree.suites == (Suite(key="#6", title="Suite 6", id=6),)

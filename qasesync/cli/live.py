@@ -317,12 +317,24 @@ def _progress() -> _ProgressLine | None:
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
-    """The live project → a cases tree in ``--out`` that plans clean (reads only)."""
+    """The live project → a cases tree in ``--out`` that plans clean (reads only); with
+    ``--format qase-csv``, a cases tree → Qase's CSV, offline (`qasesync.cli.qasecsv`)."""
     from qasesync.adopt import export as exporting
     from qasesync.qase.client import QaseClient
     from qasesync.qase.remote import Remote
 
-    target = Path(args.out)
+    if args.format == "qase-csv":
+        from qasesync.cli.qasecsv import cmd_export_qase_csv
+
+        return cmd_export_qase_csv(args, out)
+    if args.tree:
+        raise UsageError("export: --tree goes with --format qase-csv (a tree written as CSV)")
+    if not args.project:
+        raise UsageError(
+            "qasesync export: the following arguments are required: --project"
+            " (or QASE_PROJECT; --format qase-csv needs neither)"
+        )
+    target = Path(args.out or "cases")
     project = project_code(args.project)
     exporting.check_target(target, force=args.force)
     with QaseClient.from_env(os.environ) as client:

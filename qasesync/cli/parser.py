@@ -164,20 +164,23 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
     export = sub.add_parser(
         "export",
         help="write the live project as a cases tree",
-        description="Write the live project as a cases tree that plans clean (reads only).",
+        description="Write the live project as a cases tree that plans clean (reads only);"
+        " with --format qase-csv, write a cases tree as Qase's CSV (offline).",
         epilog=_LIVE,
     )
     export.add_argument(
         "--project",
         default=project,
-        required=project is None,
         help="the Qase project code to export (env: QASE_PROJECT)",
     )
     export.add_argument(
-        "--out", default="cases", help="the folder to write the tree into (default: cases)"
+        "--out",
+        help="the folder to write the tree into (default: cases); with --format qase-csv,"
+        " the CSV file (default: standard output)",
     )
     export.add_argument("--force", action="store_true", help="write into a non-empty folder")
     _schemas_option(export)
+    _qase_csv_options(export)
 
     pull = sub.add_parser(
         "pull",
@@ -274,6 +277,29 @@ def _format_option(command: argparse.ArgumentParser) -> None:
         default="text",
         help="text (default), markdown (a PR comment), json (tools; `apply --plan` reads it),"
         " github (workflow annotations)",
+    )
+
+
+def _qase_csv_options(export: argparse.ArgumentParser) -> None:
+    """`export --format qase-csv`: a cases tree, offline, as Qase's own CSV (docs/csv.md)."""
+    group = export.add_argument_group("Qase's CSV", "write a cases tree (offline) as Qase's CSV")
+    group.add_argument(
+        "--format",
+        choices=["tree", "qase-csv"],
+        default="tree",
+        help="tree: the live project as a cases tree in --out (default); qase-csv: the "
+        "cases tree --tree as Qase's CSV in the file --out (default: standard output)",
+    )
+    group.add_argument(
+        "--csv-version",
+        type=int,
+        choices=[1, 2],
+        default=2,
+        help="Qase's CSV version: 2 holds commas, quotes, line breaks and nesting (default); "
+        "1 is the older one",
+    )
+    group.add_argument(
+        "--tree", metavar="DIR", help="the cases tree to write (default: as for plan)"
     )
 
 

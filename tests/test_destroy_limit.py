@@ -200,6 +200,20 @@ def test_suites_and_shared_steps_deleted_do_not_count() -> None:
     assert destroy.check(gone, InScope(), explicit(0, percent=False)) is None
 
 
+def test_a_share_just_above_the_limit_never_reads_as_the_limit() -> None:
+    in_scope = InScope(frozenset(range(2500)))
+    gone = tuple(
+        Change("deprecate", "case", str(i), live=live_case(str(i), id=i)) for i in range(626)
+    )
+    assert str(destroy.check(gone, in_scope, explicit(25))) == (
+        "would deprecate 626 of 2500 active cases in scope (25.04 %), above max_destroy 25 %"
+    )
+    # A count limit shows the share as it is.
+    assert str(destroy.check(gone, in_scope, explicit(600, percent=False))) == (
+        "would deprecate 626 of 2500 active cases in scope (25 %), above max_destroy 600"
+    )
+
+
 def test_a_share_in_a_pool_with_nothing_in_scope_is_not_shown() -> None:
     # A case outside scope (only a hand-made plan holds one) still counts.
     gone = (Change("deprecate", "case", "Elsewhere", live=live_case("Elsewhere", id=9)),)

@@ -64,13 +64,14 @@ class Pool:
     def over(self, limit: MaxDestroy) -> bool:
         return self.taken > limit.allowed(self.in_scope)
 
-    def __str__(self) -> str:
+    def text(self, limit: MaxDestroy) -> str:
+        """``deprecate 80 of 180 active cases in scope (44.4 %)``"""
         verbs = [
             f"{verb} {n}"
             for verb, n in (("deprecate", self.deprecating), ("delete", self.deleting))
             if n
         ]
-        share = f" ({_percent(self.taken * 100 / self.in_scope)})" if self.in_scope else ""
+        share = f" ({_percent(self.taken * 100 / self.in_scope, limit)})" if self.in_scope else ""
         return f"{' and '.join(verbs)} of {self.in_scope} {self.status} cases in scope{share}"
 
 
@@ -83,7 +84,7 @@ class Refusal:
 
     def __str__(self) -> str:
         """``would deprecate 80 of 180 active cases in scope (44 %), above max_destroy 25 %``"""
-        taken = " and ".join(str(pool) for pool in self.pools)
+        taken = " and ".join(pool.text(self.limit) for pool in self.pools)
         default = "" if self.limit.explicit else " (the default, which allows at least 1)"
         return f"would {taken}, above max_destroy {self.limit}{default}"
 
@@ -138,6 +139,10 @@ def refuse(changes: Iterable[Change], in_scope: InScope, limit: MaxDestroy) -> N
         raise SafetyError(f"{refusal}; rerun with --allow-destroy or {refusal.setting}")
 
 
-def _percent(share: float) -> str:
-    """``44 %``, ``28.3 %``: a whole number when it is one to a tenth."""
-    return f"{share:.1f}".removesuffix(".0") + " %"
+def _percent(share: float, limit: MaxDestroy) -> str:
+    """``44 %``, ``28.3 %``: a whole number when it is one to a tenth; more digits when a
+    share just above a percent limit would read as the limit itself (``25.04 %``)."""
+    shown = f"{share:.1f}".removesuffix(".0")
+    if limit.percent and share > limit.value and float(shown) <= limit.value:
+        shown = f"{share:.3f}".rstrip("0")
+    return f"{shown} %"

@@ -82,6 +82,7 @@ from qasesync.qase.paging import (
     unique,
 )
 from qasesync.qase.ratelimit import LONG_WAIT, Clock, RateLimiter, RetryPolicy, Sleep, retry_after
+from qasesync.safetext import redact
 
 logger = logging.getLogger(__name__)
 
@@ -499,9 +500,15 @@ class QaseClient:
         )
 
     def _error(self, request: httpx.Request, path: str, response: httpx.Response) -> ApiError:
+        """The ApiError an answer amounts to. Every text in it came from the server, which
+        may echo the token (a proxy, a misconfigured API): each is redacted of it."""
+        logger.debug("%s %s answered: %s", request.method, path, self._redact(response.text[:2000]))
         body = _json(response)
         message, fields = _error_body(body)
         message = self._redact(message or response.reason_phrase or "refused")
+        fields = [
+            {self._redact(str(k)): self._redact(str(v)) for k, v in f.items()} for f in fields
+        ]
         where: dict[str, Any] = {
             "method": request.method,
             "path": path,
@@ -522,8 +529,7 @@ class QaseClient:
         return ApiError(message, error_fields=fields, **where)
 
     def _redact(self, text: str) -> str:
-        token = self._http.headers.get("Token", "")
-        return text.replace(token, "***") if token else text
+        return redact(text, self._http.headers.get("Token", ""))
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:

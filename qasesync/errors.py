@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qasesync.model import Location
+from qasesync.safetext import terminal
 
 
 @dataclass(frozen=True, order=True)
@@ -46,7 +47,8 @@ class Problem:
     message: str = field(compare=True)
 
     def __str__(self) -> str:
-        return f"{Location(self.file, self.line, self.col)}: {self.message}"
+        """One line: the file name and the message may hold anything a tree holds."""
+        return terminal(f"{Location(self.file, self.line, self.col)}: {self.message}")
 
     def as_json(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "col": self.col, "message": self.message}
@@ -105,12 +107,15 @@ class ApiError(QasesyncError):
         super().__init__(self._describe())
 
     def _describe(self) -> str:
-        where = f"{self.method} {self.path}".strip()
+        """The request, then what the server said: each of its texts on one line of its
+        own (a server can put anything in them)."""
+        where = terminal(f"{self.method} {self.path}".strip())
         status = f" → {self.status}" if self.status is not None else ""
         fields = "".join(
-            f"\n  {f.get('field', '?')}: {f.get('error', '')}" for f in self.error_fields
+            f"\n  {terminal(str(f.get('field', '?')))}: {terminal(str(f.get('error', '')))}"
+            for f in self.error_fields
         )
-        return f"{where}{status}: {self.error_message}{fields}"
+        return f"{where}{status}: {terminal(self.error_message)}{fields}"
 
 
 class AuthenticationError(ApiError):
@@ -133,7 +138,7 @@ class UnreachableError(TransportError):
     """No connection could be made: the host, not the request, is the news."""
 
     def _describe(self) -> str:
-        return self.error_message
+        return terminal(self.error_message)
 
 
 class AmbiguousWriteError(ApiError):

@@ -18,9 +18,13 @@ summaries) and in JSON. Each sink has one function here:
                               mentions and issue links defused, one line
     markdown_html(text)       text inside an HTML element (``<summary>``) of markdown
     markdown_code(text, ...)  a fenced block no line of the text can close
+    markdown_url(url)         a link target that cannot end the link early
+    json_text(json)           JSON text with its unsafe characters as ``\\uXXXX``
     redact(text, secret)      the secret (the API token) replaced by ``***``
 
-JSON needs nothing: ``json.dumps`` escapes every control character and quote.
+JSON is safe by construction (``json.dumps`` escapes C0 controls and quotes); with
+``ensure_ascii=False`` it leaves C1 and bidi controls as they are, which `json_text`
+escapes too.
 
 Standard library only and importing nothing of qasesync, so that the GitHub action's
 scripts (which run with the package installed) apply the same rules.
@@ -35,9 +39,11 @@ from urllib.parse import quote
 __all__ = [
     "escape_data",
     "escape_property",
+    "json_text",
     "markdown_code",
     "markdown_html",
     "markdown_inline",
+    "markdown_url",
     "redact",
     "terminal",
     "terminal_lines",
@@ -87,13 +93,14 @@ _DOTNET_SPACE = (
 _OLD_COMMAND = re.compile(r"##\[")
 
 
-def workflow_line(line: str) -> str:
+def workflow_line(line: str, *, start: bool = True) -> str:
     """One line of output where the GitHub runner reads workflow commands, made a data
     line: a ``::`` at its start (after white space, which the runner skips) becomes
     ``\\x3a:``, and the older form's ``##[`` anywhere becomes ``##\\x5b``. A line that
-    starts no command is returned as it is."""
+    starts no command is returned as it is. ``start=False``: the text continues a line
+    begun before, so only ``##[`` matters."""
     rest = line.lstrip(_DOTNET_SPACE)
-    if rest.startswith("::"):
+    if start and rest.startswith("::"):
         line = line[: len(line) - len(rest)] + "\\x3a" + rest[1:]
     return _OLD_COMMAND.sub("##\\\\x5b", line)
 
@@ -170,6 +177,31 @@ def markdown_code(text: str, info: str = "") -> str:
     longest = max((len(run) for run in _FENCE_RUN.findall(body)), default=0)
     fence = "~" * max(3, longest + 1)
     return f"{fence}{info}\n{body}\n{fence}"
+
+
+def markdown_url(url: str) -> str:
+    """A link target for ``[text](url)``: white space, parentheses, quotes, angle
+    brackets, backslashes and unsafe characters percent-encoded, so that nothing in it
+    ends the link or starts another."""
+    return quote(url, safe="/:?#[]@!$&*+,;=%-._~")
+
+
+# --- JSON ----------------------------------------------------------------------------------
+
+
+def json_text(text: str) -> str:
+    """JSON text (as ``json.dumps(..., ensure_ascii=False)`` writes it) with the unsafe
+    characters it leaves as they are (C1 and bidi controls, line separators) written
+    ``\\uXXXX``, and the ``[`` of the runner's older command form ``##[`` too: still the
+    same JSON, since both can only stand inside its strings (its newlines, its indent,
+    stay). No line of JSON text starts with ``::``."""
+    text = _UNSAFE_CHAR.sub(_json_escaped, text)
+    return _OLD_COMMAND.sub("##\\\\u005b", text)
+
+
+def _json_escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    return char if char == "\n" else f"\\u{ord(char):04x}"  # a newline: JSON's indent
 
 
 # --- secrets -------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from qasesync.model import (
 )
 from qasesync.plans.checks import parent_loops
 from qasesync.plans.planner import live_base
+from qasesync.safetext import terminal
 from qasesync.tree.base import BASE_FILE, write_base
 from qasesync.tree.write import LOCAL_SCHEMAS, without_defaults, write_tree
 
@@ -178,4 +179,4 @@ def report_lines(export: Export, out: Path, files: Sequence[Path]) -> list[str]:
             "  (fields in ignore_fields are never compared nor sent, for every case: "
             "remove one from the list to manage it again)"
         )
-    return lines
+    return [terminal(line) for line in lines]  # names and titles from Qase: one line each

@@ -29,6 +29,7 @@ from qasesync.plans.plan import Change, Plan
 from qasesync.plans.planner import plan
 from qasesync.plans.render import ENTITY_NAMES, diff_text
 from qasesync.plans.threeway import Record, updated
+from qasesync.safetext import terminal
 from qasesync.tree.base import BASE_FILE, write_base
 from qasesync.tree.files import SETTINGS_FILE
 from qasesync.tree.writeback import digest, replace_bytes
@@ -65,11 +66,20 @@ class Pulled:
             )
         else:
             lines.append(f"Pulled {count} change(s) from {project} into {files} file(s).")
-        return "".join(f"{line}\n" for line in lines)
+        # titles, tags and file names from Qase and the tree: one line each
+        return "".join(f"{terminal(line)}\n" for line in lines)
 
     def diff(self) -> str:
-        """A unified diff of every file pull would change."""
-        return "".join(_file_diff(name, old, new) for name, (old, new) in self.files.items())
+        """A unified diff of every file pull would change, each line shown as `terminal`
+        shows text (a file name, or a comment in the YAML, can hold anything); the
+        carriage return that ends each line of a file with CRLF line endings stays."""
+        diff = "".join(_file_diff(name, old, new) for name, (old, new) in self.files.items())
+        return "".join(_diff_line(line) for line in diff.split("\n")[:-1])
+
+
+def _diff_line(line: str) -> str:
+    body = line.removesuffix("\r")
+    return terminal(body) + line[len(body) :] + "\n"
 
 
 def pull(

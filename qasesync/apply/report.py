@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from qasesync.plans.render import SYMBOLS, counted, entity_link
+from qasesync.safetext import terminal, terminal_lines
 
 if TYPE_CHECKING:
     from qasesync.apply.applier import ApplyReport, Done, Progress, YamlSink
@@ -41,7 +42,8 @@ def report_text(report: ApplyReport, sink: YamlSink | None, web: str, *, stopped
     ]
     for item in report.done[:REPORT_LINES]:
         entity = item.entity.replace("_", " ")
-        lines.append(f"  {SYMBOLS[item.kind]} {entity} {item.name!r} {_link(report, item, web)}")
+        shown = terminal(f"{item.name!r} {_link(report, item, web)}")
+        lines.append(f"  {SYMBOLS[item.kind]} {entity} {shown}")
     if len(report.done) > REPORT_LINES:
         lines.append(f"  ... and {len(report.done) - REPORT_LINES} more")
     return "\n".join(lines) + "\n" + _written_back(report, sink)
@@ -62,7 +64,7 @@ def _written_back(report: ApplyReport, sink: YamlSink | None) -> str:
             f"{_ids(a.key for a in report.assignments)} not written back (write-back is off); "
             "plan matches those entities by title\n"
         )
-    files = "".join(f"  {name}\n" for name in sink.files)
+    files = "".join(f"  {terminal(name)}\n" for name in sink.files)
     return f"Wrote {_ids(sink.keys)} back into {counted(len(sink.files), 'file')}:\n{files}"
 
 
@@ -76,7 +78,7 @@ def _ids(keys: Iterable[str]) -> str:
 
 def failure_lines(failures: Sequence[str]) -> list[str]:
     """The failures of an apply that stopped (the first `REPORT_LINES`), then `RERUN`."""
-    lines = [f"error: {line}" for line in failures[:REPORT_LINES]]
+    lines = [f"error: {terminal_lines(line)}" for line in failures[:REPORT_LINES]]
     if len(failures) > REPORT_LINES:
         lines.append(f"error: ... and {len(failures) - REPORT_LINES} more")
     return [*lines, RERUN]

@@ -12,17 +12,19 @@ when the plan has changes, 3 a bug (traceback only under ``--debug``), 130 inter
     local      emulator, demo: the local Qase API emulator
     writeback  writeback, and what `apply --record` saves for it: no Qase reads
     common     exit codes, UsageError and the helpers the command modules share
+    output     the guard every printed line passes (qasesync.safetext's rules)
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TextIO, cast
 
 from qasesync.cli.common import (
     EXIT_BUG,
@@ -37,9 +39,11 @@ from qasesync.cli.completion import cmd_completion
 from qasesync.cli.live import cmd_apply, cmd_export, cmd_plan, cmd_pull
 from qasesync.cli.local import cmd_demo, cmd_emulator, emulator_faults
 from qasesync.cli.offline import cmd_import_csv, cmd_schema, cmd_show, cmd_validate
+from qasesync.cli.output import GuardedOutput
 from qasesync.cli.parser import build_parser, parse
 from qasesync.cli.writeback import cmd_writeback
 from qasesync.errors import QasesyncError, ValidationError
+from qasesync.safetext import terminal, terminal_lines
 
 __all__ = [
     "COMMANDS",
@@ -80,13 +84,23 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     debug = "--debug" in argv
     if debug:  # also after the command, where users put it (`qasesync plan --debug`)
         argv = ["--debug", *(arg for arg in argv if arg != "--debug")]
+    guard = guarded(out)
+    with _guarded_stderr():
+        try:
+            return _run(argv, guard, debug=debug)
+        finally:
+            guard.flush()
+
+
+def _run(argv: list[str], out: GuardedOutput, *, debug: bool) -> int:
     if argv in ([], ["--debug"]):  # bare `qasesync`: the help, which is not an error
         out.write(build_parser().format_help())
         return EXIT_OK
     try:
         args = parse(argv)
+        out.mode = _output_mode(args)
         with _debug_log(debug):
-            return COMMANDS[args.command](args, out)
+            return COMMANDS[args.command](args, cast(TextIO, out))
     except KeyboardInterrupt:
         print("qasesync: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -107,6 +121,34 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
                 file=sys.stderr,
             )
         return EXIT_BUG
+
+
+def _output_mode(args: argparse.Namespace) -> str:
+    """How standard output is guarded: ``--format github`` writes workflow commands of
+    its own, ``--format json`` JSON; anything else is text."""
+    fmt = getattr(args, "format", "text")
+    return fmt if fmt in ("github", "json") else "text"
+
+
+def guarded(stream: TextIO | GuardedOutput) -> GuardedOutput:
+    """``stream`` behind the output guard (once: `demo` runs commands inside a command)."""
+    if isinstance(stream, GuardedOutput):
+        return stream
+    return GuardedOutput(stream, secret=os.environ.get("QASE_TOKEN", "").strip())
+
+
+@contextmanager
+def _guarded_stderr() -> Iterator[None]:
+    """Standard error behind the output guard while a command runs: the error boundary,
+    warnings, the log under ``--debug`` and tracebacks all write there."""
+    stderr = sys.stderr
+    guard = guarded(stderr)
+    sys.stderr = cast(TextIO, guard)
+    try:
+        yield
+    finally:
+        guard.flush()
+        sys.stderr = stderr
 
 
 @contextmanager
@@ -144,10 +186,13 @@ def _error_text(error: QasesyncError) -> str:
     (``FILE:LINE:COL: message`` first, as `validate` prints them)."""
     from qasesync.errors import PlanError
 
-    if isinstance(error, PlanError) and len(error.problems) > 1:
-        head = f"error: the plan has {len(error.problems)} problems:"
-        return "\n".join([head, *(str(p) for p in error.problems)])
-    return f"error: {error}"
+    if isinstance(error, PlanError):
+        problems = [terminal(str(p)) for p in error.problems]  # one line each
+        if len(problems) == 1:
+            return f"error: {problems[0]}"
+        head = f"error: the plan has {len(problems)} problems:"
+        return "\n".join([head, *problems])
+    return f"error: {terminal_lines(str(error))}"
 
 
 def entry() -> None:

@@ -301,15 +301,23 @@ class _ProgressLine:
             self._shown = now
             self._open = not last
             end = "\n" if last else ""
-            sys.stderr.write(f"\r\x1b[K{progress_text(progress)}{end}")
-            sys.stderr.flush()
+            stream = _terminal()
+            stream.write(f"\r\x1b[K{progress_text(progress)}{end}")
+            stream.flush()
 
     def end(self) -> None:
         """End the line shown, so that what is printed next starts on a line of its own."""
         with self._lock:
             if self._open:
-                sys.stderr.write("\n")
+                _terminal().write("\n")
                 self._open = False
+
+
+def _terminal() -> TextIO:
+    """Standard error past the output guard: the progress line is ours, and redraws
+    itself with a carriage return and an erase, which the guard would show escaped."""
+    stream: TextIO = getattr(sys.stderr, "unguarded", sys.stderr)
+    return stream
 
 
 def _progress() -> _ProgressLine | None:

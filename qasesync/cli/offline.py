@@ -18,6 +18,7 @@ from qasesync.cli.common import (
     resolve_tree,
 )
 from qasesync.errors import QasesyncError, ValidationError
+from qasesync.safetext import json_text, terminal
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
@@ -31,13 +32,15 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     except ValidationError as error:
         if args.format == "json":
             problems = [p.as_json() for p in error.problems]
-            out.write(json.dumps({"valid": False, "problems": problems}, indent=2) + "\n")
+            out.write(
+                json_text(json.dumps({"valid": False, "problems": problems}, indent=2)) + "\n"
+            )
             return EXIT_USER
         raise
     if args.format == "json":
         out.write(json.dumps({"valid": True, "problems": [], "summary": tree.summary()}) + "\n")
     else:
-        out.write(f"{_display(shown)}: {tree.summary()} — valid\n")
+        out.write(f"{terminal(_display(shown))}: {tree.summary()} — valid\n")
     return EXIT_OK
 
 

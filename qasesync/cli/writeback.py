@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from qasesync.cli.common import EXIT_OK, EXIT_USER, resolve_tree
 from qasesync.errors import ConfigError, ValidationError
+from qasesync.safetext import terminal
 
 if TYPE_CHECKING:
     from qasesync.apply.applier import YamlSink
@@ -167,14 +168,14 @@ def _report(placement: Placement, files: Sequence[str], merged: bool, lines: int
         text.append(
             f"Merged the lines of {counted(lines, 'entity', 'entities')} into {BASE_FILE}.\n"
         )
-    return "".join(text)
+    return "".join(terminal(line.removesuffix("\n")) + "\n" for line in text)
 
 
 def _left_out(left: Sequence[LeftOut]) -> int:
     """Each id or hash without a place, on a line of its own, then what to do."""
     for one in left:
         print(
-            f"error: {one.item}, at {one.item.place} when apply wrote it: {one.reason}",
+            terminal(f"error: {one.item}, at {one.item.place} when apply wrote it: {one.reason}"),
             file=sys.stderr,
         )
     what = "id or hash has" if len(left) == 1 else "ids and hashes have"

@@ -19,6 +19,7 @@ from qasesync.model import (
     Suite,
     Workspace,
 )
+from qasesync.safetext import terminal
 
 #: A problem before it is placed: the YAML place of the case and the message.
 Found = tuple[Location | None, str]
@@ -105,21 +106,28 @@ def _message(
     kind, name = key[0], key[1]
     used = f" (used by {count} cases)" if count > 1 else ""
     if kind == "enum":
-        has = ", ".join(workspace.enums[name].options)
+        has = _listed(workspace.enums[name].options)
         return f"{name} {key[2]!r} is not an option of this workspace{used}; it has: {has}"
     if kind == "unknown":
-        has = ", ".join(sorted(titles)) or "none"
+        has = _listed(sorted(titles)) or "none"
         return (
-            f"custom field {name!r} is unknown to project {project}{used}; its case fields: {has}"
+            f"custom field {name!r} is unknown to project {terminal(project)}{used}; "
+            f"its case fields: {has}"
         )
     if kind == "shared title":
         ids = " and ".join(f"#{d.id}" for d in titles[name])
         return f"two custom fields are titled {name!r}{used}: {ids}"
     if kind == "option":
-        has = ", ".join(titles[name][0].options)
+        has = _listed(titles[name][0].options)
         return f"custom field {name!r} has no option {key[2]!r}{used}; it has: {has}"
     omitted = f" ({count} cases leave it out)" if count > 1 else ""
     return f"custom field {name!r} is required and has no default{omitted}"
+
+
+def _listed(names: Iterable[str]) -> str:
+    """Names from the workspace (option slugs, field titles), one line that can start no
+    line of its own and drive no terminal."""
+    return ", ".join(terminal(name) for name in names)
 
 
 def parent_loops(suites: Iterable[Suite]) -> list[str]:

@@ -94,7 +94,7 @@ def _head(change: Change, verb: str | None = None) -> str:
     ident = change.live_id
     if ident is None and verb is not None and isinstance(change.desired, Case):
         ident = change.desired.id
-    name = json.dumps(change.name, ensure_ascii=False)
+    name = visible(json.dumps(change.name, ensure_ascii=False))
     head = f"{verb or change.kind} {ENTITY_NAMES[change.entity]} {name}"
     if ident is None:
         return head
@@ -109,13 +109,13 @@ def diff_text(diff: FieldDiff) -> str:
         base = diff.base if diff.base is not None else "(none)"
         tree = diff.after if diff.after is not None else "(none)"
         live = diff.before if diff.before is not None else "(none)"
-        return f"{path}: was {base}; the tree has {tree}, Qase has {live}"
+        return visible(f"{path}: was {base}; the tree has {tree}, Qase has {live}")
     if diff.added or diff.removed:
         parts = [f"+{visible(a)}" for a in diff.added] + [f"−{visible(r)}" for r in diff.removed]
         return f"{path}: {' '.join(parts)}"
     before = diff.before if diff.before is not None else "(none)"
     after = diff.after if diff.after is not None else "(none)"
-    return f"{path}: {before} → {after}"
+    return visible(f"{path}: {before} → {after}")
 
 
 def visible(value: str) -> str:
@@ -202,12 +202,13 @@ def render_text(plan: Plan, view: View) -> str:
     lines: list[str] = [paint("!", f"! {NO_BASE}"), ""] if plan.two_way else []
     lines += _text_section(CONFLICT_HEAD, CONFLICT_HINT, plan.conflicts, plan, view, paint, {})
     if plan.changes:
-        lines += [f"qasesync will make these changes to project {plan.project}:", ""]
+        lines += [f"qasesync will make these changes to project {visible(plan.project)}:", ""]
         lines += _destroyed_text(plan, view, paint)
     elif not plan.drift:
-        lines += [f"No changes. Project {plan.project} matches the tree.", ""]
+        lines += [f"No changes. Project {visible(plan.project)} matches the tree.", ""]
     else:
-        lines += [f"No changes to make. Project {plan.project} has changes made in Qase:", ""]
+        project = visible(plan.project)
+        lines += [f"No changes to make. Project {project} has changes made in Qase:", ""]
     for group, changes in _groups(plan):
         lines.append(f"  # {visible(group)}")  # suite titles, from the tree or Qase
         for change in changes:
@@ -277,10 +278,10 @@ def _text_change(
     conflict = any(d.side == "conflict" for d in change.diffs)
     symbol = "!" if conflict else SYMBOLS[change.kind]
     lines = [paint(symbol, f"  {symbol} {_head(change, verb)}")]
-    where = [str(change.location)] if change.location else []
+    where = [visible(str(change.location))] if change.location else []
     url = link(plan, change, view.web)
     if url:
-        where.append(url)
+        where.append(visible(url))
     if where:
         lines.append("      " + " · ".join(where))
     if change.kind == "create" and isinstance(change.desired, Case) and verb is None:
@@ -304,7 +305,7 @@ def case_summary(case: Case) -> str:
     ]
     if case.tags:
         parts.append(f"tags: [{', '.join(case.tags)}]")
-    return ", ".join([*parts, _steps_summary(case)])
+    return visible(", ".join([*parts, _steps_summary(case)]))
 
 
 def _steps_summary(case: Case) -> str:
@@ -321,7 +322,7 @@ def _text_messages(
 ) -> list[str]:
     if not messages:
         return []
-    return [f"{title}:", *(paint(symbol, f"  {symbol} {m}") for m in messages), ""]
+    return [f"{title}:", *(paint(symbol, f"  {symbol} {visible(str(m))}") for m in messages), ""]
 
 
 # --- markdown -----------------------------------------------------------------------------
@@ -414,7 +415,7 @@ def _md_change(plan: Plan, change: Change, view: View, verb: str | None = None) 
     head = f"- `{symbol}` **{verb or ('conflict' if conflict else change.kind)}** {what}"
     if change.live_id is not None:
         url = link(plan, change, view.web)
-        head += f" ([{md(str(change.live_id))}]({url}))" if url else ""
+        head += f" ([{md(str(change.live_id))}]({safetext.markdown_url(url)}))" if url else ""
     if change.location:
         head += f" — {md(str(change.location))}"
     elif change.kind in DESTRUCTIVE:
@@ -480,7 +481,7 @@ def _joined(parts: list[str]) -> str:
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
+    return safetext.json_text(json.dumps(plan.to_json(), indent=2, ensure_ascii=False)) + "\n"
 
 
 # --- github -------------------------------------------------------------------------------

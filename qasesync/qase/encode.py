@@ -16,6 +16,7 @@ from typing import Any
 from qasesync.errors import PlanError
 from qasesync.model import ENUM_FIELDS, Case, SharedStep, Step, Suite
 from qasesync.qase.fields import FieldMap, JsonObject, encode_value
+from qasesync.safetext import terminal
 
 log = logging.getLogger(__name__)
 
@@ -148,14 +149,18 @@ class CaseEncoder:
 
     def _suite_id(self, case: Case) -> int | None:
         if case.suite not in self.suite_ids:
-            raise PlanError([f"case '{case.title}': no live suite for '{case.suite}'"])
+            where = terminal(f"case '{case.title}': no live suite for '{case.suite}'")
+            raise PlanError([where])
         return self.suite_ids[case.suite]
 
     def _moved_suite(self, case: Case) -> JsonObject:
         suite_id = self._suite_id(case)
         if suite_id is None:
             raise PlanError(
-                [f"case {case.id} '{case.title}': the API cannot move a case to the project root"]
+                [
+                    terminal(f"case {case.id} '{case.title}'")
+                    + ": the API cannot move a case to the project root"
+                ]
             )
         return {"suite_id": suite_id}
 
@@ -196,7 +201,7 @@ class CaseEncoder:
         if step.shared is None:
             return plain_step(step, nested=self._step)
         if step.shared not in self.shared_hashes:
-            raise PlanError([f"shared step '{step.shared}' has no live hash"])
+            raise PlanError([f"shared step '{terminal(str(step.shared))}' has no live hash"])
         return {"shared": self.shared_hashes[step.shared]}
 
 
@@ -210,7 +215,9 @@ def _parameters(case: Case) -> list[JsonObject]:
 
 def _automation(slug: str) -> JsonObject:
     if slug not in AUTOMATION_FLAGS:
-        raise PlanError([f"automation '{slug}' is not one of {', '.join(AUTOMATION_FLAGS)}"])
+        raise PlanError(
+            [f"automation '{terminal(slug)}' is not one of {', '.join(AUTOMATION_FLAGS)}"]
+        )
     manual, to_be = AUTOMATION_FLAGS[slug]
     return {"isManual": manual, "isToBeAutomated": to_be}
 

@@ -23,6 +23,7 @@ from qasesync.model import (
     Workspace,
     custom_number,
 )
+from qasesync.safetext import terminal
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +85,10 @@ class FieldMap:
             return ids.by_slug[slug]
         if not ids.known and slug == ids.field.default:
             return None
-        has = ", ".join(ids.field.options) if ids.known else "none (the field is switched off)"
-        raise PlanError([f"{name} '{slug}' is not an option of this workspace; it has: {has}"])
+        has = _listed(ids.field.options) if ids.known else "none (the field is switched off)"
+        raise PlanError(
+            [f"{name} '{terminal(slug)}' is not an option of this workspace; it has: {has}"]
+        )
 
     def enum_slug(self, name: str, value: Any, *, case_id: Any) -> str:
         """The slug of the option id ``value`` read from a live case."""
@@ -96,7 +99,7 @@ class FieldMap:
             value = int(value)
         if isinstance(value, int) and value in ids.by_id:
             return ids.by_id[value]
-        has = ", ".join(f"{i}={s}" for i, s in ids.by_id.items())
+        has = _listed(f"{i}={s}" for i, s in ids.by_id.items())
         raise PlanError(
             [f"case {case_id}: {name} {value!r} is not an option id of this workspace ({has})"]
         )
@@ -114,9 +117,13 @@ class FieldMap:
             return found[0]
         if found:
             ids = ", ".join(str(s.field.id) for s in found)
-            raise PlanError([f"custom field '{title}' is ambiguous: fields {ids} share the title"])
-        has = ", ".join(sorted({s.field.title for s in self.custom})) or "none"
-        raise PlanError([f"custom field '{title}' is not enabled for this project; it has: {has}"])
+            raise PlanError(
+                [f"custom field '{terminal(title)}' is ambiguous: fields {ids} share the title"]
+            )
+        has = _listed(sorted({s.field.title for s in self.custom})) or "none"
+        raise PlanError(
+            [f"custom field '{terminal(title)}' is not enabled for this project; it has: {has}"]
+        )
 
 
 # --- system fields ----------------------------------------------------------------------
@@ -221,8 +228,14 @@ def encode_value(spec: CustomSpec, value: CustomValue | None) -> str:
 def _option_id(spec: CustomSpec, title: str) -> str:
     if title in spec.by_title:
         return spec.by_title[title]
-    has = ", ".join(spec.field.options) or "none"
-    raise PlanError([f"custom field '{spec.field.title}' has no option '{title}'; it has: {has}"])
+    has = _listed(spec.field.options) or "none"
+    field = terminal(spec.field.title)
+    raise PlanError([f"custom field '{field}' has no option '{terminal(title)}'; it has: {has}"])
+
+
+def _listed(names: Iterable[str]) -> str:
+    """Names from the workspace, on one line that can drive no terminal."""
+    return ", ".join(terminal(name) for name in names)
 
 
 def _id_order(option_id: str) -> tuple[int, str]:

@@ -242,8 +242,10 @@ def github() -> Iterator[FakeGitHub]:
 FAKE_QASESYNC = """\
 #!{python}
 # Stand-in for qasesync plan/apply/pull: behaviour from FAKE_* variables; every call logged.
+# FAKE_TEXT: text (hostile, in the tests that set it) that each command prints as well.
 import json, os, sys
 args = sys.argv[1:]
+extra = os.environ.get("FAKE_TEXT", "")
 with open(os.environ["FAKE_LOG"], "a") as log:
     log.write(" ".join(args) + "\\n")
 command = args[0]
@@ -254,6 +256,7 @@ if command == "plan":
     assert args[args.index("--format") + 1] == "github", args
     if code == 1:
         print("::error file=cases/smoke.yaml,line=4,col=15::unknown severity `showstopper`")
+        sys.stderr.write(extra)
         sys.exit("error: unknown severity `showstopper` (cases/smoke.yaml:4:15)")
     with open(args[args.index("--out") + 1], "w") as saved:
         saved.write('{"format_version": 1}')
@@ -263,7 +266,7 @@ if command == "show":
     if not os.path.isfile(args[1]):
         sys.exit("error: not a saved plan")
     if "text" in args:
-        print("+ case: every one of the 3,000 new cases")
+        print("+ case: every one of the 3,000 new cases" + extra)
     else:
         print("{marker}")
         print("## qasesync plan: SHOP")
@@ -282,17 +285,17 @@ if command == "apply":
         with open(args[args.index("--record") + 1], "w") as record:
             empty = {"written": [], "base": []}
             json.dump({"qasesync_writeback": 1, "project": "SHOP", "files": files, **empty}, record)
-    print("Apply: 1 created")
+    print("Apply: 1 created" + extra)
     sys.exit(int(os.environ.get("FAKE_APPLY_EXIT", "0")))
 if command == "writeback":
-    print("error: a crash", file=sys.stderr)
+    print("error: a crash" + extra, file=sys.stderr)
     sys.exit(int(os.environ.get("FAKE_WRITEBACK_EXIT", "3")))
 if command == "pull":
     # Appends FAKE_PULL_TEXT to each file of the tree named in FAKE_PULL_FILES.
     for name in filter(None, os.environ.get("FAKE_PULL_FILES", "").split(",")):
         with open(os.path.join(args[1], name), "a") as f:
             f.write(os.environ.get("FAKE_PULL_TEXT", "# pulled\\n"))
-    print("~ case #1 'Home page' (smoke.yaml): title")
+    print("~ case #1 'Home page' (smoke.yaml): title" + extra)
     print("Pulled 1 change(s) from SHOP into 1 file(s).")
     sys.exit(0)
 sys.exit("unexpected command " + command)
@@ -702,7 +705,7 @@ def test_validate_problems_become_annotations_on_repository_paths(tmp_path: Path
     assert run.results[-1][1] == 1
     assert run.outputs["exit-code"] == "1"
     assert "::error file=qa/cases/smoke.yaml,line=" in run.stdout
-    assert "problem(s) in `cases`" in run.summary
+    assert "problem(s) in cases:" in run.summary
 
 
 # --- plan for real: qasesync against the Qase API emulator ----------------------------------
@@ -1886,3 +1889,207 @@ def test_validate_annotation_escapes_message_and_path() -> None:
         "::error file=/nowhere/cases/a%2Cb.yaml,line=3,col=5,title=qasesync validate::"
         "50%25 bad%0Asecond line"
     )
+
+
+# --- hostile text: nothing from the tree or from Qase drives the log or leaves its block -----
+
+#: Text a pull request (a title, a step) or Qase (a tag, an error) could hold: every way out
+#: of a fenced block, HTML, a forged "approved" heading and image, workflow commands (the
+#: runner reads a line that starts with `::` after white space, splits lines at CR as well,
+#: and reads the older `##[` form), and ESC sequences that erase a line on a terminal.
+HOSTILE = (
+    "Checkout\n~~~~~\n## ✅ Plan approved — safe to merge\n"
+    "![approved](https://evil.example/approved.png)\n"
+    "</details>\n<img src=x onerror=alert(1)>\n``````\n~~~~~~~~~~~~\n   ~~~~~~~~~~~~~~~~\n"
+    "::stop-commands::PWNED\n::error file=cases/smoke.yaml,line=1::PWNED forged\n"
+    "  ::add-mask::PWNED\n\x1b[2K\x1b[1APWNED erased\r::warning::PWNED\n##[error]PWNED\n"
+)
+#: What HOSTILE must never show outside a code block once rendered.
+FORGED = ("Plan approved", "evil.example", "onerror", "PWNED")
+
+
+def outside_code(markdown: str) -> list[str]:
+    """The lines of ``markdown`` outside its fenced code blocks, by CommonMark's rules: a
+    fence is 3+ backticks or tildes indented at most 3 spaces; a block is closed by a fence
+    of the same character at least as long with nothing after it, or by the document's end."""
+    outside, fence = [], ""
+    for line in markdown.split("\n"):
+        match = re.match(r"( {0,3})(`{3,}|~{3,})(.*)$", line)
+        if not fence:
+            if match and not (match.group(2)[0] == "`" and "`" in match.group(3)):
+                fence = match.group(2)
+            else:
+                outside.append(line)
+        elif (
+            match
+            and match.group(2)[0] == fence[0]
+            and len(match.group(2)) >= len(fence)
+            and not match.group(3).strip()
+        ):
+            fence = ""
+    return outside
+
+
+def assert_stays_in_its_blocks(markdown: str, *ours: str) -> None:
+    """No hostile line is rendered outside a code block, and each of ``ours`` (headings
+    that follow the hostile text) still is: no block swallowed the rest of the document."""
+    outside = "\n".join(outside_code(markdown))
+    for text in FORGED:
+        assert text not in outside, f"{text!r} outside a code block:\n{markdown}"
+    for text in ours:
+        assert text in outside, f"{text!r} swallowed by a code block:\n{markdown}"
+
+
+def commands(log: str) -> list[str]:
+    """The lines of ``log`` that the runner reads as workflow commands."""
+    lines = re.split(r"\r\n|\r|\n", log)
+    return [line for line in lines if line.lstrip().startswith("::") or "##[" in line]
+
+
+def assert_no_forged_command(log: str) -> None:
+    """No command of ``log`` came from HOSTILE: each is one of the annotations the action
+    and qasesync print, and none has a message that starts where HOSTILE's commands do
+    (HOSTILE inside a message, escaped, is text); no ESC reaches the log raw."""
+    forged = []
+    for line in commands(log):
+        command, _, message = line.lstrip().removeprefix("::").partition("::")
+        ours = command.split(" ")[0] in ("error", "warning", "notice") and _
+        if not ours or message.startswith("PWNED"):
+            forged.append(line)
+    assert forged == []
+    assert "\x1b" not in log
+
+
+def test_a_failed_plan_cannot_forge_an_approved_plan_in_the_comment_or_the_log(
+    tmp_path: Path, github: FakeGitHub, fake_bin: Path
+) -> None:
+    env = {**pr_env(github, tmp_path), "FAKE_PLAN_EXIT": "1", "FAKE_TEXT": HOSTILE}
+    env["GITHUB_RUN_ID"] = "42"  # the comment ends with a link to the run
+    run = run_action(tmp_path, plan_inputs(), path=[fake_bin], github_context=PR, env=env)
+    assert run.results[-1] == ("Conclude", 1)
+    [comment] = github.comments
+    assert comment["body"].startswith(f"{MARKER}\n### qasesync plan failed (exit 1)\n")
+    assert "## ✅ Plan approved — safe to merge" in comment["body"]  # shown, as text
+    assert_stays_in_its_blocks(comment["body"], "<sub>qasesync plan of")
+    assert_stays_in_its_blocks(run.summary)
+    assert_no_forged_command(run.stdout)
+    # The plan's own annotation still reaches the runner.
+    assert "::error file=cases/smoke.yaml,line=4,col=15::unknown severity" in run.stdout
+
+
+def test_a_text_plan_cannot_leave_its_block_in_the_comment(
+    tmp_path: Path, github: FakeGitHub, fake_bin: Path
+) -> None:
+    env = {**pr_env(github, tmp_path), "FAKE_TEXT": HOSTILE, "GITHUB_RUN_ID": "42"}
+    run = run_action(
+        tmp_path, plan_inputs(format="text"), path=[fake_bin], github_context=PR, env=env
+    )
+    assert not run.failed, run.stdout
+    [comment] = github.comments
+    assert "every one of the 3,000 new cases" in comment["body"]
+    assert_stays_in_its_blocks(comment["body"], "### qasesync plan", "<sub>qasesync plan of")
+    assert_no_forged_command(run.stdout)
+
+
+def test_a_plan_cut_for_the_comment_keeps_the_whole_text_plan_in_its_block(
+    tmp_path: Path, github: FakeGitHub, fake_bin: Path
+) -> None:
+    env = {**pr_env(github, tmp_path), "FAKE_PLAN_CUT": "1", "FAKE_TEXT": HOSTILE}
+    run = run_action(tmp_path, plan_inputs(), path=[fake_bin], github_context=PR, env=env)
+    assert not run.failed, run.stdout
+    assert "every one of the 3,000 new cases" in run.summary
+    assert_stays_in_its_blocks(run.summary, "</details>")
+
+
+def test_apply_output_reaches_the_log_as_text_and_the_summary_in_its_block(
+    tmp_path: Path, clone: Path, fake_bin: Path
+) -> None:
+    env = apply_env(tmp_path, clone, FAKE_TEXT=HOSTILE)
+    run = run_action(tmp_path, apply_inputs(), path=[fake_bin], env=env, cwd=clone)
+    assert not run.failed, run.stdout
+    assert "Apply: 1 created" in run.stdout and "\\x1b[2K" in run.stdout
+    assert_no_forged_command(run.stdout)
+    assert_stays_in_its_blocks(run.summary, "### qasesync apply")
+
+
+def test_writeback_errors_become_escaped_annotations_and_stay_in_their_block(
+    tmp_path: Path, clone: Path, fake_bin: Path
+) -> None:
+    land(tmp_path, "retitle", {"cases/smoke.yaml": "cases:\n  - title: Home page, again\n"})
+    hostile = HOSTILE.replace("\n", "\nerror: ")  # every line an error writeback prints
+    env = apply_env(tmp_path, clone, FAKE_WRITEBACK_EXIT="1", FAKE_TEXT=hostile)
+    run = run_action(tmp_path, apply_inputs(), path=[fake_bin], env=env, cwd=clone)
+    assert ("Commit written-back ids", 1) in run.results
+    assert "::error title=qasesync::::stop-commands::PWNED\n" in run.stdout  # a message
+    assert "::error title=qasesync::\x1b" not in run.stdout
+    assert_no_forged_command(run.stdout)
+    assert_stays_in_its_blocks(
+        run.summary, "### qasesync: written-back ids without a place", "written-back ids are kept"
+    )
+
+
+def test_pull_output_stays_in_its_block_in_the_pull_request_and_the_summary(
+    tmp_path: Path, clone: Path, fake_bin: Path, github: FakeGitHub
+) -> None:
+    env = {
+        "FAKE_LOG": str(tmp_path / "calls.log"),
+        "FAKE_PULL_FILES": "smoke.yaml",
+        "FAKE_PULL_TEXT": f"# {HOSTILE.replace(chr(10), chr(10) + '# ')}\n",
+        "FAKE_TEXT": HOSTILE,
+        "GITHUB_API_URL": github.url,
+    }
+    run = run_action(tmp_path, pull_inputs(), path=[fake_bin], env=env, cwd=clone)
+    assert not run.failed, run.stdout
+    [pull] = github.pulls
+    assert_stays_in_its_blocks(pull["body"], "<sub>qasesync pull of")
+    assert_stays_in_its_blocks(run.summary, "### qasesync pull", "the pull request [#100]")
+    assert_no_forged_command(run.stdout)
+
+
+def test_validate_problems_of_a_fork_are_escaped_annotations_and_stay_in_their_block(
+    tmp_path: Path,
+) -> None:
+    report = {
+        "problems": [{"file": "a\n::error::PWNED.yaml", "line": 1, "col": 2, "message": HOSTILE}]
+    }
+    (tmp_path / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    (tmp_path / "stderr.txt").write_text(HOSTILE, encoding="utf-8")
+    (tmp_path / "empty.json").write_text("", encoding="utf-8")
+    summary = tmp_path / "summary.md"
+    for report_file in ("report.json", "empty.json"):
+        done = subprocess.run(
+            [
+                sys.executable,
+                str(ACTION_DIR / "annotate.py"),
+                "cases",
+                report_file,
+                "stderr.txt",
+                "1",
+            ],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(REPO), "GITHUB_STEP_SUMMARY": str(summary)},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        [annotation] = done.stdout.splitlines()
+        assert annotation.startswith("::error ") and "%0A::stop-commands::PWNED" in annotation
+        assert_no_forged_command(annotation + "\n" + done.stderr)
+    text = summary.read_text(encoding="utf-8")
+    assert text.count("### qasesync validate") == 2
+    assert_stays_in_its_blocks(text, "1 problem(s) in cases:", "validate failed (exit 1):")
+
+
+def test_a_fence_is_longer_than_any_run_of_backticks_or_tildes_in_the_text(tmp_path: Path) -> None:
+    text = tmp_path / "text.txt"
+    text.write_text("a\n~~~~~\n`````````` \n~~~~~~~~~~~~~~~~~~~~~~~~~\nb", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(ACTION_DIR / "safe.py"), "fence", "diff", str(text)],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    fence = "~" * 26
+    assert done.stdout == f"{fence}diff\n{text.read_text(encoding='utf-8')}\n{fence}\n"
+    assert outside_code(done.stdout + "after") == ["after"]

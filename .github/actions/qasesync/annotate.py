@@ -5,7 +5,11 @@ Usage: annotate.py TREE JSON_FILE STDERR_FILE EXIT_CODE
 
 Each problem becomes `::error file=…,line=…,col=…::message` (printed on stdout, where the
 runner picks workflow commands up), with the file made relative to the repository root so
-that GitHub shows it beside the pull request's diff. Standard library only.
+that GitHub shows it beside the pull request's diff. A fork's pull request is validated too,
+so every message and file name is hostile text here: the annotations are escaped as the
+runner wants, the summary's block is fenced so that no line of it can close it, and
+validate's own error output reaches the log as data lines (`qasesync.safetext`, installed
+by the action before this runs).
 """
 
 from __future__ import annotations
@@ -15,13 +19,13 @@ import os
 import sys
 from pathlib import Path
 
-
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+from qasesync.safetext import (
+    markdown_code,
+    markdown_inline,
+    terminal_lines,
+    workflow_command,
+    workflow_text,
+)
 
 
 def repo_relative(tree: str, file: str) -> str:
@@ -34,9 +38,20 @@ def repo_relative(tree: str, file: str) -> str:
 
 
 def annotation(tree: str, problem: dict[str, object]) -> str:
-    file = escape_property(repo_relative(tree, str(problem["file"])))
-    where = f"file={file},line={problem['line']},col={problem['col']}"
-    return f"::error {where},title=qasesync validate::{escape_data(str(problem['message']))}"
+    return workflow_command(
+        "error",
+        str(problem["message"]),
+        file=repo_relative(tree, str(problem["file"])),
+        line=str(problem["line"]),
+        col=str(problem["col"]),
+        title="qasesync validate",
+    )
+
+
+def listed(problems: list[dict[str, object]]) -> str:
+    """The problems as one line each, fenced."""
+    lines = [f"{p['file']}:{p['line']}:{p['col']}: {p['message']}" for p in problems]
+    return markdown_code("\n".join(lines), "text")
 
 
 def main(argv: list[str]) -> int:
@@ -47,21 +62,19 @@ def main(argv: list[str]) -> int:
         report = None
     errors = Path(err_file).read_text(encoding="utf-8", errors="replace").strip()
     lines = ["### qasesync validate", ""]
+    where = markdown_inline(tree)
     if code == "0" and report:
-        lines.append(f"`{tree}`: {report.get('summary', '')} — valid")
+        lines.append(f"{where}: {markdown_inline(str(report.get('summary', '')))} — valid")
     elif report and report.get("problems"):
         problems = report["problems"]
         for problem in problems:
             print(annotation(tree, problem))
-        lines.append(f"{len(problems)} problem(s) in `{tree}`:")
-        lines += ["", "~~~~~text"]
-        lines += [f"{p['file']}:{p['line']}:{p['col']}: {p['message']}" for p in problems]
-        lines.append("~~~~~")
+        lines += [f"{len(problems)} problem(s) in {where}:", "", listed(problems)]
     else:
-        print(f"::error title=qasesync validate::{escape_data(errors or 'validate failed')}")
-        lines += [f"validate failed (exit {code}):", "", "~~~~~text", errors, "~~~~~"]
+        print(workflow_command("error", errors or "validate failed", title="qasesync validate"))
+        lines += [f"validate failed (exit {markdown_inline(code)}):", "", markdown_code(errors)]
     if errors:
-        print(errors, file=sys.stderr)
+        print(workflow_text(terminal_lines(errors)), file=sys.stderr)
     with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
         summary.write("\n".join(lines) + "\n")
     return 0

@@ -11,7 +11,8 @@ bot, another app) is never touched. The token's identity is what GET /user answe
 personal token); an app installation token gets 403 there, and the GraphQL `viewer` answers
 instead (`github-actions[bot]` for the workflow's GITHUB_TOKEN, `<app>[bot]` for an app's
 token); when neither answers, it is `github-actions[bot]`, whose name the workflow's token
-comments under. Standard library only, so it runs on any runner before anything is installed.
+comments under. Standard library and `qasesync.safetext` (the action installs qasesync first):
+an error GitHub answers is shown as one line of text, the token redacted.
 
 Environment: GITHUB_API_URL (default https://api.github.com), GITHUB_GRAPHQL_URL (default:
 the API URL's /graphql), GITHUB_REPOSITORY (owner/name), PR_NUMBER, GITHUB_TOKEN. The token
@@ -28,6 +29,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+from qasesync.safetext import redact, terminal, workflow_line
 
 MARKER = "<!-- qasesync-plan -->"
 #: Who comments with the workflow's GITHUB_TOKEN.
@@ -111,6 +114,12 @@ def written_by(comment: dict[str, Any], login: str) -> bool:
     return login_of(comment.get("user")) == login
 
 
+def shown(text: str, token: str) -> str:
+    """``text`` (an error, with what GitHub answered) as one line of the log: the token
+    redacted, controls escaped, no workflow command."""
+    return workflow_line(terminal(redact(text, token)))
+
+
 def next_link(header: str) -> str | None:
     for part in header.split(","):
         match = re.search(r'<([^>]+)>\s*;\s*rel="next"', part)
@@ -162,7 +171,7 @@ def main(argv: list[str]) -> int:
     try:
         action, comment_id = upsert(github, repo, number, body)
     except GitHubError as error:
-        print(f"comment.py: {error}", file=sys.stderr)
+        print(shown(f"comment.py: {error}", github.token), file=sys.stderr)
         return 1
     print(f"qasesync: {action} plan comment {comment_id} on #{number}")
     return 0

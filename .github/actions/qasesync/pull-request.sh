@@ -15,6 +15,8 @@ set -euo pipefail
 
 output() { echo "$1=$2" >>"$GITHUB_OUTPUT"; }
 summary() { cat >>"$GITHUB_STEP_SUMMARY"; }
+# shellcheck source=/dev/null
+. "$GITHUB_ACTION_PATH/safe.sh" # safe, logged, escaped, fenced
 
 if [ "${INPUT_COMMAND:-}" != pull ]; then exit 0; fi
 if [ "${EXIT_CODE:-1}" != 0 ]; then
@@ -42,7 +44,7 @@ close_stale() {
   printf "Nothing is left to pull: Qase matches \`%s\` (%s), so these changes are no longer live and this pull request is closed.%s\n" \
     "$base" "${parent:0:7}" "$run_link" >"$work/close.md"
   if ! result=$(python3 "$GITHUB_ACTION_PATH/pullrequest.py" close "$work/close.md"); then
-    echo "::warning title=qasesync::could not close the stale pull request from $branch (see the log)"
+    echo "::warning title=qasesync::could not close the stale pull request from $(escaped "$branch") (see the log)"
     return
   fi
   if [ "$result" = none ]; then return; fi
@@ -78,19 +80,12 @@ if same_as_branch; then
   echo "qasesync: $branch already holds these changes on ${parent:0:7}; nothing pushed"
 else
   if ! git push --quiet --force origin "$commit:refs/heads/$branch"; then
-    echo "::error title=qasesync::could not push the pulled changes to $branch (the job needs contents: write)"
+    echo "::error title=qasesync::could not push the pulled changes to $(escaped "$branch") (the job needs contents: write)"
     exit 1
   fi
   echo "qasesync: pushed the pulled changes to $branch ($(git rev-parse --short "$commit"))"
 fi
 
-# A file as a fenced block (of language $1) that no line of it can close.
-fenced() {
-  echo "~~~~~$1"
-  cat "$2"
-  if [ -n "$(tail -c 1 "$2")" ]; then echo; fi
-  echo '~~~~~'
-}
 
 # The description: pull's report and the diff of the commit, cut to fit (GitHub takes 65,536
 # characters); the job summary gets more of it.
@@ -113,7 +108,7 @@ head -c 900000 "$work/pull.diff" >"$work/summary.diff"
 { echo; fenced diff "$work/summary.diff"; } | summary
 
 if ! result=$(python3 "$GITHUB_ACTION_PATH/pullrequest.py" upsert "$work/body.md"); then
-  echo "::error title=qasesync::the pulled changes are on the branch $branch, but the pull request could not be opened or updated (see the log). The workflow's token may open pull requests only when Settings → Actions → General → Workflow permissions allows GitHub Actions to create them; or pass another token as github-token."
+  echo "::error title=qasesync::the pulled changes are on the branch $(escaped "$branch"), but the pull request could not be opened or updated (see the log). The workflow's token may open pull requests only when Settings → Actions → General → Workflow permissions allows GitHub Actions to create them; or pass another token as github-token."
   exit 1
 fi
 read -r action number url <<<"$result"

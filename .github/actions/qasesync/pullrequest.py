@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 # comment.py sits beside this script, which Python puts first on sys.path.
-from comment import GitHub, GitHubError
+from comment import GitHub, GitHubError, shown
 
 TITLE = "Changes made in Qase"
 # GitHub refuses pull-request bodies over 65,536 characters.
@@ -103,7 +103,7 @@ def main(argv: list[str]) -> int:
         else:
             action, pull = "closed", close(github, repo, branch, text)
     except GitHubError as error:
-        print(f"pullrequest.py: {error}", file=sys.stderr)
+        print(shown(f"pullrequest.py: {error}", github.token), file=sys.stderr)
         return 1
     print("none" if pull is None else f"{action} {pull['number']} {pull.get('html_url', '')}")
     return 0

@@ -25,8 +25,10 @@ set -euo pipefail
 
 output() { echo "$1=$2" >>"$GITHUB_OUTPUT"; }
 summary() { cat >>"$GITHUB_STEP_SUMMARY"; }
+# shellcheck source=/dev/null
+. "$GITHUB_ACTION_PATH/safe.sh" # safe, logged, escaped, fenced
 fail() {
-  echo "::error title=qasesync::$1"
+  echo "::error title=qasesync::$(escaped "$1")"
   keep_record
   output committed false
   exit 1
@@ -64,22 +66,14 @@ keep_record() {
     echo "(\`qasesync-writeback.json\`, beside the write-back as a patch). To finish by hand, download"
     echo "it, and in an up-to-date checkout of \`$where\`:"
     echo
-    echo '~~~~~sh'
-    echo "qasesync writeback qasesync-writeback.json $tree"
-    echo '~~~~~'
+    echo "qasesync writeback qasesync-writeback.json $tree" >"$work/by-hand.sh"
+    fenced sh "$work/by-hand.sh"
     echo
     echo "then commit the files it names and push. It finds each entity by its place and title"
     echo "in the tree as it is then; any id it cannot place is listed, to add by hand."
   } | summary
 }
 
-# A file as a fenced block (of language $1) that no line of it can close.
-fenced() {
-  echo "~~~~~$1"
-  cat "$2"
-  if [ -n "$(tail -c 1 "$2")" ]; then echo; fi
-  echo '~~~~~'
-}
 
 # The write-back as apply made it, in the job summary.
 summary_patch() {
@@ -138,8 +132,8 @@ write_again() {
   rm -f "$work/again.json"
   qasesync writeback "$record" "$tree" --record "$work/again.json" \
     >"$work/again.out" 2>"$work/again.err" || rc=$?
-  cat "$work/again.out"
-  cat "$work/again.err" >&2
+  logged <"$work/again.out"
+  logged <"$work/again.err" >&2
   case $rc in
     0) left_out=false ;;
     1) left_out=true ;;
@@ -196,9 +190,7 @@ case $pushed in
     ;;
 esac
 if [ "$left_out" = true ]; then
-  while IFS= read -r line; do
-    case $line in error:*) line=${line#error: } && echo "::error title=qasesync::${line//%/%25}" ;; esac
-  done <"$work/again.err"
+  safe errors qasesync <"$work/again.err"
   {
     echo "### qasesync: written-back ids without a place in \`$branch\`"
     echo

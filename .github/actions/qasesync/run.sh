@@ -6,6 +6,11 @@
 # fails with the recorded exit code, after the pull-request comment and the commit of
 # written-back ids are done.
 # The Qase token arrives as INPUT_TOKEN and is only ever exported, never printed.
+#
+# Text that came from the tree or from Qase never reaches the log or the summary raw: what
+# qasesync prints goes through safe.py (each line a data line, controls escaped; plan's own
+# annotations pass), and every block of it in markdown is fenced by safe.py, with a fence
+# longer than any run of backticks or tildes inside, so no line of it can close the block.
 set -uo pipefail
 
 command=${INPUT_COMMAND:-plan}
@@ -22,14 +27,8 @@ unset INPUT_TOKEN
 
 output() { echo "$1=$2" >>"$GITHUB_OUTPUT"; }
 summary() { cat >>"$GITHUB_STEP_SUMMARY"; }
-
-# A file as a fenced block that no line of it can close.
-fenced() {
-  echo '~~~~~text'
-  cat "$1"
-  echo
-  echo '~~~~~'
-}
+# shellcheck source=/dev/null
+. "$GITHUB_ACTION_PATH/safe.sh" # safe, logged, escaped, fenced
 
 run_validate() {
   local rc=0
@@ -56,7 +55,7 @@ TEXT
   fi
   output skipped false
   if [ "$format" != markdown ] && [ "$format" != text ]; then
-    echo "::error title=qasesync::format must be markdown or text, not $format"
+    echo "::error title=qasesync::format must be markdown or text, not $(escaped "$format")"
     output exit-code 1
     return
   fi
@@ -67,7 +66,7 @@ TEXT
   local rc=0 code changes=false errors="$work/plan.err"
   qasesync plan "$tree" --format github --out "$work/plan.json" --detailed-exitcode \
     ${extra[@]+"${extra[@]}"} >"$work/plan.github" 2>"$errors" || rc=$?
-  cat "$errors" >&2
+  logged <"$errors" >&2
   # With --detailed-exitcode, 2 means "changes pending": the check passes.
   case $rc in
     0) code=0 ;;
@@ -77,20 +76,20 @@ TEXT
   if [ "$code" = 0 ]; then
     errors="$work/show.err"
     qasesync show "$work/plan.json" --format "$format" >"$work/plan.out" 2>"$errors" ||
-      { rc=$? && code=$rc && cat "$errors" >&2; }
+      { rc=$? && code=$rc && logged <"$errors" >&2; }
   fi
 
   local body="$work/comment.md"
   if [ "$code" = 0 ] && [ "$format" = markdown ]; then
     cp "$work/plan.out" "$body"
   elif [ "$code" = 0 ]; then
-    { echo "$marker"; echo "### qasesync plan"; echo; fenced "$work/plan.out"; } >"$body"
+    { echo "$marker"; echo "### qasesync plan"; echo; fenced text "$work/plan.out"; } >"$body"
   else
     {
       echo "$marker"
       echo "### qasesync plan failed (exit $rc)"
       echo
-      fenced "$errors"
+      fenced text "$errors"
     } >"$body"
     echo "::error title=qasesync plan::plan failed with exit code $rc (see the log)"
   fi
@@ -106,7 +105,7 @@ TEXT
     {
       echo "<details><summary>The whole plan</summary>"
       echo
-      fenced "$work/plan.head"
+      fenced text "$work/plan.head"
       echo "</details>"
     } | summary
   fi
@@ -120,8 +119,9 @@ TEXT
   output exit-code "$code"
 
   if [ "${INPUT_ANNOTATIONS:-true}" = true ]; then
-    # Workflow commands on stdout become annotations on the YAML lines of the pull request.
-    cat "$work/plan.github"
+    # Workflow commands on stdout become annotations on the YAML lines of the pull request;
+    # any other line (none is expected) is shown as text.
+    safe annotations <"$work/plan.github"
   fi
 }
 
@@ -130,18 +130,18 @@ run_apply() {
   local rc=0 record="$work/written.json"
   output record-file "$record"
   qasesync apply "$tree" --yes --record "$record" ${extra[@]+"${extra[@]}"} 2>&1 |
-    tee "$work/apply.out" || rc=${PIPESTATUS[0]}
+    tee "$work/apply.out" | logged || rc=${PIPESTATUS[0]}
   {
     if [ "$rc" = 0 ]; then echo "### qasesync apply"; else echo "### qasesync apply failed (exit $rc)"; fi
     echo
-    fenced "$work/apply.out"
+    fenced text "$work/apply.out"
   } | summary
   output exit-code "$rc"
 }
 
 # One line on the log as an error; pull's outputs say it failed.
 pull_failed() {
-  echo "::error title=qasesync::$1"
+  echo "::error title=qasesync::$(escaped "$1")"
   output has-changes false
   output exit-code 1
 }
@@ -165,10 +165,10 @@ run_pull() {
     return
   fi
   qasesync pull "$tree" ${extra[@]+"${extra[@]}"} >"$work/pull.out" 2>"$work/pull.err" || rc=$?
-  cat "$work/pull.out"
-  cat "$work/pull.err" >&2
+  logged <"$work/pull.out"
+  logged <"$work/pull.err" >&2
   if [ "$rc" != 0 ]; then
-    { echo "### qasesync pull failed (exit $rc)"; echo; fenced "$work/pull.err"; } | summary
+    { echo "### qasesync pull failed (exit $rc)"; echo; fenced text "$work/pull.err"; } | summary
     echo "::error title=qasesync pull::pull failed with exit code $rc (see the log)"
     output has-changes false
     output exit-code "$rc"
@@ -178,7 +178,7 @@ run_pull() {
     pull_failed "could not tell which files pull wrote (see the log)"
     return
   fi
-  { echo "### qasesync pull"; echo; fenced "$work/pull.out"; } | summary
+  { echo "### qasesync pull"; echo; fenced text "$work/pull.out"; } | summary
   if [ -s "$files" ]; then output has-changes true; else output has-changes false; fi
   output pull-files "$files"
   output report-file "$work/pull.out"
@@ -191,7 +191,7 @@ case $command in
   apply) run_apply ;;
   pull) run_pull ;;
   *)
-    echo "::error title=qasesync::command must be validate, plan, apply or pull, not $command"
+    echo "::error title=qasesync::command must be validate, plan, apply or pull, not $(escaped "$command")"
     output exit-code 1
     ;;
 esac

@@ -182,3 +182,53 @@ def test_trashed_cases_in_a_list_are_left_out_of_every_read() -> None:
     for remote in remote_of(with_trash):
         assert [c.title for c in remote.read().tree.cases] == ["case 0"]
         assert [c.title for c in remote.read_cases(suite_id=None)] == ["case 0"]
+
+
+def test_the_emulator_lists_trashed_cases_after_the_live_ones_when_asked() -> None:
+    emu = shop_emulator(list_trashed=True)
+    suite = emu.store.create_suite(PROJECT, {"title": "S"})
+    ids = [emu.store.create_case(PROJECT, {"title": f"c{n}", "suite_id": suite}) for n in range(3)]
+    transport = httpx.WSGITransport(app=emu.app)
+    with httpx.Client(transport=transport, base_url="http://e/v1", headers={"Token": TOKEN}) as api:
+        assert api.delete(f"/case/{PROJECT}/{ids[1]}").status_code == 200
+        assert api.get(f"/case/{PROJECT}/{ids[1]}").status_code == 404
+        first = api.get(f"/case/{PROJECT}", params={"limit": 2}).json()["result"]
+        second = api.get(f"/case/{PROJECT}", params={"limit": 2, "offset": 2}).json()["result"]
+        other = api.get(f"/case/{PROJECT}", params={"suite_id": suite + 1}).json()["result"]
+        issues = api.get(f"/case/{PROJECT}", params={"include": "external_issues"}).json()
+    assert [e["id"] for e in first["entities"]] == [ids[0], ids[2]]
+    assert (first["total"], first["filtered"], first["count"]) == (3, 3, 2)
+    [gone] = second["entities"]
+    assert (gone["id"], gone["deleted"][:2]) == (ids[1], "20")
+    assert (other["filtered"], other["entities"]) == (0, [])
+    assert issues["result"]["entities"][-1]["external_issues"] == []
+
+
+@pytest.fixture
+def trash_listed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    yield from on_socket(monkeypatch, shop_emulator(list_trashed=True))
+
+
+def test_the_lifecycle_on_a_service_that_lists_its_trash(
+    trash_listed: Emulator, tmp_path: Path
+) -> None:
+    files = {**ISSUE_TREE, "qasesync.yaml": f"project: {PROJECT}\nprune: delete\n"}
+    tree = write_tree(tmp_path / "cases", files)
+    assert run_cli("apply", str(tree), "--yes")[0] == 0
+    cases = tree / "auth/cases.yaml"
+    kept = cases.read_text()
+    cases.write_text(kept.split("  - id: ")[0] + "  - id: " + kept.split("  - id: ")[1])
+    code, text = run_cli("apply", str(tree), "--yes", "--allow-destroy")
+    assert code == 0, text
+    assert "1 deleted" in text
+    listed = trash_listed.store  # the deleted case is still listed, marked deleted
+    assert len(listed.cases(PROJECT)) == 1
+    assert run_cli("plan", str(tree), "--detailed-exitcode") == (
+        0,
+        f"No changes. Project {PROJECT} matches the tree.\n\n"
+        "Plan: 0 to create, 0 to update, 0 to deprecate, 0 to delete.\n"
+        "Apply will make no API requests.\n",
+    )
+    cases.write_text(cases.read_text() + "  - title: Logout works\n")  # back again
+    code, text = run_cli("plan", str(tree), "--format", "json")
+    assert json.loads(text)["summary"]["create"] == 1  # created anew, not the trashed one

@@ -33,6 +33,7 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
         seed=args.seed,
         no_include=args.no_include,
         shared_read=args.shared_read,
+        list_trashed=args.list_trashed,
     )
     state = Path(args.state) if args.state else None
     if state is not None and state.is_file():
@@ -50,6 +51,7 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
         seeded = f"; custom fields: {', '.join(f['title'] for f in fields)}" if fields else ""
         seeded += f"; faults: {_changed(faults)}" if faults != type(faults)() else ""
         seeded += "; refusing include=external_issues" if args.no_include else ""
+        seeded += "; listing trashed cases" if args.list_trashed else ""
         out.write(f"Qase API emulator at {server.url} (project {project}{seeded}); ")
         out.write("Ctrl-C stops it\n")
         out.flush()

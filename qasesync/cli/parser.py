@@ -247,6 +247,11 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
         default="expanded",
         help="a case reads a shared step as its steps (default) or as one step per use",
     )
+    shapes.add_argument(
+        "--list-trashed",
+        action="store_true",
+        help="list deleted cases (with `deleted` set) in GET /case, after the live ones",
+    )
     faults = emulator.add_argument_group("faults", "injected into requests, reproducibly")
     for flag, kind, default, metavar, text in (
         ("--latency", _at_least(0.0), 0.0, "S", "seconds added to each request"),

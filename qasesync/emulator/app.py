@@ -22,6 +22,7 @@ from qasesync.emulator import routes
 from qasesync.emulator.apierrors import ApiError
 from qasesync.emulator.faults import Faults, Injector, Verdict, retry_after_header
 from qasesync.emulator.store import JSON, Store
+from qasesync.emulator.trash import Trash
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,9 @@ class Emulator:
     #: How a case reads a shared-step reference: "expanded" (each inner step an entry)
     #: or "collapsed" (one entry per use); ``store.shared_read`` changes it at runtime.
     shared_read: str = "expanded"
+    #: Imitate a service whose case lists hold the cases deleted into the trash bin, with
+    #: ``deleted`` set (``qasesync emulator --list-trashed``; see `qasesync.emulator.trash`).
+    list_trashed: bool = False
 
     def __post_init__(self) -> None:
         self.store = Store(
@@ -114,6 +118,7 @@ class Emulator:
             shared_read=self.shared_read,
         )
         self.log = RequestLog(self.log_limit)
+        self.trash = Trash(self.store)
         self._injector = Injector(self.seed, clock=self.monotonic)
 
     # --- state --------------------------------------------------------------------------
@@ -173,7 +178,13 @@ class Emulator:
         if verdict.refused:
             status, answer, extra = _refusal(verdict)
             return status, answer, headers + extra
+        doomed = self.trash.doomed(request.method, request.path) if self.list_trashed else None
         status, answer = self._dispatch(request)
+        if self.list_trashed:
+            answered = (status, answer)
+            status, answer = self.trash.after(
+                request.method, request.path, request.query, answered, doomed
+            )
         return status, answer, headers
 
     def _dispatch(self, request: _Incoming) -> tuple[int, JSON]:

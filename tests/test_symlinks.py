@@ -79,7 +79,7 @@ def test_a_link_to_a_folder_of_the_tree_is_an_error_naming_the_link(tmp_path: Pa
     )
 
 
-def test_the_link_is_named_whichever_name_sorts_first(tmp_path: Path) -> None:
+def test_the_link_is_named_even_when_its_name_sorts_first(tmp_path: Path) -> None:
     tree = tree_with_auth(tmp_path)
     os.symlink("auth", tree / "a-link")
     message = f"a-link:1:1: a symlink to `auth/`, which the tree reaches already{TWICE}"

@@ -9,6 +9,7 @@ summaries) and in JSON. Each sink has one function here:
                               bidi controls and line separators shown escaped (``\\x1b``,
                               ``\\n``, ``\\u202e``)
     terminal_lines(text)      the same, but newlines kept (a multi-line message)
+    plain(text)               whether `terminal` would leave the text as it is
     workflow_line(line)       a data line the runner reads: it can never start a command
     workflow_text(text)       every line of a block so guarded
     escape_data(text)         the runner's escaping of a command's message
@@ -21,6 +22,7 @@ summaries) and in JSON. Each sink has one function here:
     markdown_url(url)         a link target that cannot end the link early
     json_text(json)           JSON text with its unsafe characters as ``\\uXXXX``
     redact(text, secret)      the secret (the API token) replaced by ``***``
+    secret_forms, redact_forms   the same, its forms worked out once for many texts
 
 JSON is safe by construction (``json.dumps`` escapes C0 controls and quotes); with
 ``ensure_ascii=False`` it leaves C1 and bidi controls as they are, which `json_text`
@@ -44,7 +46,10 @@ __all__ = [
     "markdown_html",
     "markdown_inline",
     "markdown_url",
+    "plain",
     "redact",
+    "redact_forms",
+    "secret_forms",
     "terminal",
     "terminal_lines",
     "workflow_command",
@@ -75,6 +80,11 @@ def terminal(text: str) -> str:
     return _UNSAFE_CHAR.sub(_escaped, text)
 
 
+def plain(text: str) -> bool:
+    """Whether `terminal` would show ``text`` as it is (no character it escapes)."""
+    return _UNSAFE_CHAR.search(text) is None
+
+
 def terminal_lines(text: str) -> str:
     """``text`` with its newlines kept and every other unsafe character escaped (a
     ``\\r`` too, so that no line can overwrite the one before it)."""
@@ -102,7 +112,7 @@ def workflow_line(line: str, *, start: bool = True) -> str:
     rest = line.lstrip(_DOTNET_SPACE)
     if start and rest.startswith("::"):
         line = line[: len(line) - len(rest)] + "\\x3a" + rest[1:]
-    return _OLD_COMMAND.sub("##\\\\x5b", line)
+    return _OLD_COMMAND.sub("##\\\\x5b", line) if "##[" in line else line
 
 
 def workflow_text(text: str) -> str:
@@ -210,9 +220,21 @@ def _json_escaped(match: re.Match[str]) -> str:
 def redact(text: str, secret: str) -> str:
     """``text`` with every copy of ``secret`` (as it is, percent-encoded, or JSON-escaped)
     replaced by ``***``; an empty secret changes nothing."""
+    return redact_forms(text, secret_forms(secret))
+
+
+def secret_forms(secret: str) -> tuple[str, ...]:
+    """The forms of ``secret`` that `redact` replaces, longest first (none for ``""``)."""
     if not secret:
-        return text
+        return ()
     forms = {secret, quote(secret, safe=""), secret.replace("\\", "\\\\").replace('"', '\\"')}
-    for form in sorted(forms, key=len, reverse=True):
-        text = text.replace(form, "***")
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def redact_forms(text: str, forms: tuple[str, ...]) -> str:
+    """``text`` with each of ``forms`` (from `secret_forms`, worked out once for many
+    texts) replaced by ``***``."""
+    for form in forms:
+        if form in text:
+            text = text.replace(form, "***")
     return text

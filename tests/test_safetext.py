@@ -12,6 +12,7 @@ from qasesync.safetext import (
     markdown_code,
     markdown_html,
     markdown_inline,
+    plain,
     redact,
     terminal,
     terminal_lines,
@@ -159,3 +160,7 @@ def test_redact_replaces_every_form_of_the_secret() -> None:
 
 def test_redact_with_no_secret_changes_nothing() -> None:
     assert redact("text", "") == "text"
+
+
+def test_plain_tells_text_that_terminal_leaves_alone() -> None:
+    assert plain("Sign in — «café» \\n") and not plain("a\x1bb") and not plain("\u202e")

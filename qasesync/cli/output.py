@@ -37,7 +37,7 @@ class GuardedOutput:
         assert mode in MODES
         self.unguarded = stream
         self.mode = mode
-        self.secret = secret if len(secret) >= SECRET_MIN else ""
+        self.secret = safetext.secret_forms(secret if len(secret) >= SECRET_MIN else "")
         self._lock = threading.Lock()
         self._partial = ""
         self._started = False  # part of the current line is out already (a prompt)
@@ -46,9 +46,11 @@ class GuardedOutput:
         with self._lock:
             lines = (self._partial + text).split("\n")
             self._partial = lines.pop()
-            for line in lines:
-                self.unguarded.write(self._shown(line) + "\n")
+            if lines:
+                first = self._shown(lines[0])
                 self._started = False
+                self.unguarded.write("".join([first, *(f"\n{self._shown(x)}" for x in lines[1:])]))
+                self.unguarded.write("\n")
         return len(text)
 
     def flush(self) -> None:
@@ -65,11 +67,11 @@ class GuardedOutput:
     def _shown(self, line: str) -> str:
         """The line, guarded; a carriage return that ends it (a CRLF file's line in a
         diff) stays: before the newline it can overwrite nothing."""
-        line = safetext.redact(line, self.secret)
+        line = safetext.redact_forms(line, self.secret)
         if self.mode == "json":
-            return safetext.json_text(line)
+            return line if safetext.plain(line) and "##[" not in line else safetext.json_text(line)
         body = line.removesuffix("\r")
-        shown = _escaped_but_kept(body)
+        shown = body if safetext.plain(body) else _escaped_but_kept(body)
         ours = self.mode == "github" and _OUR_COMMAND.match(shown) is not None
         return safetext.workflow_line(shown, start=not (ours or self._started)) + line[len(body) :]
 

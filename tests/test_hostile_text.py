@@ -243,3 +243,17 @@ def test_export_and_pull_of_a_hostile_project_are_inert(
     assert code == 0 and "Exported" in out
     inert(out + err)
     assert outputs(capsys, "plan", str(target), "--detailed-exitcode")[0] == 0
+
+
+def test_a_qase_csv_on_standard_output_is_inert_and_its_file_exact(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = hostile_tree(tmp_path / "cases")
+    code, out, err = outputs(capsys, "export", "--format", "qase-csv", "--tree", str(tree))
+    assert code == 0
+    inert(out + err)
+    target = tmp_path / "cases.csv"
+    argv = ("export", "--format", "qase-csv", "--tree", str(tree), "--out", str(target))
+    assert outputs(capsys, *argv)[0] == 0
+    written = target.read_text(encoding="utf-8")
+    assert "\n::error::injected" in written and ESC in written  # the file is the data

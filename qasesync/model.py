@@ -17,6 +17,9 @@ Conventions shared by both builders:
 - A step that uses a shared step holds ``shared`` only: on the desired side the
   shared step's ``key``; on the live side its ``hash`` (live shared steps have
   ``key == hash``).
+- A step with ``workspace`` set uses a workspace-level shared step, by its hash: the
+  API neither lists nor writes those, so the tree refers to one by hash and never edits
+  it; on the live side ``steps`` holds its content as the case read gave it (read-only).
 - A step's ``attachments`` are the hashes of the files Qase holds on it (live side
   only; the tree cannot name them): the planner carries them to the desired step that
   takes the live step's place, so that a steps write sends them back.
@@ -124,7 +127,8 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Step:
-    """A classic step, or a reference to a shared step (``shared`` set, nothing else).
+    """A classic step, or a reference to a shared step (``shared`` set, nothing else), or
+    to a workspace-level one (``workspace`` set; live: its content in ``steps``).
     ``attachments``: the hashes of the files attached to the step (module docstring)."""
 
     action: str = ""
@@ -133,6 +137,12 @@ class Step:
     steps: tuple[Step, ...] = ()
     shared: str | None = None
     attachments: tuple[str, ...] = ()
+    workspace: str | None = None
+
+    @property
+    def reference(self) -> bool:
+        """Whether the step stands for a shared step (of the project or the workspace)."""
+        return self.shared is not None or self.workspace is not None
 
 
 @dataclass(frozen=True)

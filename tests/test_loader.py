@@ -340,3 +340,23 @@ def test_a_shared_step_with_a_schema_error_is_still_a_known_key(tmp_path: Path) 
     (tmp_path / "shared_steps.yaml").write_text(shared)
     (tmp_path / "a.yaml").write_text("cases:\n  - title: A\n    steps:\n      - shared: sign-in\n")
     assert problems_of(tmp_path) == ["shared_steps.yaml:4:12: `steps` needs at least 1 item(s)"]
+
+
+def test_a_workspace_shared_step_is_referenced_by_its_hash(tmp_path: Path) -> None:
+    (tmp_path / "qasesync.yaml").write_text("project: DEMO\n")
+    steps = "    steps:\n      - workspace_shared: abc123\n      - action: Go\n"
+    (tmp_path / "a.yaml").write_text("cases:\n  - title: A\n" + steps)
+    [case] = load_tree(tmp_path).cases
+    assert case.steps == (Step(workspace="abc123"), Step("Go"))
+
+
+def test_a_workspace_shared_reference_stands_alone_and_only_in_cases(tmp_path: Path) -> None:
+    (tmp_path / "qasesync.yaml").write_text("project: DEMO\n")
+    steps = "    steps:\n      - workspace_shared: abc123\n        action: Go\n"
+    (tmp_path / "a.yaml").write_text("cases:\n  - title: A\n" + steps)
+    shared = "shared_steps:\n  - key: k\n    title: K\n    steps:\n      - workspace_shared: x\n"
+    (tmp_path / "shared_steps.yaml").write_text(shared)
+    assert problems_of(tmp_path) == [
+        "a.yaml:5:9: a `workspace_shared` step has no other keys (found `action`)",
+        "shared_steps.yaml:5:27: a shared step cannot use another shared step",
+    ]

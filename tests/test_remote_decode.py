@@ -205,11 +205,6 @@ def test_shared_steps_fold_inside_nested_steps_too() -> None:
     assert case.steps == (Step(action="Parent", steps=(Step(shared=SHARED),)),)
 
 
-def test_steps_of_an_unknown_shared_step_read_as_plain_steps() -> None:
-    steps = [live_step("Kept", shared="f" * 40)]
-    assert reader().case(live_case(1, "Orphan", steps=steps)).steps == (Step(action="Kept"),)
-
-
 def test_step_attachments_read_as_their_hashes_from_a_hash_or_the_url() -> None:
     by_url = {
         "size": 1,
@@ -299,3 +294,54 @@ def test_a_multiselect_given_as_one_entry_per_option_is_joined() -> None:
 def test_tags_read_from_objects_or_plain_strings() -> None:
     item = live_case(1, "Tags", tags=[{"title": "a", "internal_id": 1}, "b"])
     assert reader().case(item).tags == ("a", "b")
+
+
+# --- shared-step runs and workspace-level shared steps ---------------------------------
+
+
+def test_an_unknown_shared_step_hash_is_a_workspace_shared_step_with_its_content() -> None:
+    steps = [live_step("Kept", shared="f" * 40)]
+    case = reader().case(live_case(1, "Workspace", steps=steps))
+    assert case.steps == (Step(workspace="f" * 40, steps=(Step("Kept"),)),)
+
+
+def test_back_to_back_uses_split_where_the_first_inner_step_comes_again() -> None:
+    ws = "e" * 40
+    run = [
+        live_step("A", shared=ws, shared_step_nested_hash="n1"),
+        live_step("B", shared=ws, shared_step_nested_hash="n2"),
+        live_step("A", shared=ws, shared_step_nested_hash="n1"),
+        live_step("B", shared=ws, shared_step_nested_hash="n2"),
+        live_step("X", shared=SHARED, shared_step_nested_hash="m1"),
+        live_step("X", shared=SHARED, shared_step_nested_hash="m1"),
+    ]
+    case = reader().case(live_case(1, "Twice", steps=run))
+    use = Step(workspace=ws, steps=(Step("A"), Step("B")))
+    assert case.steps == (use, use, Step(shared=SHARED), Step(shared=SHARED))
+
+
+def test_collapsed_uses_read_one_entry_each_and_never_fold() -> None:
+    run = [live_step("Sign in", shared=SHARED), live_step("Sign in", shared=SHARED)]
+    case = reader().case(live_case(1, "Collapsed", steps=run))
+    assert case.steps == (Step(shared=SHARED), Step(shared=SHARED))
+    ws = [live_step("Title", shared="e" * 40)] * 2
+    assert (
+        reader().case(live_case(2, "W", steps=ws)).steps
+        == (Step(workspace="e" * 40, steps=(Step("Title"),)),) * 2
+    )
+
+
+def test_an_expanded_run_without_nested_hashes_of_a_workspace_step_is_one_use() -> None:
+    ws = "e" * 40
+    run = [live_step("A", shared=ws), live_step("B", shared=ws)]
+    case = reader().case(live_case(1, "W", steps=run))
+    assert case.steps == (Step(workspace=ws, steps=(Step("A"), Step("B"))),)
+
+
+def test_an_expanded_run_that_is_no_multiple_of_its_length_is_read_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    steps = [live_step(f"Sign {i}", shared=SHARED) for i in range(3)]
+    case = reader().case(live_case(1, "Odd", steps=steps))
+    assert case.steps == (Step(shared=SHARED),) * 2
+    assert f"shared step {SHARED}: a run of 3 steps is no multiple of 2" in caplog.text

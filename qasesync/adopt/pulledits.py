@@ -156,7 +156,7 @@ class Updates:
             return [_field_edit(path, "steps", value)]
         edits: list[Edit] = []
         for index, (mine, theirs) in enumerate(zip(desired, live, strict=True)):
-            if mine.shared is not None:
+            if mine.reference:
                 continue
             where = (*path, "steps", index)
             edits += [
@@ -171,7 +171,8 @@ class Updates:
         if len(desired) != len(live):
             return False
         return all(
-            (mine.shared is None and theirs.shared is None)
+            (not mine.reference and not theirs.reference)
+            or (mine.workspace is not None and mine.workspace == theirs.workspace)
             or (
                 mine.shared is not None and mine.shared == self.state.names.get(theirs.shared or "")
             )
@@ -181,6 +182,8 @@ class Updates:
     def _step_data(self, step: Step) -> dict[str, Any]:
         if step.shared is not None:
             return {"shared": self.state.names.get(step.shared, step.shared)}
+        if step.workspace is not None:
+            return {"workspace_shared": step.workspace}
         data: dict[str, Any] = {"action": _block(step.action)}
         data.update({n: _block(getattr(step, n)) for n in _STEP_TEXT[1:] if text(getattr(step, n))})
         if step.steps:

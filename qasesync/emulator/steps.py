@@ -196,7 +196,12 @@ def _reference(
     if target is None:
         return []
     if collapsed:
-        title = {"hash": None, "action": target["title"], "expected_result": None, "data": None}
+        title = {
+            "hash": reference,
+            "action": target["title"],
+            "expected_result": None,
+            "data": None,
+        }
         return [_read_step({**title, "steps": []}, reference, None, shared, files, collapsed)]
     return [
         _read_step(inner, reference, inner["hash"], shared, files, collapsed)

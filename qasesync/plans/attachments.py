@@ -66,7 +66,7 @@ def carry(live: tuple[Step, ...], desired: tuple[Step, ...], path: str = "steps"
 
 def held(step: Step, path: str) -> list[Lost]:
     """The attachments a live step and its nested steps hold, as losses."""
-    if step.shared is not None:  # a shared step's files are its own, not the case's
+    if step.reference:  # a shared step's files are its own, not the case's
         return []
     found = [Lost(path, step.action, len(step.attachments))] if step.attachments else []
     for index, inner in enumerate(step.steps):
@@ -76,7 +76,7 @@ def held(step: Step, path: str) -> list[Lost]:
 
 def count(steps: tuple[Step, ...]) -> int:
     """How many attachments a step list holds, nested steps included."""
-    return sum(len(s.attachments) + count(s.steps) for s in steps if s.shared is None)
+    return sum(len(s.attachments) + count(s.steps) for s in steps if not s.reference)
 
 
 def _pairs(live: tuple[Step, ...], desired: tuple[Step, ...]) -> dict[int, int]:
@@ -108,7 +108,7 @@ def _pairs(live: tuple[Step, ...], desired: tuple[Step, ...]) -> dict[int, int]:
 
 
 def _own(step: Step) -> bool:
-    return step.shared is None
+    return not step.reference
 
 
 def _key(step: Step) -> tuple[str, str, str]:

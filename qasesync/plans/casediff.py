@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -47,6 +47,9 @@ class CaseDiffer:
     ignore_fields: frozenset[str]
     ref: RefMapper
     names: Mapping[str, str]
+    #: A workspace shared step's content (one line) by hash, as the live cases read it:
+    #: shown beside its references in step diffs, never compared (`qasesync.model`).
+    workspace_steps: Mapping[str, str] = field(default_factory=dict)
 
     def resolve(self, case: Case) -> Case:
         """The case with every default the tree leaves out filled in (docs/design.md §3)."""
@@ -116,8 +119,9 @@ class CaseDiffer:
 
     def step_diffs(self, live: tuple[Step, ...], desired: tuple[Step, ...]) -> list[FieldDiff]:
         """Step-by-step lines; run only on step lists known to differ."""
-        before = normalise.steps_view(live, lambda h: self.names.get(h, h))
-        return normalise.steps_diffs(before, normalise.steps_view(desired, _same))
+        content = self.workspace_steps
+        before = normalise.steps_view(live, lambda h: self.names.get(h, h), content)
+        return normalise.steps_diffs(before, normalise.steps_view(desired, _same, content))
 
     def shared_diffs(self, desired: SharedStep, live: SharedStep) -> list[FieldDiff]:
         diffs = []

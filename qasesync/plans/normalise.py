@@ -49,10 +49,13 @@ def show(value: Any) -> str | None:
 
 
 def steps_key(steps: tuple[Step, ...], ref: RefMapper) -> tuple[Any, ...]:
-    """A hashable normalised step list; shared references through ``ref``."""
+    """A hashable normalised step list; shared references through ``ref``; a workspace
+    shared step by its hash alone (its content is read-only)."""
     return tuple(
         ("shared", ref(s.shared))
         if s.shared is not None
+        else ("workspace", s.workspace)
+        if s.workspace is not None
         else (text(s.action), text(s.expected_result), text(s.data), steps_key(s.steps, ref))
         for s in steps
     )
@@ -63,27 +66,47 @@ def steps_data(steps: tuple[Step, ...], ref: RefMapper) -> list[Any]:
     return [
         ["shared", ref(s.shared)]
         if s.shared is not None
+        else ["workspace", s.workspace]
+        if s.workspace is not None
         else [text(s.action), text(s.expected_result), text(s.data), steps_data(s.steps, ref)]
         for s in steps
     ]
 
 
-def steps_view(steps: tuple[Step, ...], ref: RefMapper) -> list[dict[str, Any]]:
-    """Steps as lists of dicts without empty fields: what deepdiff compares for display."""
-    return [_step_view(s, ref) for s in steps]
+def steps_view(
+    steps: tuple[Step, ...], ref: RefMapper, content: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Steps as lists of dicts without empty fields: what deepdiff compares for display.
+    ``content``: a workspace shared step's content as the live read gave it, by hash."""
+    return [_step_view(s, ref, content or {}) for s in steps]
 
 
-def _step_view(step: Step, ref: RefMapper) -> dict[str, Any]:
+def _step_view(step: Step, ref: RefMapper, content: Mapping[str, str]) -> dict[str, Any]:
     if step.shared is not None:
         return {"shared": ref(step.shared)}
+    if step.workspace is not None:
+        found = content.get(step.workspace)
+        return {"workspace_shared": step.workspace, **({"content": found} if found else {})}
     view: dict[str, Any] = {
         "action": text(step.action),
         "expected_result": text(step.expected_result),
         "data": text(step.data),
     }
     if step.steps:
-        view["steps"] = steps_view(step.steps, ref)
+        view["steps"] = steps_view(step.steps, ref, content)
     return {k: v for k, v in view.items() if v != ""}
+
+
+def workspace_content(steps: Iterable[Step]) -> dict[str, str]:
+    """Each workspace shared step a live step list uses → its content in one line
+    (``Open the login page; Sign in``), nested lists included."""
+    found: dict[str, str] = {}
+    for step in steps:
+        if step.workspace is not None:
+            found[step.workspace] = "; ".join(text(s.action) for s in step.steps)
+        else:
+            found.update(workspace_content(step.steps))
+    return found
 
 
 def steps_diffs(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[FieldDiff]:

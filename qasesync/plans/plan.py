@@ -468,6 +468,7 @@ def step_from_data(data: Mapping[str, Any]) -> Step:
         steps=tuple(step_from_data(s) for s in data["steps"]),
         shared=data["shared"],
         attachments=tuple(data.get("attachments", ())),
+        workspace=data.get("workspace"),
     )
 
 

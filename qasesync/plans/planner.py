@@ -30,7 +30,7 @@ from qasesync.model import (
 from qasesync.plans import attachments, destroy, prune
 from qasesync.plans.casediff import CaseDiffer, base_field, field_names
 from qasesync.plans.checks import parent_loops, workspace_problems
-from qasesync.plans.normalise import show, text
+from qasesync.plans.normalise import show, text, workspace_content
 from qasesync.plans.plan import (
     Change,
     Entity,
@@ -469,7 +469,12 @@ class _Planner:
     def _differ(self) -> CaseDiffer:
         """Built on first use, after shared steps are matched (it maps their keys)."""
         names = {s.key: key for key, s in self.shared_map.items()}
-        return CaseDiffer(self.live.workspace, self.settings.ignore_fields, self._ref, names)
+        content: dict[str, str] = {}
+        for case in self.live.tree.cases:
+            content.update(workspace_content(case.steps))
+        return CaseDiffer(
+            self.live.workspace, self.settings.ignore_fields, self._ref, names, content
+        )
 
     def _shared_change(self, shared: SharedStep) -> Change | None:
         match = self.shared_map.get(shared.key)

@@ -157,7 +157,9 @@ def resolve_new(fields: Synced, suite_ids: Mapping[str, int], hashes: Mapping[st
 def _resolve_steps(steps: Any, hashes: Mapping[str, str]) -> Any:
     out = []
     for step in steps:
-        if step[0] == "shared" and len(step) == 2:
+        if step[0] == "workspace" and len(step) == 2:
+            out.append(step)
+        elif step[0] == "shared" and len(step) == 2:
             ref = step[1]
             key = ref[len(NEW) + 1 :] if ref.startswith(NEW + " ") else None
             out.append(["shared", hashes.get(key, ref) if key is not None else ref])

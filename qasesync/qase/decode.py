@@ -1,8 +1,9 @@
 """Live Qase JSON → the model, following the conventions in `qasesync.model`.
 
 Suites become ``Suite(key="#<id>")``; cases get enum slugs (always filled in), custom
-fields by title, shared-step runs folded back into one reference per use, and
-``inexpressible`` naming what the tree cannot hold. Pure: no I/O.
+fields by title, shared-step runs folded back into one reference per use (a hash the
+project's shared steps lack is a workspace-level shared step), and ``inexpressible``
+naming what the tree cannot hold. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -173,17 +174,21 @@ class CaseReader:
         return self.steps(raw, flags), None
 
     def steps(self, items: Sequence[JsonObject], flags: set[str]) -> tuple[Step, ...]:
-        """Classic steps, each expanded run of a known shared step folded into references."""
+        """Classic steps, each run of one shared step's entries folded into one reference
+        per use: of the project's shared step, or of a workspace-level one (with the
+        content the run read, read-only) when the project has no shared step of that hash."""
         out: list[Step] = []
         start = 0
         while start < len(items):
             shared = items[start].get("shared_step_hash")
-            if shared is None or shared not in self.shared_lengths:
+            if not shared:
                 out.append(self._own_step(items[start], flags))
                 start += 1
                 continue
             end = _run_end(items, start, shared)
-            out.extend(_fold(shared, end - start, self.shared_lengths[shared]))
+            length = self.shared_lengths.get(shared)
+            for use in _uses(items[start:end], length, shared):
+                out.append(Step(shared=shared) if length is not None else _workspace(shared, use))
             start = end
         return tuple(out)
 
@@ -231,13 +236,41 @@ def _run_end(items: Sequence[JsonObject], start: int, shared: str) -> int:
     return end
 
 
-def _fold(shared: str, run: int, length: int) -> list[Step]:
-    """One reference per use: a run of ``run`` expanded steps of a ``length``-step
-    shared step used back to back."""
-    uses = max(1, -(-run // max(length, 1)))
-    if run % max(length, 1):
-        log.warning("shared step %s: a run of %d steps is no multiple of %d", shared, run, length)
-    return [Step(shared=shared)] * uses
+def _uses(run: Sequence[JsonObject], length: int | None, shared: str) -> list[Sequence[JsonObject]]:
+    """A run of entries carrying one shared step's hash, split into its uses (back to
+    back uses must not fold into one). Expanded entries carry the inner step's hash in
+    ``shared_step_nested_hash``: a use starts where the first one comes again. Without
+    it, entries that all read the same are collapsed uses (one entry each); else the run
+    is expanded uses of ``length`` entries (unknown for a workspace shared step: one use)."""
+    first = run[0].get("shared_step_nested_hash")
+    if first:
+        starts = [i for i, e in enumerate(run) if e.get("shared_step_nested_hash") == first]
+        return [run[a:b] for a, b in zip(starts, [*starts[1:], len(run)], strict=True)]
+    if len(run) == 1 or all(_texts(e) == _texts(run[0]) for e in run) or length == 1:
+        return [[entry] for entry in run]
+    if length is None:
+        return [run]
+    if len(run) % max(length, 1):
+        log.warning(
+            "shared step %s: a run of %d steps is no multiple of %d", shared, len(run), length
+        )
+    size = max(length, 1)
+    return [run[i : i + size] for i in range(0, len(run), size)]
+
+
+def _texts(entry: JsonObject) -> tuple[str, str, str]:
+    return (
+        str(entry.get("action") or ""),
+        str(entry.get("expected_result") or ""),
+        str(entry.get("data") or ""),
+    )
+
+
+def _workspace(shared: str, use: Sequence[JsonObject]) -> Step:
+    """A use of a workspace-level shared step: its hash, and the content the case read
+    (its files belong to the shared step: not kept)."""
+    content = tuple(Step(*_texts(entry)) for entry in use)
+    return Step(workspace=shared, steps=content)
 
 
 def _tag(tag: Any) -> str:

@@ -198,6 +198,8 @@ class CaseEncoder:
         return {"steps_type": "classic", "steps": [self._step(s) for s in case.steps]}
 
     def _step(self, step: Step) -> JsonObject:
+        if step.workspace is not None:  # a reference, never its content
+            return {"shared": step.workspace}
         if step.shared is None:
             return plain_step(step, nested=self._step)
         if step.shared not in self.shared_hashes:

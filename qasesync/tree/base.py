@@ -120,14 +120,15 @@ def _field_problem(name: str, value: Any) -> str | None:
 
 
 def _steps(value: Any) -> bool:
-    """A step list in the synced form: ``["shared", HASH]`` or ``[action, expected, data,
-    [nested steps]]``."""
+    """A step list in the synced form: ``["shared", HASH]``, ``["workspace", HASH]`` or
+    ``[action, expected, data, [nested steps]]``."""
     if not isinstance(value, list):
         return False
     for step in value:
         if not isinstance(step, list) or not all(isinstance(v, str) for v in step[:-1]):
             return False
-        shared = len(step) == 2 and step[0] == "shared" and isinstance(step[1], str)
+        reference = step[:1] in (["shared"], ["workspace"])
+        shared = len(step) == 2 and reference and isinstance(step[1], str)
         if not (shared or (len(step) == 4 and _steps(step[3]))):
             return False
     return True

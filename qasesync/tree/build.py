@@ -57,6 +57,8 @@ def steps_from(items: list[Mapping[str, Any]]) -> tuple[Step, ...]:
 def _step(item: Mapping[str, Any]) -> Step:
     if "shared" in item:
         return Step(shared=item["shared"])
+    if "workspace_shared" in item:
+        return Step(workspace=item["workspace_shared"])
     return Step(
         action=item["action"],
         expected_result=item.get("expected_result") or "",

@@ -168,6 +168,9 @@ def step_problems(
         if "shared" in step:
             problems += _shared_reference(spot, here, step, shared_keys)
             continue
+        if "workspace_shared" in step:
+            problems += _workspace_reference(spot, here, step, shared_keys is None)
+            continue
         action = step.get("action")
         if not isinstance(action, str) or not action.strip():
             problems.append(spot.at(here, "a step needs a non-empty `action`"))
@@ -189,6 +192,19 @@ def _shared_reference(
     if key not in shared_keys:
         message = f"unknown shared step `{key}`{suggest(key, shared_keys)}"
         return [spot.at((*path, "shared"), message)]
+    return []
+
+
+def _workspace_reference(
+    spot: Spot, path: YamlPath, step: Mapping[str, Any], in_shared_step: bool
+) -> list[Problem]:
+    if in_shared_step:
+        message = "a shared step cannot use another shared step"
+        return [spot.at((*path, "workspace_shared"), message)]
+    others = sorted(k for k in step if k != "workspace_shared")
+    if others:
+        message = f"a `workspace_shared` step has no other keys (found `{others[0]}`)"
+        return [spot.at((*path, others[0]), message, key=True)]
     return []
 
 

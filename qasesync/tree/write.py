@@ -215,6 +215,8 @@ def rekey_steps(steps: Sequence[Step], keys: Mapping[str, str]) -> tuple[Step, .
     return tuple(
         replace(step, shared=keys.get(step.shared, step.shared))
         if step.shared is not None
+        else Step(workspace=step.workspace)  # its live content is not the tree's
+        if step.workspace is not None
         else replace(step, steps=rekey_steps(step.steps, keys))
         for step in steps
     )
@@ -351,6 +353,8 @@ def _steps(steps: Sequence[Step]) -> CommentedSeq | None:
 def _step(step: Step) -> CommentedMap:
     if step.shared is not None:
         return _map([("shared", _text(step.shared))])
+    if step.workspace is not None:
+        return _map([("workspace_shared", _text(step.workspace))])
     return _map(
         [
             ("action", _text(step.action) or _EMPTY),

@@ -16,6 +16,7 @@ import pytest
 from kit.apply import on_socket, write_tree
 from kit.apply import run_cli as run
 
+from qasesync.cli.output import GuardedOutput
 from qasesync.emulator import Emulator
 from qasesync.tree.load import load_tree
 
@@ -38,14 +39,31 @@ _UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202
 
 def inert(text: str, *, commands: bool = False) -> None:
     """No line starts a workflow command (``commands``: but our annotations), none holds
-    the older ``##[`` form, no control character or bidi control is left."""
+    the older ``##[`` form, no control character or bidi control is left. Without the
+    CLI's output guard (`unguarded`), only the last: the renderers escape control
+    characters themselves; where a line starts is the guard's to check."""
     for line in text.split("\n"):
+        assert not _UNSAFE.search(line), line
+        if UNGUARDED:
+            continue
         rest = re.sub(f"^[{_SPACE}]+", "", line)
         if rest.startswith("::"):
             assert commands and _OURS.match(rest), line
         assert "##[" not in line, line
-        assert not _UNSAFE.search(line), line
     assert TOKEN not in text
+
+
+UNGUARDED: list[bool] = []
+
+
+@pytest.fixture(autouse=True, params=["guarded", "unguarded"])
+def guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test with the output guard, and again with it letting every line through."""
+    if request.param == "unguarded":
+        monkeypatch.setattr(GuardedOutput, "_shown", lambda self, line: line)
+        UNGUARDED.append(True)
+    yield
+    UNGUARDED.clear()
 
 
 def _field(ident: int, title: str, kind: str, options: list[str] | None = None) -> dict[str, Any]:
@@ -251,9 +269,37 @@ def test_a_qase_csv_on_standard_output_is_inert_and_its_file_exact(
     tree = hostile_tree(tmp_path / "cases")
     code, out, err = outputs(capsys, "export", "--format", "qase-csv", "--tree", str(tree))
     assert code == 0
-    inert(out + err)
+    if UNGUARDED:  # the CSV is data, kept as it is: only the guard makes it inert
+        assert ESC in out
+    else:
+        inert(out + err)
     target = tmp_path / "cases.csv"
     argv = ("export", "--format", "qase-csv", "--tree", str(tree), "--out", str(target))
     assert outputs(capsys, *argv)[0] == 0
     written = target.read_text(encoding="utf-8")
     assert "\n::error::injected" in written and ESC in written  # the file is the data
+
+
+def test_show_of_a_tampered_saved_plan_is_inert(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = hostile_tree(tmp_path / "cases")
+    saved = tmp_path / "plan.json"
+    assert outputs(capsys, "plan", str(tree), "--out", str(saved))[0] == 0
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    data["project"] = INJECT + ESC
+    for change in data["changes"]:
+        change["suite"] = INJECT + ESC + HTML  # the group it is shown in
+        if (change.get("after") or {}).get("location"):
+            change["after"]["location"]["file"] = STOP + ESC + "\n" + HTML
+    assert any(c["entity"] == "case" for c in data["changes"])
+    saved.write_text(json.dumps(data), encoding="utf-8")
+    for fmt in ("text", "markdown", "github", "json"):
+        code, out, err = outputs(capsys, "show", str(saved), "--format", fmt)
+        assert code == 0, err
+        inert(out + err, commands=fmt == "github")
+        if fmt == "text":  # the tampered project, group and file are shown, escaped
+            assert "project x\\n::error::injected\\x1b[2J" in out
+            assert "# x\\n::error::injected\\x1b" in out and "stop-commands::tok\\x1b" in out
+        if fmt == "markdown":
+            markdown_is_balanced(out)

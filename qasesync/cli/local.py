@@ -10,6 +10,7 @@ from qasesync.cli.common import EXIT_OK
 from qasesync.errors import QasesyncError
 
 if TYPE_CHECKING:
+    from qasesync.cli.sandbox import Content
     from qasesync.emulator import Faults
 
 DEFAULT_EMULATOR_PROJECT = "DEMO"
@@ -19,10 +20,13 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
     """Run the Qase API emulator until Ctrl-C; ``--state`` is loaded at start and saved on exit."""
     from contextlib import ExitStack
 
+    from qasesync.cli import sandbox
     from qasesync.emulator import Emulator, serve
+    from qasesync.emulator.seed import seed_project
     from qasesync.emulator.server import wait_for_interrupt
 
-    project, fields = _emulator_workspace(args)
+    content = sandbox.sandbox_content(args)
+    project, fields = _emulator_workspace(args, content)
     faults = emulator_faults(args)
     emulator = Emulator(
         token=args.token,
@@ -41,6 +45,8 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
             emulator.load_state(state)
         except (ValueError, KeyError, TypeError) as error:
             raise QasesyncError(f"{state}: not an emulator state file ({error})") from error
+    if content is not None:
+        seed_project(emulator.store, project, **sandbox.plain(content.tree))
     serving = ExitStack()
     try:
         server = serving.enter_context(serve(emulator, host=args.host, port=args.port))
@@ -48,12 +54,14 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
         where = f"{args.host}:{args.port}"
         raise QasesyncError(f"cannot listen on {where}: {error.strerror}") from error
     with serving:
-        seeded = f"; custom fields: {', '.join(f['title'] for f in fields)}" if fields else ""
+        seeded = f": {sandbox.summary(content)}" if content is not None else ""
+        seeded += f"; custom fields: {', '.join(f['title'] for f in fields)}" if fields else ""
         seeded += f"; faults: {_changed(faults)}" if faults != type(faults)() else ""
         seeded += "; refusing include=external_issues" if args.no_include else ""
         seeded += "; listing trashed cases" if args.list_trashed else ""
         out.write(f"Qase API emulator at {server.url} (project {project}{seeded}); ")
         out.write("Ctrl-C stops it\n")
+        out.write(sandbox.export_line(server.url, args.token) + "\n")
         out.flush()
         try:
             wait_for_interrupt()
@@ -79,16 +87,22 @@ def _changed(faults: Faults) -> str:
     return ", ".join(f"{k}={v}" for k, v in fields if getattr(default, k) != v)
 
 
-def _emulator_workspace(args: argparse.Namespace) -> tuple[str, list[dict[str, Any]] | None]:
+def _emulator_workspace(
+    args: argparse.Namespace, content: Content | None
+) -> tuple[str, list[dict[str, Any]] | None]:
     """The project the emulator serves and the custom fields it starts with: with
-    ``--custom-fields-from TREE``, those the tree's cases use (seeded as `demo` seeds
-    them), and the tree's project unless ``--project`` names another."""
-    if not args.custom_fields_from:
-        return args.project or DEFAULT_EMULATOR_PROJECT, None
+    ``--custom-fields-from TREE`` (else ``--from-tree``), those the tree's cases use
+    (seeded as `demo` seeds them), and the tree's project unless ``--project`` names
+    another; a CSV names no project (DEMO unless ``--project``)."""
     from qasesync.cli.demo import custom_fields_of
     from qasesync.tree.load import load_tree
 
-    tree = load_tree(Path(args.custom_fields_from))
+    if args.custom_fields_from:
+        tree = load_tree(Path(args.custom_fields_from))
+    elif content is not None and args.from_tree:
+        tree = content.tree
+    else:
+        return args.project or DEFAULT_EMULATOR_PROJECT, None
     named = tree.settings.project if tree.settings else DEFAULT_EMULATOR_PROJECT
     project = args.project or named
     return project, custom_fields_of(tree, project)

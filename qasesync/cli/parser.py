@@ -235,6 +235,7 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
         help="start with the custom fields this cases tree uses (as `qasesync demo` does)",
     )
     emulator.add_argument("--state", metavar="FILE", help="load from and save to this JSON file")
+    _sandbox_options(emulator)
     shapes = emulator.add_argument_group("live shapes", "imitate other deployments")
     shapes.add_argument(
         "--no-include",
@@ -305,6 +306,22 @@ def _qase_csv_options(export: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--tree", metavar="DIR", help="the cases tree to write (default: as for plan)"
+    )
+
+
+def _sandbox_options(emulator: argparse.ArgumentParser) -> None:
+    """`emulator --from-tree` / `--from-csv`: start with the user's content (docs/csv.md)."""
+    group = emulator.add_argument_group("sandbox", "start with your content, ids as in the files")
+    sources = group.add_mutually_exclusive_group()
+    sources.add_argument(
+        "--from-tree",
+        metavar="DIR",
+        help="start with this cases tree live (its project, unless --project; its custom fields)",
+    )
+    sources.add_argument(
+        "--from-csv",
+        metavar="FILE",
+        help="start with this CSV (Qase's own or the bulk layout) live, as import-csv reads it",
     )
 
 

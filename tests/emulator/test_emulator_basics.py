@@ -120,9 +120,11 @@ def test_cli_emulator_saves_state_when_terminated(tmp_path: Path) -> None:
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
         assert process.stdout is not None
         url = process.stdout.readline().split(" at ")[1].split(" ")[0]
+        pasted = process.stdout.readline()
         httpx.post(f"{url}/suite/DEMO", json={"title": "S"}, headers={"Token": "K"})
         process.send_signal(signal.SIGTERM)
         rest, _ = process.communicate(timeout=30)
+    assert pasted == f"export QASE_API_URL={url} QASE_TOKEN=K\n"
     assert (process.returncode, rest) == (0, f"emulator stopped\nstate saved to {state}\n")
     again = Emulator(token="K", projects=())
     again.load_state(state)

@@ -196,6 +196,7 @@ def test_the_emulator_lists_trashed_cases_after_the_live_ones_when_asked() -> No
         second = api.get(f"/case/{PROJECT}", params={"limit": 2, "offset": 2}).json()["result"]
         other = api.get(f"/case/{PROJECT}", params={"suite_id": suite + 1}).json()["result"]
         issues = api.get(f"/case/{PROJECT}", params={"include": "external_issues"}).json()
+        assert api.delete(f"/case/{PROJECT}/999").status_code == 404  # nothing trashed
     assert [e["id"] for e in first["entities"]] == [ids[0], ids[2]]
     assert (first["total"], first["filtered"], first["count"]) == (3, 3, 2)
     [gone] = second["entities"]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from kit.apply import PROJECT, TOKEN, shop_emulator
 from kit.projects import projects, put
@@ -141,12 +141,16 @@ def test_unrelated_tree_edits_leave_what_the_tree_cannot_say_untouched(
     put(emu, project)
     attach(data, emu)
     before = kept(emu)
+    held = sum(sum(files.values()) for files, _, _ in before["cases"].values())
+    event(f"files on case steps: {min(held, 3)}{'+' if held >= 3 else ''}")
     with client(emu) as http:
         qase = Remote(http, PROJECT)
         live = qase.read()
         with tempfile.TemporaryDirectory() as folder:
             write_tree(exported_tree(live, PROJECT).tree, Path(folder), force=True)
             tree, edits = edited(data, load_tree(Path(folder)))
+        for edit in sorted(set(edits.values())):
+            event(f"edit: {edit}")
         assert tree.settings is not None
         apply(plan(tree, live, tree.settings), qase, live=live.tree)
         after = kept(emu)

@@ -5,6 +5,7 @@ Pure: no HTTP, no files, no YAML text. Imports only `model`, `errors` and deepdi
     planner    plan(tree, live): match entities by identity, diff their fields, prune
     normalise  the comparable form of a field (text, steps, parameters, custom values)
     casediff   a case's managed fields, live against desired, as FieldDiffs
+    attachments  each live step's files carried to the desired step that takes its place
     prune      what the tree no longer holds: deprecations, deletes and notes
     threeway   tree × base × live, field by field: classify, merge tags, update the base
     sync       the three-way view of each case, suite and shared step: drift, conflicts, records

@@ -1904,8 +1904,6 @@ HOSTILE = (
     "::stop-commands::PWNED\n::error file=cases/smoke.yaml,line=1::PWNED forged\n"
     "  ::add-mask::PWNED\n\x1b[2K\x1b[1APWNED erased\r::warning::PWNED\n##[error]PWNED\n"
 )
-#: What HOSTILE must never show outside a code block once rendered.
-FORGED = ("Plan approved", "evil.example", "onerror", "PWNED")
 
 
 def outside_code(markdown: str) -> list[str]:
@@ -1931,11 +1929,18 @@ def outside_code(markdown: str) -> list[str]:
 
 
 def assert_stays_in_its_blocks(markdown: str, *ours: str) -> None:
-    """No hostile line is rendered outside a code block, and each of ``ours`` (headings
-    that follow the hostile text) still is: no block swallowed the rest of the document."""
-    outside = "\n".join(outside_code(markdown))
-    for text in FORGED:
-        assert text not in outside, f"{text!r} outside a code block:\n{markdown}"
+    """Nothing of HOSTILE renders as markdown of its own: outside the code blocks no heading
+    says "Plan approved", no image or link goes to evil.example, no HTML tag of its own
+    opens, and the <details> elements are ours (as many closed as opened); escaped inline
+    text is fine. Each of ``ours`` (what follows the hostile text) is still outside a
+    block: no block swallowed the rest of the document."""
+    lines = outside_code(markdown)
+    outside = "\n".join(lines)
+    headings = [line for line in lines if re.match(r" {0,3}#{1,6}(\s|$)", line)]
+    assert not [h for h in headings if "Plan approved" in h], markdown
+    assert "](https://evil.example" not in outside, markdown
+    assert "<img" not in outside and "<script" not in outside, markdown
+    assert outside.count("</details>") == outside.count("<details>"), markdown
     for text in ours:
         assert text in outside, f"{text!r} swallowed by a code block:\n{markdown}"
 
@@ -2093,3 +2098,49 @@ def test_a_fence_is_longer_than_any_run_of_backticks_or_tildes_in_the_text(tmp_p
     fence = "~" * 26
     assert done.stdout == f"{fence}diff\n{text.read_text(encoding='utf-8')}\n{fence}\n"
     assert outside_code(done.stdout + "after") == ["after"]
+
+
+#: HOSTILE's worst in fewer characters than a title or a tag may have.
+SHORT_HOSTILE = "~~~~~\n## ✅ Plan approved\n::stop-commands::PWNED\n\x1b[2KPWNED\r::warning::PWNED"
+
+
+def hostile_cases(root: Path) -> None:
+    """A tree whose titles, tags and steps hold HOSTILE, each line of it in its own case."""
+    cases = "".join(
+        f"  - title: {json.dumps(f'{line} {n}')}\n"
+        f"    tags: {json.dumps([line, SHORT_HOSTILE])}\n"
+        f"    steps:\n      - action: {json.dumps(HOSTILE)}\n"
+        for n, line in enumerate(filter(None, HOSTILE.split("\n")))
+    )
+    (root / "cases" / "checkout").mkdir(parents=True)
+    (root / "cases" / "qasesync.yaml").write_text("project: SHOP\n", encoding="utf-8")
+    (root / "cases" / "checkout" / "suite.yaml").write_text(
+        f"title: {json.dumps(SHORT_HOSTILE)}\n", encoding="utf-8"
+    )
+    (root / "cases" / "checkout" / "payments.yaml").write_text(f"cases:\n{cases}", "utf-8")
+
+
+def test_real_validate_plan_and_apply_of_a_hostile_tree_drive_nothing(
+    tmp_path: Path, github: FakeGitHub, qase: tuple[Any, str]
+) -> None:
+    emulator, url = qase
+    hostile_cases(tmp_path)
+    env = {"GITHUB_API_URL": github.url, "GITHUB_RUN_ID": "42", "GITHUB_REF_NAME": "main"}
+    validate = run_action(tmp_path, {"command": "validate", "python-version": ""}, env=env)
+    plan = run_action(tmp_path, plan_inputs(**{"api-url": url}), github_context=PR, env=env)
+    text = run_action(
+        tmp_path, plan_inputs(**{"api-url": url, "format": "text"}), github_context=PR, env=env
+    )
+    inputs = {**apply_inputs(), "api-url": url, "push-ids": "false"}
+    apply = run_action(tmp_path, inputs, env=env)
+    replan = run_action(tmp_path, plan_inputs(**{"api-url": url}), github_context=PR, env=env)
+
+    for run in (validate, plan, text, apply, replan):
+        assert not run.failed, run.stdout
+        assert_no_forged_command(run.stdout)
+    assert plan.outputs["has-changes"] == "true" and replan.outputs["has-changes"] == "false"
+    assert len(emulator.store.cases("SHOP")) == len(list(filter(None, HOSTILE.split("\n"))))
+    [comment] = github.comments  # updated in place by each plan
+    assert_stays_in_its_blocks(comment["body"], "<sub>qasesync plan of")
+    for run in (validate, plan, text, apply, replan):
+        assert_stays_in_its_blocks(run.summary)

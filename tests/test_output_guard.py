@@ -85,6 +85,7 @@ def test_a_long_token_is_never_printed_a_short_one_is_left_to_the_client() -> No
 def test_the_guard_is_put_on_once_and_tells_a_terminal() -> None:
     guard = guarded(io.StringIO())
     assert guarded(guard) is guard and not guard.isatty()
+    assert guard.encoding is None and guard.closed is False  # asked of the stream beneath
 
 
 def test_main_guards_stdout_and_stderr_and_puts_stderr_back(

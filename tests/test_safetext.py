@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -9,11 +10,15 @@ import pytest
 from qasesync.safetext import (
     escape_data,
     escape_property,
+    json_text,
     markdown_code,
     markdown_html,
     markdown_inline,
+    markdown_url,
     plain,
     redact,
+    redact_forms,
+    secret_forms,
     terminal,
     terminal_lines,
     workflow_command,
@@ -164,3 +169,28 @@ def test_redact_with_no_secret_changes_nothing() -> None:
 
 def test_plain_tells_text_that_terminal_leaves_alone() -> None:
     assert plain("Sign in — «café» \\n") and not plain("a\x1bb") and not plain("\u202e")
+
+
+def test_a_link_target_cannot_end_the_link() -> None:
+    url = 'https://app.qase.io/shared-step/P/ab) ![x](https://evil.example/i.png "t")'
+    assert markdown_url(url) == (
+        "https://app.qase.io/shared-step/P/ab%29%20![x]%28https://evil.example/i.png%20%22t%22%29"
+    )
+
+
+def test_json_text_is_the_same_json_with_nothing_unsafe_left() -> None:
+    value = {"a": "x\x9b\u202e ##[error]y\n", "b": ["\u2028"]}
+    text = json_text(json.dumps(value, indent=2, ensure_ascii=False))
+    assert json.loads(text) == value
+    assert "##[" not in text and plain(text.replace("\n", ""))
+
+
+def test_a_secret_can_be_redacted_from_many_texts_with_its_forms_worked_out_once() -> None:
+    forms = secret_forms("s/cret")
+    assert forms == ("s%2Fcret", "s/cret")
+    assert [redact_forms(t, forms) for t in ("a s/cret", "none", "s%2Fcret")] == [
+        "a ***",
+        "none",
+        "***",
+    ]
+    assert secret_forms("") == ()

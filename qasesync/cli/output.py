@@ -64,6 +64,11 @@ class GuardedOutput:
     def isatty(self) -> bool:
         return self.unguarded.isatty()
 
+    def __getattr__(self, name: str) -> object:
+        """What else a stream has (``encoding``, ``fileno``), from the stream underneath,
+        for library code that asks ``sys.stderr`` for it."""
+        return getattr(self.unguarded, name)
+
     def _shown(self, line: str) -> str:
         """The line, guarded; a carriage return that ends it (a CRLF file's line in a
         diff) stays: before the newline it can overwrite nothing."""

@@ -10,6 +10,7 @@ import pytest
 
 from qasesync.adopt.importcsv import QASE, import_csv
 from qasesync.cli import main
+from qasesync.errors import ValidationError
 from qasesync.model import Case, Step, Suite
 from qasesync.tree.load import load_tree
 from qasesync.tree.typos import closest, edits
@@ -289,7 +290,8 @@ def test_a_v1_header_is_qase_layout_by_its_columns_alone(tmp_path: Path) -> None
         ("titel", "title"),
         ("prun", "prune"),
         ("automted", "automated"),
-        ("is-not-automated", None),
+        ("is-not-automated", "manual"),
+        ("IS-NOT-AUTOMATED", "manual"),
         ("not-automated", None),
         ("unautomated", None),
         ("negative", None),
@@ -310,15 +312,18 @@ def test_a_word_as_close_to_two_options_gets_no_suggestion() -> None:
     assert edits("kitten", "sitting") == 3
 
 
-def test_a_yaml_automation_in_qase_slug_gets_no_suggestion_of_automated(tmp_path: Path) -> None:
+def test_a_yaml_automation_in_qase_slug_is_pointed_to_manual_not_automated(
+    tmp_path: Path,
+) -> None:
     (tmp_path / "qasesync.yaml").write_text("project: SHOP\n", encoding="utf-8")
     (tmp_path / "cases.yaml").write_text(
         "cases:\n  - title: A\n    automation: is-not-automated\n", encoding="utf-8"
     )
-    with pytest.raises(Exception) as raised:
+    with pytest.raises(ValidationError) as raised:
         load_tree(tmp_path)
-    assert "did you mean" not in str(raised.value)
-    assert "is-not-automated" in str(raised.value)
+    assert [str(p) for p in raised.value.problems] == [
+        "cases.yaml:3:17: `automation`: unknown value `is-not-automated` (did you mean `manual`?)"
+    ]
 
 
 def test_more_bad_rows_and_an_unknown_column(tmp_path: Path) -> None:

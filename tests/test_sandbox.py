@@ -52,17 +52,22 @@ def _kinds(plan: dict[str, object]) -> list[str]:
 def test_a_tree_imported_from_a_csv_plans_no_creates_against_the_same_csv_live(
     version: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """V1 with --project SHOP on both sides; V2 with neither (both take the placeholder)."""
     source = DATA / f"qase-v{version}.csv"
     tree = tmp_path / "cases"
-    assert cli.main(["import-csv", str(source), "--out", str(tree), "--project", "SHOP"]) == 0
+    named = ["--project", "SHOP"] if version == 1 else []
+    assert cli.main(["import-csv", str(source), "--out", str(tree), *named]) == 0
     planned: list[tuple[int, dict[str, object]]] = []
-    argv = ["--from-csv", str(source), "--project", "SHOP"]
+    argv = ["--from-csv", str(source), *named]
     code, printed = _serve(
         monkeypatch, argv, lambda url: planned.append(_plan(monkeypatch, url, tree))
     )
     assert code == 0
     first, second = printed.splitlines()[:2]
-    assert first.endswith(f"(project SHOP: 4 cases in 5 suites from {source}); Ctrl-C stops it")
+    project = "SHOP" if version == 1 else "CHANGEME"
+    assert first.endswith(
+        f"(project {project}: 4 cases in 5 suites from {source}); Ctrl-C stops it"
+    )
     url = first.split(" at ")[1].split(" ")[0]
     assert second == f"export QASE_API_URL={url} QASE_TOKEN=K"
     [(plan_code, plan)] = planned

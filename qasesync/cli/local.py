@@ -93,7 +93,8 @@ def _emulator_workspace(
     """The project the emulator serves and the custom fields it starts with: with
     ``--custom-fields-from TREE`` (else ``--from-tree``), those the tree's cases use
     (seeded as `demo` seeds them), and the tree's project unless ``--project`` names
-    another; a CSV names no project (DEMO unless ``--project``)."""
+    another; a CSV names no project: the placeholder `import-csv` writes (CHANGEME)
+    unless ``--project``."""
     from qasesync.cli.demo import custom_fields_of
     from qasesync.tree.load import load_tree
 
@@ -101,6 +102,8 @@ def _emulator_workspace(
         tree = load_tree(Path(args.custom_fields_from))
     elif content is not None and args.from_tree:
         tree = content.tree
+    elif content is not None:  # a CSV: the project `import-csv` writes without --project
+        return args.project or content.project, None
     else:
         return args.project or DEFAULT_EMULATOR_PROJECT, None
     named = tree.settings.project if tree.settings else DEFAULT_EMULATOR_PROJECT

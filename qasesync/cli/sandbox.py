@@ -23,10 +23,12 @@ JSON = dict[str, Any]
 
 @dataclass(frozen=True)
 class Content:
-    """What the sandbox starts with, and where it came from (for the startup line)."""
+    """What the sandbox starts with, where it came from (for the startup line), and the
+    project it names (a CSV: the placeholder `import-csv` writes without ``--project``)."""
 
     tree: Tree
     source: str
+    project: str
 
 
 def sandbox_content(args: argparse.Namespace) -> Content | None:
@@ -42,8 +44,11 @@ def sandbox_content(args: argparse.Namespace) -> Content | None:
     if args.from_tree:
         from qasesync.tree.load import load_tree
 
-        return Content(load_tree(Path(args.from_tree)), args.from_tree)
-    return Content(_from_csv(Path(args.from_csv)), args.from_csv)
+        tree = load_tree(Path(args.from_tree))
+        return Content(tree, args.from_tree, tree.settings.project if tree.settings else "DEMO")
+    from qasesync.adopt.importcsv import PLACEHOLDER_PROJECT
+
+    return Content(_from_csv(Path(args.from_csv)), args.from_csv, PLACEHOLDER_PROJECT)
 
 
 def _from_csv(path: Path) -> Tree:

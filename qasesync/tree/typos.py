@@ -6,7 +6,8 @@ automated one. So a candidate is offered only when the word is a slip of it: the
 first letter and at most one edit (two for candidates longer than four characters;
 an edit is an insertion, a deletion, a substitution or two neighbours swapped), or a
 cut-off start of it (`prun` → `prune`). Prefixes that change meaning (`un-`, `not-`,
-`is-not-`) change the first letter, and a word close to two candidates gets none.
+`is-not-`) change the first letter, and a word close to two candidates gets none. Qase's
+own slug for one of our options (`is-not-automated`, which is `manual`) names it.
 """
 
 from __future__ import annotations
@@ -15,14 +16,19 @@ from collections.abc import Iterable
 
 #: The shortest word taken as the cut-off start of a longer candidate.
 PREFIX_MIN = 3
+#: Qase's own words for our options (its CSV's automation slug): the same meaning.
+SAME_MEANING = {"is-not-automated": "manual"}
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
-    """The one candidate ``word`` is a typo of, or None."""
+    """The one candidate ``word`` is a typo of (or Qase's word for), or None."""
     lowered = word.lower()
+    options = list(dict.fromkeys(candidates))
+    if SAME_MEANING.get(lowered) in options:
+        return SAME_MEANING[lowered]
     scored = sorted(
         (cost, candidate)
-        for candidate in dict.fromkeys(candidates)
+        for candidate in options
         if (cost := _cost(lowered, candidate.lower())) is not None
     )
     if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):

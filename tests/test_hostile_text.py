@@ -303,3 +303,18 @@ def test_show_of_a_tampered_saved_plan_is_inert(
             assert "# x\\n::error::injected\\x1b" in out and "stop-commands::tok\\x1b" in out
         if fmt == "markdown":
             markdown_is_balanced(out)
+
+
+def test_writeback_of_a_hostile_apply_record_is_inert(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = hostile_tree(tmp_path / "cases")
+    record = tmp_path / "written.json"
+    code, out, err = outputs(capsys, "apply", str(tree), "--yes", "--record", str(record))
+    assert code == 0
+    inert(out + err)
+    tree = hostile_tree(tmp_path / "again")  # the head before the apply, as CI checks it out
+    code, out, err = outputs(capsys, "writeback", str(record), str(tree))
+    assert code == 0 and "Wrote " in out
+    inert(out + err)
+    assert outputs(capsys, "plan", str(tree), "--detailed-exitcode")[0] == 0

@@ -14,6 +14,8 @@ QasesyncError
 │                            no confirmation)
 ├── WriteBackError           a YAML file could not be updated (changed on disk, re-parse failed)
 ├── ApplyError               apply stopped part-way; carries what was done
+├── LockError                the project (another apply) or the tree (another apply, pull
+│                            or writeback on this checkout) stayed locked past --lock-timeout
 └── ApiError                 a request the API refused or that could not be made (other
     │                        4xx, 5xx after retries, a list too long to page or that kept
     │                        changing); carries method, path, status, errorMessage/Fields
@@ -83,6 +85,10 @@ class WriteBackError(QasesyncError):
 
 
 class ApplyError(QasesyncError):
+    pass
+
+
+class LockError(QasesyncError):
     pass
 
 

@@ -1332,7 +1332,8 @@ def test_real_pull_opens_one_pull_request_with_the_diff_and_commits_what_pull_wr
     )
     body = pull["body"]
     assert "~ case #1 'Pay by credit card' (checkout/payments.yaml): title\n" in body
-    assert "+ suite #2 'Refunds' with 1 case(s) (refunds/, new folder)\n" in body
+    # (the apply before took suite id 2 for its lock: docs/design.md §12)
+    assert f"+ suite #{refunds} 'Refunds' with 1 case(s) (refunds/, new folder)\n" in body
     assert "Pulled 2 change(s) from SHOP into 3 file(s).\n" in body
     assert "-    title: Pay by card\n+    title: Pay by credit card\n" in body
     assert "+++ b/cases/refunds/cases.yaml\n" in body

@@ -9,6 +9,7 @@ when the plan has changes, 3 a bug (traceback only under ``--debug``), 130 inter
     completion the bash completion script, made from the parser
     offline    validate, import-csv, show: no Qase reads
     live       plan, apply, export, pull: they read (and apply writes) the live project
+    locking    the apply lock on the project, the local lock on the tree, and unlock
     local      emulator, demo: the local Qase API emulator
     writeback  writeback, and what `apply --record` saves for it: no Qase reads
     common     exit codes, UsageError and the helpers the command modules share
@@ -38,6 +39,7 @@ from qasesync.cli.common import (
 from qasesync.cli.completion import cmd_completion
 from qasesync.cli.live import cmd_apply, cmd_export, cmd_plan, cmd_pull
 from qasesync.cli.local import cmd_demo, cmd_emulator, emulator_faults
+from qasesync.cli.locking import cmd_unlock
 from qasesync.cli.offline import cmd_import_csv, cmd_schema, cmd_show, cmd_validate
 from qasesync.cli.output import GuardedOutput
 from qasesync.cli.parser import build_parser, parse
@@ -68,6 +70,7 @@ COMMANDS: dict[str, Command] = {
     "writeback": cmd_writeback,
     "export": cmd_export,
     "pull": cmd_pull,
+    "unlock": cmd_unlock,
     "import-csv": cmd_import_csv,
     "emulator": cmd_emulator,
     "demo": cmd_demo,

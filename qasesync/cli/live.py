@@ -30,6 +30,7 @@ from qasesync.cli.common import (
     resolve_tree,
     tree_prefix,
 )
+from qasesync.cli.locking import project_locked, tree_locked
 from qasesync.errors import ConfigError, PlanError, SafetyError, ValidationError
 
 if TYPE_CHECKING:
@@ -149,6 +150,7 @@ def _save_plan(path: Path, text: str) -> None:
         raise ConfigError(f"cannot write the plan to {path}: {error.strerror}") from error
 
 
+@tree_locked
 def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
     """Plan (or load a saved plan and check it is fresh), confirm, apply, write back;
     ``--record``: save what was written back, however apply ends."""
@@ -169,7 +171,6 @@ def _apply(args: argparse.Namespace, out: TextIO, recording: ApplyRecording | No
     from qasesync.plans.planner import effective_settings, plan
     from qasesync.plans.render import render
     from qasesync.qase.client import QaseClient
-    from qasesync.qase.remote import Remote
     from qasesync.tree.base import read_base
     from qasesync.tree.load import load_tree
 
@@ -180,8 +181,11 @@ def _apply(args: argparse.Namespace, out: TextIO, recording: ApplyRecording | No
     settings = effective_settings(tree, os.environ.get("QASE_PROJECT"))
     saved = _saved_plan(args.plan, settings.project) if args.plan else None
     _check_confirmable(args)
-    with QaseClient.from_env(os.environ) as client:
-        remote = Remote(client, settings.project, external_issue_type=settings.external_issue_type)
+    # The lock comes before the live read: an apply that waited plans afresh (§12).
+    with (
+        QaseClient.from_env(os.environ) as client,
+        project_locked(client, settings, args) as remote,
+    ):
         live = remote.read()
         settings = _unread_unmanaged(settings, live)
         fresh = chosen = plan(
@@ -362,6 +366,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+@tree_locked
 def cmd_pull(args: argparse.Namespace, out: TextIO) -> int:
     """Edits made in the Qase web app → the YAML, in place; ``--dry-run`` prints the
     diff and writes nothing (reads only from Qase)."""

@@ -147,6 +147,14 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
         "--no-write-back", action="store_true", help="do not write ids into the YAML"
     )
     apply.add_argument(
+        "--lock-timeout",
+        type=_at_least(0.0),
+        default=300.0,
+        metavar="S",
+        help="seconds to wait while another apply holds the project's lock (default 300);"
+        " then exit 1",
+    )
+    apply.add_argument(
         "--record",
         metavar="PATH",
         help="save what was written back (for `qasesync writeback`), however apply ends",
@@ -190,6 +198,12 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
     )
     pull.add_argument("tree", nargs="?", help=_TREE_HELP)
     pull.add_argument("--dry-run", action="store_true", help="print the YAML diff, write nothing")
+
+    unlock = sub.add_parser(
+        "unlock", help="remove the apply lock a killed apply left in the project"
+    )
+    unlock.add_argument("tree", nargs="?")
+    unlock.add_argument("--project", help="the project code (default: the tree's)")
 
     import_csv = sub.add_parser("import-csv", help="turn a CSV of legacy cases into a tree")
     import_csv.add_argument("file", help="the CSV file (Qase's export, or one row a case)")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from qasesync.cli.common import EXIT_OK, EXIT_USER, resolve_tree
+from qasesync.cli.locking import tree_locked
 from qasesync.errors import ConfigError, ValidationError
 from qasesync.safetext import terminal
 
@@ -102,6 +103,7 @@ def read_record(path: Path) -> WriteRecord:
     return parse_record(text, str(path))
 
 
+@tree_locked
 def cmd_writeback(args: argparse.Namespace, out: TextIO) -> int:
     """The ids, hashes and base records of ``RECORD`` written into the tree as it is now;
     exit 1 when some id finds no place (the others are written)."""

@@ -18,6 +18,7 @@ from qasesync.qase.client import QaseClient
 from qasesync.qase.decode import CaseReader, shared_step_from_json, suites_from_json
 from qasesync.qase.encode import CaseEncoder, shared_step_payload, suite_payload
 from qasesync.qase.fields import FieldMap, JsonObject
+from qasesync.qase.lockentity import LOCK_SEARCH, LOCK_TITLE, LockSuite, is_lock, lock_from_json
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ class Remote:
         self._shared_lengths: dict[str, int] | None = None
         self.external_issues_read = True
         """False once the deployment refused ``include=external_issues``."""
+        self.own_lock: int | None = None
+        """The id of the lock suite this run holds (`qasesync.apply.lock`), if any."""
 
     # --- reading --------------------------------------------------------------------
 
@@ -78,8 +81,40 @@ class Remote:
         return self._fields
 
     def read_suites(self) -> tuple[Suite, ...]:
-        """Every suite, keyed ``"#<id>"``, parents before children."""
-        return suites_from_json(self.client.list_all(f"/suite/{self.project}"))
+        """Every suite, keyed ``"#<id>"``, parents before children; apply locks left
+        out (docs/design.md §12), with a warning when another run holds one."""
+        items = self.client.list_all(f"/suite/{self.project}")
+        others = [lock_from_json(i) for i in items if is_lock(i) and i["id"] != self.own_lock]
+        for lock in others:
+            log.warning(
+                "an apply is running on %s (lock %s): what is read now may change when it ends",
+                self.project,
+                lock.describe(),
+            )
+        return suites_from_json(item for item in items if not is_lock(item))
+
+    # --- the apply lock (docs/design.md §12) ----------------------------------------
+
+    def read_locks(self) -> list[LockSuite]:
+        """The project's lock suites, by ascending id."""
+        items = self.client.list_all(f"/suite/{self.project}", {"search": LOCK_SEARCH})
+        return sorted((lock_from_json(i) for i in items if is_lock(i)), key=lambda k: k.id)
+
+    def create_lock(self, description: str) -> int:
+        """A new lock suite at the root; its id."""
+        body = {"title": LOCK_TITLE, "description": description}
+        return int(self.client.post(f"/suite/{self.project}", body)["id"])
+
+    def renew_lock(self, lock_id: int, description: str) -> None:
+        self.client.patch(f"/suite/{self.project}/{lock_id}", {"description": description})
+
+    def delete_lock(self, lock_id: int) -> bool:
+        """Delete a lock suite; False when it was gone already."""
+        try:
+            self.client.delete(f"/suite/{self.project}/{lock_id}")
+        except NotFoundError:
+            return False
+        return True
 
     def read_shared_steps(self) -> tuple[SharedStep, ...]:
         """Every shared step (``key == hash``); remembers their lengths for folding."""

@@ -21,6 +21,7 @@ from qasesync.model import Live, Tree
 from qasesync.plans.plan import Plan
 from qasesync.plans.planner import plan
 from qasesync.qase.client import QaseClient
+from qasesync.qase.lockentity import LOCK_TITLE
 from qasesync.qase.remote import Remote
 from qasesync.tree.load import load_tree
 
@@ -190,7 +191,9 @@ def duplicate_titles(emu: Emulator) -> list[tuple[Any, str]]:
 
 
 def writes(emu: Emulator, method: str = "", suffix: str = "") -> list[Any]:
-    """The write requests the emulator logged (processed ones: no refused faults)."""
+    """The write requests the emulator logged (processed ones: no refused faults), but
+    for those of the apply lock (docs/design.md §12)."""
+    locks = lock_paths(emu)
     return [
         r
         for r in emu.log
@@ -198,4 +201,22 @@ def writes(emu: Emulator, method: str = "", suffix: str = "") -> list[Any]:
         and r.fault in (None, "drop")
         and (not method or r.method == method)
         and r.path.endswith(suffix)
+        and not (r.path in locks or _creates_lock(r))
     ]
+
+
+def lock_paths(emu: Emulator) -> set[str]:
+    """The paths of the lock suites every apply created (``/v1/suite/SHOP/6``)."""
+    return {
+        f"{r.path}/{r.answer['result']['id']}"
+        for r in emu.log
+        if _creates_lock(r) and isinstance(r.answer, dict) and r.answer.get("result")
+    }
+
+
+def _creates_lock(record: Any) -> bool:
+    return (
+        record.method == "POST"
+        and isinstance(record.body, dict)
+        and record.body.get("title") == LOCK_TITLE
+    )

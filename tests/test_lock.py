@@ -1,0 +1,496 @@
+"""The apply lock on a project (docs/design.md §12), in process against the emulator with a
+fake clock: the race rule, waiting and its messages, the timeout, expiry, a killed apply on
+this machine, renewal, release, `unlock`, and what the lock entity looks like."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from kit.apply import PROJECT, in_process_remote, shop_emulator
+
+from qasesync.apply.lock import ProjectLock, Timing, holder_name, pid_alive, this_process, unlock
+from qasesync.emulator import Emulator
+from qasesync.errors import AmbiguousWriteError, ApiError, LockError
+from qasesync.qase.lockentity import (
+    LOCK_TITLE,
+    LockSuite,
+    lock_description,
+    lock_from_json,
+    printable,
+)
+from qasesync.qase.remote import Remote
+
+T0 = datetime(2026, 12, 6, 3, 0, 0, tzinfo=timezone.utc)
+HERE = ("boot/pid:[1]", 4242)
+
+
+class Clock:
+    """Wall time and monotonic time that move together, only when someone sleeps; each
+    sleep first runs the test's ``on_sleep`` (another apply doing something meanwhile)."""
+
+    def __init__(self) -> None:
+        self.elapsed = 0.0
+        self.sleeps: list[float] = []
+        self.on_sleep: Callable[[], None] = lambda: None
+
+    def now(self) -> datetime:
+        return T0 + timedelta(seconds=self.elapsed)
+
+    def monotonic(self) -> float:
+        return self.elapsed
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.elapsed += seconds
+        self.on_sleep()
+
+
+@pytest.fixture
+def emu() -> Emulator:
+    return shop_emulator()
+
+
+@pytest.fixture
+def remote(emu: Emulator) -> Remote:
+    return in_process_remote(emu)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def make_lock(
+    remote: Remote, clock: Clock, notes: list[str], timing: Timing | None = None, **kw: Any
+) -> ProjectLock:
+    return ProjectLock(
+        remote,
+        holder="me@laptop",
+        note=notes.append,
+        timing=timing or Timing(timeout=60, renew_every=3600),
+        now=clock.now,
+        sleep=clock.sleep,
+        monotonic=clock.monotonic,
+        process=kw.pop("process", HERE),
+        **kw,
+    )
+
+
+def foreign_lock(
+    emu: Emulator,
+    *,
+    holder: str = "https://github.com/octo/shop/actions/runs/7",
+    expires: datetime = T0 + timedelta(minutes=3),
+    process: tuple[str, int] | None = None,
+    description: str | None = None,
+) -> int:
+    """A lock suite another apply created."""
+    text = description or lock_description(holder, T0 - timedelta(minutes=1), expires, "n", process)
+    return emu.store.create_suite(PROJECT, {"title": LOCK_TITLE, "description": text})
+
+
+def lock_suites(emu: Emulator) -> list[dict[str, Any]]:
+    return [s for s in emu.store.suites(PROJECT) if s["title"] == LOCK_TITLE]
+
+
+def test_an_apply_alone_takes_the_lock_at_once_and_release_deletes_it(
+    emu: Emulator, remote: Remote, clock: Clock
+) -> None:
+    notes: list[str] = []
+    with make_lock(remote, clock, notes) as lock:
+        (suite,) = lock_suites(emu)
+        assert lock.held == remote.own_lock == suite["id"]
+        assert suite["parent_id"] is None
+        data = json.loads(suite["description"])
+        assert data["holder"] == "me@laptop"
+        assert (data["since"], data["expires"]) == (
+            "2026-12-06T03:00:00+00:00",
+            "2026-12-06T03:03:00+00:00",
+        )
+        assert data["process"] == {"where": "boot/pid:[1]", "pid": 4242}
+    assert lock_suites(emu) == []
+    assert (notes, clock.sleeps, lock.waited, remote.own_lock) == ([], [], 0.0, None)
+
+
+def test_the_lowest_live_lock_wins_a_race(emu: Emulator, remote: Remote, clock: Clock) -> None:
+    """A lock created after ours (a higher id) does not hold: ours does."""
+    original = remote.create_lock
+
+    def create_then_another(description: str) -> int:
+        mine = original(description)
+        foreign_lock(emu)  # the other apply created its suite just after ours
+        return mine
+
+    remote.create_lock = create_then_another  # type: ignore[method-assign]
+    notes: list[str] = []
+    with make_lock(remote, clock, notes) as lock:
+        mine = lock.held or 0
+        assert [s["id"] for s in lock_suites(emu)] == [mine, mine + 1]
+    assert notes == []
+
+
+def test_a_loser_deletes_its_suite_waits_and_says_who_holds_the_lock(
+    emu: Emulator, remote: Remote, clock: Clock
+) -> None:
+    other = foreign_lock(emu)
+    notes: list[str] = []
+    seen: list[list[int]] = []
+
+    def meanwhile() -> None:
+        seen.append([s["id"] for s in lock_suites(emu)])
+        if clock.elapsed >= 40:  # the other apply ends
+            emu.store.delete_suite(PROJECT, other)
+
+    clock.on_sleep = meanwhile
+    with make_lock(remote, clock, notes, Timing(timeout=60, remind_every=30)) as lock:
+        assert [s["id"] for s in lock_suites(emu)] == [lock.held]
+    assert seen[0] == [other]  # our first suite was deleted before the wait
+    assert clock.sleeps == [0.5, 1, 2, 4, 5, 5, 5, 5, 5, 5, 5]
+    assert lock.waited == 42.5
+    since = "2026-12-06 02:59:00 UTC"
+    holder = f"#{other} held by https://github.com/octo/shop/actions/runs/7 since {since}"
+    assert notes == [
+        f"project SHOP is locked by another apply: lock {holder} (expires 2026-12-06 03:03:00"
+        " UTC); waiting up to 60 s (--lock-timeout)",
+        f"still waiting for the lock on project SHOP ({holder}): 32 s of 60 s",
+        "took the lock on project SHOP after 42 s; reading the project again",
+    ]
+
+
+def test_a_new_holder_while_waiting_is_announced(
+    emu: Emulator, remote: Remote, clock: Clock
+) -> None:
+    first = foreign_lock(emu, holder="first@ci")
+    state = {"second": 0}
+
+    def meanwhile() -> None:
+        if clock.elapsed >= 1 and not state["second"]:  # first ends, second takes it
+            emu.store.delete_suite(PROJECT, first)
+            state["second"] = foreign_lock(emu, holder="second@ci")
+        elif clock.elapsed >= 3:
+            emu.store.delete_suite(PROJECT, state["second"])
+
+    clock.on_sleep = meanwhile
+    notes: list[str] = []
+    with make_lock(remote, clock, notes):
+        pass
+    assert [n.split(" since")[0] for n in notes[:2]] == [
+        f"project SHOP is locked by another apply: lock #{first} held by first@ci",
+        f"project SHOP is locked by another apply: lock #{state['second']} held by second@ci",
+    ]
+
+
+def test_past_the_timeout_apply_gives_up_and_leaves_no_suite(
+    emu: Emulator, remote: Remote, clock: Clock
+) -> None:
+    other = foreign_lock(emu, expires=T0 + timedelta(hours=1))
+    notes: list[str] = []
+    lock = make_lock(remote, clock, notes, Timing(timeout=10, remind_every=1000))
+    with pytest.raises(LockError) as raised:
+        lock.acquire()
+    assert str(raised.value) == (
+        f"project SHOP is still locked by another apply after 10 s (--lock-timeout): lock #{other}"
+        " held by https://github.com/octo/shop/actions/runs/7 since 2026-12-06 02:59:00 UTC"
+        " (expires 2026-12-06 04:00:00 UTC); nothing was changed. If no apply is running,"
+        " `qasesync unlock` removes the lock"
+    )
+    assert clock.elapsed == 10
+    assert [s["id"] for s in lock_suites(emu)] == [other]
+    assert len(notes) == 1
+
+
+def test_an_expired_lock_is_removed_with_a_line(
+    emu: Emulator, remote: Remote, clock: Clock
+) -> None:
+    other = foreign_lock(emu, expires=T0 - timedelta(seconds=1))
+    notes: list[str] = []
+    with make_lock(remote, clock, notes) as lock:
+        assert [s["id"] for s in lock_suites(emu)] == [lock.held]
+    assert notes == [
+        f"removed an expired lock (expired 2026-12-06 02:59:59 UTC) on project SHOP: #{other}"
+        " held by https://github.com/octo/shop/actions/runs/7 since 2026-12-06 02:59:00 UTC"
+    ]
+    assert clock.sleeps == []
+
+
+def test_an_expired_lock_another_apply_removed_first_is_not_reported(
+    emu: Emulator, remote: Remote, clock: Clock
+) -> None:
+    other = foreign_lock(emu, expires=T0 - timedelta(seconds=1))
+    original = remote.delete_lock
+
+    def raced(lock_id: int) -> bool:
+        if lock_id == other:
+            emu.store.delete_suite(PROJECT, other)  # the other waiter was quicker
+        return original(lock_id)
+
+    remote.delete_lock = raced  # type: ignore[method-assign]
+    notes: list[str] = []
+    with make_lock(remote, clock, notes):
+        pass
+    assert notes == [] and lock_suites(emu) == []
+
+
+def test_a_lock_whose_description_was_edited_counts_as_expired(
+    emu: Emulator, remote: Remote, clock: Clock
+) -> None:
+    other = foreign_lock(emu, description="someone typed here")
+    notes: list[str] = []
+    with make_lock(remote, clock, notes):
+        pass
+    assert notes == [
+        f"removed an expired lock on project SHOP: #{other} held by (unreadable description)"
+    ]
+
+
+def test_the_lock_of_an_ended_qasesync_on_this_machine_is_removed_at_once(
+    emu: Emulator, remote: Remote, clock: Clock
+) -> None:
+    dead = foreign_lock(emu, holder="me@laptop (pid 17)", process=(HERE[0], 17))
+    elsewhere = foreign_lock(emu, holder="ci", process=("other-boot/pid:[1]", 17))
+    running = {18}
+    notes: list[str] = []
+
+    def meanwhile() -> None:
+        emu.store.delete_suite(PROJECT, elsewhere)
+
+    clock.on_sleep = meanwhile
+    with make_lock(remote, clock, notes, alive=running.__contains__):
+        pass
+    assert notes[0] == (
+        "removed the lock of a qasesync on this machine that has ended (pid 17) on project SHOP:"
+        f" #{dead} held by me@laptop (pid 17) since 2026-12-06 02:59:00 UTC"
+    )
+    assert notes[1].startswith(f"project SHOP is locked by another apply: lock #{elsewhere} ")
+
+
+def test_a_running_qasesync_on_this_machine_keeps_its_lock(
+    emu: Emulator, remote: Remote, clock: Clock
+) -> None:
+    foreign_lock(emu, process=(HERE[0], 18))
+    lock = make_lock(remote, clock, [], Timing(timeout=1), alive=lambda pid: pid == 18)
+    with pytest.raises(LockError):
+        lock.acquire()
+
+
+def test_a_lock_suite_that_vanishes_before_the_check_is_made_again(
+    emu: Emulator, remote: Remote, clock: Clock
+) -> None:
+    original = remote.create_lock
+    calls: list[int] = []
+
+    def create_then_unlocked(description: str) -> int:
+        mine = original(description)
+        calls.append(mine)
+        if len(calls) == 1:
+            emu.store.delete_suite(PROJECT, mine)  # `qasesync unlock` elsewhere
+        return mine
+
+    remote.create_lock = create_then_unlocked  # type: ignore[method-assign]
+    with make_lock(remote, clock, []) as lock:
+        assert lock.held == calls[1]
+
+
+def test_a_create_with_a_lost_answer_is_found_by_its_nonce(
+    emu: Emulator, remote: Remote, clock: Clock
+) -> None:
+    original = remote.create_lock
+
+    def lost(description: str) -> int:
+        original(description)
+        raise AmbiguousWriteError("no answer", method="POST", path="/suite/SHOP")
+
+    remote.create_lock = lost  # type: ignore[method-assign]
+    with make_lock(remote, clock, []) as lock:
+        assert [s["id"] for s in lock_suites(emu)] == [lock.held]
+
+
+def test_a_create_that_did_not_happen_fails_apply(remote: Remote, clock: Clock) -> None:
+    def lost(description: str) -> int:
+        raise AmbiguousWriteError("no answer", method="POST", path="/suite/SHOP")
+
+    remote.create_lock = lost  # type: ignore[method-assign]
+    with pytest.raises(AmbiguousWriteError):
+        make_lock(remote, clock, []).acquire()
+
+
+def test_a_failed_check_deletes_the_suite_just_created(
+    emu: Emulator, remote: Remote, clock: Clock
+) -> None:
+    def broken() -> list[LockSuite]:
+        raise KeyboardInterrupt
+
+    remote.read_locks = broken  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        make_lock(remote, clock, []).acquire()
+    assert lock_suites(emu) == []
+
+
+def test_the_holder_renews_the_expiry_in_the_background(emu: Emulator, remote: Remote) -> None:
+    lock = ProjectLock(
+        remote, holder="me", note=print, timing=Timing(renew_every=0.01), process=HERE
+    )
+    with lock:
+        first = lock_suites(emu)[0]["description"]
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            renewed = json.loads(lock_suites(emu)[0]["description"])
+            if renewed["expires"] != json.loads(first)["expires"]:
+                break
+            time.sleep(0.02)
+        assert renewed["since"] == json.loads(first)["since"]
+        assert renewed["expires"] > json.loads(first)["expires"]
+
+
+def test_a_lock_removed_under_the_holder_is_noted_and_apply_goes_on(
+    emu: Emulator, remote: Remote
+) -> None:
+    notes: list[str] = []
+    lock = ProjectLock(remote, holder="me", note=notes.append, timing=Timing(renew_every=0.01))
+    with lock:
+        assert unlock(remote)[0].id == lock.held
+        deadline = time.monotonic() + 10
+        while not notes and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert notes == [
+        f"the lock #{lock_suites_id(notes)} on project SHOP was removed by someone else "
+        "(`qasesync unlock`?); this apply goes on"
+    ]
+
+
+def lock_suites_id(notes: list[str]) -> str:
+    return notes[0].split("#")[1].split(" ")[0]
+
+
+def test_a_renewal_that_fails_is_logged_and_retried(
+    remote: Remote, caplog: pytest.LogCaptureFixture
+) -> None:
+    calls: list[int] = []
+
+    def failing(lock_id: int, description: str) -> None:
+        calls.append(lock_id)
+        raise ApiError("server error", method="PATCH", path=f"/suite/SHOP/{lock_id}", status=500)
+
+    remote.renew_lock = failing  # type: ignore[method-assign]
+    caplog.set_level(logging.WARNING, "qasesync.apply.lock")
+    with ProjectLock(remote, holder="me", note=print, timing=Timing(renew_every=0.01)):
+        deadline = time.monotonic() + 10
+        while len(calls) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert len(calls) >= 2
+    assert "could not renew the lock" in caplog.records[0].getMessage()
+
+
+def test_a_release_that_fails_says_the_lock_expires_by_itself(remote: Remote, clock: Clock) -> None:
+    notes: list[str] = []
+    with make_lock(remote, clock, notes) as lock:
+        held = lock.held
+
+        def failing(lock_id: int) -> bool:
+            raise ApiError("gone away", method="DELETE", path=f"/suite/SHOP/{lock_id}")
+
+        remote.delete_lock = failing  # type: ignore[method-assign]
+    assert notes == [
+        f"could not remove the lock #{held} on project SHOP (DELETE /suite/SHOP/{held}: gone"
+        " away); it expires by itself within 180 s, or `qasesync unlock` removes it now"
+    ]
+    lock.release()  # a second release does nothing
+    assert len(notes) == 1
+
+
+def test_unlock_removes_every_lock_held_or_not(emu: Emulator, remote: Remote) -> None:
+    first, second = foreign_lock(emu), foreign_lock(emu, expires=T0)
+    normal = emu.store.create_suite(PROJECT, {"title": "Cart"})
+    assert [lock.id for lock in unlock(remote)] == [first, second]
+    assert [s["id"] for s in emu.store.suites(PROJECT)] == [normal]
+    assert unlock(remote) == []
+
+
+def test_reads_leave_lock_suites_out_and_warn_of_another_s(
+    emu: Emulator, remote: Remote, caplog: pytest.LogCaptureFixture
+) -> None:
+    other = foreign_lock(emu, holder="ci\x1b[2J\n::error::x")
+    nested = emu.store.create_suite(PROJECT, {"title": "Cart"})
+    emu.store.create_suite(PROJECT, {"title": LOCK_TITLE, "parent_id": nested})  # no lock
+    caplog.set_level(logging.WARNING, "qasesync.qase.remote")
+    assert [s.title for s in remote.read_suites()] == ["Cart", LOCK_TITLE]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"an apply is running on SHOP (lock #{other} held by ci\\x1b[2J\\n::error::x since"
+        " 2026-12-06 02:59:00 UTC): what is read now may change when it ends"
+    ]
+    caplog.clear()
+    remote.own_lock = other
+    remote.read_suites()
+    assert caplog.records == []
+
+
+def test_holder_names_the_ci_run_or_the_user_and_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    github = {
+        "GITHUB_SERVER_URL": "https://github.com/",
+        "GITHUB_REPOSITORY": "octo/shop",
+        "GITHUB_RUN_ID": "99",
+    }
+    assert holder_name(github) == "https://github.com/octo/shop/actions/runs/99"
+    monkeypatch.setattr("getpass.getuser", lambda: "alice")
+    monkeypatch.setattr("socket.gethostname", lambda: "laptop")
+    mine = f"alice@laptop (pid {__import__('os').getpid()})"
+    assert holder_name({**github, "GITHUB_RUN_ID": ""}) == mine
+
+    def nobody() -> str:
+        raise OSError("no user name")
+
+    monkeypatch.setattr("getpass.getuser", nobody)
+    assert holder_name({}).startswith("unknown@laptop (pid ")
+
+
+def test_pid_alive_tells_a_running_process_from_an_ended_one() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    assert pid_alive(child.pid) is False
+    assert pid_alive(__import__("os").getpid()) is True
+    assert pid_alive(2**80) is True  # no such pid can be checked: assume it runs
+
+
+def test_this_process_names_the_boot_and_pid_namespace(monkeypatch: pytest.MonkeyPatch) -> None:
+    where, pid = this_process() or ("", 0)
+    assert pid == __import__("os").getpid() and "/pid:[" in where
+
+    def no_proc(path: str) -> str:
+        raise OSError("no /proc")
+
+    monkeypatch.setattr("os.readlink", no_proc)
+    assert this_process() is None
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "",
+        "[]",
+        '{"kind": "other"}',
+        '{"kind": "qasesync-apply-lock", "since": "2026-12-06T03:00:00"}',
+        '{"kind": "qasesync-apply-lock", "holder": "x", "since": "2026-12-06T03:00:00",'
+        ' "expires": "2026-12-06T03:00:00"}',
+        '{"kind": "qasesync-apply-lock", "holder": "x", "since": "2026-12-06T03:00:00+00:00",'
+        ' "expires": "2026-12-06T03:00:00+00:00", "process": {"where": "w", "pid": "'
+        + "9" * 5000
+        + '"}}',
+    ],
+)
+def test_a_description_qasesync_did_not_write_reads_as_expired(description: str) -> None:
+    lock = lock_from_json({"id": 3, "title": LOCK_TITLE, "description": description})
+    assert lock == LockSuite(3, "(unreadable description)", None, None)
+    assert lock.expired(T0)
+
+
+def test_printable_escapes_control_characters_and_cuts_long_text() -> None:
+    assert printable("a\x1b[31mb\n\u200bc") == "a\\x1b[31mb\\n\\u200bc"
+    assert printable("x" * 300) == "x" * 199 + "…"

@@ -200,10 +200,17 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
     pull.add_argument("--dry-run", action="store_true", help="print the YAML diff, write nothing")
 
     unlock = sub.add_parser(
-        "unlock", help="remove the apply lock a killed apply left in the project"
+        "unlock",
+        help="remove the apply lock a killed apply left in the project",
+        description="Remove every apply lock of the project, held or not, and say which."
+        " Only for a lock no running apply holds: a killed apply's lock expires by itself"
+        " within 180 s.",
+        epilog=_LIVE,
     )
-    unlock.add_argument("tree", nargs="?")
-    unlock.add_argument("--project", help="the project code (default: the tree's)")
+    unlock.add_argument("tree", nargs="?", help=_TREE_HELP)
+    unlock.add_argument(
+        "--project", help="the Qase project code, without reading a tree (default: the tree's)"
+    )
 
     import_csv = sub.add_parser("import-csv", help="turn a CSV of legacy cases into a tree")
     import_csv.add_argument("file", help="the CSV file (Qase's export, or one row a case)")

@@ -414,10 +414,13 @@ def test_unlock_removes_every_lock_held_or_not(emu: Emulator, remote: Remote) ->
     assert unlock(remote) == []
 
 
-def test_reads_leave_lock_suites_out_and_warn_of_another_s(
+def test_reads_leave_lock_suites_out_and_warn_of_the_one_that_holds(
     emu: Emulator, remote: Remote, caplog: pytest.LogCaptureFixture
 ) -> None:
-    other = foreign_lock(emu, holder="ci\x1b[2J\n::error::x")
+    now = datetime.now(timezone.utc)
+    foreign_lock(emu, holder="gone", expires=now - timedelta(seconds=1))
+    other = foreign_lock(emu, holder="ci\x1b[2J\n::error::x", expires=now + timedelta(minutes=3))
+    foreign_lock(emu, holder="loser", expires=now + timedelta(minutes=3))
     nested = emu.store.create_suite(PROJECT, {"title": "Cart"})
     emu.store.create_suite(PROJECT, {"title": LOCK_TITLE, "parent_id": nested})  # no lock
     caplog.set_level(logging.WARNING, "qasesync.qase.remote")
@@ -427,7 +430,7 @@ def test_reads_leave_lock_suites_out_and_warn_of_another_s(
         " 2026-12-06 02:59:00 UTC): what is read now may change when it ends"
     ]
     caplog.clear()
-    remote.own_lock = other
+    remote.own_lock = other  # the holder itself: the other suites are losers'
     remote.read_suites()
     assert caplog.records == []
 

@@ -9,7 +9,8 @@ client's ``get`` / ``list_all`` / ``post`` / ``patch`` / ``delete``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 from qasesync.errors import ApiError, NotFoundError
@@ -84,14 +85,19 @@ class Remote:
         """Every suite, keyed ``"#<id>"``, parents before children; apply locks left
         out (docs/design.md §12), with a warning when another run holds one."""
         items = self.client.list_all(f"/suite/{self.project}")
-        others = [lock_from_json(i) for i in items if is_lock(i) and i["id"] != self.own_lock]
-        for lock in others:
+        if self.own_lock is None:  # a run holding the lock sees only losers' suites
+            self._warn_of_lock(lock_from_json(item) for item in items if is_lock(item))
+        return suites_from_json(item for item in items if not is_lock(item))
+
+    def _warn_of_lock(self, locks: Iterable[LockSuite]) -> None:
+        now = datetime.now(timezone.utc)
+        holding = sorted((k for k in locks if not k.expired(now)), key=lambda k: k.id)
+        if holding:
             log.warning(
                 "an apply is running on %s (lock %s): what is read now may change when it ends",
                 self.project,
-                lock.describe(),
+                holding[0].describe(),
             )
-        return suites_from_json(item for item in items if not is_lock(item))
 
     # --- the apply lock (docs/design.md §12) ----------------------------------------
 

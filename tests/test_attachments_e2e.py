@@ -150,7 +150,11 @@ def test_deleting_a_step_that_holds_files_is_a_plan_error_naming_it(
             "(2 attachments), which Qase would delete with the step" in error
         )
         assert "--allow-attachment-loss" in error
-    assert emu.store.dump()["projects"] == before["projects"]
+    # Apply took and released its lock (one suite id used up, docs/design.md §12); else
+    # nothing changed.
+    after = emu.store.dump()["projects"]["SHOP"]
+    assert after["next_suite"] == before["projects"]["SHOP"]["next_suite"] + 1
+    assert {**after, "next_suite": 0} == {**before["projects"]["SHOP"], "next_suite": 0}
 
 
 def test_the_loss_accepted_deletes_the_step_and_its_files(emu: Emulator, tree: Path) -> None:

@@ -313,13 +313,57 @@ def test_a_create_with_a_lost_answer_is_found_by_its_nonce(
         assert [s["id"] for s in lock_suites(emu)] == [lock.held]
 
 
-def test_a_create_that_did_not_happen_fails_apply(remote: Remote, clock: Clock) -> None:
-    def lost(description: str) -> int:
+def test_a_create_that_did_not_happen_is_sent_again_up_to_three_times(
+    emu: Emulator, remote: Remote, clock: Clock
+) -> None:
+    original = remote.create_lock
+    sent: list[str] = []
+
+    def lost_twice(description: str) -> int:
+        sent.append(description)
+        if len(sent) < 3:
+            raise AmbiguousWriteError("no answer", method="POST", path="/suite/SHOP")
+        return original(description)
+
+    remote.create_lock = lost_twice  # type: ignore[method-assign]
+    with make_lock(remote, clock, []) as lock:
+        assert [s["id"] for s in lock_suites(emu)] == [lock.held]
+    sent.clear()
+
+    def never(description: str) -> int:
+        sent.append(description)
         raise AmbiguousWriteError("no answer", method="POST", path="/suite/SHOP")
 
-    remote.create_lock = lost  # type: ignore[method-assign]
+    remote.create_lock = never  # type: ignore[method-assign]
     with pytest.raises(AmbiguousWriteError):
         make_lock(remote, clock, []).acquire()
+    assert len(sent) == 3 and lock_suites(emu) == []
+
+
+def test_a_lost_create_that_shows_up_late_is_deleted_as_stale(
+    emu: Emulator, remote: Remote, clock: Clock
+) -> None:
+    """The first create reached Qase only after apply looked for it: sent again, and the
+    late one (lower id, our nonce) does not hold the lock against us."""
+    original = remote.create_lock
+    late: list[str] = []
+
+    def lost(description: str) -> int:
+        if not late:
+            late.append(description)
+            raise AmbiguousWriteError("no answer", method="POST", path="/suite/SHOP")
+        original(late[0])  # the first one lands now
+        return original(description)
+
+    remote.create_lock = lost  # type: ignore[method-assign]
+    notes: list[str] = []
+    with make_lock(remote, clock, notes) as lock:
+        held = lock.held or 0
+        assert [s["id"] for s in lock_suites(emu)] == [held]
+    assert notes == [
+        "removed a lock suite of this apply's own from a create whose answer was lost on"
+        f" project SHOP: #{held - 1} held by me@laptop since 2026-12-06 03:00:00 UTC"
+    ]
 
 
 def test_a_failed_check_deletes_the_suite_just_created(

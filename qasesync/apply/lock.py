@@ -36,6 +36,9 @@ Note = Callable[[str], None]
 DEFAULT_TIMEOUT = 300.0
 """Seconds an apply waits for the lock by default (``--lock-timeout``)."""
 
+CREATE_ATTEMPTS = 3
+"""Sends of one lock suite's create, each after finding the one before did not happen."""
+
 
 @dataclass(frozen=True)
 class Timing:
@@ -165,13 +168,20 @@ class ProjectLock:
         return holder or self._try()  # our suite vanished (`unlock`): create another
 
     def _create(self) -> int:
-        try:
-            return self.remote.create_lock(self._description())
-        except AmbiguousWriteError:  # never resent: look for it instead
-            ours = [k for k in self.remote.read_locks() if k.nonce == self._nonce]
-            if not ours:
-                raise
-            return ours[0].id
+        """A new lock suite. A create whose answer was lost is looked up by its nonce
+        first, and sent again only when it is not there (at most `CREATE_ATTEMPTS`
+        sends); one that shows up later anyway is deleted as stale (`_stale`)."""
+        sent = 0
+        while True:
+            sent += 1
+            try:
+                return self.remote.create_lock(self._description())
+            except AmbiguousWriteError:
+                ours = [k for k in self.remote.read_locks() if k.nonce == self._nonce]
+                if ours:
+                    return ours[-1].id
+                if sent == CREATE_ATTEMPTS:
+                    raise
 
     def _description(self) -> str:
         expires = self._now() + timedelta(seconds=self.timing.ttl)
@@ -191,6 +201,8 @@ class ProjectLock:
 
     def _stale(self, lock: LockSuite, now: datetime) -> str | None:
         """Why ``lock`` no longer holds (None: it holds)."""
+        if lock.nonce == self._nonce:
+            return "a lock suite of this apply's own from a create whose answer was lost"
         if lock.expired(now):
             expired = f" (expired {stamp(lock.expires)})" if lock.expires else ""
             return f"an expired lock{expired}"

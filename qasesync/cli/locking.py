@@ -54,6 +54,7 @@ def project_locked(
     from qasesync.qase.remote import Remote
 
     remote = Remote(client, settings.project, external_issue_type=settings.external_issue_type)
+    remote.check_project()  # a wrong project code is one clear line, not a refused lock
     timing = Timing(timeout=getattr(args, "lock_timeout", DEFAULT_TIMEOUT))
     with ProjectLock(remote, holder=holder_name(os.environ), note=note, timing=timing):
         yield remote

@@ -1234,13 +1234,18 @@ def test_a_writeback_that_fails_keeps_the_record_and_says_how_to_finish(
 def test_only_the_files_apply_recorded_are_committed(
     tmp_path: Path, clone: Path, fake_bin: Path
 ) -> None:
+    # An untracked leftover of an earlier step, and a tracked file an earlier step edited,
+    # both in the tree: apply wrote neither.
     (clone / "cases" / "leftover.yaml").write_text("cases: []\n", encoding="utf-8")
+    payments = clone / PAYMENTS
+    payments.write_text(payments.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
     run = run_action(
         tmp_path, apply_inputs(), path=[fake_bin], env=apply_env(tmp_path, clone), cwd=clone
     )
     assert not run.failed, run.stdout
     assert pushed_files(tmp_path) == ["cases/smoke.yaml"]
-    assert git(clone, "status", "--porcelain") == "?? cases/leftover.yaml"
+    assert git(clone, "diff", "--name-only") == PAYMENTS  # still edited, not committed
+    assert git(clone, "ls-files", "--others", "--exclude-standard") == "cases/leftover.yaml"
 
 
 def test_files_changed_without_a_record_are_not_committed_and_fail_the_step(

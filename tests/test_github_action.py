@@ -69,6 +69,8 @@ class FakeGitHub:
     url: str = ""
     viewer: dict[str, str] | None = None
     app: dict[str, str] | None = field(default_factory=lambda: dict(BOT))
+    #: How GraphQL ends the app's login: `[bot]` as REST does, or "" (the app's slug).
+    graphql_suffix: str = "[bot]"
     pulls: list[dict[str, Any]] = field(default_factory=list)
     #: The bare origin the pull requests' branches must exist in, as GitHub checks.
     origin: Path | None = None
@@ -183,7 +185,8 @@ def _handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             assert self._body() == {"query": "query { viewer { login } }"}
             if state.app is None:
                 return self._reply(200, {"errors": [{"message": "Resource not accessible"}]})
-            self._reply(200, {"data": {"viewer": {"login": state.app["login"]}}})
+            login = state.app["login"].removesuffix("[bot]") + state.graphql_suffix
+            self._reply(200, {"data": {"viewer": {"login": login}}})
 
         def do_POST(self) -> None:
             if not self._authorized():
@@ -530,10 +533,13 @@ def test_a_marked_comment_of_another_bot_is_never_edited(
     assert ("PATCH", f"/repos/octo/shop/issues/comments/{ours['id']}") in github.requests
 
 
+@pytest.mark.parametrize("suffix", ["[bot]", ""])
 def test_with_an_app_token_the_comment_of_its_own_bot_is_updated(
-    tmp_path: Path, github: FakeGitHub, fake_bin: Path
+    tmp_path: Path, github: FakeGitHub, fake_bin: Path, suffix: str
 ) -> None:
+    # GraphQL names the viewer with or without the `[bot]` that REST's comment author has.
     github.app = {"login": "qa-sync-app[bot]", "type": "Bot"}
+    github.graphql_suffix = suffix
     theirs = github.add(f"{MARKER}\nan old plan, posted with the workflow's token", BOT)
     mine = github.add(f"{MARKER}\nan old plan", github.app)
     env = pr_env(github, tmp_path)

@@ -94,14 +94,19 @@ class GitHub:
         return login_of(user)
 
     def viewer_login(self) -> str | None:
-        """The GraphQL viewer: an app installation token's bot; None when it does not answer."""
+        """The GraphQL viewer: an app installation token's bot, as the REST API names the
+        author of its comments (`<app>[bot]`: GraphQL may leave the suffix out); None when
+        GraphQL does not answer."""
         url = os.environ.get("GITHUB_GRAPHQL_URL") or f"{self.api_url}/graphql"
         try:
             answer, _ = self.request("POST", url, {"query": "query { viewer { login } }"})
         except GitHubError:
             return None
         data = answer.get("data") if isinstance(answer, dict) else None
-        return login_of((data or {}).get("viewer"))
+        login = login_of((data or {}).get("viewer"))
+        if login is None or login.endswith("[bot]"):
+            return login
+        return f"{login}[bot]"
 
 
 def login_of(user: Any) -> str | None:

@@ -75,3 +75,14 @@ def test_what_was_written_back_is_counted_in_ids_and_hashes(tmp_path: Path) -> N
     assert report_text(report, sink, WEB, stopped=False).endswith(
         "Wrote 1 id and 2 hashes back into 1 file:\n  shared_steps.yaml\n"
     )
+
+
+def test_the_files_written_back_are_cut_after_50_lines(tmp_path: Path) -> None:
+    sink = YamlSink(tmp_path, {})
+    sink.keys = ["id"] * 1002
+    sink.files = {f"suite-{i}/cases.yaml": None for i in range(1002)}
+    report = ApplyReport("SHOP", assignments=[Assignment(Location("a", 1, 1), "id", 1)])
+    text = report_text(report, sink, WEB, stopped=False)
+    assert "Wrote 1002 ids back into 1002 files:\n  suite-0/cases.yaml\n" in text
+    assert text.endswith("  suite-49/cases.yaml\n  ... and 952 more\n")
+    assert "suite-50/" not in text

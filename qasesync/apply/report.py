@@ -64,8 +64,11 @@ def _written_back(report: ApplyReport, sink: YamlSink | None) -> str:
             f"{_ids(a.key for a in report.assignments)} not written back (write-back is off); "
             "plan matches those entities by title\n"
         )
-    files = "".join(f"  {terminal(name)}\n" for name in sink.files)
-    return f"Wrote {_ids(sink.keys)} back into {counted(len(sink.files), 'file')}:\n{files}"
+    names = list(sink.files)
+    files = "".join(f"  {terminal(name)}\n" for name in names[:REPORT_LINES])
+    if len(names) > REPORT_LINES:
+        files += f"  ... and {len(names) - REPORT_LINES} more\n"
+    return f"Wrote {_ids(sink.keys)} back into {counted(len(names), 'file')}:\n{files}"
 
 
 def _ids(keys: Iterable[str]) -> str:

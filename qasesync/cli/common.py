@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -69,7 +70,7 @@ def read_plan(path: str) -> Plan:
     return saved
 
 
-def plan_view(root: Path, out: TextIO, *, color: bool) -> View:
+def plan_view(root: Path, out: TextIO, *, color: bool, full: bool = False) -> View:
     from qasesync.plans.render import View
     from qasesync.qase.client import web_base
 
@@ -78,7 +79,8 @@ def plan_view(root: Path, out: TextIO, *, color: bool) -> View:
     except ValueError:
         rate = 600.0
     tty = color and out.isatty() and not os.environ.get("NO_COLOR")
-    return View(web_base(os.environ), rate, tty, tree_prefix(root))
+    view = View(web_base(os.environ), rate, tty, tree_prefix(root))
+    return replace(view, rollup=None) if full else view
 
 
 def tree_prefix(root: Path) -> str:

@@ -131,7 +131,7 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
         if args.format == "github":
             out.write(github_problems(error.problems, tree_prefix=tree_prefix(root)))
         raise
-    view = plan_view(root, out, color=args.format == "text")
+    view = plan_view(root, out, color=args.format == "text", full=args.full)
     refused = plan.refused()
     if args.out and refused is None:
         _save_plan(Path(args.out), render(plan, "json", view))

@@ -68,7 +68,7 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     from qasesync.plans.render import render
 
     plan = read_plan(args.plan)
-    view = plan_view(resolve_tree(args.tree), out, color=args.format == "text")
+    view = plan_view(resolve_tree(args.tree), out, color=args.format == "text", full=args.full)
     out.write(render(plan, args.format, view))
     return EXIT_OK
 

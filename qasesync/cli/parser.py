@@ -305,6 +305,11 @@ def _format_option(command: argparse.ArgumentParser) -> None:
         help="text (default), markdown (a PR comment), json (tools; `apply --plan` reads it),"
         " github (workflow annotations)",
     )
+    command.add_argument(
+        "--full",
+        action="store_true",
+        help="list every change: no rollup of suites with more than 50 changes (text, markdown)",
+    )
 
 
 def _qase_csv_options(export: argparse.ArgumentParser) -> None:

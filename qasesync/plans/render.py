@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from qasesync import safetext
 from qasesync.errors import Problem
 from qasesync.model import Case
 from qasesync.plans.plan import Change, FieldDiff, Message, Plan
+from qasesync.plans.rollup import ROLLUP_AT, Rolled, rolled, rolls_up
 
 MARKER = "<!-- qasesync-plan -->"
 MARKDOWN_LIMIT = 60_000
@@ -36,6 +38,8 @@ class View:
     rate_per_minute: float = 600.0
     color: bool = False
     tree_prefix: str = ""
+    #: Sections of more changes than this are rolled up; None lists every change (--full).
+    rollup: int | None = ROLLUP_AT
 
 
 def link(plan: Plan, change: Change, web: str) -> str | None:
@@ -156,6 +160,10 @@ NO_BASE = (
     "synced, so this plan is two-way: a change made in Qase shows as an update that apply "
     "would undo. apply, pull and export write the record; commit it with the tree."
 )
+ROLLED_HINT = (
+    "Sections of more than {at} changes are rolled up per kind and field; "
+    "`qasesync plan --full` (or `qasesync show PLAN.json --full`) lists every change."
+)
 CONFLICT_HINT = (
     "To keep what Qase has, edit the tree to it; to make the tree's value win, apply once "
     "with `drift: revert` in qasesync.yaml. Then plan again."
@@ -209,11 +217,17 @@ def render_text(plan: Plan, view: View) -> str:
     else:
         project = visible(plan.project)
         lines += [f"No changes to make. Project {project} has changes made in Qase:", ""]
-    for group, changes in _groups(plan):
+    groups = _groups(plan)
+    for group, changes in groups:
+        if rolls_up(changes, view.rollup):
+            lines += _rolled_text(group, changes, paint)
+            continue
         lines.append(f"  # {visible(group)}")  # suite titles, from the tree or Qase
         for change in changes:
             lines += _text_change(plan, change, view, paint)
         lines.append("")
+    if any(rolls_up(changes, view.rollup) for _, changes in groups):
+        lines += [ROLLED_HINT.format(at=view.rollup), ""]
     lines += _text_section(DRIFT_HEAD, DRIFT_HINT, plan.drift, plan, view, paint, DRIFT_WORDS)
     lines += _text_messages("Warnings", "!", plan.warnings, paint)
     lines += _text_messages("Notes", "*", plan.notes, paint)
@@ -221,6 +235,33 @@ def render_text(plan: Plan, view: View) -> str:
     lines += [adopted, ""] if adopted else []
     lines += [summary_line(plan), estimate_line(plan, view.rate_per_minute)]
     return "\n".join(lines) + "\n"
+
+
+def _rolled_text(
+    group: str, changes: Sequence[Change], paint: Callable[[str, str], str]
+) -> list[str]:
+    """A section too long to list: a line per kind and field, a few examples under each."""
+    lines = [f"  # {visible(group)} ({len(changes):,} changes, rolled up)"]
+    for line in rolled(changes):
+        symbol = SYMBOLS[line.kind]
+        lines += [paint(symbol, f"  {symbol} {line.text()}"), f"      e.g. {examples(line)}"]
+    return [*lines, ""]
+
+
+def examples(line: Rolled) -> str:
+    """``"Login" (#12), "Logout" (#13), "Reset" (#14) and 1,809 more``."""
+    named = ", ".join(_named(change) for change in line.examples)
+    left = line.count - len(line.examples)
+    return f"{named} and {left:,} more" if left else named
+
+
+def _named(change: Change) -> str:
+    """``"Title" (#12)``: the change's entity, quoted, with its live id or hash."""
+    name = visible(json.dumps(change.name, ensure_ascii=False))
+    ident = change.live_id
+    if ident is None:
+        return name
+    return f"{name} ({ident})" if change.entity == "shared_step" else f"{name} (#{ident})"
 
 
 def _destroyed_text(plan: Plan, view: View, paint: Callable[[str, str], str]) -> list[str]:
@@ -334,7 +375,9 @@ def md(value: str) -> str:
 
 
 def render_markdown(plan: Plan, view: View, *, limit: int = MARKDOWN_LIMIT) -> str:
-    """A pull-request comment / job summary, found again by its hidden marker."""
+    """A pull-request comment / job summary, found again by its hidden marker. Conflicts
+    and deprecations or deletions come first, in full as far as they fit in ``limit``
+    (then counted); big suite sections are rolled up (`qasesync.plans.rollup`)."""
     head = [MARKER, f"### qasesync plan for {md(plan.project)}", ""]
     head += ["| create | update | deprecate | delete |", "| ---: | ---: | ---: | ---: |"]
     head += ["| " + " | ".join(str(n) for n in plan.counts().values()) + " |", ""]
@@ -342,18 +385,13 @@ def render_markdown(plan: Plan, view: View, *, limit: int = MARKDOWN_LIMIT) -> s
     adopted = adoption_line(plan)
     head += [md(adopted), ""] if adopted else []
     head += [f"> [!WARNING]\n> {md(NO_BASE)}", ""] if plan.two_way else []
-    head += _md_section(CONFLICT_HEAD, CONFLICT_HINT, plan.conflicts, plan, view, {})
+    room = limit - 400 - _size(head) - PRIORITY_RESERVE
+    head += _md_priority(plan, view, room)
     if not plan.changes:
         head += [f"**No changes.** Project {md(plan.project)} matches the tree.", ""]
-    head += _md_section(
-        DESTRUCTIVE_HEAD,
-        "Listed in full, before the other changes.",
-        destructive(plan),
-        plan,
-        view,
-        {},
-    )
     groups = [_md_group(plan, group, changes, view) for group, changes in _groups(plan)]
+    if any(rolls_up(changes, view.rollup) for _, changes in _groups(plan)):
+        head += [md(ROLLED_HINT.format(at=view.rollup)), ""]
     drift = "\n".join(_md_section(DRIFT_HEAD, DRIFT_HINT, plan.drift, plan, view, DRIFT_WORDS))
     messages = [
         drift,
@@ -361,6 +399,43 @@ def render_markdown(plan: Plan, view: View, *, limit: int = MARKDOWN_LIMIT) -> s
         _md_messages("Notes", plan.notes),
     ]
     return _cut("\n".join(head), groups, [m for m in messages if m], limit)
+
+
+#: Characters of the markdown kept for what follows the conflicts and deletions (the
+#: rolled-up suite sections, warnings) when those alone would fill the comment.
+PRIORITY_RESERVE = 8_000
+DESTRUCTIVE_HINT = "Listed in full, before the other changes."
+
+
+def _md_priority(plan: Plan, view: View, room: int) -> list[str]:
+    """Conflicts, then deprecations and deletions: in full when they fit in ``room``, else
+    the leading ones that fit and the rest counted per kind."""
+    sections = [
+        (CONFLICT_HEAD, CONFLICT_HINT, plan.conflicts),
+        (DESTRUCTIVE_HEAD, DESTRUCTIVE_HINT, tuple(destructive(plan))),
+    ]
+    lines: list[str] = []
+    for title, hint, changes in sections:
+        lines += _md_fitted(title, hint, changes, plan, view, room - _size(lines))
+    return lines
+
+
+def _md_fitted(
+    title: str, hint: str, changes: Sequence[Change], plan: Plan, view: View, room: int
+) -> list[str]:
+    if not changes:
+        return []
+    blocks = ["\n".join(_md_change(plan, c, view)) for c in changes]
+    shown = _fitting(blocks, room - len(title) - len(hint) - 400)
+    lines = [f"**{md(title)}**", "", md(hint), "", *shown]
+    rest = changes[len(shown) :]
+    if rest:
+        counted_rest = "; ".join(line.text() for line in rolled(rest))
+        lines.append(
+            f"- … and {len(rest):,} more, not listed here to fit the comment: {md(counted_rest)}."
+            " Each is listed in the job summary and the full plan."
+        )
+    return [*lines, ""]
 
 
 @dataclass(frozen=True)
@@ -389,8 +464,16 @@ class _Section:
 
 def _md_group(plan: Plan, group: str, changes: list[Change], view: View) -> _Section:
     name = safetext.markdown_html(group)
+    if rolls_up(changes, view.rollup):
+        opening = f"<details><summary>{name} ({len(changes):,} changes, rolled up)</summary>\n"
+        return _Section(opening, tuple(_md_rolled(line) for line in rolled(changes)))
     opening = f"<details><summary>{name} ({counted(len(changes), 'change')})</summary>\n"
     return _Section(opening, tuple("\n".join(_md_change(plan, c, view)) for c in changes))
+
+
+def _md_rolled(line: Rolled) -> str:
+    """``- `~` **1,812 cases: description changed** — e.g. …``."""
+    return f"- `{SYMBOLS[line.kind]}` **{md(line.text())}** — e.g. {md(examples(line))}"
 
 
 def _md_section(
@@ -502,20 +585,60 @@ def command(
     return safetext.workflow_command(level, message, file=file, line=line, col=col)
 
 
+#: Annotations of each level `--format github` emits: GitHub shows no more per step.
+ANNOTATIONS = 10
+_LEVELS = ("error", "warning", "notice")
+
+
 def render_github(plan: Plan, view: View) -> str:
-    """A notice on the YAML line of each change, a warning per warning, then the summary."""
+    """An annotation on the YAML line of each change (a conflict an error, a deprecation
+    or deletion a warning, errors and those first), a warning per warning: at most
+    `ANNOTATIONS` of each level, then one notice counting the rest; then the summary."""
     files = _case_files(plan)
     lines = [command("warning", NO_BASE)] if plan.two_way else []
     lines += [_github_change(c, view, files, "error") for c in plan.conflicts]
-    ordered = [*destructive(plan), *(c for c in plan.changes if c.kind not in DESTRUCTIVE)]
-    lines += [_github_change(c, view, files) for c in ordered]
-    lines += [_github_change(c, view, files, verb=DRIFT_WORDS[c.kind]) for c in plan.drift]
+    lines += [_github_change(c, view, files, "warning") for c in destructive(plan)]
     lines += [_github_message("warning", m, view.tree_prefix, files) for m in plan.warnings]
+    lines += [_github_change(c, view, files) for c in plan.changes if c.kind not in DESTRUCTIVE]
+    lines += [_github_change(c, view, files, verb=DRIFT_WORDS[c.kind]) for c in plan.drift]
     lines += [_github_message("notice", m, view.tree_prefix, files) for m in plan.notes]
     adopted = adoption_line(plan)
     lines += [command("notice", adopted)] if adopted else []
+    lines = capped(lines)
     lines += [summary_line(plan), estimate_line(plan, view.rate_per_minute)]
     return "\n".join(lines) + "\n"
+
+
+def capped(commands: Sequence[str], *, each: int = ANNOTATIONS) -> list[str]:
+    """At most ``each`` annotations of each level, in their order; when some are left
+    out, the last notice is one that counts them per level (so notices stay within
+    ``each`` too)."""
+    levels = [_level(line) for line in commands]
+    total = {level: levels.count(level) for level in _LEVELS}
+    room = dict.fromkeys(_LEVELS, each)
+    if any(n > each for n in total.values()):
+        room["notice"] = each - 1
+    kept = []
+    for line, level in zip(commands, levels, strict=True):
+        if room[level] > 0:
+            room[level] -= 1
+            kept.append(line)
+    if len(kept) == len(commands):
+        return kept
+    shown = Counter(_level(line) for line in kept)
+    left = {level: total[level] - shown[level] for level in _LEVELS}
+    counts = ", ".join(counted(left[level], level) for level in _LEVELS if left[level])
+    note = (
+        f"qasesync: {counted(len(commands) - len(kept), 'more annotation')} not shown "
+        f"({counts}; GitHub shows {each} of each level): the whole plan is in the job summary "
+        "(or run `qasesync plan`)"
+    )
+    return [*kept, command("notice", note)]
+
+
+def _level(line: str) -> str:
+    """The level of one of our workflow commands (``::error file=…::…`` → ``error``)."""
+    return line[2:].split(" ", 1)[0].split(":", 1)[0]
 
 
 def _case_files(plan: Plan) -> list[str]:
@@ -564,4 +687,4 @@ def github_problems(problems: Iterable[Problem | str], *, tree_prefix: str = "")
             )
         else:
             lines.append(command("error", str(problem)))
-    return "\n".join(lines) + "\n"
+    return "\n".join(capped(lines)) + "\n"

@@ -126,7 +126,7 @@ def test_a_shared_step_edited_in_the_tree_keeps_its_files(emu: Emulator, tree: P
     edit(tree, "shared_steps.yaml", "title: Sign in\n", "title: Sign in as a customer\n")
     code, text = run("apply", str(tree), "--yes")
     assert code == 0, text
-    assert "shared step 'sign-in'" in text and "1 attachment kept with their steps" in text
+    assert "shared step 'sign-in'" in text and "1 attachment kept with its step" in text
     assert shared_files(emu) == {"Open the login page": ["shot.png"], "Sign in as Ada Lovelace": []}
     [case] = emu.store.cases(PROJECT)
     inner = [s for s in case["steps"] if s["shared_step_hash"] is not None]

@@ -413,7 +413,7 @@ def test_an_edited_step_takes_its_files_into_the_change_and_the_plan_says_so() -
     assert only(result).desired.steps[0].attachments == ("f" * 40,)  # type: ignore[union-attr]
     assert [str(n) for n in result.notes] == [
         "authentication/login.yaml:20:5: case 'Logout ends the session' (#102): 1 attachment "
-        "kept with their steps"
+        "kept with its step"
     ]
 
 

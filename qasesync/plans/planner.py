@@ -606,8 +606,12 @@ class _Planner:
         for lost in carried.lost:
             self._attachment_loss(desired.location, f"{what}: the tree drops {lost}")
         if carried.kept:
-            files = "1 attachment" if carried.kept == 1 else f"{carried.kept} attachments"
-            self.notes.append(Message(f"{what}: {files} kept with their steps", desired.location))
+            kept = (
+                "1 attachment kept with its step"
+                if carried.kept == 1
+                else f"{carried.kept} attachments kept with their steps"
+            )
+            self.notes.append(Message(f"{what}: {kept}", desired.location))
         return desired.steps if gherkin else carried.steps
 
     def _attachment_loss(self, location: Location | None, text: str) -> None:

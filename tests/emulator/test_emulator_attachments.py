@@ -9,7 +9,8 @@ from pathlib import Path
 import httpx
 
 from qasesync.emulator import Emulator
-from qasesync.emulator.steps import ATTACHMENT_URL
+from qasesync.emulator.apierrors import Problems
+from qasesync.emulator.steps import ATTACHMENT_URL, parse_case_steps
 
 
 def test_a_case_step_reads_its_files_with_the_hash_in_the_url(
@@ -92,4 +93,13 @@ def test_collapsed_reads_give_one_entry_per_use_of_a_shared_step(emu: Emulator) 
         ("S", shared, None),
         ("S", shared, None),
         ("Own", None, None),
+    ]
+
+
+def test_without_a_file_lookup_every_attachment_hash_is_unknown() -> None:
+    problems = Problems()
+    raw = [{"action": "A", "attachments": ["f" * 40]}]
+    parse_case_steps(raw, problems, gherkin=False, shared=lambda _: None, new_hash=lambda: "h")
+    assert problems.items == [
+        ("steps.0.attachments.0", "The selected steps.0.attachments.0 is invalid.")
     ]

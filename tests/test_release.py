@@ -35,7 +35,11 @@ def test_version_flag_prints_it(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_every_pin_names_this_version() -> None:
     pins: list[tuple[str, str]] = []
-    texts = [ROOT / "README.md", *sorted((ROOT / "examples" / "workflows").glob("*.yml"))]
+    texts = [
+        ROOT / "README.md",
+        *sorted((ROOT / "docs").glob("*.md")),
+        *sorted((ROOT / "examples" / "workflows").glob("*.yml")),
+    ]
     for path in texts:
         text = path.read_text()
         pins += [

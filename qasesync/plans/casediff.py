@@ -1,5 +1,5 @@
 """The managed fields of one matched pair of cases, compared on normalised values
-(README "Plans"), and the tree's defaults filled into a desired case. Pure.
+(docs/plans.md), and the tree's defaults filled into a desired case. Pure.
 
 The suite a case belongs to is compared by the planner, which knows how suites matched.
 """

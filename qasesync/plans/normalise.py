@@ -1,5 +1,5 @@
 """Normalised forms of case, suite and shared-step fields, and the field-level diffs shown
-in a plan (README "Plans": normalisation rules).
+in a plan (docs/plans.md, "Normalisation").
 
 Comparison is on normalised values with ``==``; deepdiff runs only on a pair of step
 lists already known to differ, to name the step and field that changed.

@@ -55,7 +55,7 @@ def catalog() -> dict[str, Any]:
 
     Case files may have any name; the catalog matches the usual ``cases.yaml`` and
     ``*.cases.yaml``. ``suite.yaml`` and ``shared_steps.yaml`` are generic names, so an editor
-    should apply the catalog only inside a qasesync tree (README, "Editors")."""
+    should apply the catalog only inside a qasesync tree (docs/yaml-format.md, "Editors")."""
     files = {
         "qasesync": ("qasesync settings", ["qasesync.yaml"]),
         "suite": ("qasesync suite", ["suite.yaml"]),

@@ -3,8 +3,8 @@
 
 Layout: a folder per suite, named from its title (`slugify`), holding ``suite.yaml`` and
 the suite's cases in ``cases.yaml``; root cases in ``cases.yaml`` at the root;
-``shared_steps.yaml``; ``qasesync.yaml``. Keys come in the README's order, multi-line
-text as ``|`` blocks, empty and default fields are left out, and every file starts with
+``shared_steps.yaml``; ``qasesync.yaml``. Keys come in the order docs/yaml-format.md shows,
+multi-line text as ``|`` blocks, empty and default fields are left out, and every file starts with
 a ``# yaml-language-server: $schema=...`` line.
 
 `prepare` gives the tree as it reads back from disk (suite keys are folder paths,

@@ -92,7 +92,7 @@ def test_cli_emulator_serves_and_saves_state(
 def test_cli_emulator_with_custom_fields_from_a_tree_plans_that_tree(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The README's flow: start the emulator for the example tree, then plan the tree."""
+    """The flow of docs/emulator.md: start the emulator for the example tree, then plan the tree."""
     example = str(example_tree())
     codes: list[int] = []
 

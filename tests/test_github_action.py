@@ -1824,6 +1824,8 @@ def test_pre_commit_hook_validates_the_tree_once_per_yaml_change() -> None:
 
 
 def load_script(name: str) -> Any:
+    if str(ACTION_DIR) not in sys.path:  # as when Python runs a script: its folder first
+        sys.path.insert(0, str(ACTION_DIR))
     spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), ACTION_DIR / name)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -2095,6 +2097,21 @@ def test_validate_problems_of_a_fork_are_escaped_annotations_and_stay_in_their_b
     text = summary.read_text(encoding="utf-8")
     assert text.count("### qasesync validate") == 2
     assert_stays_in_its_blocks(text, "1 problem(s) in cases:", "validate failed (exit 1):")
+
+
+def test_the_scripts_take_the_rules_of_the_checkout_even_with_another_qasesync_installed(
+    tmp_path: Path,
+) -> None:
+    # The `version` input may install a release older than safetext: with no site-packages
+    # and no PYTHONPATH (python -S -I), safe.py still finds the rules in the action's checkout.
+    text = tmp_path / "text.txt"
+    text.write_text("~~~~~\n::stop-commands::x\n", encoding="utf-8")
+    fence = [sys.executable, "-S", "-I", str(ACTION_DIR / "safe.py"), "fence", "text", str(text)]
+    done = subprocess.run(fence, capture_output=True, text=True, check=True)
+    assert done.stdout == "~~~~~~text\n~~~~~\n::stop-commands::x\n~~~~~~\n"
+    log = [sys.executable, "-S", "-I", str(ACTION_DIR / "safe.py"), "log"]
+    done = subprocess.run(log, input=text.read_text(), capture_output=True, text=True, check=True)
+    assert done.stdout == "~~~~~\n\\x3a:stop-commands::x\n"
 
 
 def test_a_fence_is_longer_than_any_run_of_backticks_or_tildes_in_the_text(tmp_path: Path) -> None:

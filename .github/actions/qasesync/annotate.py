@@ -8,8 +8,7 @@ runner picks workflow commands up), with the file made relative to the repositor
 that GitHub shows it beside the pull request's diff. A fork's pull request is validated too,
 so every message and file name is hostile text here: the annotations are escaped as the
 runner wants, the summary's block is fenced so that no line of it can close it, and
-validate's own error output reaches the log as data lines (`qasesync.safetext`, installed
-by the action before this runs).
+validate's own error output reaches the log as data lines (qasesync's rules, by safe.py).
 """
 
 from __future__ import annotations
@@ -19,13 +18,8 @@ import os
 import sys
 from pathlib import Path
 
-from qasesync.safetext import (
-    markdown_code,
-    markdown_inline,
-    terminal_lines,
-    workflow_command,
-    workflow_text,
-)
+# safe.py sits beside this script, which Python puts first on sys.path.
+from safe import markdown_code, markdown_inline, terminal_lines, workflow_command, workflow_text
 
 
 def repo_relative(tree: str, file: str) -> str:

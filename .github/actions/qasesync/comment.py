@@ -11,8 +11,8 @@ bot, another app) is never touched. The token's identity is what GET /user answe
 personal token); an app installation token gets 403 there, and the GraphQL `viewer` answers
 instead (`github-actions[bot]` for the workflow's GITHUB_TOKEN, `<app>[bot]` for an app's
 token); when neither answers, it is `github-actions[bot]`, whose name the workflow's token
-comments under. Standard library and `qasesync.safetext` (the action installs qasesync first):
-an error GitHub answers is shown as one line of text, the token redacted.
+comments under. Standard library and qasesync's safetext rules (by safe.py): an error GitHub
+answers is shown as one line of text, the token redacted.
 
 Environment: GITHUB_API_URL (default https://api.github.com), GITHUB_GRAPHQL_URL (default:
 the API URL's /graphql), GITHUB_REPOSITORY (owner/name), PR_NUMBER, GITHUB_TOKEN. The token
@@ -30,7 +30,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from qasesync.safetext import redact, terminal, workflow_line
+# safe.py sits beside this script, which Python puts first on sys.path.
+from safe import redact, terminal, workflow_line
 
 MARKER = "<!-- qasesync-plan -->"
 #: Who comments with the workflow's GITHUB_TOKEN.

@@ -10,20 +10,48 @@ Usage: safe.py log                 stdin to stdout, line by line: every line a d
        safe.py errors TITLE        each line of stdin that starts with `error: ` as an
                                    `::error title=TITLE::` annotation, escaped
 
-The rules are qasesync's own (`qasesync.safetext`), which the action installs before any
-script runs. Titles, tags, step texts and error messages reach the log and the job summary
-through these, never raw: a line `::stop-commands::…` or `::error::…` inside a title stays
-text, and `~~~~~` inside a failed plan's message cannot close its block and forge a heading.
+The rules are qasesync's own (`qasesync.safetext`), taken from the qasesync checkout this
+action comes from, the same commit as these scripts, whatever version the `version` input
+installed (an older release may have no safetext); the installed one only when the action
+sits in no checkout. annotate.py and comment.py import them from here.
+
+Titles, tags, step texts and error messages reach the log and the job summary through
+these, never raw: a line `::stop-commands::…` or `::error::…` inside a title stays text,
+and `~~~~~` inside a failed plan's message cannot close its block and forge a heading.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from types import ModuleType
 
-from qasesync.safetext import markdown_code, terminal, workflow_command, workflow_line
+
+def _safetext() -> ModuleType:
+    """qasesync.safetext of the checkout three folders up, else the installed one."""
+    source = Path(__file__).resolve().parents[3] / "qasesync" / "safetext.py"
+    spec = importlib.util.spec_from_file_location("qasesync_action_safetext", source)
+    if not source.is_file() or spec is None or spec.loader is None:
+        import qasesync.safetext
+
+        return qasesync.safetext
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_rules = _safetext()
+markdown_code: Callable[..., str] = _rules.markdown_code
+markdown_inline: Callable[..., str] = _rules.markdown_inline
+redact: Callable[..., str] = _rules.redact
+terminal: Callable[..., str] = _rules.terminal
+terminal_lines: Callable[..., str] = _rules.terminal_lines
+workflow_command: Callable[..., str] = _rules.workflow_command
+workflow_line: Callable[..., str] = _rules.workflow_line
+workflow_text: Callable[..., str] = _rules.workflow_text
 
 #: The annotations `qasesync plan --format github` prints: a kind, properties without a
 #: colon (the runner's escaping turns one into %3A), then the message.

@@ -30,8 +30,8 @@ def nav_pages(nav: list[Any]) -> list[str]:
     return pages
 
 
-def schema_hook() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("schemas_hook", DOCS / "hooks" / "schemas.py")
+def site_hooks() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("site_hooks", DOCS / "hooks" / "site.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -60,7 +60,7 @@ def test_the_site_builds_strictly_with_every_page_in_its_nav() -> None:
 
 def test_the_hook_publishes_each_schema_at_the_address_of_its_id(tmp_path: Path) -> None:
     site_url = mkdocs_config()["site_url"]
-    schema_hook().on_post_build({"site_dir": str(tmp_path)})
+    site_hooks().on_post_build({"site_dir": str(tmp_path)})
 
     published = sorted((tmp_path / "schemas" / "v1").iterdir())
     sources = sorted((REPO / "schemas").glob("*.json"))
@@ -74,6 +74,18 @@ def test_the_hook_publishes_each_schema_at_the_address_of_its_id(tmp_path: Path)
     catalog = json.loads((REPO / "schemas" / "catalog.json").read_text("utf-8"))
     for entry in catalog["schemas"]:
         assert entry["url"].startswith(f"{site_url}schemas/v1/"), entry
+
+
+def test_a_pipe_in_a_table_s_code_span_loses_its_backslash_on_the_site() -> None:
+    page = "\n".join(
+        [
+            "`a\\|b` outside a table keeps it",
+            "| `plan [--format text\\|json]` | a \\| b |",
+        ]
+    )
+    assert site_hooks().on_page_markdown(page) == "\n".join(
+        ["`a\\|b` outside a table keeps it", "| `plan [--format text|json]` | a \\| b |"]
+    )
 
 
 def test_every_link_of_the_readme_into_the_repository_resolves() -> None:

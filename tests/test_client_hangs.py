@@ -4,6 +4,7 @@ sending and the whole answer, and says so while it waits. Real sockets, short de
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import ssl
@@ -92,6 +93,11 @@ class Server:
 
     def close(self) -> None:
         self.stop.set()
+        # Closing a listener does not wake a thread blocked in accept() (Linux): shutting
+        # it down does, so no connection is accepted after the ones closed below.
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
+        self.accepting.join(timeout=2)
         self.listener.close()
         for connection in self.connections:
             connection.close()

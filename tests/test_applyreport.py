@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from qasesync.apply.applier import YamlSink
-from qasesync.apply.ledger import ApplyReport, Done, Progress
-from qasesync.apply.report import RERUN, failure_lines, progress_text, report_text
+from qasesync.apply.ledger import ApplyReport, Done
+from qasesync.apply.report import RERUN, failure_lines, report_text
 from qasesync.model import Assignment, Location
 
 WEB = "https://app.qase.io"
@@ -43,12 +43,6 @@ def test_a_long_report_and_many_failures_are_cut_after_50_lines() -> None:
     ]
     lines = failure_lines([f"case {n}: refused" for n in range(51)])
     assert lines[-3:] == ["error: case 49: refused", "error: ... and 1 more", RERUN]
-
-
-def test_progress_text() -> None:
-    assert progress_text(Progress("creating cases", 120, 300)) == (
-        "applying: 120/300 (creating cases)"
-    )
 
 
 def test_a_report_of_one_change_and_one_request_speaks_in_the_singular() -> None:

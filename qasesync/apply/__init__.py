@@ -4,5 +4,5 @@ applier    apply(plan): the phases in order (suites, shared steps, cases, prunes
 cases      the case phases: bulk creates, patches, external issues, deprecations, deletes
 ledger     what the run knows and has done: live ids, ids to write back, failures
 reconcile  after a write whose outcome is unknown: read back and adopt what exists
-report     the progress line and the final report, as text
+report     the final report and the failures, as text
 """

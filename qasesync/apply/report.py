@@ -1,4 +1,5 @@
-"""What `apply` tells the user, as text: the progress line, the final report, the failures.
+"""What `apply` tells the user, as text: the final report, the failures (the progress:
+`qasesync.cli.progress`).
 
 Builds strings only; `cli` prints them.
 """
@@ -13,7 +14,7 @@ from qasesync.plans.render import SYMBOLS, counted, entity_link
 from qasesync.safetext import terminal, terminal_lines
 
 if TYPE_CHECKING:
-    from qasesync.apply.applier import ApplyReport, Done, Progress, YamlSink
+    from qasesync.apply.applier import ApplyReport, Done, YamlSink
 
 #: Lines of an apply report (changes done, failures) shown before "... and N more".
 REPORT_LINES = 50
@@ -22,11 +23,6 @@ RERUN = (
     "Nothing is lost: what was created is recorded (in the YAML, or found again by title); "
     "running `qasesync apply` again finishes the job."
 )
-
-
-def progress_text(progress: Progress) -> str:
-    """``applying: 120/300 (creating cases)``."""
-    return f"applying: {progress.done}/{progress.total} ({progress.phase})"
 
 
 def report_text(report: ApplyReport, sink: YamlSink | None, web: str, *, stopped: bool) -> str:

@@ -1,6 +1,6 @@
 """The commands that talk to Qase: `plan`, `apply`, `export` and `pull`, with what they
 need: planning a tree against the live project, saved plans, the confirmation and the
-progress line.
+progress (`qasesync.cli.progress`).
 
 qasesync's own modules are imported inside the commands that use them: `qasesync.cli`
 imports this module for every command, and loading the planner, the client and the
@@ -13,7 +13,6 @@ import argparse
 import os
 import sys
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -34,7 +33,6 @@ from qasesync.cli.locking import project_locked, tree_locked
 from qasesync.errors import ConfigError, PlanError, SafetyError, ValidationError
 
 if TYPE_CHECKING:
-    from qasesync.apply.applier import Progress
     from qasesync.cli.writeback import ApplyRecording
     from qasesync.model import Base, Live, Settings, Tree
     from qasesync.plans.plan import Plan
@@ -167,6 +165,7 @@ def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
 def _apply(args: argparse.Namespace, out: TextIO, recording: ApplyRecording | None) -> int:
     from qasesync.apply.applier import ApplyFailed, YamlSink, apply, check_fresh
     from qasesync.apply.report import RERUN, failure_lines, report_text
+    from qasesync.cli.progress import display_for, shown
     from qasesync.plans.destroy import refuse as refuse_destroy
     from qasesync.plans.planner import effective_settings, plan
     from qasesync.plans.render import render
@@ -221,9 +220,11 @@ def _apply(args: argparse.Namespace, out: TextIO, recording: ApplyRecording | No
             return EXIT_OK
         if chosen.has_changes:  # ids matched by title only go into the YAML: nothing to ask
             _confirm(args, out)
-        progress = _progress()
         try:
-            report = apply(chosen, remote, live=live.tree, on_progress=progress, on_written=sink)
+            with shown(display_for(os.environ)) as progress:
+                report = apply(
+                    chosen, remote, live=live.tree, on_progress=progress, on_written=sink
+                )
         except ApplyFailed as failure:
             if synced is not None:
                 synced.write(failure.report.synced)
@@ -231,8 +232,6 @@ def _apply(args: argparse.Namespace, out: TextIO, recording: ApplyRecording | No
             print("\n".join(failure_lines(failure.report.failures)), file=sys.stderr)
             return EXIT_USER
         except KeyboardInterrupt:
-            if progress is not None:
-                progress.end()
             print(f"apply interrupted. {RERUN}", file=sys.stderr)
             raise
     if synced is not None:
@@ -284,48 +283,6 @@ def _confirm(args: argparse.Namespace, out: TextIO) -> None:
     out.flush()
     if sys.stdin.readline().strip() != "yes":
         raise SafetyError("apply cancelled: nothing was changed")
-
-
-class _ProgressLine:
-    """``applying: 120/300 (creating cases)`` on one line of a terminal's stderr."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._shown = 0.0
-        self._open = False  # a line is shown that no newline ended yet
-
-    def __call__(self, progress: Progress) -> None:
-        from qasesync.apply.report import progress_text
-
-        with self._lock:
-            now = time.monotonic()
-            last = progress.done == progress.total
-            if now - self._shown < 0.2 and not last:
-                return
-            self._shown = now
-            self._open = not last
-            end = "\n" if last else ""
-            stream = _terminal()
-            stream.write(f"\r\x1b[K{progress_text(progress)}{end}")
-            stream.flush()
-
-    def end(self) -> None:
-        """End the line shown, so that what is printed next starts on a line of its own."""
-        with self._lock:
-            if self._open:
-                _terminal().write("\n")
-                self._open = False
-
-
-def _terminal() -> TextIO:
-    """Standard error past the output guard: the progress line is ours, and redraws
-    itself with a carriage return and an erase, which the guard would show escaped."""
-    stream: TextIO = getattr(sys.stderr, "unguarded", sys.stderr)
-    return stream
-
-
-def _progress() -> _ProgressLine | None:
-    return _ProgressLine() if sys.stderr.isatty() else None
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:

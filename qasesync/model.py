@@ -229,6 +229,10 @@ class MaxDestroy:
 
 DEFAULT_MAX_DESTROY = MaxDestroy(25, explicit=False)
 
+LOCK_SUITE_TITLE = "qasesync: apply in progress — do not edit"
+"""The title of the root suite that holds the apply lock (docs/design.md §12): reserved,
+since every read leaves such a suite out and every apply deletes it."""
+
 
 @dataclass(frozen=True)
 class Settings:

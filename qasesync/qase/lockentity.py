@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-LOCK_TITLE = "qasesync: apply in progress — do not edit"
+from qasesync.model import LOCK_SUITE_TITLE
+
+LOCK_TITLE = LOCK_SUITE_TITLE
 LOCK_SEARCH = "qasesync: apply in progress"
 """What ``GET /suite?search=`` is given: the title's ASCII part (the search matches parts)."""
 

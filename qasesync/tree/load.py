@@ -19,6 +19,7 @@ from typing import Any
 
 from qasesync.errors import ConfigError, Problem, ValidationError
 from qasesync.model import (
+    LOCK_SUITE_TITLE,
     Case,
     Location,
     Settings,
@@ -248,6 +249,7 @@ class _Run:
         parent = key.rpartition("/")[0] or None
         title = key.rpartition("/")[2]
         if rel is None:
+            self._not_the_lock(parent, title, Location(f"{key}/{SUITE_FILE}", 0, 0))
             return Suite(key, title, parent=parent, location=Location(f"{key}/{SUITE_FILE}", 0, 0))
         read = self.read(rel, "suite")
         data: Mapping[str, Any] = read.data if read is not None else {}
@@ -255,6 +257,9 @@ class _Run:
         if read is not None:
             self._suite_unique(read.spot, key, data, title)
         line, col = read.spot.doc.position(()) if read is not None else (1, 1)
+        titled = read is not None and "title" in data
+        where = _location(read.spot, ("title",)) if read and titled else Location(rel, line, col)
+        self._not_the_lock(parent, title, where)
         return Suite(
             key,
             title,
@@ -264,6 +269,17 @@ class _Run:
             preconditions=data.get("preconditions") or "",
             location=Location(rel, line, col),
         )
+
+    def _not_the_lock(self, parent: str | None, title: str, where: Location) -> None:
+        """A root suite may not take the apply lock's title (Qase trims titles): reads
+        leave such a suite out and every apply deletes it with its cases."""
+        if parent is None and title.strip() == LOCK_SUITE_TITLE:
+            message = (
+                f"the suite title `{LOCK_SUITE_TITLE}` at the root is reserved for the apply "
+                "lock (Qase reads would hide this suite and the next apply would delete it "
+                "with its cases); choose another title"
+            )
+            self.problems.append(Problem(where.file, where.line, where.col, message))
 
     def _suite_unique(self, spot: Spot, key: str, data: Mapping[str, Any], title: str) -> None:
         if "id" in data:

@@ -528,6 +528,10 @@ class QaseClient:
             return NotFoundError(message, **where)
         return ApiError(message, error_fields=fields, **where)
 
+    def redact(self, text: str) -> str:
+        """``text`` without the token: for messages made of what the server sent."""
+        return self._redact(text)
+
     def _redact(self, text: str) -> str:
         return redact(text, self._http.headers.get("Token", ""))
 
@@ -660,7 +664,7 @@ def permission(method: str, path: str) -> str:
 def _json(response: httpx.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the recursion limit
         return None
 
 

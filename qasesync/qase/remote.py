@@ -9,7 +9,8 @@ client's ``get`` / ``list_all`` / ``post`` / ``patch`` / ``delete``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
@@ -78,16 +79,18 @@ class Remote:
         """The workspace's system fields and the project's case custom fields."""
         system = self.client.get("/system_field") or []
         custom = self.client.list_all("/custom_field", {"entity": "case"})
-        self._fields = FieldMap.from_json(system, custom, self.project)
+        with self._reading("/system_field and /custom_field"):
+            self._fields = FieldMap.from_json(system, custom, self.project)
         return self._fields
 
     def read_suites(self) -> tuple[Suite, ...]:
         """Every suite, keyed ``"#<id>"``, parents before children; apply locks left
         out (docs/design.md §12), with a warning when another run holds one."""
         items = self.client.list_all(f"/suite/{self.project}")
-        if self.own_lock is None:  # a run holding the lock sees only losers' suites
-            self._warn_of_lock(lock_from_json(item) for item in items if is_lock(item))
-        return suites_from_json(item for item in items if not is_lock(item))
+        with self._reading(f"/suite/{self.project}"):
+            if self.own_lock is None:  # a run holding the lock sees only losers' suites
+                self._warn_of_lock(lock_from_json(item) for item in items if is_lock(item))
+            return suites_from_json(item for item in items if not is_lock(item))
 
     def _warn_of_lock(self, locks: Iterable[LockSuite]) -> None:
         now = datetime.now(timezone.utc)
@@ -125,7 +128,8 @@ class Remote:
     def read_shared_steps(self) -> tuple[SharedStep, ...]:
         """Every shared step (``key == hash``); remembers their lengths for folding."""
         items = self.client.list_all(f"/shared_step/{self.project}")
-        shared = tuple(shared_step_from_json(item) for item in items)
+        with self._reading(f"/shared_step/{self.project}"):
+            shared = tuple(shared_step_from_json(item) for item in items)
         self._shared_lengths = {s.key: len(s.steps) for s in shared}
         return shared
 
@@ -138,7 +142,8 @@ class Remote:
             self.read_shared_steps()  # runs of shared steps fold by their lengths
         lengths = self._shared_lengths or {}
         reader = CaseReader(self.fields(), lengths, self.external_issue_type)
-        return tuple(reader.case(item) for item in items if not trashed(item))
+        with self._reading(f"/case/{self.project}"):
+            return tuple(reader.case(item) for item in items if not trashed(item))
 
     def _case_items(self, params: dict[str, Any]) -> list[Any]:
         """The case list with its external issues (``include=external_issues``), or
@@ -161,6 +166,21 @@ class Remote:
                     error.error_message,
                 )
         return self.client.list_all(path, params)
+
+    @contextmanager
+    def _reading(self, path: str) -> Iterator[None]:
+        """Reading the answer to ``GET path`` into the model: an answer whose JSON has
+        another shape than the Qase API's (an id that is no number, steps that are no
+        list) is an `ApiError` naming the call, not a crash."""
+        try:
+            yield
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError) as error:
+            why = self.client.redact(f"{type(error).__name__}: {error}")
+            raise ApiError(
+                f"the answer has a shape the Qase API does not give ({why}); nothing was written",
+                method="GET",
+                path=path,
+            ) from error
 
     def fields(self) -> FieldMap:
         """The workspace's fields, read once."""

@@ -42,23 +42,31 @@ def big_plan(deletes: int = 60) -> Plan:
     return Plan("DEMO", changes=(*updates, *small, *gone), conflicts=(conflict,))
 
 
-def test_a_section_of_more_than_50_changes_is_rolled_up_per_kind_and_field() -> None:
+def test_more_than_50_changes_are_rolled_up_per_kind_and_field_and_counted_per_suite() -> None:
     out = render(big_plan(), "text", VIEW)
     assert (
-        "  # big (120 changes, rolled up)\n"
+        "  # Every other change, rolled up (122 changes in 2 groups)\n"
         "  ~ 120 cases: description changed\n"
         '      e.g. "Case 1" (#1), "Case 2" (#2), "Case 3" (#3) and 117 more\n'
         "  ~ 10 cases: priority changed\n"
         '      e.g. "Case 1" (#1), "Case 2" (#2), "Case 3" (#3) and 7 more\n'
+        "  ~ 1 case: steps changed\n"
+        '      e.g. "Case 500" (#500)\n'
+        "  ~ 1 case: custom_fields.Layer changed\n"
+        '      e.g. "Case 501" (#501)\n'
+        "\n"
+        "  # Per suite\n"
+        "      big: 120 to update\n"
+        "      small: 2 to update\n"
     ) in out
-    assert '  ~ update case "Case 500" (#500)' in out  # a small section is listed
-    assert "`qasesync plan --full` (or `qasesync show PLAN.json --full`)" in out
-    assert len(out.splitlines()) < 400
+    assert "(or `qasesync show PLAN.json --full`) lists every change." in out
+    assert '~ update case "Case 500"' not in out
+    assert len(out.splitlines()) < 300
 
 
 def test_deletions_and_conflicts_come_first_and_in_full_in_the_text_plan() -> None:
     out = render(big_plan(), "text", VIEW)
-    assert out.index("Conflicts:") < out.index("# To deprecate or delete") < out.index("# big")
+    assert out.index("Conflicts:") < out.index("# To deprecate or delete") < out.index("# Every other")
     assert all(f"(#{2000 + i})" in out for i in range(60))
 
 
@@ -78,7 +86,8 @@ def test_the_diff_path_names_its_field() -> None:
 
 def test_markdown_rolls_up_big_sections_and_lists_deletions_in_full() -> None:
     out = render_markdown(big_plan(), VIEW)
-    assert "<summary>big (120 changes, rolled up)</summary>" in out
+    assert "**Every other change, rolled up \\(122 changes in 2 groups\\)**" in out
+    assert "<summary>Per suite (2 groups)</summary>\n\n- big: 120 to update\n- small: 2" in out
     rolled = "- `~` **120 cases: description changed** — e.g. &quot;Case 1&quot; \\(\\#&#8203;1\\)"
     assert rolled in out
     assert all(f"DEMO-{2000 + i})" in out for i in range(60))
@@ -93,7 +102,7 @@ def test_deletions_that_do_not_fit_the_comment_are_listed_as_far_as_they_fit_the
     assert 50 < listed < 2000
     assert f"- … and {2000 - listed:,} more, not listed here to fit the comment: " in out
     assert f"{2000 - listed:,} cases to delete. Each is listed in the job summary" in out
-    assert "<summary>big (120 changes, rolled up)</summary>" in out  # the reserve kept room
+    assert "- small: 2 to update" in out  # the reserve kept room
 
 
 def test_github_emits_at_most_10_annotations_of_each_level_then_a_count() -> None:
@@ -128,6 +137,18 @@ def test_show_full_lists_every_change_of_a_saved_plan(tmp_path: Path) -> None:
     rolled, full = io.StringIO(), io.StringIO()
     assert main(["show", str(saved)], out=rolled) == 0
     assert main(["show", str(saved), "--full"], out=full) == 0
-    assert "# big (120 changes, rolled up)" in rolled.getvalue()
+    assert "# Every other change, rolled up (122 changes in 2 groups)" in rolled.getvalue()
     assert '~ update case "Case 120" (#120)' in full.getvalue()
     assert "rolled up" not in full.getvalue()
+
+
+def test_fifty_changes_are_listed() -> None:
+    fifty = Plan("DEMO", changes=tuple(_update(i, "title") for i in range(1, 51)))
+    assert "rolled up" not in render(fifty, "text", VIEW)
+    assert "rolled up" not in render_markdown(fifty, VIEW)
+
+
+def test_a_per_suite_list_too_long_for_the_comment_is_cut() -> None:
+    spread = tuple(replace(_update(i, "title"), suite=f"s{i:05d}-{'y' * 60}") for i in range(3000))
+    out = render_markdown(Plan("DEMO", changes=spread), VIEW)
+    assert len(out) <= 60_000 and "more suites: cut\n\n</details>" in out

@@ -161,8 +161,9 @@ NO_BASE = (
     "would undo. apply, pull and export write the record; commit it with the tree."
 )
 ROLLED_HINT = (
-    "Sections of more than {at} changes are rolled up per kind and field; "
-    "`qasesync plan --full` (or `qasesync show PLAN.json --full`) lists every change."
+    "More than {at} changes besides conflicts, deprecations and deletions are rolled up per "
+    "kind and field, and counted per suite; `qasesync plan --full` (or `qasesync show "
+    "PLAN.json --full`) lists every change."
 )
 CONFLICT_HINT = (
     "To keep what Qase has, edit the tree to it; to make the tree's value win, apply once "
@@ -218,16 +219,15 @@ def render_text(plan: Plan, view: View) -> str:
         project = visible(plan.project)
         lines += [f"No changes to make. Project {project} has changes made in Qase:", ""]
     groups = _groups(plan)
+    if rolls_up(_others(groups), view.rollup):
+        lines += _rolled_text(groups, paint)
+        lines += [ROLLED_HINT.format(at=view.rollup), ""]
+        groups = []
     for group, changes in groups:
-        if rolls_up(changes, view.rollup):
-            lines += _rolled_text(group, changes, paint)
-            continue
         lines.append(f"  # {visible(group)}")  # suite titles, from the tree or Qase
         for change in changes:
             lines += _text_change(plan, change, view, paint)
         lines.append("")
-    if any(rolls_up(changes, view.rollup) for _, changes in groups):
-        lines += [ROLLED_HINT.format(at=view.rollup), ""]
     lines += _text_section(DRIFT_HEAD, DRIFT_HINT, plan.drift, plan, view, paint, DRIFT_WORDS)
     lines += _text_messages("Warnings", "!", plan.warnings, paint)
     lines += _text_messages("Notes", "*", plan.notes, paint)
@@ -237,15 +237,33 @@ def render_text(plan: Plan, view: View) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _others(groups: list[tuple[str, list[Change]]]) -> list[Change]:
+    return [change for _, changes in groups for change in changes]
+
+
+def rolled_title(groups: list[tuple[str, list[Change]]]) -> str:
+    count, suites = len(_others(groups)), counted(len(groups), "group")
+    return f"Every other change, rolled up ({count:,} changes in {suites})"
+
+
 def _rolled_text(
-    group: str, changes: Sequence[Change], paint: Callable[[str, str], str]
+    groups: list[tuple[str, list[Change]]], paint: Callable[[str, str], str]
 ) -> list[str]:
-    """A section too long to list: a line per kind and field, a few examples under each."""
-    lines = [f"  # {visible(group)} ({len(changes):,} changes, rolled up)"]
-    for line in rolled(changes):
+    """Too many changes to list: a line per kind and field with a few examples under each,
+    then a line per group (suite) with its counts."""
+    lines = [f"  # {rolled_title(groups)}"]
+    for line in rolled(_others(groups)):
         symbol = SYMBOLS[line.kind]
         lines += [paint(symbol, f"  {symbol} {line.text()}"), f"      e.g. {examples(line)}"]
+    lines += ["", "  # Per suite"]
+    lines += [f"      {visible(group)}: {kinds_text(changes)}" for group, changes in groups]
     return [*lines, ""]
+
+
+def kinds_text(changes: Sequence[Change]) -> str:
+    """``12 to update, 2 to create``."""
+    counts = Counter(change.kind for change in changes)
+    return ", ".join(f"{n:,} to {kind}" for kind, n in counts.items())
 
 
 def examples(line: Rolled) -> str:
@@ -389,9 +407,11 @@ def render_markdown(plan: Plan, view: View, *, limit: int = MARKDOWN_LIMIT) -> s
     head += _md_priority(plan, view, room)
     if not plan.changes:
         head += [f"**No changes.** Project {md(plan.project)} matches the tree.", ""]
-    groups = [_md_group(plan, group, changes, view) for group, changes in _groups(plan)]
-    if any(rolls_up(changes, view.rollup) for _, changes in _groups(plan)):
-        head += [md(ROLLED_HINT.format(at=view.rollup)), ""]
+    walked = _groups(plan)
+    groups = [_md_group(plan, group, changes, view) for group, changes in walked]
+    if rolls_up(_others(walked), view.rollup):
+        head += _md_rolled_head(walked, view)
+        groups = [_md_per_suite(walked)]
     drift = "\n".join(_md_section(DRIFT_HEAD, DRIFT_HINT, plan.drift, plan, view, DRIFT_WORDS))
     messages = [
         drift,
@@ -444,12 +464,13 @@ class _Section:
 
     opening: str
     blocks: tuple[str, ...]
+    noun: str = "more change"
 
     def text(self, shown: int | None = None) -> str:
         """The section, or only its first ``shown`` changes and a line saying so."""
         blocks = list(self.blocks[:shown])
         if len(blocks) < len(self.blocks):
-            blocks.append(f"- … {counted(len(self.blocks) - len(blocks), 'more change')}: cut")
+            blocks.append(f"- … {counted(len(self.blocks) - len(blocks), self.noun)}: cut")
         return "\n".join([self.opening, *blocks, "\n</details>\n"])
 
     def fitting(self, room: int) -> int:
@@ -462,11 +483,21 @@ class _Section:
         return len(self.blocks)
 
 
+def _md_rolled_head(groups: list[tuple[str, list[Change]]], view: View) -> list[str]:
+    """The rolled-up changes: a line per kind and field, with examples."""
+    lines = [f"**{md(rolled_title(groups))}**", ""]
+    lines += [_md_rolled(line) for line in rolled(_others(groups))]
+    return [*lines, "", md(ROLLED_HINT.format(at=view.rollup)), ""]
+
+
+def _md_per_suite(groups: list[tuple[str, list[Change]]]) -> _Section:
+    opening = f"<details><summary>Per suite ({counted(len(groups), 'group')})</summary>\n"
+    blocks = [f"- {md(group)}: {md(kinds_text(changes))}" for group, changes in groups]
+    return _Section(opening, tuple(blocks), "more suite")
+
+
 def _md_group(plan: Plan, group: str, changes: list[Change], view: View) -> _Section:
     name = safetext.markdown_html(group)
-    if rolls_up(changes, view.rollup):
-        opening = f"<details><summary>{name} ({len(changes):,} changes, rolled up)</summary>\n"
-        return _Section(opening, tuple(_md_rolled(line) for line in rolled(changes)))
     opening = f"<details><summary>{name} ({counted(len(changes), 'change')})</summary>\n"
     return _Section(opening, tuple("\n".join(_md_change(plan, c, view)) for c in changes))
 

@@ -1,8 +1,8 @@
-"""Large plans for a human: the changes of a big section rolled up per kind and per field.
+"""Large plans for a human: many changes rolled up per kind and per field.
 
-A section (one suite's changes) of more than `ROLLUP_AT` changes is shown as one line
-per kind of change and changed field (``~ 1,812 cases: description changed``) with a few
-examples, instead of one block per change. Deprecations, deletions and conflicts are
+More than `ROLLUP_AT` changes (besides conflicts, deprecations and deletions) are shown as
+one line per kind of change and changed field (``~ 1,812 cases: description changed``)
+with a few examples, instead of one block per change, and counted per suite. Deprecations, deletions and conflicts are
 never rolled up in the text plan: the renderers list them in full, first. Pure: it
 groups changes; `qasesync.plans.render` formats the lines.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from qasesync.plans.plan import KINDS, Change, EntityKind, Kind
 
-#: A section with more changes than this is rolled up (``plan --full`` lists each).
+#: More changes than this are rolled up (``plan --full`` lists each).
 ROLLUP_AT = 50
 #: Examples named under each rolled-up line.
 EXAMPLES = 3
@@ -42,7 +42,7 @@ class Rolled:
 
 
 def rolls_up(changes: Sequence[Change], at: int | None) -> bool:
-    """Whether a section of ``changes`` is rolled up (``at`` None: never)."""
+    """Whether ``changes`` are rolled up (``at`` None: never)."""
     return at is not None and len(changes) > at
 
 

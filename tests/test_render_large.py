@@ -42,7 +42,7 @@ def big_plan(deletes: int = 60) -> Plan:
     return Plan("DEMO", changes=(*updates, *small, *gone), conflicts=(conflict,))
 
 
-def test_more_than_50_changes_are_rolled_up_per_kind_and_field_and_counted_per_suite() -> None:
+def test_more_than_100_changes_are_rolled_up_per_kind_and_field_and_counted_per_suite() -> None:
     out = render(big_plan(), "text", VIEW)
     assert (
         "  # Every other change, rolled up (122 changes in 2 groups)\n"
@@ -66,7 +66,8 @@ def test_more_than_50_changes_are_rolled_up_per_kind_and_field_and_counted_per_s
 
 def test_deletions_and_conflicts_come_first_and_in_full_in_the_text_plan() -> None:
     out = render(big_plan(), "text", VIEW)
-    assert out.index("Conflicts:") < out.index("# To deprecate or delete") < out.index("# Every other")
+    first, then = out.index("Conflicts:"), out.index("# To deprecate or delete")
+    assert first < then < out.index("# Every other")
     assert all(f"(#{2000 + i})" in out for i in range(60))
 
 
@@ -142,10 +143,10 @@ def test_show_full_lists_every_change_of_a_saved_plan(tmp_path: Path) -> None:
     assert "rolled up" not in full.getvalue()
 
 
-def test_fifty_changes_are_listed() -> None:
-    fifty = Plan("DEMO", changes=tuple(_update(i, "title") for i in range(1, 51)))
-    assert "rolled up" not in render(fifty, "text", VIEW)
-    assert "rolled up" not in render_markdown(fifty, VIEW)
+def test_a_hundred_changes_are_listed() -> None:
+    hundred = Plan("DEMO", changes=tuple(_update(i, "title") for i in range(1, 101)))
+    assert "rolled up" not in render(hundred, "text", VIEW)
+    assert "rolled up" not in render_markdown(hundred, VIEW)
 
 
 def test_a_per_suite_list_too_long_for_the_comment_is_cut() -> None:

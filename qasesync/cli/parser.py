@@ -308,7 +308,7 @@ def _format_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--full",
         action="store_true",
-        help="list every change: no rollup of suites with more than 50 changes (text, markdown)",
+        help="list every change: no rollup of plans of more than 100 changes (text, markdown)",
     )
 
 

@@ -2,9 +2,9 @@
 
 More than `ROLLUP_AT` changes (besides conflicts, deprecations and deletions) are shown as
 one line per kind of change and changed field (``~ 1,812 cases: description changed``)
-with a few examples, instead of one block per change, and counted per suite. Deprecations, deletions and conflicts are
-never rolled up in the text plan: the renderers list them in full, first. Pure: it
-groups changes; `qasesync.plans.render` formats the lines.
+with a few examples, instead of one block per change, and counted per suite. Deprecations,
+deletions and conflicts are never rolled up in the text plan: the renderers list them in
+full, first. Pure: it groups changes; `qasesync.plans.render` formats the lines.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from qasesync.plans.plan import KINDS, Change, EntityKind, Kind
 
 #: More changes than this are rolled up (``plan --full`` lists each).
-ROLLUP_AT = 50
+ROLLUP_AT = 100
 #: Examples named under each rolled-up line.
 EXAMPLES = 3
 PLURALS = {"case": "cases", "suite": "suites", "shared_step": "shared steps"}

@@ -32,6 +32,7 @@ import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -94,6 +95,37 @@ def custom_number(text: str) -> int | float | str:
     if math.isfinite(number) and number.is_integer():
         return int(number)
     return number
+
+
+def custom_datetime(text: str) -> str:
+    """A date custom field's value in one form, ISO 8601 in UTC (``2024-03-01T10:00:00Z``),
+    whatever form it was given or read in (a bare date, ``YYYY-MM-DD HH:MM:SS``, another
+    zone); text that is no date is kept as it is (a plan shows it rather than fail)."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return text
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def custom_user(value: CustomValue) -> CustomValue:
+    """A user custom field's value: the user's id as text (``7`` and ``"7"`` are one user,
+    as the API reads it back: a string)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+def canonical_custom(kind: str, value: CustomValue) -> CustomValue:
+    """A custom value of a field of type ``kind`` in the one form the tree and the live
+    read are compared in: a date as `custom_datetime`, a user as `custom_user`."""
+    if kind == "datetime" and isinstance(value, str):
+        return custom_datetime(value)
+    if kind == "user":
+        return custom_user(value)
+    return value
 
 
 @dataclass(frozen=True)

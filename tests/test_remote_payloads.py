@@ -58,6 +58,8 @@ def test_a_single_create_sends_every_given_field_in_qase_form(openapi_spec: dict
         "suite_id": 3,
         "severity": 1,
         "priority": 1,
+        "behavior": 1,
+        "layer": 0,
         "type": 8,
         "status": 1,
         "is_flaky": 1,
@@ -82,13 +84,14 @@ def test_a_single_create_sends_every_given_field_in_qase_form(openapi_spec: dict
     check_request(openapi_spec, "POST", "/case/DEMO", body)
 
 
-def test_a_minimal_create_leaves_enums_to_the_service_and_sends_empty_lists() -> None:
+def test_a_minimal_create_sends_every_enum_as_the_workspace_default_and_empty_lists() -> None:
     body = encoder().create(Case(title="Bare"))
     assert body == {
         "title": "Bare",
         "description": "",
         "preconditions": "",
         "postconditions": "",
+        **{"severity": 4, "priority": 0, "type": 1, "behavior": 1, "layer": 0, "status": 0},
         "tags": [],
         "custom_field": {},
         "parameters": [],

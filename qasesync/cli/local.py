@@ -12,6 +12,7 @@ from qasesync.errors import QasesyncError
 if TYPE_CHECKING:
     from qasesync.cli.sandbox import Content
     from qasesync.emulator import Faults
+    from qasesync.emulator.shapes import Shapes
 
 DEFAULT_EMULATOR_PROJECT = "DEMO"
 
@@ -38,6 +39,7 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
         no_include=args.no_include,
         shared_read=args.shared_read,
         list_trashed=args.list_trashed,
+        shapes=emulator_shapes(args),
     )
     state = Path(args.state) if args.state else None
     if state is not None and state.is_file():
@@ -71,6 +73,18 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
         emulator.save_state(state)
         out.write(f"state saved to {state}\n")
     return EXIT_OK
+
+
+def emulator_shapes(args: argparse.Namespace) -> Shapes:
+    """The open shapes the ``emulator`` command's options ask for."""
+    from qasesync.emulator.shapes import Shapes
+
+    return Shapes(
+        create_default_severity=args.create_default_severity,
+        bulk_latency_per_case=args.bulk_latency_per_case,
+        multiselect=args.multiselect,
+        datetime_read=args.datetime_read,
+    )
 
 
 def emulator_faults(args: argparse.Namespace) -> Faults:

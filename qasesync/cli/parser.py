@@ -274,6 +274,31 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
         action="store_true",
         help="list deleted cases (with `deleted` set) in GET /case, after the live ones",
     )
+    shapes.add_argument(
+        "--create-default-severity",
+        type=int,
+        metavar="ID",
+        help="the severity option a create without one gets (default: the flagged option)",
+    )
+    shapes.add_argument(
+        "--bulk-latency-per-case",
+        type=_at_least(0.0),
+        default=0.0,
+        metavar="S",
+        help="seconds a bulk create takes per case before it commits (default 0)",
+    )
+    shapes.add_argument(
+        "--multiselect",
+        choices=["joined", "repeated"],
+        default="joined",
+        help="a multiselect value reads as ids joined by commas (default) or one entry per id",
+    )
+    shapes.add_argument(
+        "--datetime-read",
+        choices=["written", "iso"],
+        default="written",
+        help="a date custom field reads as written (default) or as ISO 8601 with a zone",
+    )
     faults = emulator.add_argument_group("faults", "injected into requests, reproducibly")
     for flag, kind, default, metavar, text in (
         ("--latency", _at_least(0.0), 0.0, "S", "seconds added to each request"),

@@ -21,6 +21,7 @@ import httpx
 from qasesync.emulator import routes
 from qasesync.emulator.apierrors import ApiError
 from qasesync.emulator.faults import Faults, Injector, Verdict, retry_after_header
+from qasesync.emulator.shapes import Shapes
 from qasesync.emulator.store import JSON, Store
 from qasesync.emulator.trash import Trash
 
@@ -108,6 +109,9 @@ class Emulator:
     #: Imitate a service whose case lists hold the cases deleted into the trash bin, with
     #: ``deleted`` set (``qasesync emulator --list-trashed``; see `qasesync.emulator.trash`).
     list_trashed: bool = False
+    #: The other shapes the evidence leaves open (`qasesync.emulator.shapes`);
+    #: ``store.shapes`` changes them at runtime.
+    shapes: Shapes = field(default_factory=Shapes)
 
     def __post_init__(self) -> None:
         self.store = Store(
@@ -116,6 +120,7 @@ class Emulator:
             custom_fields=self.custom_fields,
             seed=self.seed,
             shared_read=self.shared_read,
+            shapes=self.shapes,
         )
         self.log = RequestLog(self.log_limit)
         self.trash = Trash(self.store)

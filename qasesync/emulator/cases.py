@@ -7,6 +7,7 @@ only on a single create and ignores the old ``automation`` integer on every writ
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -15,6 +16,7 @@ from qasesync.emulator import steps as step_forms
 from qasesync.emulator import values
 from qasesync.emulator.apierrors import Problems
 from qasesync.emulator.fields import ENUM_FIELDS, SystemFields, enabled_for, field_type, option_ids
+from qasesync.emulator.shapes import Shapes
 
 JSON = dict[str, Any]
 Mode = Literal["create", "bulk", "patch"]
@@ -35,6 +37,8 @@ class CaseContext:
     files: step_forms.FileLookup = step_forms.no_files
     #: A shared-step reference reads as one step per use (`step_forms.read_case_steps`).
     collapsed: bool = False
+    #: The open read and write shapes (`qasesync.emulator.shapes`).
+    shapes: Shapes = dataclasses.field(default_factory=Shapes)
 
     def custom(self) -> dict[str, JSON]:
         """The case custom fields enabled for the project, by id as a string."""
@@ -70,7 +74,7 @@ def _enums(payload: Mapping[str, Any], problems: Problems, ctx: CaseContext, mod
     for name in ENUM_FIELDS:
         if name not in payload:
             if mode != "patch":
-                fields[name] = ctx.system.default(name)
+                fields[name] = _create_default(name, ctx)
             continue
         value = payload[name]
         if not ctx.system.valid(name, value):
@@ -82,6 +86,15 @@ def _enums(payload: Mapping[str, Any], problems: Problems, ctx: CaseContext, mod
             problems.add("is_flaky", "The selected {field} is invalid.")
         fields["is_flaky"] = flaky
     return fields
+
+
+def _create_default(name: str, ctx: CaseContext) -> int:
+    """The option a create without ``name`` gets: the flagged default, unless the
+    emulator imitates a service whose own create default differs."""
+    override = ctx.shapes.create_default_severity
+    if name == "severity" and override is not None:
+        return override
+    return ctx.system.default(name)
 
 
 def _placement(
@@ -289,7 +302,7 @@ def read_case(record: JSON, ctx: CaseContext, *, include_external: bool = False)
         "isToBeAutomated": automation == 1,
         "milestone_id": record["milestone_id"],
         "suite_id": record["suite_id"],
-        "custom_fields": _read_custom(record["custom_field"]),
+        "custom_fields": _read_custom(record["custom_field"], ctx),
         "attachments": [],
         "steps_type": record["steps_type"],
         "steps": step_forms.read_case_steps(
@@ -311,8 +324,13 @@ def read_case(record: JSON, ctx: CaseContext, *, include_external: bool = False)
     return result
 
 
-def _read_custom(stored: dict[str, str]) -> list[JSON]:
-    return [{"id": int(key), "value": value} for key, value in sorted(stored.items(), key=_by_int)]
+def _read_custom(stored: dict[str, str], ctx: CaseContext) -> list[JSON]:
+    kinds = {key: field_type(field) for key, field in ctx.custom().items()}
+    return [
+        entry
+        for key, value in sorted(stored.items(), key=_by_int)
+        for entry in ctx.shapes.read_custom(int(key), kinds.get(key, ""), value)
+    ]
 
 
 def _by_int(item: tuple[str, str]) -> int:

@@ -129,7 +129,10 @@ class SystemFields:
         self._defaults: dict[str, int] = {}
         for field in self.raw:
             options = field.get("options") or []
-            self._ids[field["slug"]] = {o["slug"]: int(o["id"]) for o in options}
+            # An option an admin added may have no slug: its id stands in.
+            self._ids[field["slug"]] = {
+                str(o.get("slug") or o["id"]): int(o["id"]) for o in options
+            }
             default = next((o["id"] for o in options if o.get("is_default")), None)
             if default is not None:
                 self._defaults[field["slug"]] = int(default)

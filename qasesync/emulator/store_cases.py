@@ -164,6 +164,7 @@ class CasesMixin(StoreBase):
             new_hash=self._new_hash,
             files=self.files.get,
             collapsed=self.shared_read == "collapsed",
+            shapes=self.shapes,
             tag_id=lambda title: self._tag_id(project, title),
         )
 

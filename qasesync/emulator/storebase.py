@@ -15,6 +15,7 @@ from typing import Any
 
 from qasesync.emulator.apierrors import NotFound
 from qasesync.emulator.fields import SystemFields, default_system_fields, field_type
+from qasesync.emulator.shapes import Shapes
 
 JSON = dict[str, Any]
 Clock = Callable[[], datetime]
@@ -38,6 +39,7 @@ class StoreBase:
         seed: int = 0,
         clock: Clock = _utcnow,
         shared_read: str = "expanded",
+        shapes: Shapes | None = None,
     ) -> None:
         self._lock = threading.RLock()
         self._clock = clock
@@ -59,6 +61,8 @@ class StoreBase:
         self.workspace_shared: dict[str, JSON] = {}
         #: How a case reads a shared-step reference: "expanded" or "collapsed".
         self.shared_read = shared_read
+        #: The other open shapes (`qasesync.emulator.shapes`); replaceable at runtime.
+        self.shapes = shapes or Shapes()
         for code in projects:
             self.add_project(code)
 

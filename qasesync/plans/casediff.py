@@ -21,6 +21,7 @@ from qasesync.model import (
     SharedStep,
     Step,
     Workspace,
+    canonical_custom,
 )
 from qasesync.plans import normalise, threeway
 from qasesync.plans.normalise import RefMapper, show, text
@@ -80,6 +81,10 @@ class CaseDiffer:
         for definition in self._nameable:
             if definition.title not in values and definition.default is not None:
                 values[definition.title] = definition.default
+            if definition.title in values:  # a date or user compared in the form read back
+                values[definition.title] = canonical_custom(
+                    definition.type, values[definition.title]
+                )
         return values
 
     def ignored(self, path: str) -> bool:

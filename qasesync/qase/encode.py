@@ -95,13 +95,15 @@ class CaseEncoder:
     ignored: frozenset[str] = frozenset()
 
     def create(self, case: Case, *, for_bulk: bool = False) -> JsonObject:
-        """``POST /case`` body (or one entry of ``/case/bulk`` with ``for_bulk``). Omitted
-        enums, flaky and milestone are not sent: the service applies its defaults."""
+        """``POST /case`` body (or one entry of ``/case/bulk`` with ``for_bulk``). Every
+        enum is sent, an omitted one as the workspace's default option (whatever the
+        service's own create default is); omitted flaky and milestone are not sent."""
         body: JsonObject = {name: str(getattr(case, name)).strip() for name in TEXT_FIELDS}
         suite_id = self._suite_id(case)
         if suite_id is not None:
             body["suite_id"] = suite_id
-        body.update(self._given_enums(case))
+        for name in ENUM_FIELDS:
+            body.update(self._enum(name, getattr(case, name)))
         if case.flaky is not None:
             body["is_flaky"] = int(case.flaky)
         if case.milestone_id is not None:
@@ -163,14 +165,6 @@ class CaseEncoder:
                 ]
             )
         return {"suite_id": suite_id}
-
-    def _given_enums(self, case: Case) -> JsonObject:
-        body: JsonObject = {}
-        for name in ENUM_FIELDS:
-            slug = getattr(case, name)
-            if slug is not None:
-                body.update(self._enum(name, slug))
-        return body
 
     def _enum(self, name: str, slug: str | None) -> JsonObject:
         """An enum's option id; None (omitted in the tree) means the workspace default."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from qasesync.model import (
     CustomValue,
     EnumField,
     Workspace,
+    canonical_custom,
     custom_number,
 )
 from qasesync.safetext import terminal
@@ -136,13 +138,41 @@ def _enum_ids(name: str, field: JsonObject | None) -> EnumIds:
         # apply has already written part of it.
         enum = EnumField(name, (DEFAULT_SLUGS[name],), DEFAULT_SLUGS[name])
         return EnumIds(enum, {}, {}, known=False)
-    options = [o for o in field.get("options") or () if o.get("slug") is not None]
-    by_slug = {str(o["slug"]): int(o["id"]) for o in options}
+    by_slug: dict[str, int] = {}
+    options = list(field.get("options") or ())
+    for option in sorted(options, key=lambda o: not str(o.get("slug") or "").strip()):
+        slug = option_slug(option)
+        if slug and slug not in by_slug:  # a given slug wins over a derived one
+            by_slug[slug] = int(option["id"])
     slugs = tuple(by_slug)
-    defaults = [str(o["slug"]) for o in options if o.get("is_default")]
-    fallback = DEFAULT_SLUGS[name] if DEFAULT_SLUGS[name] in slugs else slugs[0] if slugs else ""
-    enum = EnumField(name, slugs, defaults[0] if defaults else fallback)
-    return EnumIds(enum, by_slug, {i: s for s, i in by_slug.items()})
+    by_id = {i: s for s, i in by_slug.items()}
+    enum = EnumField(name, slugs, _default_slug(name, field, by_id, slugs))
+    return EnumIds(enum, by_slug, by_id)
+
+
+def option_slug(option: Mapping[str, Any]) -> str:
+    """An option's slug; an option without one (an admin's own) gets one derived from its
+    title: lower case, each run of other characters than a-z and 0-9 one hyphen."""
+    slug = option.get("slug")
+    if slug is not None and str(slug).strip():
+        return str(slug)
+    return re.sub(r"[^a-z0-9]+", "-", str(option.get("title") or "").lower()).strip("-")
+
+
+def _default_slug(
+    name: str, field: Mapping[str, Any], by_id: Mapping[int, str], slugs: tuple[str, ...]
+) -> str:
+    """The option a create sends for an omitted enum: the field's ``default_value``, else
+    the option flagged ``is_default``, else the usual default slug, else the first."""
+    raw = str(field.get("default_value") or "").strip()
+    if raw.lstrip("-").isdigit() and int(raw) in by_id:
+        return by_id[int(raw)]
+    flagged = [o for o in field.get("options") or () if o.get("is_default")]
+    if flagged and int(flagged[0]["id"]) in by_id:
+        return by_id[int(flagged[0]["id"])]
+    if DEFAULT_SLUGS[name] in slugs:
+        return DEFAULT_SLUGS[name]
+    return slugs[0] if slugs else ""
 
 
 # --- custom fields ----------------------------------------------------------------------
@@ -197,7 +227,7 @@ def decode_value(kind: str, by_id: Mapping[str, str], raw: Any) -> CustomValue |
         return _option_title(by_id, text)
     if kind == "multiselect":
         return tuple(sorted(_option_title(by_id, part.strip()) for part in text.split(",")))
-    return text
+    return canonical_custom(kind, text)  # a date or a user read in any of its shapes
 
 
 def _option_title(by_id: Mapping[str, str], text: str) -> str:
@@ -222,7 +252,7 @@ def encode_value(spec: CustomSpec, value: CustomValue | None) -> str:
         return ",".join(sorted((_option_id(spec, str(t)) for t in titles), key=_id_order))
     if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
         return str(custom_number(repr(value)))
-    return str(value)
+    return str(canonical_custom(kind, value))
 
 
 def _option_id(spec: CustomSpec, title: str) -> str:

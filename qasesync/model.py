@@ -279,6 +279,8 @@ class Settings:
     drift: Literal["keep", "revert", "fail"] = "keep"
     ignore_fields: frozenset[str] = frozenset()
     options: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Cases in one bulk create (1 to 100); None: adapted to how fast Qase answers.
+    bulk_size: int | None = None
     location: Location | None = field(default=None, compare=False)
 
     def allowed_options(self, enum_field: str) -> tuple[str, ...]:

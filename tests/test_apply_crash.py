@@ -58,10 +58,11 @@ def plan_code(tree: Path) -> int:
 
 
 # The writes of this tree, in order: the lock suite (docs/design.md §12); suites s0 and
-# s2 (at once), s0/s1; the shared step; one bulk of 29 cases; one POST /case for the
-# automated case number 25. Before the kill, every write but the k-th was answered and its
-# ids written back. The rerun removes the killed run's lock at once: its process has ended.
-@pytest.mark.parametrize(("k", "written"), [(1, 0), (2, 0), (5, 3), (6, 4), (7, 33)])
+# s2 (at once), s0/s1; the shared step; two bulks of 29 cases (20, the adaptive size's
+# first, then 9); one POST /case for the automated case number 25. Before the kill, every
+# write but the k-th was answered and its ids written back. The rerun removes the killed
+# run's lock at once: its process has ended.
+@pytest.mark.parametrize(("k", "written"), [(1, 0), (2, 0), (5, 3), (6, 4), (7, 24), (8, 33)])
 def test_apply_killed_after_k_writes_is_finished_by_a_rerun_without_duplicates(
     k: int, written: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from qasesync.apply.bulksize import BulkSize
 from qasesync.apply.cases import CaseWriter, delete
 from qasesync.apply.ledger import (
     ApplyFailed,
@@ -75,7 +76,7 @@ def apply(
     live: Tree | None = None,
     on_progress: ProgressCallback | None = None,
     on_written: WrittenCallback | None = None,
-    batch_size: int = BULK_SIZE,
+    batch_size: int | None = None,
 ) -> ApplyReport:
     """Carry out ``plan`` against ``remote``'s project; return what was done.
 
@@ -85,13 +86,12 @@ def apply(
     `YamlSink`); ``on_progress`` is called after each change. Raises `ApplyFailed`
     (carrying the report) when anything failed: a second apply finishes the job.
     """
-    if batch_size < 1:
-        raise ValueError("batch_size must be at least 1")
+    bulk = BulkSize(remote.client.bulk_deadline, fixed=batch_size)  # checks 1..100
     ledger = Ledger(plan, live, on_progress, on_written)
     ledger.written(plan.adoptions)  # true whatever happens next: recorded first
     before = remote.client.request_count
     try:
-        _Run(plan, remote, ledger, CaseWriter(remote, ledger, batch_size)).run()
+        _Run(plan, remote, ledger, CaseWriter(remote, ledger, batch_size or BULK_SIZE, bulk)).run()
     except _Stopped:
         pass  # the failure that stopped the run is in the report
     except ApiError as error:

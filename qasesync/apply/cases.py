@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from qasesync.apply.bulksize import BulkSize
 from qasesync.apply.ledger import Ledger, assign
 from qasesync.apply.reconcile import (
     SETTLE_SECONDS,
@@ -39,7 +40,10 @@ class CaseWriter:
 
     remote: Remote
     ledger: Ledger
+    #: The batch of the concurrent single creates and of the issue links.
     batch_size: int
+    #: The size of each bulk create: fixed or adaptive (`qasesync.apply.bulksize`).
+    bulk: BulkSize
 
     # --- creation ---------------------------------------------------------------------
 
@@ -48,8 +52,11 @@ class CaseWriter:
         is not the default (bulk ignores automation), a batch of them at a time."""
         bulk = [c for c in creates if self._automation(c) == "manual"]
         singles = [c for c in creates if self._automation(c) != "manual"]
-        for start in range(0, len(bulk), self.batch_size):
-            self._batch(bulk[start : start + self.batch_size], single=False)
+        start = 0
+        while start < len(bulk):
+            size = self.bulk.current  # as the answers so far made it
+            self._batch(bulk[start : start + size], single=False)
+            start += size
         for start in range(0, len(singles), self.batch_size):
             with self.ledger.batch():  # sent concurrently; one write-back per batch
                 self.remote.client.map_concurrent(
@@ -78,11 +85,14 @@ class CaseWriter:
     def _send(self, batch: list[Change], *, single: bool) -> None:
         pending = list(batch)
         for attempt in range(1, SEND_ATTEMPTS + 1):
+            started = self.remote.client.clock()
             try:
                 ids = self._post([_case(c) for c in pending], single=single)
             except ApiError as error:
                 if refused(error):
                     raise _Refused(error, pending) from error
+                if not single and may_still_run(error):
+                    self.bulk.lost()
                 if not uncertain(error) or attempt == SEND_ATTEMPTS:
                     raise
                 log.warning("creating %d case(s): %s; reading back", len(pending), error)
@@ -90,6 +100,8 @@ class CaseWriter:
                 if not pending:
                     return
                 continue
+            if not single:
+                self.bulk.answered(len(pending), self.remote.client.clock() - started)
             self._created(pending, ids, adopted=False)
             return
 

@@ -223,7 +223,12 @@ def _apply(args: argparse.Namespace, out: TextIO, recording: ApplyRecording | No
         try:
             with shown(display_for(os.environ)) as progress:
                 report = apply(
-                    chosen, remote, live=live.tree, on_progress=progress, on_written=sink
+                    chosen,
+                    remote,
+                    live=live.tree,
+                    on_progress=progress,
+                    on_written=sink,
+                    batch_size=settings.bulk_size,
                 )
         except ApplyFailed as failure:
             if synced is not None:

@@ -119,6 +119,9 @@ class _Planner:
         left = self._leftovers()
         pruned = self._noted(prune.prune_cases(left))
         self.warnings += prune.rename_warnings(cases, pruned, self._content)
+        if self.base is None:  # with a base record, `_Sync` names the late copies
+            claimed = [c for c in self.live.tree.cases if c.id in self.claimed_cases]
+            self.warnings += prune.duplicate_warnings(left, claimed, self.desired.cases)
         every_shared = self.live.tree.shared_steps
         tail = self._noted(prune.prune_shared(left, every_shared, cases + pruned))
         tree = self.live.tree

@@ -201,6 +201,33 @@ def rename_warnings(
     return warnings
 
 
+def duplicate_warnings(
+    left: Leftovers, claimed: Iterable[Case], tree_cases: Iterable[Case]
+) -> list[Message]:
+    """A warning for each unclaimed live case that repeats a live case the tree holds by id
+    (same suite, same title, a later id): what a bulk create leaves when it commits after
+    its answer was lost and the cases were sent again. Named as such, at the tree case."""
+    where = {c.id: c.location for c in tree_cases}
+    owners: dict[tuple[str | None, str], Case] = {}
+    for case in sorted(claimed, key=lambda c: c.id or 0):
+        owners.setdefault((case.suite, text(case.title).casefold()), case)
+    warnings = []
+    for extra in left.cases:
+        owner = owners.get((extra.suite, text(extra.title).casefold()))
+        if owner is None or (extra.id or 0) <= (owner.id or 0):
+            continue
+        warnings.append(
+            Message(
+                f"live case #{extra.id} {extra.title!r} is a duplicate of #{owner.id}, which "
+                "this project created: a bulk create that got no answer in time committed "
+                f"after the cases were sent again; prune: {left.settings.prune} applies to "
+                "it like any live case without a YAML case",
+                where.get(owner.id),
+            )
+        )
+    return warnings
+
+
 def children_of(suites: Iterable[Suite]) -> dict[str | None, list[Suite]]:
     children: dict[str | None, list[Suite]] = defaultdict(list)
     for suite in suites:

@@ -169,6 +169,7 @@ class QaseClient:
         self._answered = False  # a refused connection before any answer is a wrong URL
         self._limiter = RateLimiter(rate_limit, clock=clock, sleep=sleep)
         self._sleep = sleep
+        self._clock = clock
         self._retry = retry or RetryPolicy()
         self._rng = rng or random.Random()
         self._max_workers = max_workers
@@ -176,6 +177,16 @@ class QaseClient:
         self._count = 0
         self._pool: ThreadPoolExecutor | None = None
         self._local = threading.local()
+
+    @property
+    def clock(self) -> Clock:
+        """The client's monotonic clock (seconds): how long its requests take."""
+        return self._clock
+
+    @property
+    def bulk_deadline(self) -> float:
+        """Seconds a bulk create may take before it is given up (and ambiguous)."""
+        return self._deadlines[True]
 
     @classmethod
     def from_env(

@@ -38,6 +38,7 @@ def settings_from(
         drift=data.get("drift", "keep"),
         ignore_fields=frozenset(data.get("ignore_fields", ())),
         options={name: tuple(values) for name, values in data.get("options", {}).items()},
+        bulk_size=data.get("bulk_size"),
         location=location,
     )
 

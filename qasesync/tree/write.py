@@ -269,6 +269,7 @@ def settings_document(settings: Settings) -> CommentedMap:
         ("drift", settings.drift != default.drift, settings.drift),
         ("ignore_fields", bool(settings.ignore_fields), _list(sorted(settings.ignore_fields))),
         ("options", any(settings.options.values()), _options(settings.options)),
+        ("bulk_size", settings.bulk_size is not None, settings.bulk_size),
     ]
     return _map([(name, value) for name, wanted, value in candidates if wanted])
 

@@ -26,6 +26,7 @@ plan's ``adoptions`` (entities it matched by title) go to ``on_written`` first.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -129,16 +130,37 @@ def check_fresh(plan: Plan, tree: Tree, live: Tree, *, now: Plan | None = None) 
     with the title of one the plan creates, say)."""
     problems = [] if plan.tree_fingerprint == tree_fingerprint(tree) else ["the tree changed"]
     problems += _changed_entities(plan, live)
-    if now is not None and not problems and _outline(now) != _outline(plan):
-        problems.append(
-            f"planned again, the changes differ ({len(now.changes)} instead of {len(plan.changes)})"
-        )
+    if now is not None and not problems:
+        problems += _differences(plan, now)
     if problems:
         shown = "\n  ".join(problems[:20]) + ("\n  ..." if len(problems) > 20 else "")
         raise SafetyError(
             f"the saved plan is stale; since it was made:\n  {shown}\n"
             "run `qasesync plan --out` again and review the new plan"
         )
+
+
+def _differences(saved: Plan, now: Plan) -> list[str]:
+    """How ``saved`` differs from ``now``, planned again from the same tree and project:
+    other changes, or a change of the same outline whose content (what it sends, what it
+    shows) is not what planning makes of them: a plan file edited after review."""
+    if _outline(now) != _outline(saved):
+        return [
+            f"planned again, the changes differ ({len(now.changes)} instead of "
+            f"{len(saved.changes)})"
+        ]
+    pairs = zip(_contents(saved), _contents(now), saved.changes, strict=True)
+    return [
+        f"{c.kind} {c.entity.replace('_', ' ')} {c.name!r}: not what planning the same tree "
+        "and project makes of it (the plan file was edited)"
+        for mine, fresh, c in pairs
+        if mine != fresh
+    ]
+
+
+def _contents(plan: Plan) -> list[str]:
+    """Each change of ``plan`` as the plan file holds it, as comparable text."""
+    return [json.dumps(c, sort_keys=True) for c in plan.to_json()["changes"]]
 
 
 def _outline(plan: Plan) -> list[tuple[str, str, str, str, tuple[str, ...]]]:

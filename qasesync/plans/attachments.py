@@ -4,9 +4,12 @@ Qase replaces a case's (or a shared step's) whole step list on every steps write
 step sent without its attachment hashes loses its files. The tree cannot name them, so
 `carry` gives each live step's attachments to the desired step that takes its place:
 the step with the same text (action, expected result and data, trimmed), wherever it
-moved; else the step at the same position when only its text changed (that position
-taken by no step of unchanged text). A live step holding attachments that no desired
-step takes is *lost*: the planner refuses the plan, unless the user accepts the loss.
+moved; else the step in its place when only its text changed: the live and desired lists
+aligned, a run of live steps replaced by a run of as many desired steps pairs them by
+position (a place taken by no step of unchanged text); where steps were inserted or
+removed around an edited step, nothing is in its place. A live step holding attachments
+that no desired step takes is *lost*: the planner refuses the plan, unless the user
+accepts the loss.
 Nested steps are carried the same way inside each pair.
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 
 from qasesync.model import Step
 from qasesync.plans.normalise import text
@@ -101,10 +105,28 @@ def _pairs(live: tuple[Step, ...], desired: tuple[Step, ...]) -> dict[int, int]:
             pairs[slots.pop(0)] = index
         elif held(step, ""):
             changed.append(index)
-    for index in changed:  # only the text changed: the step at the same place
-        if index < len(desired) and _own(desired[index]) and index not in pairs:
-            pairs[index] = index
+    places = _places(live, desired)
+    for index in changed:  # only the text changed: the step in its place
+        place = places.get(index)
+        if place is not None and _own(desired[place]) and place not in pairs:
+            pairs[place] = index
     return pairs
+
+
+def _places(live: tuple[Step, ...], desired: tuple[Step, ...]) -> dict[int, int]:
+    """Live index → the desired index in its place: the two lists aligned (difflib), a
+    step is in the place of one that a run of as many steps replaced; where steps were
+    inserted or removed around it, no step is in its place."""
+    matcher = SequenceMatcher(None, _slots(live), _slots(desired), autojunk=False)
+    places: dict[int, int] = {}
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("equal", "replace") and i2 - i1 == j2 - j1:
+            places.update(zip(range(i1, i2), range(j1, j2), strict=True))
+    return places
+
+
+def _slots(steps: tuple[Step, ...]) -> list[tuple[str, ...]]:
+    return [("shared", str(s.shared or s.workspace)) if s.reference else _key(s) for s in steps]
 
 
 def _own(step: Step) -> bool:

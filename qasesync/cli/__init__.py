@@ -21,7 +21,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -88,7 +90,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     if debug:  # also after the command, where users put it (`qasesync plan --debug`)
         argv = ["--debug", *(arg for arg in argv if arg != "--debug")]
     guard = guarded(out)
-    with _guarded_stderr():
+    with _guarded_stderr(), _sigterm_interrupts():
         try:
             return _run(argv, guard, debug=debug)
         finally:
@@ -138,6 +140,25 @@ def guarded(stream: TextIO | GuardedOutput) -> GuardedOutput:
     if isinstance(stream, GuardedOutput):
         return stream
     return GuardedOutput(stream, secret=os.environ.get("QASE_TOKEN", "").strip())
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (``kill``, ``docker stop``, a CI job's timeout) stops a command as Ctrl-C
+    does: the apply lock is released and what was done is said, instead of the process
+    ending at once. Only in the main thread, where Python delivers signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,3 +83,18 @@ def test_imports_follow_the_layers(path: Path) -> None:
         elif names[0] in DOORS and me not in DOORS[names[0]]:
             wrong.append(module)
     assert wrong == []
+
+
+def _package_modules() -> list[tuple[str, str]]:
+    """(docstring owner, module name) for every module of the package and its subpackages."""
+    found = [("qasesync", p.stem) for p in PACKAGE.glob("*.py")]
+    for init in PACKAGE.glob("*/__init__.py"):
+        found += [(init.parent.name, p.stem) for p in init.parent.glob("*.py")]
+    return sorted((owner, name) for owner, name in found if not name.startswith("__"))
+
+
+@pytest.mark.parametrize("owner, module", _package_modules(), ids=lambda v: str(v))
+def test_each_module_is_named_in_its_package_docstring(owner: str, module: str) -> None:
+    init = PACKAGE / "__init__.py" if owner == "qasesync" else PACKAGE / owner / "__init__.py"
+    doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+    assert re.search(rf"(^|[\s,]){re.escape(module)}(/|,|\s)", doc, re.MULTILINE), module

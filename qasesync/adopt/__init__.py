@@ -7,4 +7,7 @@ pullstate  what pull read and the edits its parts have collected so far (`PullSt
 pulledits  the in-place edits of entities the tree holds (`Updates`)
 pulladd    entities the tree lacks, and cases moved live, added to its files (`Additions`)
 importcsv  a CSV of legacy cases (bulk or Qase's layout) as a tree
+csvqase    Qase's own CSV (V1 and V2): suite rows and ids, numbered steps → cases
+csvcells   one CSV cell → one model value, for both layouts
+exportcsv  a `Tree` → Qase's own CSV, offline (export --format qase-csv)
 """

@@ -7,13 +7,17 @@ when the plan has changes, 3 a bug (traceback only under ``--debug``), 130 inter
     __init__   main(): the dispatch table and the error boundary; entry() for the script
     parser     build_parser(), parse() (with "did you mean") and the argparse types
     completion the bash completion script, made from the parser
-    offline    validate, import-csv, show: no Qase reads
+    offline    validate, import-csv, show, schema: no Qase reads
     live       plan, apply, export, pull: they read (and apply writes) the live project
     locking    the apply lock on the project, the local lock on the tree, and unlock
-    local      emulator, demo: the local Qase API emulator
+    local      emulator, demo: the commands that run the local Qase API emulator
+    demo       what demo runs: the whole job on the example tree, against an emulator
+    sandbox    emulator --from-tree / --from-csv: a tree or a CSV as the emulator's content
+    qasecsv    export --format qase-csv: a tree as Qase's CSV, offline
     writeback  writeback, and what `apply --record` saves for it: no Qase reads
     common     exit codes, UsageError and the helpers the command modules share
     output     the guard every printed line passes (qasesync.safetext's rules)
+    progress   apply's progress: a bar on a terminal, a line every few seconds in CI
 """
 
 from __future__ import annotations

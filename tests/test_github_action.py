@@ -608,7 +608,11 @@ def test_a_plan_cut_for_the_comment_is_whole_in_the_summary(
         "plan cases --format github --out PLAN.json --detailed-exitcode",
         "show PLAN.json --format markdown",
         "show PLAN.json --format text",
+        "show PLAN.json --full --format text",
     ]
+    full = Path(run.step_outputs["run"]["full-plan"])
+    assert (full / "plan.txt").read_text() == "+ case: every one of the 3,000 new cases\n"
+    assert (full / "plan.json").read_text() == '{"format_version": 1}'
 
 
 def test_plan_without_changes_reports_no_changes(

@@ -11,7 +11,14 @@ from qasesync.cli import main
 from qasesync.errors import Problem
 from qasesync.model import Case
 from qasesync.plans.plan import Change, FieldDiff, Plan
-from qasesync.plans.render import View, github_problems, render, render_markdown
+from qasesync.plans.render import (
+    ABRIDGED,
+    MARKER,
+    View,
+    github_problems,
+    render,
+    render_markdown,
+)
 from qasesync.plans.rollup import field_of
 
 VIEW = View(web="https://app.qase.io", rate_per_minute=600, tree_prefix="cases/")
@@ -153,3 +160,12 @@ def test_a_per_suite_list_too_long_for_the_comment_is_cut() -> None:
     spread = tuple(replace(_update(i, "title"), suite=f"s{i:05d}-{'y' * 60}") for i in range(3000))
     out = render_markdown(Plan("DEMO", changes=spread), VIEW)
     assert len(out) <= 60_000 and "more suites: cut\n\n</details>" in out
+
+
+def test_a_comment_that_does_not_list_every_change_says_so_in_a_hidden_marker() -> None:
+    assert render_markdown(big_plan(), VIEW).startswith(f"{MARKER}\n{ABRIDGED}\n### ")
+    assert ABRIDGED in render_markdown(big_plan(deletes=2000), replace(VIEW, rollup=None))
+    few = Plan("DEMO", changes=big_plan().changes[:3])
+    assert ABRIDGED not in render_markdown(few, VIEW)
+    cut = render_markdown(Plan("DEMO", changes=big_plan().changes[:90]), VIEW, limit=9_000)
+    assert "The plan is cut here" in cut and ABRIDGED in cut

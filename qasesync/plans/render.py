@@ -418,7 +418,21 @@ def render_markdown(plan: Plan, view: View, *, limit: int = MARKDOWN_LIMIT) -> s
         _md_messages("Warnings", plan.warnings),
         _md_messages("Notes", plan.notes),
     ]
-    return _cut("\n".join(head), groups, [m for m in messages if m], limit)
+    out = _cut("\n".join(head), groups, [m for m in messages if m], limit)
+    abridged = (
+        rolls_up(_others(walked), view.rollup)
+        or any(line.startswith(_LEFT_OUT) for line in head)
+        or _CUT_NOTE in out
+    )
+    return out.replace(MARKER, f"{MARKER}\n{ABRIDGED}", 1) if abridged else out
+
+
+#: Marks a comment that does not list every change (rolled up, or cut to fit): the action
+#: then adds the whole text plan to the job summary. User text cannot forge it (`md`
+#: escapes ``<``).
+ABRIDGED = "<!-- qasesync-plan-abridged -->"
+_LEFT_OUT = "- … and "
+_CUT_NOTE = "**The plan is cut here"
 
 
 #: Characters of the markdown kept for what follows the conflicts and deletions (the
@@ -450,9 +464,9 @@ def _md_fitted(
     lines = [f"**{md(title)}**", "", md(hint), "", *shown]
     rest = changes[len(shown) :]
     if rest:
-        counted_rest = "; ".join(line.text() for line in rolled(rest))
+        counted_rest = md("; ".join(line.text() for line in rolled(rest)))
         lines.append(
-            f"- … and {len(rest):,} more, not listed here to fit the comment: {md(counted_rest)}."
+            f"{_LEFT_OUT}{len(rest):,} more, not listed here to fit the comment: {counted_rest}."
             " Each is listed in the job summary and the full plan."
         )
     return [*lines, ""]
@@ -566,7 +580,7 @@ def _cut(head: str, groups: list[_Section], messages: list[str], limit: int) -> 
             left -= 1
     what = f": {counted(left, 'more section')} did not fit in" if left else " to fit in"
     cut = (
-        f"**The plan is cut here{what} {limit:,} characters.** The whole plan is in the "
+        f"{_CUT_NOTE}{what} {limit:,} characters.** The whole plan is in the "
         "job summary of this run (or run `qasesync plan`).\n"
     )
     return _joined([head, *body, cut, *tail])

@@ -2,7 +2,7 @@
 # Runs one qasesync command for the composite action (validate, plan, apply or pull).
 #
 # Writes the job summary and the step outputs (exit-code, has-changes, skipped, comment-file,
-# record-file, pull-files, report-file) and exits 0 even when the command failed: the action's last step
+# record-file, pull-files, report-file, full-plan) and exits 0 even when the command failed: the action's last step
 # fails with the recorded exit code, after the pull-request comment and the commit of
 # written-back ids are done.
 # The Qase token arrives as INPUT_TOKEN and is only ever exported, never printed.
@@ -98,8 +98,11 @@ TEXT
     { echo "$marker"; cat "$body"; } >"$body.new" && mv "$body.new" "$body"
   fi
   summary <"$body"
-  if grep -q "The plan is cut here" "$body"; then
-    # The markdown fits a comment; the job summary (1 MiB) gets the whole plan as text.
+  # A comment that does not list every change (rolled up or cut to fit GitHub's limit) says
+  # so in a hidden marker; the job summary (1 MiB) then gets the plan as text, with every
+  # conflict, deprecation and deletion in full, and the run keeps every change as an
+  # artifact (`show --full`, and the saved plan).
+  if grep -q -F -e "<!-- qasesync-plan-abridged -->" -e "The plan is cut here" "$body"; then
     qasesync show "$work/plan.json" --format text >"$work/plan.txt" 2>/dev/null || true
     head -c 900000 "$work/plan.txt" >"$work/plan.head"
     {
@@ -108,6 +111,10 @@ TEXT
       fenced text "$work/plan.head"
       echo "</details>"
     } | summary
+    mkdir -p "$work/full-plan"
+    qasesync show "$work/plan.json" --full --format text >"$work/full-plan/plan.txt" 2>/dev/null || true
+    cp "$work/plan.json" "$work/full-plan/plan.json"
+    output full-plan "$work/full-plan"
   fi
   if [ -n "${GITHUB_RUN_ID:-}" ]; then
     local sha=${GITHUB_SHA:-} run_url

@@ -10,11 +10,11 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from kit.apply import on_socket, write_tree
 from kit.apply import run_cli as run
+from kit.remote_json import custom_field
 
 from qasesync.cli.output import GuardedOutput
 from qasesync.emulator import Emulator
@@ -66,33 +66,16 @@ def guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> It
     UNGUARDED.clear()
 
 
-def _field(ident: int, title: str, kind: str, options: list[str] | None = None) -> dict[str, Any]:
-    stamp = "2024-01-01T00:00:00+00:00"
-    value = json.dumps([{"id": i + 1, "title": t} for i, t in enumerate(options or [])])
-    return {
-        "id": ident,
-        "title": title,
-        "type": kind,
-        "value": value if options else None,
-        "entity": "case",
-        "placeholder": None,
-        "default_value": None,
-        "is_required": False,
-        "is_visible": True,
-        "is_filterable": True,
-        "is_enabled_for_all_projects": True,
-        "projects_codes": [],
-        "created_at": stamp,
-        "updated_at": stamp,
-        "created": "2024-01-01 00:00:00",
-        "updated": "2024-01-01 00:00:00",
-    }
-
-
 FIELDS = [
-    _field(1, "Owner", "string"),
-    _field(2, "Components", "Multiselect", ["web", STOP, ESC, "a" + HTML]),
-    _field(3, "Team" + INJECT + ESC, "string"),
+    custom_field(1, "Owner", "string", everywhere=True),
+    custom_field(
+        2,
+        "Components",
+        "multiselect",
+        options=tuple(enumerate(["web", STOP, ESC, "a" + HTML], start=1)),
+        everywhere=True,
+    ),
+    custom_field(3, "Team" + INJECT + ESC, "string", everywhere=True),
 ]
 
 

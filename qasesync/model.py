@@ -376,6 +376,20 @@ class Live:
     tree: Tree
     workspace: Workspace
     unread: frozenset[str] = frozenset()
+    #: The live suites (keys) whose cases were all read, when the read followed a
+    #: `CaseScope`; ``tree.cases`` then holds those cases and the ones read by id. None:
+    #: every case of the project was read.
+    cases_of: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class CaseScope:
+    """What a scoped read needs (docs/design.md §13): the live suites a tree's ``scope``
+    owns (by id, descendants included) and the case ids the tree holds, so that a case
+    moved out of those suites in the web app is still read, by id."""
+
+    suites: frozenset[int]
+    ids: frozenset[int]
 
 
 @contextmanager

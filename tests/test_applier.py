@@ -144,6 +144,20 @@ def test_a_dropped_bulk_is_reconciled_as_a_whole_without_resending(
     assert [a.value for a in report.assignments if a.key == "id"][-20:] == live_ids(emu)
 
 
+def test_a_dropped_bulk_is_reconciled_where_suite_id_also_lists_child_suites(
+    tmp_path: Path, spec_checked: Any
+) -> None:
+    emu = shop_emulator(suite_filter="descendants")
+    root = generated_tree(tmp_path / "t", suites=3, per_suite=10)  # s0 ⊃ s1 ⊃ s2
+    remote = remote_with(emu, spec_checked, once(is_bulk, drop_after_processing))
+    _, live, plan = plan_of(root, remote)
+    report = apply(plan, remote, live=live.tree, batch_size=100)
+    assert len(writes(emu, "POST", "/bulk")) == 1
+    assert report.adopted == 29 and duplicate_titles(emu) == []  # case 25 is posted alone
+    assert [a.value for a in report.assignments if a.key == "id"][-30:] == live_ids(emu)
+    assert plan_of(root, remote)[2].changes == ()
+
+
 def test_a_bulk_answered_503_is_read_back_then_sent_once_more(
     tmp_path: Path, spec_checked: Any
 ) -> None:

@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -34,7 +35,7 @@ from qasesync.errors import ConfigError, PlanError, SafetyError, ValidationError
 
 if TYPE_CHECKING:
     from qasesync.cli.writeback import ApplyRecording
-    from qasesync.model import Base, Live, Settings, Tree
+    from qasesync.model import Base, CaseScope, Live, Settings, Tree
     from qasesync.plans.plan import Plan
     from qasesync.plans.threeway import Record
 
@@ -52,28 +53,66 @@ def plan_tree(
     from qasesync.tree.load import load_tree
 
     guess = _peek_settings(root, env)
-    early = _Background(_read_live, env, *guess) if guess else None
-    tree = load_tree(root)
-    settings = effective_settings(tree, env.get("QASE_PROJECT"))
+    chosen: Future[Select] = Future()  # the case read waits for the tree's scope
+    early = _Background(_read_live, env, *guess, _chosen(chosen)) if guess else None
+    try:
+        tree = load_tree(root)
+        settings = effective_settings(tree, env.get("QASE_PROJECT"))
+    except BaseException:
+        chosen.set_exception(_Abandoned())
+        raise
     wanted = (settings.project, settings.external_issue_type)
-    live = early.result() if early and guess == wanted else _read_live(env, *wanted)
+    select = case_scope(tree, settings)
+    if early and guess == wanted:
+        chosen.set_result(select)
+        live = early.result()
+    else:
+        chosen.set_exception(_Abandoned())
+        live = _read_live(env, *wanted, select)
     settings = _unread_unmanaged(settings, live)
     base, _ = read_base(root)
     planned = plan(tree, live, settings, base=base, allow_attachment_loss=allow_attachment_loss)
     return tree, settings, planned
 
 
+Select = Callable[["Live"], "CaseScope | None"]
+
+
+class _Abandoned(Exception):
+    """The early read is not wanted: the tree failed to load or names another project."""
+
+
+def _chosen(chosen: Future[Select]) -> Select:
+    """A `Select` that waits for the main thread to choose one (after the tree loads)."""
+    return lambda live: chosen.result()(live)
+
+
+def case_scope(tree: Tree, settings: Settings) -> Select:
+    """What the live read of ``tree`` needs: with ``scope``, the owned suites' cases and
+    the tree's case ids (docs/design.md §13); without, every case."""
+    from qasesync.model import CaseScope
+    from qasesync.plans.planner import owned_suite_ids
+
+    def select(live: Live) -> CaseScope | None:
+        suites = owned_suite_ids(tree, live, settings)
+        if suites is None:
+            return None
+        return CaseScope(suites, frozenset(c.id for c in tree.cases if c.id is not None))
+
+    return select
+
+
 class _Background:
     """A call in a daemon thread: a tree that fails to load exits at once, without
     waiting for the read (and its retries) to end."""
 
-    def __init__(self, fn: Callable[..., Live], *args: str | Mapping[str, str]) -> None:
+    def __init__(self, fn: Callable[..., Live], *args: object) -> None:
         self._value: Live | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, args=(fn, *args), daemon=True)
         self._thread.start()
 
-    def _run(self, fn: Callable[..., Live], *args: str | Mapping[str, str]) -> None:
+    def _run(self, fn: Callable[..., Live], *args: object) -> None:
         try:
             self._value = fn(*args)
         except BaseException as error:  # re-raised in the caller's thread
@@ -87,13 +126,15 @@ class _Background:
         return self._value
 
 
-def _read_live(env: Mapping[str, str], project: str, issue_type: str) -> Live:
+def _read_live(
+    env: Mapping[str, str], project: str, issue_type: str, select: Select | None = None
+) -> Live:
     from qasesync.qase.client import QaseClient
     from qasesync.qase.remote import Remote
 
     client = QaseClient.from_env(env)
     try:
-        return Remote(client, project, external_issue_type=issue_type).read()
+        return Remote(client, project, external_issue_type=issue_type).read(select)
     finally:
         client.close()
 
@@ -185,7 +226,7 @@ def _apply(args: argparse.Namespace, out: TextIO, recording: ApplyRecording | No
         QaseClient.from_env(os.environ) as client,
         project_locked(client, settings, args) as remote,
     ):
-        live = remote.read()
+        live = remote.read(case_scope(tree, settings))
         settings = _unread_unmanaged(settings, live)
         fresh = chosen = plan(
             tree,
@@ -342,7 +383,9 @@ def cmd_pull(args: argparse.Namespace, out: TextIO) -> int:
     tree = load_tree(root, digests=digests)
     base, base_bytes = read_base(root)
     settings = effective_settings(tree, os.environ.get("QASE_PROJECT"))
-    live = _read_live(os.environ, settings.project, settings.external_issue_type)
+    live = _read_live(
+        os.environ, settings.project, settings.external_issue_type, case_scope(tree, settings)
+    )
     settings = _unread_unmanaged(settings, live)
     pulled = pull(root, tree, live, settings, base)
     if args.dry_run:

@@ -40,6 +40,7 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
         shared_read=args.shared_read,
         list_trashed=args.list_trashed,
         shapes=emulator_shapes(args),
+        suite_filter=args.suite_filter,
     )
     state = Path(args.state) if args.state else None
     if state is not None and state.is_file():
@@ -61,6 +62,7 @@ def cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
         seeded += f"; faults: {_changed(faults)}" if faults != type(faults)() else ""
         seeded += "; refusing include=external_issues" if args.no_include else ""
         seeded += "; listing trashed cases" if args.list_trashed else ""
+        seeded += "; suite_id lists child suites too" if args.suite_filter != "direct" else ""
         out.write(f"Qase API emulator at {server.url} (project {project}{seeded}); ")
         out.write("Ctrl-C stops it\n")
         out.write(sandbox.export_line(server.url, args.token) + "\n")

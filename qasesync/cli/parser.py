@@ -299,6 +299,12 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
         default="written",
         help="a date custom field reads as written (default) or as ISO 8601 with a zone",
     )
+    shapes.add_argument(
+        "--suite-filter",
+        choices=["direct", "descendants"],
+        default="direct",
+        help="GET /case?suite_id= lists the suite's own cases (default) or its child suites' too",
+    )
     faults = emulator.add_argument_group("faults", "injected into requests, reproducibly")
     for flag, kind, default, metavar, text in (
         ("--latency", _at_least(0.0), 0.0, "S", "seconds added to each request"),

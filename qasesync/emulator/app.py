@@ -112,6 +112,9 @@ class Emulator:
     #: The other shapes the evidence leaves open (`qasesync.emulator.shapes`);
     #: ``store.shapes`` changes them at runtime.
     shapes: Shapes = field(default_factory=Shapes)
+    #: What ``GET /case?suite_id=`` lists: "direct" (the suite's own cases) or
+    #: "descendants" (also its child suites'); ``qasesync emulator --suite-filter``.
+    suite_filter: str = "direct"
 
     def __post_init__(self) -> None:
         self.store = Store(
@@ -122,6 +125,7 @@ class Emulator:
             shared_read=self.shared_read,
             shapes=self.shapes,
         )
+        self.store.suite_filter = self.suite_filter
         self.log = RequestLog(self.log_limit)
         self.trash = Trash(self.store)
         self._injector = Injector(self.seed, clock=self.monotonic)

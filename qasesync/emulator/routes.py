@@ -228,8 +228,8 @@ def _include(request: Request) -> bool:
 def case_filter(request: Request) -> Callable[[JSON], bool] | None:
     """A predicate over stored cases for the list filters in the query, or None."""
     tests: list[Callable[[JSON], bool]] = []
-    for name in ("suite_id", "milestone_id"):
-        tests.extend(_id_filter(request, name))
+    tests.extend(_suite_filter(request))
+    tests.extend(_id_filter(request, "milestone_id"))
     for name in CASE_ENUM_FILTERS:
         wanted = _slugs(request, name)
         if wanted is not None:
@@ -251,6 +251,16 @@ def _id_filter(request: Request, name: str) -> list[Callable[[JSON], bool]]:
     if not raw.isdigit():
         raise Invalid([(name, f"The {name.replace('_', ' ')} must be an integer.")])
     return [lambda c: c[name] == int(raw)]
+
+
+def _suite_filter(request: Request) -> list[Callable[[JSON], bool]]:
+    """``suite_id``: the suite's cases, and its children's under ``--suite-filter
+    descendants``."""
+    found = _id_filter(request, "suite_id")
+    if not found:
+        return found
+    suites = request.store.filtered_suites(request.code, int(request.arg("suite_id") or 0))
+    return [lambda case: case["suite_id"] in suites]
 
 
 def _slugs(request: Request, name: str) -> set[str] | None:

@@ -113,6 +113,14 @@ class SuitesMixin(StoreBase):
             suite_id = project["suites"][suite_id]["parent_id"]
         return chain
 
+    def filtered_suites(self, code: str, suite_id: int) -> set[int]:
+        """The suites whose cases ``suite_id=<suite_id>`` lists (`suite_filter`)."""
+        if self.suite_filter != "descendants":
+            return {suite_id}
+        with self._lock:
+            project = self._project(code)
+            return self._subtree(project, suite_id) | {suite_id}
+
     def _subtree(self, project: JSON, suite_id: int) -> set[int]:
         return {s for s in project["suites"] if suite_id in self._lineage(project, s)}
 

@@ -63,6 +63,9 @@ class StoreBase:
         self.shared_read = shared_read
         #: The other open shapes (`qasesync.emulator.shapes`); replaceable at runtime.
         self.shapes = shapes or Shapes()
+        #: What ``GET /case?suite_id=`` lists: the suite's own cases ("direct") or also
+        #: those of its child suites ("descendants"); Qase does not document which.
+        self.suite_filter = "direct"
         for code in projects:
             self.add_project(code)
 

@@ -64,7 +64,11 @@ class Trash:
         with self._lock:
             everything = list(self._cases.get(code, []))
         suite = _last(query, "suite_id") or _last(query, "filters[suite_id]")
-        kept = [c for c in everything if suite is None or str(c.get("suite_id")) == suite]
+        # the suites the filter lists; a value no suite id has lists none
+        digits = suite is not None and suite.isdigit()
+        suites: set[int] | None = None if suite is None else set()
+        suites = self._store.filtered_suites(code, int(suite)) if digits and suite else suites
+        kept = [c for c in everything if suites is None or c.get("suite_id") in suites]
         if "external_issues" in (_last(query, "include") or ""):
             kept = [{**c, "external_issues": []} for c in kept]
         result = dict(body["result"])

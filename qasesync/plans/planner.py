@@ -246,9 +246,20 @@ class _Planner:
 
     def _live_cases_in_scope(self) -> list[Case]:
         if not self.settings.scope:
+            self._check_read(None)
             return list(self.live.tree.cases)
         owned = self._owned_live_suites()
+        self._check_read(owned)
         return [c for c in self.live.tree.cases if c.suite in owned]
+
+    def _check_read(self, owned: set[str] | None) -> None:
+        """A scoped read (docs/design.md §13) must hold every case of every owned suite:
+        otherwise an unread case would look gone and be pruned or created again."""
+        read = self.live.cases_of
+        if read is None or (owned is not None and owned <= read):
+            return
+        missed = "every suite" if owned is None else ", ".join(sorted(owned - read))
+        raise PlanError([f"the live read left out the cases of {missed}; plan again"])
 
     def _check_live_suites(self) -> None:
         """Suites whose parents loop belong to no tree: every walk up from them would
@@ -686,6 +697,25 @@ def live_base(live: Live, settings: Settings) -> Base:
         shared_steps={s.key: shared_form(s) for s in live.tree.shared_steps},
         partial=settings.ignore_fields,
     )
+
+
+def owned_suite_ids(desired: Tree, live: Live, settings: Settings) -> frozenset[int] | None:
+    """The ids of the live suites ``scope`` owns, descendants included, matched as a plan
+    matches them (``live`` needs no cases); None without ``scope`` or when the suites
+    cannot be matched (the plan then reports why, from a whole read)."""
+    if not settings.scope:
+        return None
+    with collector_paused():
+        planner = _Planner(desired, live, settings)
+        try:
+            planner._check_live_suites()
+            planner._suite_changes()
+        except PlanError:
+            return None
+        if planner.problems:
+            return None
+        owned = planner._owned_live_suites()
+    return frozenset(s.id for s in live.tree.suites if s.key in owned and s.id is not None)
 
 
 def effective_settings(tree: Tree, project_override: str | None) -> Settings:

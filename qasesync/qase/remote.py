@@ -9,23 +9,33 @@ client's ``get`` / ``list_all`` / ``post`` / ``patch`` / ``delete``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from qasesync.errors import ApiError, NotFoundError
-from qasesync.model import Case, Live, SharedStep, Suite, Tree
+from qasesync.model import Case, CaseScope, Live, SharedStep, Suite, Tree
 from qasesync.qase.client import QaseClient
-from qasesync.qase.decode import CaseReader, shared_step_from_json, suites_from_json
+from qasesync.qase.decode import CaseReader, shared_step_from_json, suite_key, suites_from_json
 from qasesync.qase.encode import CaseEncoder, shared_step_payload, suite_payload
 from qasesync.qase.fields import FieldMap, JsonObject
 from qasesync.qase.lockentity import LOCK_SEARCH, LOCK_TITLE, LockSuite, is_lock, lock_from_json
+from qasesync.qase.scoped import (
+    SuiteTree,
+    case_count,
+    prefer_scoped,
+    project_case_count,
+    takes_children,
+    whole_cost,
+)
 
 log = logging.getLogger(__name__)
 
 SuiteIds = Mapping[str | None, int | None]
 SharedHashes = Mapping[str, str]
+R = TypeVar("R")
 
 
 class Remote:
@@ -43,6 +53,7 @@ class Remote:
         self.external_issue_type = external_issue_type
         self._fields: FieldMap | None = None
         self._shared_lengths: dict[str, int] | None = None
+        self._suites: SuiteTree | None = None
         self.external_issues_read = True
         """False once the deployment refused ``include=external_issues``."""
         self.own_lock: int | None = None
@@ -50,22 +61,27 @@ class Remote:
 
     # --- reading --------------------------------------------------------------------
 
-    def read(self) -> Live:
-        """The whole live project: suites, shared steps, cases and the workspace."""
-        self.check_project()
+    def read(self, select: Callable[[Live], CaseScope | None] | None = None) -> Live:
+        """The live project: suites, shared steps, cases and the workspace.
+
+        ``select`` sees the project without its cases and may name a `CaseScope`: then
+        only the cases of its suites, and its ids found elsewhere, are read when that
+        costs fewer requests than reading every case (docs/design.md §13)."""
+        project = self.check_project()
         fields = self.read_fields()
-        suites = self.read_suites()
-        shared = self.read_shared_steps()
-        tree = Tree(settings=None, suites=suites, cases=self.read_cases(), shared_steps=shared)
+        head = Tree(settings=None, suites=self.read_suites(), shared_steps=self.read_shared_steps())
+        scope = select(Live(tree=head, workspace=fields.workspace)) if select else None
+        cases, cases_of = self._read_in_scope(scope, project_case_count(project))
+        tree = replace(head, cases=cases)
         log.info("read %s: %s", self.project, tree.summary())
         unread = frozenset() if self.external_issues_read else frozenset({"external_issues"})
-        return Live(tree=tree, workspace=fields.workspace, unread=unread)
+        return Live(tree=tree, workspace=fields.workspace, unread=unread, cases_of=cases_of)
 
-    def check_project(self) -> None:
-        """Fail with one clear line when the project does not exist."""
+    def check_project(self) -> Any:
+        """The project's answer; fails with one clear line when it does not exist."""
         path = f"/project/{self.project}"
         try:
-            self.client.get(path)
+            return self.client.get(path)
         except NotFoundError as error:
             raise NotFoundError(
                 f"project {self.project} not found: check `project` in qasesync.yaml"
@@ -90,7 +106,15 @@ class Remote:
         with self._reading(f"/suite/{self.project}"):
             if self.own_lock is None:  # a run holding the lock sees only losers' suites
                 self._warn_of_lock(lock_from_json(item) for item in items if is_lock(item))
-            return suites_from_json(item for item in items if not is_lock(item))
+            kept = [item for item in items if not is_lock(item)]
+            suites = suites_from_json(kept)
+            self._suites = SuiteTree(
+                parents={
+                    s.id: (None if s.parent is None else int(s.parent[1:])) for s in suites if s.id
+                },
+                counts={int(item["id"]): case_count(item) for item in kept},
+            )
+        return suites
 
     def _warn_of_lock(self, locks: Iterable[LockSuite]) -> None:
         now = datetime.now(timezone.utc)
@@ -134,10 +158,13 @@ class Remote:
         return shared
 
     def read_cases(self, *, suite_id: int | None = None) -> tuple[Case, ...]:
-        """Every case of the project, or of one suite (not its children); cases in Qase's
-        trash bin, should the list hold any, are left out (`trashed`)."""
+        """Every case of the project, or of one suite (and of its children, where the
+        service's filter takes them); cases in Qase's trash bin, should the list hold
+        any, are left out (`trashed`)."""
         params: dict[str, Any] = {} if suite_id is None else {"suite_id": suite_id}
-        items = self._case_items(params)
+        return self._decoded(self._case_items(params))
+
+    def _decoded(self, items: Iterable[Any]) -> tuple[Case, ...]:
         if self._shared_lengths is None:
             self.read_shared_steps()  # runs of shared steps fold by their lengths
         lengths = self._shared_lengths or {}
@@ -145,14 +172,79 @@ class Remote:
         with self._reading(f"/case/{self.project}"):
             return tuple(reader.case(item) for item in items if not trashed(item))
 
+    # --- a scoped read (docs/design.md §13) -------------------------------------------
+
+    def _read_in_scope(
+        self, scope: CaseScope | None, project_cases: int | None
+    ) -> tuple[tuple[Case, ...], frozenset[str] | None]:
+        """The cases of ``scope`` and the suites read whole, or every case and None."""
+        if scope is None or self._suites is None:
+            return self.read_cases(), None
+        whole = whole_cost(project_cases, self._suites.counts)
+        scoped = self._suites.scoped_cost(scope.suites)
+        if not prefer_scoped(scoped, whole):
+            log.info("reading every case: %s requests, scoped %s", whole, scoped)
+            return self.read_cases(), None
+        found = self._scoped_items(scope.suites)
+        missing = sorted(scope.ids - found.keys())
+        if whole is not None and len(missing) > whole:
+            log.info("reading every case: %s cases of the tree are elsewhere", len(missing))
+            return self.read_cases(), None
+        for item in self.client.map_concurrent(self._case_item, missing):
+            if item is not None:
+                found.setdefault(int(item["id"]), item)
+        keys = frozenset(key for s in scope.suites if (key := suite_key(s)) is not None)
+        return self._decoded(found[i] for i in sorted(found)), keys
+
+    def _scoped_items(self, owned: frozenset[int]) -> dict[int, Any]:
+        """The cases of the ``owned`` suites by id, each suite listed as the filter
+        needs (`qasesync.qase.scoped`)."""
+        suites = self._suites
+        assert suites is not None
+        found: dict[int, Any] = {}
+        children: bool | None = None  # whether suite_id takes child suites: not yet known
+        for root in suites.roots(owned):
+            below = suites.below(root, owned)
+            if not any(suites.holds_cases(s) for s in (root, *below)):
+                continue
+            items = self._case_items({"suite_id": root})
+            found.update(_by_id(items))
+            if children is None and takes_children(items, root):
+                children = True
+            elif children is None and any(suites.counts.get(s) for s in below):
+                children = False  # a child holds cases and the answer had none of them
+            if children is not True:
+                rest = [s for s in below if suites.holds_cases(s)]
+                for chunk in self.client.map_concurrent(self._suite_items, rest):
+                    found.update(_by_id(chunk))
+        return found
+
+    def _suite_items(self, suite_id: int) -> list[Any]:
+        return self._case_items({"suite_id": suite_id})
+
+    def _case_item(self, case_id: int) -> Any:
+        """One case read by id, or None when it is gone (404) or in the trash bin."""
+        path = f"/case/{self.project}/{case_id}"
+        try:
+            item = self._with_include(path, lambda params: self.client.get(path, params), {})
+        except NotFoundError:
+            log.info("case %s of the tree is gone from %s", case_id, self.project)
+            return None
+        return None if not isinstance(item, dict) or trashed(item) else item
+
     def _case_items(self, params: dict[str, Any]) -> list[Any]:
-        """The case list with its external issues (``include=external_issues``), or
+        path = f"/case/{self.project}"
+        return self._with_include(path, lambda p: self.client.list_all(path, p), params)
+
+    def _with_include(
+        self, path: str, read: Callable[[dict[str, Any]], R], params: dict[str, Any]
+    ) -> R:
+        """A case read with its external issues (``include=external_issues``), or
         without them once the deployment refused the parameter (`include_refused`): then
         once more without it, and never again asking for it on this `Remote`."""
-        path = f"/case/{self.project}"
         if self.external_issues_read:
             try:
-                return self.client.list_all(path, {"include": "external_issues", **params})
+                return read({"include": "external_issues", **params})
             except ApiError as error:
                 if not include_refused(error):
                     raise
@@ -165,7 +257,7 @@ class Remote:
                     error.status,
                     error.error_message,
                 )
-        return self.client.list_all(path, params)
+        return read(params)
 
     @contextmanager
     def _reading(self, path: str) -> Iterator[None]:
@@ -321,6 +413,10 @@ class Remote:
         ignored: frozenset[str] = frozenset(),
     ) -> CaseEncoder:
         return CaseEncoder(self.fields(), suite_ids, shared_hashes, ignored)
+
+
+def _by_id(items: Iterable[Any]) -> dict[int, Any]:
+    return {int(item["id"]): item for item in items if isinstance(item, dict) and "id" in item}
 
 
 def trashed(item: Any) -> bool:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import gc
 import math
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -128,7 +129,14 @@ def canonical_custom(kind: str, value: CustomValue) -> CustomValue:
     return value
 
 
-@dataclass(frozen=True)
+def shared_text(value: Any) -> Any:
+    """A text as one shared copy (``sys.intern``), ``""`` for none: step texts, tags and
+    keys repeat across cases, and the tree and the live project hold the same ones, so a
+    large project keeps each once instead of once per case and side."""
+    return sys.intern(value) if isinstance(value, str) else value or ""
+
+
+@dataclass(frozen=True, slots=True)
 class Location:
     """Where an entity stands in the tree: a file relative to the tree root, 1-based
     line and column, and the YAML path inside the file (``("cases", 3)``). Line 0: a
@@ -147,7 +155,7 @@ class Location:
         return f"{self.file}:{self.line}:{self.col}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Assignment:
     """Give the entity at ``location`` the key ``key`` (``"id"`` or ``"hash"``): what apply
     and the plan ask write-back to insert into the YAML."""
@@ -157,7 +165,7 @@ class Assignment:
     value: int | str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """A classic step, or a reference to a shared step (``shared`` set, nothing else), or
     to a workspace-level one (``workspace`` set; live: its content in ``steps``).
@@ -177,7 +185,7 @@ class Step:
         return self.shared is not None or self.workspace is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Case:
     title: str
     id: int | None = None
@@ -209,7 +217,7 @@ class Case:
     updated_at: str | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Suite:
     key: str
     title: str
@@ -221,7 +229,7 @@ class Suite:
     updated_at: str | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SharedStep:
     key: str
     title: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 
@@ -18,7 +19,15 @@ from kit.plans import (
 from qasesync.errors import SafetyError
 from qasesync.model import Assignment, Case
 from qasesync.plans.destroy import InScope
-from qasesync.plans.plan import Change, FieldDiff, Phase, Plan, fingerprint, tree_fingerprint
+from qasesync.plans.plan import (
+    Change,
+    FieldDiff,
+    Phase,
+    Plan,
+    fingerprint,
+    to_data,
+    tree_fingerprint,
+)
 from qasesync.plans.planner import plan
 
 
@@ -138,6 +147,17 @@ def test_the_tree_fingerprint_follows_the_tree() -> None:
     assert tree_fingerprint(desired()) == tree_fingerprint(desired())
     other = replace(desired(), cases=desired().cases[:1])
     assert tree_fingerprint(other) != tree_fingerprint(desired())
+
+
+@pytest.mark.parametrize("size", [0, 1, 3])
+def test_the_tree_fingerprint_hashes_the_repr_of_the_tree_piece_by_piece(size: int) -> None:
+    """Streamed one entity at a time, it is the hash of the tree's whole repr (as before
+    it was streamed): plans saved before still match their tree."""
+    tree = desired()
+    tree = replace(tree, suites=tree.suites[:size], cases=tree.cases[:size])
+    whole = hashlib.sha256(repr(replace(tree, settings=None)).encode("utf-8"))
+    whole.update(json.dumps(to_data(tree.settings), sort_keys=True).encode("utf-8"))
+    assert tree_fingerprint(tree) == whole.hexdigest()
 
 
 def test_the_tree_fingerprint_is_the_same_in_every_process() -> None:

@@ -13,8 +13,8 @@ import hashlib
 import json
 import math
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
 from enum import IntEnum
 from typing import Any, Literal, Union
 
@@ -374,9 +374,24 @@ def tree_fingerprint(tree: Tree) -> str:
     The entities' ``repr`` is deterministic (dataclasses, strings, numbers, tuples and
     dicts in file order) and seven times faster than walking them; the settings, which
     hold a frozenset (whose order varies between processes), go through `to_data`."""
-    digest = hashlib.sha256(repr(replace(tree, settings=None)).encode("utf-8"))
+    digest = hashlib.sha256()
+    for part in _tree_repr(tree):
+        digest.update(part.encode("utf-8"))
     digest.update(json.dumps(to_data(tree.settings), sort_keys=True).encode("utf-8"))
     return digest.hexdigest()
+
+
+def _tree_repr(tree: Tree) -> Iterator[str]:
+    """``repr(replace(tree, settings=None))`` in pieces, one entity at a time: the whole
+    text of a 100,000-case tree would take hundreds of megabytes."""
+    yield "Tree(settings=None"
+    for name in ("suites", "cases", "shared_steps"):
+        entities: tuple[Any, ...] = getattr(tree, name)
+        yield f", {name}=("
+        for index, entity in enumerate(entities):
+            yield repr(entity) if index == 0 else f", {entity!r}"
+        yield ",)" if len(entities) == 1 else ")"
+    yield ")"
 
 
 # --- JSON ---------------------------------------------------------------------------------

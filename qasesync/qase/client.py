@@ -76,10 +76,12 @@ from qasesync.qase.paging import (
     LIST_READS,
     PAGE_SIZE,
     count_of,
+    decoded,
     merge,
     offsets_after_first,
     settle_pause,
     unique,
+    values,
 )
 from qasesync.qase.ratelimit import LONG_WAIT, Clock, RateLimiter, RetryPolicy, Sleep, retry_after
 from qasesync.safetext import redact
@@ -231,20 +233,27 @@ class QaseClient:
         """DELETE ``path``, with an optional JSON body (``{"destination_id": N}``)."""
         return self._request("DELETE", path, body=json)
 
-    def list_all(self, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:
-        """Every entity of a paged list, each once (see the module docstring)."""
-        first = self._page(path, params, 0)
-        if not isinstance(first, dict):
-            return list(first or [])  # an unpaged list, such as /system_field
+    def list_all(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        each: Callable[[Any], Any] | None = None,
+    ) -> list[Any]:
+        """Every entity of a paged list, each once (see the module docstring); with
+        ``each``, what ``each`` makes of every entity, as each page arrives."""
+        first = self._page(path, params, 0, each)
+        if not isinstance(first, dict):  # an unpaged list, such as /system_field
+            return [item if each is None else each(item) for item in first or []]
         read = 1
         while True:
             filtered = count_of(path, first)
             offsets = offsets_after_first(filtered)
-            rest = self.map_concurrent(lambda offset: self._page(path, params, offset), offsets)
+            rest = self.map_concurrent(lambda at: self._page(path, params, at, each), offsets)
             pages = [first, *rest]
             merged = merge(pages, filtered)
             if merged is not None:
-                return merged
+                return values(merged)
             read += 1
             if read > LIST_READS:
                 raise _kept_changing(path, len(unique(pages)), filtered)
@@ -257,7 +266,7 @@ class QaseClient:
                 LIST_READS,
             )
             self._sleep(pause)
-            first = self._page(path, params, 0)
+            first = self._page(path, params, 0, each)
 
     def map_concurrent(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """``[fn(item) for item in items]`` on the client's bounded thread pool, in order.
@@ -306,8 +315,15 @@ class QaseClient:
 
     # --- paging ------------------------------------------------------------------------
 
-    def _page(self, path: str, params: Mapping[str, Any] | None, offset: int) -> Any:
-        return self.get(path, {**(params or {}), "limit": PAGE_SIZE, "offset": offset})
+    def _page(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None,
+        offset: int,
+        each: Callable[[Any], Any] | None = None,
+    ) -> Any:
+        page = self.get(path, {**(params or {}), "limit": PAGE_SIZE, "offset": offset})
+        return decoded(page, each)
 
     # --- one request, with its retries -----------------------------------------------------
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from qasesync.model import Case, CustomValue, SharedStep, Step, Suite
+from qasesync.model import Case, CustomValue, SharedStep, Step, Suite, shared_text
 from qasesync.qase.fields import FieldMap, JsonObject, decode_value
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ _ATTACHMENT_URL = re.compile(r"/attachment/([0-9a-fA-F]{32,64})(?:/|$|\?)")
 
 def suite_key(suite_id: int | None) -> str | None:
     """The live-side key of a suite id (``"#12"``); None for the project root."""
-    return None if suite_id is None else f"#{suite_id}"
+    return None if suite_id is None else sys.intern(f"#{suite_id}")
 
 
 # --- suites -----------------------------------------------------------------------------
@@ -89,9 +90,9 @@ def shared_step_from_json(item: JsonObject) -> SharedStep:
 
 def _plain_step(item: JsonObject, flags: set[str]) -> Step:
     return Step(
-        action=item.get("action") or "",
-        expected_result=item.get("expected_result") or "",
-        data=item.get("data") or "",
+        action=shared_text(item.get("action")),
+        expected_result=shared_text(item.get("expected_result")),
+        data=shared_text(item.get("data")),
         steps=tuple(_plain_step(s, flags) for s in item.get("steps") or ()),
         attachments=attachment_hashes(item.get("attachments"), flags),
     )
@@ -188,15 +189,19 @@ class CaseReader:
             end = _run_end(items, start, shared)
             length = self.shared_lengths.get(shared)
             for use in _uses(items[start:end], length, shared):
-                out.append(Step(shared=shared) if length is not None else _workspace(shared, use))
+                out.append(
+                    Step(shared=sys.intern(shared))
+                    if length is not None
+                    else _workspace(shared, use)
+                )
             start = end
         return tuple(out)
 
     def _own_step(self, item: JsonObject, flags: set[str]) -> Step:
         return Step(
-            action=item.get("action") or "",
-            expected_result=item.get("expected_result") or "",
-            data=item.get("data") or "",
+            action=shared_text(item.get("action")),
+            expected_result=shared_text(item.get("expected_result")),
+            data=shared_text(item.get("data")),
             steps=self.steps(nested, flags) if (nested := item.get("steps")) else (),
             attachments=attachment_hashes(item.get("attachments"), flags),
         )
@@ -274,7 +279,7 @@ def _workspace(shared: str, use: Sequence[JsonObject]) -> Step:
 
 
 def _tag(tag: Any) -> str:
-    return tag if isinstance(tag, str) else str(tag.get("title", ""))
+    return sys.intern(tag if isinstance(tag, str) else str(tag.get("title", "")))
 
 
 def automation_from_json(item: JsonObject) -> str:

@@ -13,6 +13,8 @@ that a burst of edits can settle. Only a list that never adds up is an error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from qasesync.errors import ApiError
@@ -71,7 +73,33 @@ def merge(pages: list[Any], filtered: int) -> list[Any] | None:
     return entities if len(entities) == filtered else None
 
 
+@dataclass(frozen=True, slots=True)
+class Keyed:
+    """An entity decoded as its page arrived, under the key of its JSON form."""
+
+    key: Any
+    value: Any
+
+
+def decoded(page: Any, each: Callable[[Any], Any] | None) -> Any:
+    """``page`` with every entity replaced by ``Keyed(key, each(entity))``: the JSON of a
+    page is dropped as soon as it is decoded, so that a long list never sits in memory
+    twice, as JSON and as what it decodes to. A page that is no list page is kept."""
+    entities = page.get("entities") if isinstance(page, dict) else None
+    if each is None or not isinstance(entities, list):
+        return page
+    rest = {name: value for name, value in page.items() if name != "entities"}
+    return {**rest, "entities": [Keyed(_key(e), each(e)) for e in entities]}
+
+
+def values(entities: list[Any]) -> list[Any]:
+    """The entities of merged pages, decoded ones as what they decoded to."""
+    return [e.value if isinstance(e, Keyed) else e for e in entities]
+
+
 def _key(entity: Any) -> Any:
+    if isinstance(entity, Keyed):
+        return entity.key
     if isinstance(entity, dict):
         key = entity.get("id", entity.get("hash"))
         if key is not None:

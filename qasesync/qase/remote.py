@@ -162,15 +162,21 @@ class Remote:
         service's filter takes them); cases in Qase's trash bin, should the list hold
         any, are left out (`trashed`)."""
         params: dict[str, Any] = {} if suite_id is None else {"suite_id": suite_id}
-        return self._decoded(self._case_items(params))
+        return tuple(self._cases(params))
 
-    def _decoded(self, items: Iterable[Any]) -> tuple[Case, ...]:
+    def _reader(self) -> Callable[[Any], Case | None]:
+        """A case's JSON → the case (None for one in the trash bin)."""
         if self._shared_lengths is None:
             self.read_shared_steps()  # runs of shared steps fold by their lengths
         lengths = self._shared_lengths or {}
         reader = CaseReader(self.fields(), lengths, self.external_issue_type)
-        with self._reading(f"/case/{self.project}"):
-            return tuple(reader.case(item) for item in items if not trashed(item))
+        path = f"/case/{self.project}"
+
+        def read(item: Any) -> Case | None:
+            with self._reading(path):
+                return None if trashed(item) else reader.case(item)
+
+        return read
 
     # --- a scoped read (docs/design.md §13) -------------------------------------------
 
@@ -185,44 +191,44 @@ class Remote:
         if not prefer_scoped(scoped, whole):
             log.info("reading every case: %s requests, scoped %s", whole, scoped)
             return self.read_cases(), None
-        found = self._scoped_items(scope.suites)
+        found = self._scoped_cases(scope.suites)
         missing = sorted(scope.ids - found.keys())
         if whole is not None and len(missing) > whole:
             log.info("reading every case: %s cases of the tree are elsewhere", len(missing))
             return self.read_cases(), None
-        for item in self.client.map_concurrent(self._case_item, missing):
-            if item is not None:
-                found.setdefault(int(item["id"]), item)
+        for case in self.client.map_concurrent(self._case_by_id, missing):
+            if case is not None and case.id is not None:
+                found.setdefault(case.id, case)
         keys = frozenset(key for s in scope.suites if (key := suite_key(s)) is not None)
-        return self._decoded(found[i] for i in sorted(found)), keys
+        return tuple(found[i] for i in sorted(found)), keys
 
-    def _scoped_items(self, owned: frozenset[int]) -> dict[int, Any]:
+    def _scoped_cases(self, owned: frozenset[int]) -> dict[int, Case]:
         """The cases of the ``owned`` suites by id, each suite listed as the filter
         needs (`qasesync.qase.scoped`)."""
         suites = self._suites
         assert suites is not None
-        found: dict[int, Any] = {}
+        found: dict[int, Case] = {}
         children: bool | None = None  # whether suite_id takes child suites: not yet known
         for root in suites.roots(owned):
             below = suites.below(root, owned)
             if not any(suites.holds_cases(s) for s in (root, *below)):
                 continue
-            items = self._case_items({"suite_id": root})
-            found.update(_by_id(items))
-            if children is None and takes_children(items, root):
+            cases = self._cases({"suite_id": root})
+            found.update(_by_id(cases))
+            if children is None and takes_children((c.suite for c in cases), suite_key(root)):
                 children = True
             elif children is None and any(suites.counts.get(s) for s in below):
                 children = False  # a child holds cases and the answer had none of them
             if children is not True:
                 rest = [s for s in below if suites.holds_cases(s)]
-                for chunk in self.client.map_concurrent(self._suite_items, rest):
+                for chunk in self.client.map_concurrent(self._suite_cases, rest):
                     found.update(_by_id(chunk))
         return found
 
-    def _suite_items(self, suite_id: int) -> list[Any]:
-        return self._case_items({"suite_id": suite_id})
+    def _suite_cases(self, suite_id: int) -> list[Case]:
+        return self._cases({"suite_id": suite_id})
 
-    def _case_item(self, case_id: int) -> Any:
+    def _case_by_id(self, case_id: int) -> Case | None:
         """One case read by id, or None when it is gone (404) or in the trash bin."""
         path = f"/case/{self.project}/{case_id}"
         try:
@@ -230,11 +236,14 @@ class Remote:
         except NotFoundError:
             log.info("case %s of the tree is gone from %s", case_id, self.project)
             return None
-        return None if not isinstance(item, dict) or trashed(item) else item
+        return self._reader()(item) if isinstance(item, dict) else None
 
-    def _case_items(self, params: dict[str, Any]) -> list[Any]:
+    def _cases(self, params: dict[str, Any]) -> list[Case]:
+        """The case list, each page decoded as it arrives; trashed cases left out."""
         path = f"/case/{self.project}"
-        return self._with_include(path, lambda p: self.client.list_all(path, p), params)
+        read = self._reader()
+        found = self._with_include(path, lambda p: self.client.list_all(path, p, each=read), params)
+        return [case for case in found if case is not None]
 
     def _with_include(
         self, path: str, read: Callable[[dict[str, Any]], R], params: dict[str, Any]
@@ -415,8 +424,8 @@ class Remote:
         return CaseEncoder(self.fields(), suite_ids, shared_hashes, ignored)
 
 
-def _by_id(items: Iterable[Any]) -> dict[int, Any]:
-    return {int(item["id"]): item for item in items if isinstance(item, dict) and "id" in item}
+def _by_id(cases: Iterable[Case]) -> dict[int, Case]:
+    return {case.id: case for case in cases if case.id is not None}
 
 
 def trashed(item: Any) -> bool:

@@ -80,10 +80,10 @@ def prefer_scoped(scoped: int, whole: int | None) -> bool:
     return whole is None or scoped < whole
 
 
-def takes_children(items: Iterable[Any], suite_id: int) -> bool:
-    """Whether a list filtered by ``suite_id`` held a case of another suite: then the
-    filter takes the children too."""
-    return any(isinstance(i, dict) and i.get("suite_id") != suite_id for i in items)
+def takes_children(suites: Iterable[str | None], suite: str | None) -> bool:
+    """Whether a list filtered by one suite held a case of another (``suites``: the
+    suite of each case listed): then the filter takes the children too."""
+    return any(found != suite for found in suites)
 
 
 def project_case_count(project: Any) -> int | None:

@@ -15,8 +15,10 @@ no base (the plan says so) until the next apply or pull records it again.
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -47,13 +49,9 @@ def read_base(root: Path) -> tuple[Base | None, bytes | None]:
 
 def parse_base(data: bytes) -> Base:
     """The base from the file's bytes; a `ConfigError` naming the line of a bad one."""
-    try:
-        lines = data.decode("utf-8").splitlines()
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{BASE_FILE}: not UTF-8 ({exc.reason})") from exc
     entries: dict[str, dict[Any, list[Synced]]] = {kind: {} for kind in _KEYS}
     partial: set[str] = set()
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(_text_lines(data), start=1):
         if not line.strip():
             continue
         record = _record(line, number)
@@ -65,6 +63,16 @@ def parse_base(data: bytes) -> Base:
     return replace(_base(entries), partial=frozenset(partial))
 
 
+def _text_lines(data: bytes) -> Iterator[str]:
+    """The file's lines, one at a time: a large record is never held twice more, as one
+    text and as a list of lines."""
+    for raw in io.BytesIO(data):
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{BASE_FILE}: not UTF-8 ({exc.reason})") from exc
+
+
 def _record(line: str, number: int) -> dict[str, Any]:
     try:
         record = json.loads(line)
@@ -72,7 +80,17 @@ def _record(line: str, number: int) -> dict[str, Any]:
         raise ConfigError(f"{BASE_FILE}:{number}: not a JSON object ({exc})") from exc
     if not isinstance(record, dict):
         raise ConfigError(f"{BASE_FILE}:{number}: not a JSON object")
-    return record
+    return {sys.intern(name): _shared(value) for name, value in record.items()}
+
+
+def _shared(value: Any) -> Any:
+    """``value`` with its texts as shared copies (`qasesync.model.shared_text`): the
+    record repeats the field names and step texts of every case, as the tree does."""
+    if isinstance(value, str):
+        return sys.intern(value)
+    if isinstance(value, list):
+        return [_shared(item) for item in value]
+    return value
 
 
 def _check_header(record: Mapping[str, Any], number: int) -> set[str]:

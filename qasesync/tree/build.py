@@ -14,6 +14,7 @@ from qasesync.model import (
     Settings,
     Step,
     as_custom_value,
+    shared_text,
 )
 
 
@@ -57,13 +58,13 @@ def steps_from(items: list[Mapping[str, Any]]) -> tuple[Step, ...]:
 
 def _step(item: Mapping[str, Any]) -> Step:
     if "shared" in item:
-        return Step(shared=item["shared"])
+        return Step(shared=shared_text(item["shared"]))
     if "workspace_shared" in item:
         return Step(workspace=item["workspace_shared"])
     return Step(
-        action=item["action"],
-        expected_result=item.get("expected_result") or "",
-        data=item.get("data") or "",
+        action=shared_text(item["action"]),
+        expected_result=shared_text(item.get("expected_result")),
+        data=shared_text(item.get("data")),
         steps=steps_from(item.get("steps", ())),
     )
 
@@ -83,7 +84,7 @@ def case_from(item: Mapping[str, Any], suite: str | None, location: Location) ->
         suite=suite,
         **texts,
         **plain,
-        tags=tuple(item.get("tags", ())),
+        tags=tuple(shared_text(t) for t in item.get("tags", ())),
         external_issues=tuple(item.get("external_issues", ())),
         custom_fields={k: as_custom_value(v) for k, v in item.get("custom_fields", {}).items()},
         parameters={k: tuple(str(v) for v in vs) for k, vs in item.get("parameters", {}).items()},

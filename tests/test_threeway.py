@@ -110,6 +110,17 @@ def test_the_record_file_is_one_sorted_line_per_entity_and_reads_back(tmp_path: 
     assert not write_base(tmp_path, base, data)  # unchanged: not written again
 
 
+def test_case_records_are_read_from_their_lines_when_asked_for() -> None:
+    data = (
+        b'{"qasesync_base":1}\r\n{"case_id":7,"title":"a","steps":[["Open","","",[]]]}\r\n'
+        b'\n{"case_id":3,"tags":["x"]}'
+    )
+    cases = parse_base(data).cases
+    assert (len(cases), list(cases), 7 in cases, 8 in cases) == (2, [7, 3], True, False)
+    assert cases[7] == {"title": "a", "steps": [["Open", "", "", []]]} and cases.get(8) is None
+    assert repr(cases) == "{7: {'title': 'a', 'steps': [['Open', '', '', []]]}, 3: {'tags': ['x']}}"
+
+
 def test_no_record_file_means_no_base(tmp_path: Path) -> None:
     assert read_base(tmp_path) == (None, None)
 

@@ -15,7 +15,7 @@ Suites and shared steps, whose fields are plain, go through `entity_sides`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -192,12 +192,12 @@ class CaseSync(_Sync):
         created = {c.id for c in unknown} - copies
         return tuple(c for c in left if c.id not in created)
 
-    def _copies(self, unknown: Iterable[Case]) -> set[int | None]:
+    def _copies(self, unknown: Sequence[Case]) -> set[int | None]:
         """Live cases in no base record that have the title and suite of a recorded case:
         second copies this project made (a bulk create the service committed after the
         client gave up on it), not cases created in Qase: pruned by apply (with a warning
         naming the case they copy), never added to the tree by `pull`."""
-        if self.base is None:
+        if self.base is None or not unknown:  # no record read for nothing to look up
             return set()
         recorded = {(f.get("suite"), f.get("title")): i for i, f in self.base.cases.items()}
         copies: set[int | None] = set()

@@ -49,9 +49,9 @@ def read_base(root: Path) -> tuple[Base | None, bytes | None]:
 
 def parse_base(data: bytes) -> Base:
     """The base from the file's bytes; a `ConfigError` naming the line of a bad one."""
-    entries: dict[str, dict[Any, list[Synced]]] = {kind: {} for kind in _KEYS}
+    entries: dict[str, dict[Any, list[Any]]] = {kind: {} for kind in _KEYS}
     partial: set[str] = set()
-    for number, line in enumerate(_text_lines(data), start=1):
+    for number, (span, line) in enumerate(_text_lines(data), start=1):
         if not line.strip():
             continue
         record = _record(line, number)
@@ -59,18 +59,50 @@ def parse_base(data: bytes) -> Base:
             partial |= _check_header(record, number)
             continue
         kind, key, fields = _entry(record, number)
-        entries[kind].setdefault(key, []).append(fields)
-    return replace(_base(entries), partial=frozenset(partial))
+        entries[kind].setdefault(key, []).append(span if kind == "case" else fields)
+    return replace(_base(entries, data), partial=frozenset(partial))
 
 
-def _text_lines(data: bytes) -> Iterator[str]:
-    """The file's lines, one at a time: a large record is never held twice more, as one
-    text and as a list of lines."""
+def _text_lines(data: bytes) -> Iterator[tuple[tuple[int, int], str]]:
+    """The file's lines, one at a time, each with where it stands in ``data``: a large
+    record is never held twice more, as one text and as a list of lines."""
+    end = 0
     for raw in io.BytesIO(data):
+        start, end = end, end + len(raw)
         try:
-            yield raw.decode("utf-8")
+            yield (start, end), raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ConfigError(f"{BASE_FILE}: not UTF-8 ({exc.reason})") from exc
+
+
+class _CaseRecords(Mapping[int, Synced]):
+    """The case records by id, each read from its line of the file when asked for: at
+    100,000 cases the parsed records would take about 2 KB each, the places 100 bytes
+    (docs/design.md §13). Every line was parsed and checked once when the file was read."""
+
+    __slots__ = ("_data", "_spans")
+
+    def __init__(self, data: bytes, spans: dict[int, tuple[int, int]]) -> None:
+        self._data = data
+        self._spans = spans
+
+    def __getitem__(self, case_id: int) -> Synced:
+        start, end = self._spans[case_id]
+        record = _record(self._data[start:end].decode("utf-8"), 0)
+        del record[_KEYS["case"]]
+        return record
+
+    def __contains__(self, case_id: object) -> bool:
+        return case_id in self._spans
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._spans)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
 
 
 def _record(line: str, number: int) -> dict[str, Any]:
@@ -152,7 +184,7 @@ def _steps(value: Any) -> bool:
     return True
 
 
-def _base(entries: dict[str, dict[Any, list[Synced]]]) -> Base:
+def _base(entries: dict[str, dict[Any, list[Any]]], data: bytes) -> Base:
     unsure = [
         (kind, key) for kind in _KEYS for key, lines in entries[kind].items() if len(lines) > 1
     ]
@@ -161,7 +193,7 @@ def _base(entries: dict[str, dict[Any, list[Synced]]]) -> Base:
         for kind in _KEYS
     }
     return Base(
-        cases=sure["case"],
+        cases=_CaseRecords(data, sure["case"]),
         suites=sure["suite"],
         shared_steps=sure["shared_step"],
         unsure=tuple(unsure),

@@ -10,5 +10,6 @@ The only package (with the emulator) that knows Qase's names, integers and endpo
     decode     live JSON → `Case`, `Suite`, `SharedStep`
     encode     the model → the JSON bodies of Qase's write endpoints
     remote     Remote: the live project read as `Live`, and the model's writes to it
+    scoped     what a scoped read lists: the cost of each way, whether suite_id takes children
     lockentity the apply lock as Qase holds it: a root suite and its JSON description
 """

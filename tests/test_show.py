@@ -86,3 +86,25 @@ def test_show_of_a_file_that_is_no_saved_plan_is_a_user_error(
     )
     assert main(["show", str(tmp_path / "missing.json")], out=io.StringIO()) == 1
     assert "not a saved plan" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "many"])
+def test_show_refuses_a_rate_limit_that_is_no_positive_count_as_plan_does(
+    value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved = Path(__file__).parent / "data" / "golden" / "mixed.json"
+    monkeypatch.setenv("QASE_RATE_LIMIT", value)
+    assert main(["show", str(saved)], out=io.StringIO()) == 1
+    assert capsys.readouterr().err == (
+        f"error: QASE_RATE_LIMIT must be a whole number of requests per minute ≥ 1: {value!r}\n"
+    )
+
+
+def test_show_estimates_the_apply_at_the_rate_limit_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    saved = Path(__file__).parent / "data" / "golden" / "mixed.json"
+    monkeypatch.setenv("QASE_RATE_LIMIT", "120")
+    out = io.StringIO()
+    assert main(["show", str(saved)], out=out) == 0
+    assert "at 120 requests/minute)." in out.getvalue()

@@ -72,12 +72,9 @@ def read_plan(path: str) -> Plan:
 
 def plan_view(root: Path, out: TextIO, *, color: bool, full: bool = False) -> View:
     from qasesync.plans.render import View
-    from qasesync.qase.client import web_base
+    from qasesync.qase.client import env_rate_limit, web_base
 
-    try:
-        rate = float(os.environ.get("QASE_RATE_LIMIT", "") or 600)
-    except ValueError:
-        rate = 600.0
+    rate = env_rate_limit(os.environ)
     tty = color and out.isatty() and not os.environ.get("NO_COLOR")
     view = View(web_base(os.environ), rate, tty, tree_prefix(root))
     return replace(view, rollup=None) if full else view

@@ -201,7 +201,7 @@ class QaseClient:
         if not token:
             raise ConfigError("QASE_TOKEN is not set: export your Qase API token as QASE_TOKEN")
         base_url = env.get("QASE_API_URL", "").strip() or DEFAULT_BASE_URL
-        rate_limit = _rate_limit(env.get("QASE_RATE_LIMIT", ""))
+        rate_limit = env_rate_limit(env)
         deadline = _deadline(env.get("QASE_TIMEOUT", ""))
         timing = {"deadline": deadline, "bulk_deadline": max(deadline, BULK_DEADLINE)}
         return cls(
@@ -634,7 +634,9 @@ def _deadline(text: str) -> float:
     return value
 
 
-def _rate_limit(text: str) -> int:
+def env_rate_limit(env: Mapping[str, str]) -> int:
+    """``QASE_RATE_LIMIT`` (default 600): the client's limit and the plan's time estimate."""
+    text = env.get("QASE_RATE_LIMIT", "")
     if not text.strip():
         return DEFAULT_RATE_LIMIT
     try:

@@ -96,3 +96,19 @@ def test_a_suite_or_shared_step_of_another_shape_is_exit_1_naming_the_call(
     err = capsys.readouterr().err
     assert code == 1, err
     assert f"GET /{entity}/{PROJECT}: the answer has a shape the Qase API does not give" in err
+
+
+@pytest.mark.parametrize("result", [[], None, "none"], ids=["an empty list", "null", "text"])
+def test_a_case_list_answered_without_its_page_is_no_empty_project(
+    odd: Odd, tmp_path: Path, capsys: pytest.CaptureFixture[str], result: Any
+) -> None:
+    """Read as no cases, such an answer would make apply create every case again."""
+    tree = copy_cases(tmp_path)
+    assert run("apply", str(tree), "--yes")[0] == 0
+    (tree / "qasesync.base.jsonl").unlink()  # as on a first sync: no record of the last one
+    capsys.readouterr()
+    odd.edit = lambda body: {**body, "result": result}
+    code, _ = run("apply", str(tree), "--yes")
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert f"GET /case/{PROJECT}: the API answered a list request with no list" in err

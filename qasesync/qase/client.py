@@ -138,6 +138,12 @@ class _Tries:
     ambiguous: bool = False
 
 
+UNPAGED = frozenset({"/system_field"})
+"""The lists the API answers whole, as a JSON list. Any other list must come as a page
+(`qasesync.qase.paging`): an empty list or null in its place is an error, never read as
+a project with nothing in it (apply would create everything again)."""
+
+
 class QaseClient:
     """A thread-safe JSON client of the Qase API v1 (see the module docstring)."""
 
@@ -243,8 +249,8 @@ class QaseClient:
         """Every entity of a paged list, each once (see the module docstring); with
         ``each``, what ``each`` makes of every entity, as each page arrives."""
         first = self._page(path, params, 0, each)
-        if not isinstance(first, dict):  # an unpaged list, such as /system_field
-            return [item if each is None else each(item) for item in first or []]
+        if path in UNPAGED and isinstance(first, list):  # /system_field comes whole
+            return [item if each is None else each(item) for item in first]
         read = 1
         while True:
             filtered = count_of(path, first)

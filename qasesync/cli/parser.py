@@ -234,6 +234,19 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
         help="the folder to write the schemas and their catalog (catalog.json) into",
     )
 
+    _emulator_parser(sub)
+    sub.add_parser("demo", help="validate, plan, apply and plan the example tree on an emulator")
+    completion = sub.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description='Print a completion script: `eval "$(qasesync completion bash)"` in'
+        " ~/.bashrc; zsh: `autoload -U bashcompinit && bashcompinit` first.",
+    )
+    completion.add_argument("shell", choices=["bash"], help="the shell (bash; zsh through bash)")
+    return parser
+
+
+def _emulator_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     emulator = sub.add_parser("emulator", help="run the local Qase API emulator")
     emulator.add_argument(
         "--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)"
@@ -257,6 +270,11 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
     )
     emulator.add_argument("--state", metavar="FILE", help="load from and save to this JSON file")
     _sandbox_options(emulator)
+    _shape_options(emulator)
+    _fault_options(emulator)
+
+
+def _shape_options(emulator: argparse.ArgumentParser) -> None:
     shapes = emulator.add_argument_group("live shapes", "imitate other deployments")
     shapes.add_argument(
         "--no-include",
@@ -305,6 +323,9 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
         default="direct",
         help="GET /case?suite_id= lists the suite's own cases (default) or its child suites' too",
     )
+
+
+def _fault_options(emulator: argparse.ArgumentParser) -> None:
     faults = emulator.add_argument_group("faults", "injected into requests, reproducibly")
     for flag, kind, default, metavar, text in (
         ("--latency", _at_least(0.0), 0.0, "S", "seconds added to each request"),
@@ -316,16 +337,6 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
         ("--seed", int, 0, "N", "seed of the fault draws (default 0)"),
     ):
         faults.add_argument(flag, type=kind, default=default, metavar=metavar, help=text)
-
-    sub.add_parser("demo", help="validate, plan, apply and plan the example tree on an emulator")
-    completion = sub.add_parser(
-        "completion",
-        help="print a shell completion script",
-        description='Print a completion script: `eval "$(qasesync completion bash)"` in'
-        " ~/.bashrc; zsh: `autoload -U bashcompinit && bashcompinit` first.",
-    )
-    completion.add_argument("shell", choices=["bash"], help="the shell (bash; zsh through bash)")
-    return parser
 
 
 def _format_option(command: argparse.ArgumentParser) -> None:

@@ -12,7 +12,7 @@ from contextlib import ExitStack, contextmanager
 from typing import BinaryIO
 
 import httpx
-from kit.emulator import TOKEN
+from kit.emulator import TOKEN, raw_response
 
 from qasesync.emulator import Emulator, serve
 from qasesync.emulator.server import Limits
@@ -35,20 +35,11 @@ def _head(method: str, path: str, length: int, token: str | None = TOKEN) -> byt
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
-def _response(stream: BinaryIO) -> tuple[int, dict[str, str], bytes]:
-    status = int(stream.readline().split()[1])
-    headers: dict[str, str] = {}
-    while (line := stream.readline().decode()) != "\r\n":
-        name, _, value = line.partition(":")
-        headers[name.lower()] = value.strip()
-    return status, headers, stream.read(int(headers["content-length"]))
-
-
 def test_a_request_without_the_token_is_refused_before_its_body_is_read(emu: Emulator) -> None:
     # 1.5 GB announced, 64 KiB sent: the answer comes at once, nothing waits for the rest
     with serve(emu) as server, _connect(server.url) as (sock, stream):
         sock.sendall(_head("POST", "/case/DEMO", 1_500_000_000, token=None) + b"x" * 65536)
-        status, headers, body = _response(stream)
+        status, headers, body = raw_response(stream)
         assert status == 401
         assert json.loads(body) == {"status": False, "errorMessage": "Unauthenticated."}
         assert headers["connection"] == "close"  # the rest of the body is never read
@@ -62,7 +53,7 @@ def test_a_body_over_the_limit_is_refused_with_413_naming_the_limit() -> None:
     body = json.dumps({"title": "x" * 2000}).encode()
     with serve(emu) as server, _connect(server.url) as (sock, stream):
         sock.sendall(_head("POST", "/case/DEMO", len(body)) + body)
-        status, _, answer = _response(stream)
+        status, _, answer = raw_response(stream)
         assert status == 413
         assert json.loads(answer) == {
             "status": False,
@@ -70,7 +61,7 @@ def test_a_body_over_the_limit_is_refused_with_413_naming_the_limit() -> None:
         }
         # the small body was drained, so the connection serves the next request
         sock.sendall(_head("GET", "/case/DEMO", 0))
-        assert _response(stream)[0] == 200
+        assert raw_response(stream)[0] == 200
     assert emu.store.cases("DEMO") == []
 
 
@@ -96,9 +87,9 @@ def test_connections_past_the_cap_are_answered_503_at_once(emu: Emulator) -> Non
         held = [stack.enter_context(_connect(server.url)) for _ in range(3)]
         for sock, stream in held:  # each is served: the three are open, each with a thread
             sock.sendall(_head("GET", "/project", 0))
-            assert _response(stream)[0] == 200
+            assert raw_response(stream)[0] == 200
         with _connect(server.url) as (_, stream):
-            status, headers, body = _response(stream)
+            status, headers, body = raw_response(stream)
         assert status == 503
         assert headers["retry-after"] == "1"
         assert json.loads(body)["errorMessage"] == (
@@ -111,7 +102,7 @@ def test_connections_past_the_cap_are_answered_503_at_once(emu: Emulator) -> Non
         while True:
             with _connect(server.url) as (sock, stream):
                 sock.sendall(_head("GET", "/project", 0))
-                if _response(stream)[0] == 200 or time.monotonic() > deadline:
+                if raw_response(stream)[0] == 200 or time.monotonic() > deadline:
                     break
         assert server.connections_accepted == 4
 
@@ -127,7 +118,7 @@ def test_headers_trickled_past_the_header_timeout_get_408() -> None:
         for _ in range(3):  # a header byte every 0.1 s: never idle for long (15 s allowed)
             time.sleep(0.1)
             sock.sendall(b"X")
-        status, headers, _ = _response(stream)  # the headers never end: the server ends it
+        status, headers, _ = raw_response(stream)  # the headers never end: the server ends it
         assert status == 408
         assert headers["connection"] == "close"
         assert 0.4 <= time.monotonic() - started < 2.0
@@ -144,13 +135,13 @@ def test_a_request_sent_in_good_time_is_not_cut_off() -> None:
         for _ in range(3):  # idle longer than the header timeout between requests
             time.sleep(0.5)
             sock.sendall(_head("GET", "/project", 0))
-            assert _response(stream)[0] == 200
+            assert raw_response(stream)[0] == 200
 
 
 def test_a_request_line_too_long_is_answered_414(emu: Emulator) -> None:
     with serve(emu) as server, _connect(server.url) as (sock, stream):
         sock.sendall(b"GET /v1/" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n")
-        assert _response(stream)[0] == 414
+        assert raw_response(stream)[0] == 414
     assert emu.log == []
 
 
@@ -162,7 +153,7 @@ def test_a_client_that_hangs_up_while_waiting_costs_nothing(emu: Emulator) -> No
         while True:  # its thread ends at once, so the one slot is free again
             with _connect(server.url) as (sock, stream):
                 sock.sendall(_head("GET", "/project", 0))
-                status = _response(stream)[0]
+                status = raw_response(stream)[0]
             if status == 200 or time.monotonic() > deadline:
                 break
         assert status == 200

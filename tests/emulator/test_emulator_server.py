@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 import httpx
 import pytest
-from kit.emulator import TOKEN
+from kit.emulator import TOKEN, raw_response
 
 from qasesync.emulator import Emulator, Faults, serve
 from qasesync.emulator import server as server_module
@@ -32,15 +32,6 @@ def _request(method: str, path: str, body: bytes = b"", *headers: str) -> bytes:
     if body:
         lines.append(f"Content-Length: {len(body)}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-
-def _response(stream: BinaryIO) -> tuple[int, dict[str, str], bytes]:
-    status = int(stream.readline().split()[1])
-    headers: dict[str, str] = {}
-    while (line := stream.readline().decode()) != "\r\n":
-        name, _, value = line.partition(":")
-        headers[name.lower()] = value.strip()
-    return status, headers, stream.read(int(headers["content-length"]))
 
 
 def _local_port(response: httpx.Response) -> int:
@@ -70,7 +61,7 @@ def test_the_server_closes_the_connection_after_answering_connection_close(
 ) -> None:
     with serve(emu) as server, _connect(server.url) as (sock, stream):
         sock.sendall(_request("GET", "/suite/DEMO", b"", "Connection: close"))
-        status, headers, _ = _response(stream)
+        status, headers, _ = raw_response(stream)
         assert (status, headers["connection"]) == (200, "close")
         assert stream.read() == b""
 
@@ -81,8 +72,8 @@ def test_bodies_are_read_by_content_length_and_pipelined_requests_answered(
     post = _request("POST", "/suite/DEMO", b'{"title": "S"}', "Content-Type: application/json")
     with serve(emu) as server, _connect(server.url) as (sock, stream):
         sock.sendall(post + _request("GET", "/suite/DEMO/1"))
-        created, _, _ = _response(stream)
-        status, headers, body = _response(stream)
+        created, _, _ = raw_response(stream)
+        status, headers, body = raw_response(stream)
     assert (created, status) == (200, 200)
     assert int(headers["content-length"]) == len(body) and b'"title": "S"' in body
 
@@ -91,7 +82,7 @@ def test_a_chunked_body_is_refused_with_411_and_the_connection_closed(emu: Emula
     chunked = _request("POST", "/suite/DEMO", b"", "Transfer-Encoding: chunked")
     with serve(emu) as server, _connect(server.url) as (sock, stream):
         sock.sendall(chunked + b"e\r\n" + b'{"title": "S"}' + b"\r\n0\r\n\r\n")
-        status, headers, _ = _response(stream)
+        status, headers, _ = raw_response(stream)
         assert (status, headers["connection"]) == (411, "close")
         assert stream.read() == b""
     assert emu.store.suites("DEMO") == []
@@ -103,7 +94,7 @@ def test_an_idle_connection_is_closed_after_the_timeout(
     monkeypatch.setattr(server_module._RequestHandler, "timeout", 0.2)
     with serve(emu) as server, _connect(server.url) as (sock, stream):
         sock.sendall(_request("GET", "/suite/DEMO"))
-        assert _response(stream)[0] == 200
+        assert raw_response(stream)[0] == 200
         started = time.monotonic()
         assert stream.read() == b""
         assert time.monotonic() - started < 2

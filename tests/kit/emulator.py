@@ -4,7 +4,7 @@ unlike the default one (shifted option ids, custom fields with defaults)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 
@@ -40,3 +40,14 @@ def with_defaults(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The sample custom fields, Owner defaulting to ``qa-team``, Components to ``web``."""
     defaults = {"Owner": "qa-team", "Components": "1"}
     return [{**f, "default_value": defaults.get(f["title"])} for f in fields]
+
+
+def raw_response(stream: BinaryIO) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers (lower-case names) and body of one HTTP/1.1 answer read off a
+    socket's file, for tests that speak to the emulator's server byte by byte."""
+    status = int(stream.readline().split()[1])
+    headers: dict[str, str] = {}
+    while (line := stream.readline().decode()) != "\r\n":
+        name, _, value = line.partition(":")
+        headers[name.lower()] = value.strip()
+    return status, headers, stream.read(int(headers["content-length"]))

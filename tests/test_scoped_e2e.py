@@ -131,3 +131,13 @@ def test_cases_made_in_scope_are_seen_and_those_elsewhere_are_not(
     assert "Made elsewhere" not in text
     (_, pulled), _, _ = both_ways(emu, monkeypatch, "pull", str(tree), "--dry-run")
     assert "Made in Qase" in pulled and "Made elsewhere" not in pulled
+
+
+def test_a_wrong_early_guess_of_the_project_is_abandoned_and_the_tree_read_scoped(
+    emu: Emulator, tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli_live, "_peek_settings", lambda root, env: ("OTHER", "jira-cloud"))
+    start = len(emu.log)
+    assert run("plan", str(tree), "--detailed-exitcode")[0] == 0
+    lists = [r.query for r in list(emu.log)[start:] if r.path == f"/v1/case/{PROJECT}"]
+    assert lists and all("suite_id" in q for q in lists)

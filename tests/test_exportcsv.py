@@ -4,11 +4,11 @@ custom fields, external issues and settings are not in it)."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from kit.apply import run_cli
 
 from qasesync.adopt.exportcsv import export_csv
 from qasesync.adopt.importcsv import import_csv
@@ -161,8 +161,7 @@ def test_a_version_other_than_1_or_2_is_refused() -> None:
 
 
 def _run(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    return main(["export", "--format", "qase-csv", *argv], out=out), out.getvalue()
+    return run_cli("export", "--format", "qase-csv", *argv)
 
 
 def test_export_qase_csv_writes_to_standard_output_by_default(tmp_path: Path) -> None:

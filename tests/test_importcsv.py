@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import csv
-import io
 import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kit.apply import run_cli
 
 from qasesync.adopt.importcsv import BULK, QASE, import_csv
-from qasesync.cli import main
 from qasesync.errors import QasesyncError
 from qasesync.model import DEFAULT_OPTIONS, Case, Step, Suite
 from qasesync.tree.load import load_tree
@@ -285,9 +284,7 @@ def test_a_title_over_255_characters_is_a_bad_row(tmp_path: Path) -> None:
 
 
 def _run(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = main(["import-csv", *argv], out=out)
-    return code, out.getvalue()
+    return run_cli("import-csv", *argv)
 
 
 def test_import_csv_writes_a_valid_tree(tmp_path: Path) -> None:

@@ -191,7 +191,7 @@ def test_a_new_holder_while_waiting_is_announced(
 def test_past_the_timeout_apply_gives_up_and_leaves_no_suite(
     emu: Emulator, remote: Remote, clock: Clock
 ) -> None:
-    other = foreign_lock(emu, expires=T0 + timedelta(hours=1))
+    other = foreign_lock(emu, expires=T0 + timedelta(minutes=3))
     notes: list[str] = []
     lock = make_lock(remote, clock, notes, Timing(timeout=10, remind_every=1000))
     with pytest.raises(LockError) as raised:
@@ -199,7 +199,7 @@ def test_past_the_timeout_apply_gives_up_and_leaves_no_suite(
     assert str(raised.value) == (
         f"project SHOP is still locked by another apply after 10 s (--lock-timeout): lock #{other}"
         " held by https://github.com/octo/shop/actions/runs/7 since 2026-12-06 02:59:00 UTC"
-        " (expires 2026-12-06 04:00:00 UTC); nothing was changed. If no apply is running,"
+        " (expires 2026-12-06 03:03:00 UTC); nothing was changed. If no apply is running,"
         " `qasesync unlock` removes the lock"
     )
     assert clock.elapsed == 10
@@ -219,6 +219,28 @@ def test_an_expired_lock_is_removed_with_a_line(
         " held by https://github.com/octo/shop/actions/runs/7 since 2026-12-06 02:59:00 UTC"
     ]
     assert clock.sleeps == []
+
+
+def test_a_lock_that_claims_to_outlive_any_apply_is_removed_with_a_line(
+    emu: Emulator, remote: Remote, clock: Clock
+) -> None:
+    far = foreign_lock(emu, expires=T0 + timedelta(days=365))
+    near = foreign_lock(emu, expires=T0 + timedelta(seconds=180 + 60))  # ttl + skew: holds
+    notes: list[str] = []
+
+    def holder_ends() -> None:
+        emu.store.delete_suite(PROJECT, near)
+
+    clock.on_sleep = holder_ends
+    with make_lock(remote, clock, notes) as lock:
+        assert [s["id"] for s in lock_suites(emu)] == [lock.held]
+    assert notes[0] == (
+        "removed a lock that claims to last past any apply's (expires 2027-12-06 03:00:00 UTC)"
+        f" on project SHOP: #{far} held by https://github.com/octo/shop/actions/runs/7"
+        " since 2026-12-06 02:59:00 UTC"
+    )
+    assert notes[1].startswith(f"project SHOP is locked by another apply: lock #{near} held by")
+    assert clock.sleeps  # the lock within the allowed time was waited for, not removed
 
 
 def test_an_expired_lock_another_apply_removed_first_is_not_reported(

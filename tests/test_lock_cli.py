@@ -42,7 +42,7 @@ def lock_suites(emu: Emulator) -> list[dict[str, Any]]:
     return [s for s in emu.store.suites(PROJECT) if s["title"] == LOCK_TITLE]
 
 
-def foreign_lock(emu: Emulator, *, expires_in: float = 3600, holder: str = "ci@runner") -> int:
+def foreign_lock(emu: Emulator, *, expires_in: float = 180, holder: str = "ci@runner") -> int:
     now = datetime.now(timezone.utc)
     text = lock_description(holder, now, now + timedelta(seconds=expires_in), "nonce")
     return emu.store.create_suite(PROJECT, {"title": LOCK_TITLE, "description": text})

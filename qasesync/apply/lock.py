@@ -40,6 +40,10 @@ CREATE_ATTEMPTS = 3
 """Sends of one lock suite's create, each after finding the one before did not happen."""
 
 
+#: The clock difference between two machines that a lock's expiry allows for, in seconds.
+SKEW = 60.0
+
+
 @dataclass(frozen=True)
 class Timing:
     """How long to wait, how long a lock lives unrenewed, how often to look again.
@@ -206,6 +210,10 @@ class ProjectLock:
         if lock.expired(now):
             expired = f" (expired {stamp(lock.expires)})" if lock.expires else ""
             return f"an expired lock{expired}"
+        if lock.expires and lock.expires > now + timedelta(seconds=self.timing.ttl + SKEW):
+            # No apply writes an expiry that far ahead: a lock that claims to outlive any
+            # renewal (written by hand, or by a clock far ahead) would block every apply.
+            return f"a lock that claims to last past any apply's (expires {stamp(lock.expires)})"
         theirs, ours = lock.process, self._process
         if theirs and ours and theirs[0] == ours[0] and not self._alive(theirs[1]):
             return f"the lock of a qasesync on this machine that has ended (pid {theirs[1]})"

@@ -57,17 +57,17 @@ def _written_back(report: ApplyReport, sink: YamlSink | None) -> str:
         return ""
     if sink is None:
         return (
-            f"{_ids(a.key for a in report.assignments)} not written back (write-back is off); "
+            f"{ids_text(a.key for a in report.assignments)} not written back (write-back is off); "
             "plan matches those entities by title\n"
         )
     names = list(sink.files)
     files = "".join(f"  {terminal(name)}\n" for name in names[:REPORT_LINES])
     if len(names) > REPORT_LINES:
         files += f"  ... and {len(names) - REPORT_LINES} more\n"
-    return f"Wrote {_ids(sink.keys)} back into {counted(len(names), 'file')}:\n{files}"
+    return f"Wrote {ids_text(sink.keys)} back into {counted(len(names), 'file')}:\n{files}"
 
 
-def _ids(keys: Iterable[str]) -> str:
+def ids_text(keys: Iterable[str]) -> str:
     """``3 ids and 1 hash``: what write-back puts into the YAML, counted."""
     count = Counter(keys)
     ids = [counted(count["id"], "id")] if count["id"] else []

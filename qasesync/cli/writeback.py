@@ -151,6 +151,7 @@ def _merge_base(root: Path, entries: Sequence[BaseEntry]) -> bool:
 
 
 def _report(placement: Placement, files: Sequence[str], merged: bool, lines: int) -> str:
+    from qasesync.apply.report import ids_text
     from qasesync.plans.render import counted
     from qasesync.tree.base import BASE_FILE
 
@@ -159,10 +160,8 @@ def _report(placement: Placement, files: Sequence[str], merged: bool, lines: int
         note = f", {found.note}" if found.note else ""
         text.append(f"+ {found.now}: {found.now.place}{note}\n")
     if files:
-        keys = [found.item.key for found in placement.placed]
-        ids = [counted(keys.count("id"), "id")] if "id" in keys else []
-        ids += [counted(keys.count("hash"), "hash", "hashes")] if "hash" in keys else []
-        text.append(f"Wrote {' and '.join(ids)} back into {counted(len(files), 'file')}:\n")
+        ids = ids_text(found.item.key for found in placement.placed)
+        text.append(f"Wrote {ids} back into {counted(len(files), 'file')}:\n")
         text += [f"  {name}\n" for name in files]
     else:
         text.append("No id or hash to write back.\n")

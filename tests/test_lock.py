@@ -561,5 +561,5 @@ def test_a_description_qasesync_did_not_write_reads_as_expired(description: str)
 
 
 def test_printable_escapes_control_characters_and_cuts_long_text() -> None:
-    assert printable("a\x1b[31mb\n\u200bc") == "a\\x1b[31mb\\n\\u200bc"
+    assert printable("a\x1b[31mb\n\u202ec\u2028d") == "a\\x1b[31mb\\n\\u202ec\\u2028d"
     assert printable("x" * 300) == "x" * 199 + "…"

@@ -9,12 +9,12 @@ renews and releases them.
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from qasesync.model import LOCK_SUITE_TITLE
+from qasesync.safetext import terminal
 
 LOCK_TITLE = LOCK_SUITE_TITLE
 LOCK_SEARCH = "qasesync: apply in progress"
@@ -93,11 +93,9 @@ def stamp(when: datetime) -> str:
 
 
 def printable(text: str, limit: int = 200) -> str:
-    """Text from Qase for one terminal line: control and format characters escaped
-    (``\\x1b``, ``\\n``), cut at ``limit`` characters."""
-    out = "".join(
-        ascii(ch)[1:-1] if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text
-    )
+    """Text from Qase for one terminal line (`qasesync.safetext.terminal`: control and
+    bidi characters and line separators escaped), cut at ``limit`` characters."""
+    out = terminal(text)
     return out if len(out) <= limit else out[: limit - 1] + "…"
 
 

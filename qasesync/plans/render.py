@@ -108,15 +108,15 @@ def _head(change: Change, verb: str | None = None) -> str:
 def diff_text(diff: FieldDiff) -> str:
     """``path: before → after`` or ``path: +added −removed``; a conflict shows the base
     value both sides changed and each side's value."""
-    path = visible(diff.path)
+    path = diff.path
     if diff.side == "conflict":
         base = diff.base if diff.base is not None else "(none)"
         tree = diff.after if diff.after is not None else "(none)"
         live = diff.before if diff.before is not None else "(none)"
         return visible(f"{path}: was {base}; the tree has {tree}, Qase has {live}")
     if diff.added or diff.removed:
-        parts = [f"+{visible(a)}" for a in diff.added] + [f"−{visible(r)}" for r in diff.removed]
-        return f"{path}: {' '.join(parts)}"
+        parts = [f"+{a}" for a in diff.added] + [f"−{r}" for r in diff.removed]
+        return visible(f"{path}: {' '.join(parts)}")
     before = diff.before if diff.before is not None else "(none)"
     after = diff.after if diff.after is not None else "(none)"
     return visible(f"{path}: {before} → {after}")

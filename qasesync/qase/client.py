@@ -450,27 +450,7 @@ class QaseClient:
             delay = self._retry.backoff(tries.transient, self._rng)
         else:
             delay = min(wait, self._retry.backoff_cap)
-        if silent:
-            logger.warning(
-                "no answer from %s %s for %g s, retrying (%d of %d)",
-                request.method,
-                path,
-                tries.deadline,
-                tries.transient + 1,
-                attempts,
-            )
-            self._sleep(delay)
-            return True
-        logger.log(
-            logging.WARNING if delay >= LONG_WAIT else logging.INFO,  # silence looks like a hang
-            "%s %s: %s; retrying in %.2f s (attempt %d of %d)",
-            request.method,
-            path,
-            reason,
-            delay,
-            tries.transient + 1,
-            attempts,
-        )
+        _say_retry(request.method, path, reason, delay, tries, attempts, silent=silent)
         self._sleep(delay)
         return True
 
@@ -756,6 +736,33 @@ def _int_header(response: httpx.Response, name: str) -> int | None:
 def _target(request: httpx.Request) -> str:
     """Path and query of a request, never its host or headers."""
     return request.url.raw_path.decode("ascii", "replace")
+
+
+def _say_retry(
+    method: str, path: str, reason: str, delay: float, tries: _Tries, attempts: int, *, silent: bool
+) -> None:
+    """The line before another attempt: at WARNING for a silent server or a long pause
+    (silence looks like a hang), else at INFO."""
+    if silent:
+        logger.warning(
+            "no answer from %s %s for %g s, retrying (%d of %d)",
+            method,
+            path,
+            tries.deadline,
+            tries.transient + 1,
+            attempts,
+        )
+        return
+    logger.log(
+        logging.WARNING if delay >= LONG_WAIT else logging.INFO,
+        "%s %s: %s; retrying in %.2f s (attempt %d of %d)",
+        method,
+        path,
+        reason,
+        delay,
+        tries.transient + 1,
+        attempts,
+    )
 
 
 def _kept_changing(path: str, got: int, filtered: int) -> ApiError:

@@ -8,12 +8,14 @@ import pytest
 
 from qasesync.apply.ledger import Ledger
 from qasesync.errors import ConfigError
-from qasesync.model import Base, SharedStep
+from qasesync.model import Base, SharedStep, Step
+from qasesync.plans.normalise import steps_data, steps_key
 from qasesync.plans.plan import Change, Plan
 from qasesync.plans.threeway import (
     Record,
     Sides,
     classify,
+    data,
     field_key,
     merged_items,
     resolve_new,
@@ -176,3 +178,19 @@ def test_a_shared_step_update_that_moved_its_hash_moves_its_record() -> None:
         Record("shared_step", "old", None),
         Record("shared_step", "new", {"title": "Sign in"}),
     ]
+
+
+def test_the_synced_steps_are_the_compared_steps_as_plain_data() -> None:
+    steps = (
+        Step(" Open ", "page", steps=(Step("inner", data="x"),)),
+        Step(shared="login"),
+        Step(workspace="ws1", steps=(Step("read only"),)),
+    )
+    ref = {"login": "abc"}.__getitem__
+    assert steps_data(steps, ref) == data(steps_key(steps, ref))
+    assert steps_data(steps, ref) == [
+        ["Open", "page", "", [["inner", "", "x", []]]],
+        ["shared", "abc"],
+        ["workspace", "ws1"],
+    ]
+    assert isinstance(steps_key(steps, ref)[0][3], tuple)

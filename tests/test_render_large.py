@@ -169,3 +169,11 @@ def test_a_comment_that_does_not_list_every_change_says_so_in_a_hidden_marker() 
     assert ABRIDGED not in render_markdown(few, VIEW)
     cut = render_markdown(Plan("DEMO", changes=big_plan().changes[:90]), VIEW, limit=9_000)
     assert "The plan is cut here" in cut and ABRIDGED in cut
+
+
+def test_a_rolled_up_field_name_from_the_tree_or_qase_is_one_visible_line() -> None:
+    odd = _update(900, "custom_fields.La\x1byer\nx")
+    plan = replace(big_plan(), changes=(*big_plan().changes, odd))
+    out = render(plan, "text", VIEW)
+    assert "~ 1 case: custom_fields.La\\x1byer\\nx changed\n" in out
+    assert "\x1b" not in out

@@ -254,7 +254,8 @@ def _rolled_text(
     lines = [f"  # {rolled_title(groups)}"]
     for line in rolled(_others(groups)):
         symbol = SYMBOLS[line.kind]
-        lines += [paint(symbol, f"  {symbol} {line.text()}"), f"      e.g. {examples(line)}"]
+        head = paint(symbol, f"  {symbol} {visible(line.text())}")
+        lines += [head, f"      e.g. {examples(line)}"]
     lines += ["", "  # Per suite"]
     lines += [f"      {visible(group)}: {kinds_text(changes)}" for group, changes in groups]
     return [*lines, ""]

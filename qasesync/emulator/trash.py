@@ -63,11 +63,7 @@ class Trash:
     def _listed(self, code: str, query: Mapping[str, list[str]], body: JSON) -> JSON:
         with self._lock:
             everything = list(self._cases.get(code, []))
-        suite = _last(query, "suite_id") or _last(query, "filters[suite_id]")
-        # the suites the filter lists; a value no suite id has lists none
-        digits = suite is not None and suite.isdigit()
-        suites: set[int] | None = None if suite is None else set()
-        suites = self._store.filtered_suites(code, int(suite)) if digits and suite else suites
+        suites = self._filtered(code, _last(query, "suite_id") or _last(query, "filters[suite_id]"))
         kept = [c for c in everything if suites is None or c.get("suite_id") in suites]
         if "external_issues" in (_last(query, "include") or ""):
             kept = [{**c, "external_issues": []} for c in kept]
@@ -83,6 +79,13 @@ class Trash:
             total=int(result["total"]) + len(everything),
         )
         return {**body, "result": result}
+
+    def _filtered(self, code: str, suite: str | None) -> set[int] | None:
+        """The suites a ``suite_id`` filter lists (None: no filter); a value that is no
+        suite id lists none."""
+        if suite is None:
+            return None
+        return self._store.filtered_suites(code, int(suite)) if suite.isdigit() else set()
 
 
 def _last(query: Mapping[str, list[str]], name: str) -> Any:

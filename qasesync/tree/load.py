@@ -249,16 +249,18 @@ class _Run:
         parent = key.rpartition("/")[0] or None
         title = key.rpartition("/")[2]
         if rel is None:
-            self._not_the_lock(parent, title, Location(f"{key}/{SUITE_FILE}", 0, 0))
-            return Suite(key, title, parent=parent, location=Location(f"{key}/{SUITE_FILE}", 0, 0))
+            folder_only = Location(f"{key}/{SUITE_FILE}", 0, 0)
+            self._not_the_lock(parent, title, folder_only)
+            return Suite(key, title, parent=parent, location=folder_only)
         read = self.read(rel, "suite")
         data: Mapping[str, Any] = read.data if read is not None else {}
         title = data.get("title") or title
         if read is not None:
             self._suite_unique(read.spot, key, data, title)
         line, col = read.spot.doc.position(()) if read is not None else (1, 1)
+        location = Location(rel, line, col)
         titled = read is not None and "title" in data
-        where = _location(read.spot, ("title",)) if read and titled else Location(rel, line, col)
+        where = _location(read.spot, ("title",)) if read and titled else location
         self._not_the_lock(parent, title, where)
         return Suite(
             key,
@@ -267,7 +269,7 @@ class _Run:
             parent=parent,
             description=data.get("description") or "",
             preconditions=data.get("preconditions") or "",
-            location=Location(rel, line, col),
+            location=location,
         )
 
     def _not_the_lock(self, parent: str | None, title: str, where: Location) -> None:

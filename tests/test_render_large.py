@@ -84,9 +84,11 @@ def test_full_lists_every_change() -> None:
 
 
 def test_the_diff_path_names_its_field() -> None:
-    assert [field_of(p) for p in ("steps[2].action", "custom_fields.Layer", "tags", "a.b")] == [
+    paths = ("steps[2].action", "custom_fields.Layer", "custom_fields.Area [v1.2]", "tags", "a.b")
+    assert [field_of(p) for p in paths] == [
         "steps",
         "custom_fields.Layer",
+        "custom_fields.Area [v1.2]",
         "tags",
         "a",
     ]

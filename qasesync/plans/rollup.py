@@ -69,8 +69,7 @@ def _whats(change: Change) -> list[str]:
 
 def field_of(path: str) -> str:
     """The field a diff path is about: ``steps[2].action`` → ``steps``; a custom field
-    keeps its name (``custom_fields.Layer``)."""
-    head = path.split("[", 1)[0]
-    if head.startswith("custom_fields."):
-        return head
-    return head.split(".", 1)[0]
+    keeps its whole name (``custom_fields.Layer``)."""
+    if path.startswith("custom_fields."):  # its title may hold "[" or "."
+        return path
+    return path.split("[", 1)[0].split(".", 1)[0]

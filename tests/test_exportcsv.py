@@ -140,6 +140,29 @@ def test_a_shared_step_inside_a_nested_step_is_written_out_in_place() -> None:
     assert '"1. Start\n1.1. Sign in\n1.2. Pay"' in text
 
 
+def test_workspace_shared_steps_are_counted_and_said_not_dropped_silently(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    steps = (Step("a"), Step(workspace="abc123"), Step("b", steps=(Step(workspace="abc123"),)))
+    tree = Tree(settings=None, cases=(Case(title="Uses", steps=steps),))
+    written = export_csv(tree, version=1)
+    assert written.workspace_steps == 2
+    assert '"1. a\n3. b"' in written.text  # their numbers stay taken, their text empty
+    assert export_csv(Tree(settings=None, cases=(Case(title="No"),))).workspace_steps == 0
+    root = tmp_path / "tree"
+    root.mkdir()
+    (root / "qasesync.yaml").write_text("project: SHOP\n")
+    (root / "cases.yaml").write_text(
+        "cases:\n  - title: Uses\n    steps:\n      - workspace_shared: abc123\n"
+    )
+    code, output = _run("--tree", str(root))
+    assert code == 0 and output.startswith("v2.id,")
+    assert capsys.readouterr().err == (
+        "warning: 1 use(s) of workspace-level shared steps are written as empty steps:"
+        " the tree holds only their hash, not their text\n"
+    )
+
+
 def test_suites_whose_parents_loop_are_still_written() -> None:
     tree = Tree(
         settings=None,

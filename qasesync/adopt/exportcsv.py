@@ -28,12 +28,15 @@ _STEP_PARTS = {"steps_actions": "action", "steps_result": "expected_result", "st
 
 @dataclass(frozen=True)
 class CsvExport:
-    """The file's text, and how many suites had no id (numbered for the file only)."""
+    """The file's text, how many suites had no id (numbered for the file only), and how
+    many uses of workspace-level shared steps it holds as empty steps (the tree has only
+    their hash)."""
 
     text: str
     cases: int
     suites: int
     numbered_suites: int = 0
+    workspace_steps: int = 0
 
 
 def export_csv(tree: Tree, *, version: int = DEFAULT_VERSION) -> CsvExport:
@@ -52,7 +55,12 @@ def export_csv(tree: Tree, *, version: int = DEFAULT_VERSION) -> CsvExport:
         steps = _expanded(case.steps, shared)
         writer.writerow(_case_row(case, steps, suites, ids, version))
     numbered = sum(1 for suite in tree.suites if suite.id is None)
-    return CsvExport(buffer.getvalue(), len(tree.cases), len(tree.suites), numbered)
+    workspace = sum(_workspace_uses(case.steps) for case in tree.cases)
+    return CsvExport(buffer.getvalue(), len(tree.cases), len(tree.suites), numbered, workspace)
+
+
+def _workspace_uses(steps: tuple[Step, ...]) -> int:
+    return sum(1 if s.workspace is not None else _workspace_uses(s.steps) for s in steps)
 
 
 def _suite_ids(suites: Sequence[Suite]) -> dict[str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TextIO
 
@@ -23,6 +24,12 @@ def cmd_export_qase_csv(args: argparse.Namespace, out: TextIO) -> int:
         hint = " (--force replaces it)" if target.is_file() else ""
         raise QasesyncError(f"{target} exists and is {what}{hint}")
     written = export_csv(load_tree(root), version=args.csv_version)
+    if written.workspace_steps:
+        print(
+            f"warning: {written.workspace_steps} use(s) of workspace-level shared steps are"
+            " written as empty steps: the tree holds only their hash, not their text",
+            file=sys.stderr,
+        )
     if target is None:
         out.write(written.text)
         return EXIT_OK

@@ -12,7 +12,9 @@ and 150 deprecations. It renders the plan in each format and reports:
   deprecation is listed in it (``destructive_complete``);
 - ``annotations``: workflow commands of ``--format github`` (budget 31: 10 of each level
   and one that counts the rest);
-- ``json_bytes``: the saved plan, and per changed field.
+- ``json_bytes``: the saved plan, and per changed field (budget 1,024 bytes). The tree
+  holds no ids, so the plan also carries 6,000 adoptions (ids matched by title); they
+  count in the bytes, not in the fields.
 
 It exits 1 when a budget is exceeded. Runs against any checkout of qasesync (``PYTHONPATH``),
 so that a version before and after a change can be measured with the same script.
@@ -38,7 +40,7 @@ from qasesync.plans.planner import plan
 from qasesync.plans.render import View, render
 from qasesync.tree.load import load_tree
 
-BUDGETS = {"markdown_bytes": 65_000, "annotations": 31}
+BUDGETS = {"markdown_bytes": 65_000, "annotations": 31, "json_bytes_per_changed_field": 1024}
 
 
 def planned(cases: int, deprecate: int) -> Any:

@@ -28,7 +28,7 @@ from qasesync.apply.applier import ApplyFailed, ApplyReport, YamlSink, apply, ch
 from qasesync.apply.reconcile import SETTLE_SECONDS
 from qasesync.emulator import Emulator, Faults
 from qasesync.errors import SafetyError
-from qasesync.model import Case
+from qasesync.plans.plan import Plan
 from qasesync.qase.remote import Remote
 from qasesync.tree.load import load_tree
 
@@ -516,8 +516,9 @@ def test_a_saved_plan_whose_entities_are_gone_is_stale(tmp_path: Path, spec_chec
     remote = remote_with(emu, spec_checked)
     tree, _, plan = plan_of(root, remote)
     emu.store.delete_suite(PROJECT, suite)  # its case goes with it
+    _, live, now = plan_of(root, remote)
     with pytest.raises(SafetyError) as stale:
-        check_fresh(plan, tree, remote.read().tree)
+        check_fresh(plan, tree, live.tree, now=now)
     assert str(stale.value) == (
         "the saved plan is stale; since it was made:\n"
         f"  case #{case} 'New title' is gone\n"
@@ -526,7 +527,7 @@ def test_a_saved_plan_whose_entities_are_gone_is_stale(tmp_path: Path, spec_chec
     )
 
 
-def test_a_saved_plan_must_fingerprint_every_live_entity_as_it_holds_it(
+def test_a_saved_plan_must_fingerprint_every_live_entity_as_it_is_now(
     tmp_path: Path, spec_checked: Any
 ) -> None:
     emu = shop_emulator()
@@ -540,14 +541,24 @@ def test_a_saved_plan_must_fingerprint_every_live_entity_as_it_holds_it(
     remote = remote_with(emu, spec_checked)
     tree, live, plan = plan_of(root, remote)
     [update] = plan.changes
-    assert isinstance(update.live, Case)
-    check_fresh(plan, tree, live.tree)
+    assert update.fingerprint is not None
+    check_fresh(plan, tree, live.tree, now=plan)
     unstamped = replace(update, fingerprint=None)
-    retold = replace(update, live=replace(update.live, priority="high"))
-    for edited in (unstamped, retold):
+    retold = replace(update, fingerprint=replace(update.fingerprint, sha256="0" * 64))
+    for edited, why in ((unstamped, ": carries no fingerprint"), (retold, " changed live")):
         with pytest.raises(SafetyError) as stale:
-            check_fresh(replace(plan, changes=(edited,)), tree, live.tree)
-        assert (
-            f"case #{case} 'New title': its fingerprint does not match the entity the plan holds"
-            in str(stale.value)
-        )
+            check_fresh(replace(plan, changes=(edited,)), tree, live.tree, now=plan)
+        assert f"case #{case} 'New title'{why}" in str(stale.value)
+
+
+def test_a_plan_read_back_from_its_file_is_never_run_itself(
+    tmp_path: Path, spec_checked: Any
+) -> None:
+    emu = shop_emulator()
+    files = {"qasesync.yaml": f"project: {PROJECT}\n", "s/cases.yaml": "cases:\n  - title: A\n"}
+    remote = remote_with(emu, spec_checked)
+    _, _, plan = plan_of(write_tree(tmp_path / "t", files), remote)
+    assert plan.has_changes
+    with pytest.raises(SafetyError, match="a saved plan is not run itself"):
+        apply(Plan.from_json(plan.to_json()), remote)
+    assert emu.store.cases(PROJECT) == [] and emu.store.suites(PROJECT) == []

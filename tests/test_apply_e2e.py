@@ -251,8 +251,7 @@ def test_a_saved_plan_is_applied_exactly_without_confirmation(
     assert code == 0 and "(8 of 8 changes" in text
     sent = writes(emu)[before:]
     assert sorted(r.path.rsplit("/", 1)[1] for r in sent) == sorted(
-        str(c["before"]["id"] if c["entity"] != "shared_step" else c["before"]["hash"])
-        for c in saved["changes"]
+        str(c["id"]) for c in saved["changes"]
     )
     assert plan_json(tree)[0] == 0
 
@@ -264,12 +263,12 @@ def test_a_saved_plan_is_refused_when_a_live_entity_it_touches_changed(
     make_edits(tree)
     saved = save_plan(tree, tmp_path / "plan.json")
     [tags] = [c for c in saved["changes"] if c["fields"] == ["tags"]]
-    emu.store.patch_case(PROJECT, tags["before"]["id"], {"description": "edited in the web app"})
+    emu.store.patch_case(PROJECT, tags["id"], {"description": "edited in the web app"})
     before = len(emu.log)
     assert run("apply", str(tree), "--plan", str(tmp_path / "plan.json"))[0] == 1
     err = capsys.readouterr().err
     name = "'Guest places an order without creating an account'"
-    assert f"case #{tags['before']['id']} {name} changed live" in err
+    assert f"case #{tags['id']} {name} changed live" in err
     assert "the saved plan is stale" in err and writes(emu)[before:] == []
 
 

@@ -211,21 +211,21 @@ def test_a_saved_plan_without_a_deprecations_fingerprint_is_refused(
     plan_file = tmp_path / "plan.json"
     tree, data = saved_over_the_limit(tree_root, plan_file)
     data["changes"][0]["fingerprint"] = None
-    name = data["changes"][0]["before"]["id"]
+    name = data["changes"][0]["id"]
     err = apply_saved(tree, plan_file, data, capsys)
     assert "the saved plan is stale" in err
-    assert f"case #{name} 'Case 0': its fingerprint does not match the entity the plan holds" in err
+    assert f"case #{name} 'Case 0': carries no fingerprint" in err
     assert statuses(emu) == {"0": 8}
 
 
-def test_a_saved_plan_whose_copy_of_a_live_case_was_edited_is_refused(
+def test_a_saved_plan_whose_shown_values_were_edited_is_refused(
     emu: Emulator, tree_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     plan_file = tmp_path / "plan.json"
     tree, data = saved_over_the_limit(tree_root, plan_file)
-    data["changes"][1]["before"]["status"] = "deprecated"  # to dodge the active share
+    data["changes"][1]["diffs"][0]["before"] = "deprecated"  # as if it were one already
     err = apply_saved(tree, plan_file, data, capsys)
-    assert "'Case 1': its fingerprint does not match the entity the plan holds" in err
+    assert "deprecate case 'Case 1': not what planning the same tree and project" in err
     assert statuses(emu) == {"0": 8}
 
 
@@ -240,8 +240,7 @@ def test_a_saved_plan_with_a_deprecation_added_is_refused(
     data = json.loads(plan_file.read_text(encoding="utf-8"))
     [first] = data["changes"]
     kept = next(c for c in emu.store.cases(PROJECT) if c["title"] == "Case 5")
-    before = {**first["before"], "id": kept["id"], "title": "Case 5"}
-    data["changes"].append({**first, "name": "Case 5", "before": before})
+    data["changes"].append({**first, "name": "Case 5", "id": kept["id"]})
     err = apply_saved(tree, plan_file, data, capsys)
     assert "the saved plan is stale" in err and statuses(emu) == {"0": 8}
 
@@ -251,7 +250,7 @@ def test_a_saved_plan_that_names_no_live_case_to_deprecate_is_refused(
 ) -> None:
     plan_file = tmp_path / "plan.json"
     tree, data = saved_over_the_limit(tree_root, plan_file)
-    data["changes"][0]["before"] = None
+    data["changes"][0]["id"] = None
     err = apply_saved(tree, plan_file, data, capsys)
     assert "deprecate case 'Case 0': names no live entity" in err
     assert statuses(emu) == {"0": 8}

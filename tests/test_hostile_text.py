@@ -273,8 +273,8 @@ def test_show_of_a_tampered_saved_plan_is_inert(
     data["project"] = INJECT + ESC
     for change in data["changes"]:
         change["suite"] = INJECT + ESC + HTML  # the group it is shown in
-        if (change.get("after") or {}).get("location"):
-            change["after"]["location"]["file"] = STOP + ESC + "\n" + HTML
+        if change["location"]:
+            change["location"]["file"] = STOP + ESC + "\n" + HTML
     assert any(c["entity"] == "case" for c in data["changes"])
     saved.write_text(json.dumps(data), encoding="utf-8")
     for fmt in ("text", "markdown", "github", "json"):

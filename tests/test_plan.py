@@ -29,6 +29,7 @@ from qasesync.plans.plan import (
     tree_fingerprint,
 )
 from qasesync.plans.planner import plan
+from qasesync.plans.render import View, render
 
 
 def mixed() -> Plan:
@@ -65,12 +66,24 @@ def test_counts_name_every_kind() -> None:
     assert mixed().counts() == {"create": 3, "update": 2, "deprecate": 0, "delete": 2}
 
 
-def test_json_round_trip_gives_the_same_plan_but_the_limit_figures() -> None:
+def test_a_saved_plan_read_back_is_the_same_file_and_shows_the_same_plan() -> None:
     original = mixed()
-    text = json.dumps(original.to_json())
-    assert Plan.from_json(json.loads(text)) == replace(
-        original, in_scope=InScope(), max_destroy=None
-    )
+    data = json.loads(json.dumps(original.to_json()))
+    loaded = Plan.from_json(data)
+    assert loaded.saved and not original.saved
+    assert loaded.to_json() == data
+    assert render(loaded, "text", View()) == render(original, "text", View())
+    created = [c.desired for c in original.changes if c.kind == "create"]
+    assert [c.desired for c in loaded.changes if c.kind == "create"] == created
+
+
+def test_a_saved_change_holds_the_live_id_and_the_place_not_the_entities() -> None:
+    loaded = Plan.from_json(mixed().to_json())
+    update = next(c for c in loaded.changes if (c.kind, c.entity) == ("update", "case"))
+    assert (update.live_id, str(update.location)) == (101, "authentication/login.yaml:2:5")
+    assert update.live == Case("Login redirects to the dashboard", id=101)
+    deleted = next(c for c in loaded.changes if (c.kind, c.entity) == ("delete", "case"))
+    assert (deleted.live_id, deleted.desired) == (103, None)
 
 
 def test_json_shows_the_limit_figures_and_reading_it_back_ignores_them() -> None:
@@ -82,20 +95,47 @@ def test_json_shows_the_limit_figures_and_reading_it_back_ignores_them() -> None
     assert loaded.to_json() == edited  # shown again as the file has them (`show`)
 
 
-def test_json_carries_version_fingerprints_and_the_desired_entity() -> None:
+def test_json_carries_version_fingerprints_and_diff_values_as_json_values() -> None:
     data = mixed().to_json()
-    assert data["format_version"] == 2 and data["project"] == "DEMO"
+    assert data["format_version"] == 3 and data["project"] == "DEMO"
     assert data["tree_fingerprint"] == tree_fingerprint(mixed_desired())
     update = data["changes"][3]
-    assert update["before"]["id"] == 101 and update["after"]["priority"] == "low"
-    assert update["fields"] == ["priority", "tags", "steps"]
+    assert (update["id"], update["fields"]) == (101, ["priority", "tags", "steps"])
+    assert update["diffs"] == [
+        {"path": "priority", "before": "high", "after": "low"},
+        {"path": "tags", "added": ["regression"], "removed": ["smoke"]},
+        {
+            "path": "steps[2].expected_result",
+            "before": "The menu lists Settings",
+            "after": "The menu lists Profile",
+        },
+    ]
     assert update["fingerprint"]["updated_at"] == "2026-11-01T10:00:00Z"
-    assert data["changes"][4]["after"]["location"] == {
+    assert "after" not in update and "before" not in update  # no copy of either entity
+    create = data["changes"][4]
+    assert create["location"] == {
         "file": "checkout/cases.yaml",
         "line": 2,
         "col": 5,
         "path": ["cases", 0],
     }
+    assert create["after"]["steps"] == [
+        {"action": "Pay", "expected_result": "Paid"},
+        {"shared": "sign-out"},
+    ]
+    assert "description" not in create["after"]  # what defaults is left out
+
+
+def test_a_step_diff_holds_the_step_as_an_object_and_shows_it_inline() -> None:
+    diff = FieldDiff("steps[3]", None, {"action": "Pay", "data": "4242"})
+    shown = Change("update", "case", "c", diffs=(diff,), fields=("steps",))
+    data = Plan("DEMO", changes=(shown,)).to_json()
+    assert data["changes"][0]["diffs"] == [
+        {"path": "steps[3]", "after": {"action": "Pay", "data": "4242"}}
+    ]
+    assert 'steps[3]: (none) → {action: "Pay", data: "4242"}' in render(
+        Plan.from_json(data), "text", View()
+    )
 
 
 def test_json_carries_the_adoptions() -> None:
@@ -107,8 +147,8 @@ def test_json_carries_the_adoptions() -> None:
 
 
 def test_a_saved_plan_of_another_format_version_is_refused() -> None:
-    data = {**mixed().to_json(), "format_version": 1}
-    with pytest.raises(SafetyError, match=r"format_version 1; expected 2 \(plan again"):
+    data = {**mixed().to_json(), "format_version": 2}
+    with pytest.raises(SafetyError, match=r"format_version 2; expected 3 \(plan again"):
         Plan.from_json(data)
 
 

@@ -84,7 +84,7 @@ def test_an_omitted_enum_means_the_workspace_default() -> None:
         ("Logout ends the session", ("severity",)),
         ("SAML sign-in", ("severity",)),
     ]
-    assert result.changes[0].diffs == (FieldDiff("severity", '"normal"', '"showstopper"'),)
+    assert result.changes[0].diffs == (FieldDiff("severity", "normal", "showstopper"),)
 
 
 # --- identity: cases --------------------------------------------------------------------
@@ -94,7 +94,7 @@ def test_a_case_with_id_is_found_in_another_suite_and_moved() -> None:
     tree = with_case(desired(), 2, suite="authentication")
     change = only(run(tree))
     assert (change.kind, change.live_id, change.fields) == ("update", 103, ("suite",))
-    assert change.diffs == (FieldDiff("suite", '"authentication/sso"', '"authentication"'),)
+    assert change.diffs == (FieldDiff("suite", "authentication/sso", "authentication"),)
 
 
 def test_a_case_without_id_matches_the_same_title_in_the_same_suite() -> None:
@@ -160,7 +160,7 @@ def test_a_live_status_differing_from_the_tree_is_set_to_the_tree_status() -> No
     cases = list(live_tree().cases)
     cases[1] = replace(cases[1], status="deprecated")
     change = only(run(desired(), Live(live_tree(cases=tuple(cases)), workspace())))
-    assert change.diffs == (FieldDiff("status", '"deprecated"', '"actual"'),)
+    assert change.diffs == (FieldDiff("status", "deprecated", "actual"),)
 
 
 def test_moving_a_case_to_the_project_root_is_an_error() -> None:
@@ -279,7 +279,7 @@ def test_a_changed_shared_step_lists_the_cases_that_use_it() -> None:
     )
     assert change.diffs == (
         FieldDiff(
-            "steps[2].expected_result", '"The dashboard is shown"', '"The admin dashboard is shown"'
+            "steps[2].expected_result", "The dashboard is shown", "The admin dashboard is shown"
         ),
     )
 
@@ -312,10 +312,8 @@ def test_step_diffs_name_the_step_and_field_one_based() -> None:
     )
     change = only(run(with_case(desired(), 0, steps=steps)))
     assert change.diffs == (
-        FieldDiff(
-            "steps[2].expected_result", '"The menu lists Settings"', '"The menu lists Profile"'
-        ),
-        FieldDiff("steps[2].steps[1].data", None, '"x"'),
+        FieldDiff("steps[2].expected_result", "The menu lists Settings", "The menu lists Profile"),
+        FieldDiff("steps[2].steps[1].data", None, "x"),
     )
 
 
@@ -329,7 +327,7 @@ def test_one_custom_field_changed_patches_only_that_field() -> None:
         run(with_case(desired(), 0, custom_fields={"Owner": "bob", "Components": ("web", "api")}))
     )
     assert change.fields == ("custom_fields.Owner",)
-    assert change.diffs == (FieldDiff("custom_fields.Owner", '"alice"', '"bob"'),)
+    assert change.diffs == (FieldDiff("custom_fields.Owner", "alice", "bob"),)
 
 
 def test_a_number_custom_field_ignores_a_trailing_point_zero() -> None:
@@ -538,7 +536,7 @@ def test_an_omitted_custom_field_means_its_default() -> None:
     )
     result = run(desired(), Live(live_tree(), ws))
     assert [c.live_id for c in result.changes] == [101, 102, 103]
-    assert {c.diffs for c in result.changes} == {(FieldDiff("custom_fields.Risk", None, '"low"'),)}
+    assert {c.diffs for c in result.changes} == {(FieldDiff("custom_fields.Risk", None, "low"),)}
 
 
 # --- scope and prune --------------------------------------------------------------------

@@ -26,7 +26,7 @@ def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
 
 
 def edit_after(change: dict[str, Any]) -> None:
-    change["after"]["title"] = "Forged title"
+    change["diffs"][0]["after"] = "Forged title"
 
 
 def edit_created(change: dict[str, Any]) -> None:

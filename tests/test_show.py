@@ -82,7 +82,7 @@ def test_show_of_a_file_that_is_no_saved_plan_is_a_user_error(
     notes.write_text('{"project": "SHOP"}\n', encoding="utf-8")
     assert main(["show", str(notes)], out=io.StringIO()) == 1
     assert capsys.readouterr().err == (
-        "error: saved plan has format_version None; expected 2 (plan again with this qasesync)\n"
+        "error: saved plan has format_version None; expected 3 (plan again with this qasesync)\n"
     )
     assert main(["show", str(tmp_path / "missing.json")], out=io.StringIO()) == 1
     assert "not a saved plan" in capsys.readouterr().err

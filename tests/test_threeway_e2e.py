@@ -494,3 +494,17 @@ def test_pull_reports_a_conflict_leaves_its_lines_and_exits_1(emu: Emulator, tre
     yaml = (tree / "cart/cases.yaml").read_text(encoding="utf-8")
     assert "    priority: low\n" in yaml  # the conflict's line as the tree has it
     assert "    description: From the web app\n" in yaml  # the rest is pulled
+
+
+def test_a_step_conflict_shows_the_recorded_step_value_both_sides_changed(
+    emu: Emulator, tree: Path
+) -> None:
+    steps = "    steps:\n      - action: Add 5\n"
+    edit(tree, "    priority: medium\n", "    priority: medium\n" + steps)
+    applied(tree)
+    case_id = ids(emu)[B]
+    emu.store.patch_case(PROJECT, case_id, {"steps": [{"action": "Add 9"}]})
+    edit(tree, "      - action: Add 5\n", "      - action: Add 7\n")
+    code, text = run("plan", str(tree), "--detailed-exitcode")
+    assert code == 1
+    assert 'steps[1].action: was "Add 5"; the tree has "Add 7", Qase has "Add 9"' in text

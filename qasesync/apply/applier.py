@@ -26,7 +26,6 @@ plan's ``adoptions`` (entities it matched by title) go to ``on_written`` first.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -86,7 +85,11 @@ def apply(
     ``on_written`` receives the ids and hashes of each successful write at once (see
     `YamlSink`); ``on_progress`` is called after each change. Raises `ApplyFailed`
     (carrying the report) when anything failed: a second apply finishes the job.
+    A plan read back from its file (``plan.saved``) is refused: `check_fresh` compares
+    it with a plan made now, and that one runs.
     """
+    if plan.saved:
+        raise SafetyError("a saved plan is not run itself: plan again and check it first")
     bulk = BulkSize(remote.client.bulk_deadline, fixed=batch_size)  # checks 1..100
     ledger = Ledger(plan, live, on_progress, on_written)
     ledger.written(plan.adoptions)  # true whatever happens next: recorded first
@@ -123,15 +126,17 @@ class YamlSink:
         self.written += assignments
 
 
-def check_fresh(plan: Plan, tree: Tree, live: Tree, *, now: Plan | None = None) -> None:
-    """Refuse (`SafetyError`) a saved plan when the tree changed since it was made, or
-    a live entity it touches or relies on changed or is gone; or when ``now``, the plan
-    of the same tree against today's project, holds other changes (a case created live
-    with the title of one the plan creates, say)."""
-    problems = [] if plan.tree_fingerprint == tree_fingerprint(tree) else ["the tree changed"]
-    problems += _changed_entities(plan, live)
-    if now is not None and not problems:
-        problems += _differences(plan, now)
+def check_fresh(saved: Plan, tree: Tree, live: Tree, *, now: Plan) -> None:
+    """Refuse (`SafetyError`) a saved plan unless ``now``, the plan of the same tree
+    against today's project, is the same plan: the tree is unchanged, every live entity
+    a change concerns or relies on is there and unchanged (its fingerprint), and each
+    change, adoption and figure shown is what planning makes of them now (a case created
+    live with the title of one the plan creates, or a plan file edited after review,
+    are refused). Apply then runs ``now``, which holds the whole entities."""
+    problems = [] if saved.tree_fingerprint == tree_fingerprint(tree) else ["the tree changed"]
+    problems += _changed_entities(saved, live)
+    if not problems:
+        problems += _differences(saved, now)
     if problems:
         shown = "\n  ".join(problems[:20]) + ("\n  ..." if len(problems) > 20 else "")
         raise SafetyError(
@@ -143,24 +148,26 @@ def check_fresh(plan: Plan, tree: Tree, live: Tree, *, now: Plan | None = None) 
 def _differences(saved: Plan, now: Plan) -> list[str]:
     """How ``saved`` differs from ``now``, planned again from the same tree and project:
     other changes, or a change of the same outline whose content (what it sends, what it
-    shows) is not what planning makes of them: a plan file edited after review."""
+    shows) is not what planning makes of it: a plan file edited after review."""
     if _outline(now) != _outline(saved):
         return [
             f"planned again, the changes differ ({len(now.changes)} instead of "
             f"{len(saved.changes)})"
         ]
-    pairs = zip(_contents(saved), _contents(now), saved.changes, strict=True)
-    return [
+    mine, fresh = saved.to_json(), now.to_json()
+    pairs = zip(mine["changes"], fresh["changes"], saved.changes, strict=True)
+    problems = [
         f"{c.kind} {c.entity.replace('_', ' ')} {c.name!r}: not what planning the same tree "
         "and project makes of it (the plan file was edited)"
-        for mine, fresh, c in pairs
-        if mine != fresh
+        for ours, theirs, c in pairs
+        if ours != theirs
     ]
-
-
-def _contents(plan: Plan) -> list[str]:
-    """Each change of ``plan`` as the plan file holds it, as comparable text."""
-    return [json.dumps(c, sort_keys=True) for c in plan.to_json()["changes"]]
+    problems += [
+        f"its {name.replace('_', ' ')}: not what planning the same tree and project makes of them"
+        for name in ("adoptions", "suite_ids", "shared_hashes")
+        if mine[name] != fresh[name]
+    ]
+    return problems
 
 
 def _outline(plan: Plan) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
@@ -185,16 +192,15 @@ def _changed(
     change: Change, index: Mapping[tuple[str, Any], Case | Suite | SharedStep]
 ) -> str | None:
     """Why the live entity ``change`` concerns no longer matches its fingerprint, or None.
-    Every change to a live entity must carry one, and the plan's copy of the entity must
-    be what it fingerprints: a plan edited by hand cannot drop or dodge the check."""
+    Every change to a live entity must carry one: a plan edited by hand cannot drop it."""
     entity = change.entity.replace("_", " ")
-    if change.live is None:
+    if change.live_id is None:
         destroys = change.kind in ("deprecate", "delete")
         return f"{change.kind} {entity} {change.name!r}: names no live entity" if destroys else None
     what = f"{entity} {_ident(change.live_id)} {change.name!r}"
     now = index.get((change.entity, change.live_id))
-    if change.fingerprint is None or fingerprint(change.live) != change.fingerprint:
-        return f"{what}: its fingerprint does not match the entity the plan holds"
+    if change.fingerprint is None:
+        return f"{what}: carries no fingerprint"
     if now is None:
         return f"{what} is gone"
     return f"{what} changed live" if fingerprint(now) != change.fingerprint else None

@@ -228,7 +228,7 @@ def _apply(args: argparse.Namespace, out: TextIO, recording: ApplyRecording | No
     ):
         live = remote.read(case_scope(tree, settings))
         settings = _unread_unmanaged(settings, live)
-        fresh = chosen = plan(
+        planned = plan(
             tree,
             live,
             settings,
@@ -236,35 +236,34 @@ def _apply(args: argparse.Namespace, out: TextIO, recording: ApplyRecording | No
             record_unchanged=True,
             allow_attachment_loss=args.allow_attachment_loss,
         )
-        if saved is not None:
-            check_fresh(saved, tree, live.tree, now=fresh)
-            chosen = saved
+        if saved is not None:  # what runs is the plan made now, once it is the saved one
+            check_fresh(saved, tree, live.tree, now=planned)
         if not args.allow_destroy:  # the live project's counts, never a saved plan's
-            refuse_destroy(chosen.changes, fresh.in_scope, settings.max_destroy)
+            refuse_destroy(planned.changes, planned.in_scope, settings.max_destroy)
         view = plan_view(root, out, color=True)
-        out.write(render(chosen, "text", view))
-        refused = chosen.refused()
+        out.write(render(planned, "text", view))
+        refused = planned.refused()
         if refused is not None:
             raise SafetyError(f"{refused}; nothing was changed")
         sink = YamlSink(root, digests) if settings.write_back and not args.no_write_back else None
         # Without write-back no record is started, but one that exists is kept true:
         # a stale record would take the tree's applied changes for changes made in Qase.
         keep = sink is not None or base_bytes is not None
-        # The records of unchanged entities come from the plan made now (a saved one
-        # does not carry them); those of the changes, from what apply did.
-        synced = _BaseSink(root, base, base_bytes, fresh) if keep else None
+        # The records of unchanged entities come from the plan; those of the changes,
+        # from what apply did.
+        synced = _BaseSink(root, base, base_bytes, planned) if keep else None
         if recording is not None:
             recording.watch(tree, settings.project, sink, synced)
-        if not (chosen.has_changes or chosen.adoptions):
+        if not (planned.has_changes or planned.adoptions):
             if synced is not None:
                 synced.write(())
             return EXIT_OK
-        if chosen.has_changes:  # ids matched by title only go into the YAML: nothing to ask
+        if planned.has_changes:  # ids matched by title only go into the YAML: nothing to ask
             _confirm(args, out)
         try:
             with shown(display_for(os.environ)) as progress:
                 report = apply(
-                    chosen,
+                    planned,
                     remote,
                     live=live.tree,
                     on_progress=progress,

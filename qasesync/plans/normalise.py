@@ -7,7 +7,6 @@ lists already known to differ, to name the step and field that changed.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -23,6 +22,7 @@ RefMapper = Callable[[str], str]
 
 SET_FIELDS = frozenset({"tags", "external_issues"})
 _PATH_TOKEN = re.compile(r"\[(\d+)\]|\['((?:[^'\\]|\\.)*)'\]")
+_DISPLAY_TOKEN = re.compile(r"\[(\d+)\]|([a-z_]+)")
 
 
 def text(value: str | None) -> str:
@@ -34,15 +34,14 @@ def text_set(values: Iterable[str]) -> frozenset[str]:
     return frozenset(t for t in (text(v) for v in values) if t)
 
 
-def show(value: Any) -> str | None:
-    """A value as the plan displays it: strings quoted, None absent."""
+def show(value: Any) -> Any:
+    """A value as a `FieldDiff` holds it: JSON data (sets as sorted lists, tuples as
+    lists), None when empty or absent. `qasesync.plans.render` quotes it for display."""
     if value is None or value == "" or value == ():
         return None
     if isinstance(value, frozenset):
-        value = sorted(value)
-    if isinstance(value, tuple):
-        value = list(value)
-    return json.dumps(value, ensure_ascii=False)
+        return sorted(value)
+    return list(value) if isinstance(value, tuple) else value
 
 
 # --- steps --------------------------------------------------------------------------------
@@ -97,6 +96,36 @@ def _step_view(step: Step, ref: RefMapper, content: Mapping[str, str]) -> dict[s
     return {k: v for k, v in view.items() if v != ""}
 
 
+def steps_view_of_data(data: list[Any]) -> list[dict[str, Any]]:
+    """`steps_data`'s form (a base record's steps) in `steps_view`'s, references as
+    their tokens."""
+    views: list[dict[str, Any]] = []
+    for item in data:
+        if item[0] == "shared":
+            views.append({"shared": item[1]})
+        elif item[0] == "workspace":
+            views.append({"workspace_shared": item[1]})
+        else:
+            view = dict(zip(("action", "expected_result", "data"), item[:3], strict=True))
+            view["steps"] = steps_view_of_data(item[3]) if item[3] else ""
+            views.append({k: v for k, v in view.items() if v != ""})
+    return views
+
+
+def value_at(steps: list[dict[str, Any]], path: str) -> Any:
+    """The value a display path (``steps[2].steps[1].data``, 1-based) names in a step
+    view, or None where there is none."""
+    found: Any = {"steps": steps}
+    for index, key in _DISPLAY_TOKEN.findall(path):
+        if index and isinstance(found, list) and 1 <= int(index) <= len(found):
+            found = found[int(index) - 1]
+        elif key and isinstance(found, dict):
+            found = found.get(key)
+        else:
+            return None
+    return found
+
+
 def workspace_content(steps: Iterable[Step]) -> dict[str, str]:
     """Each workspace shared step a live step list uses → its content in one line
     (``Open the login page; Sign in``), nested lists included."""
@@ -115,14 +144,15 @@ def steps_diffs(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> li
     diffs: list[FieldDiff] = []
     for kind in ("values_changed", "type_changes"):
         diffs += [
-            FieldDiff(_path(p), _show_step(c["old_value"]), _show_step(c["new_value"]))
+            FieldDiff(_path(p), show(c["old_value"]), show(c["new_value"]))
             for p, c in report.get(kind, {}).items()
         ]
     for kind in ("iterable_item_added", "dictionary_item_added"):
-        diffs += [FieldDiff(_path(p), None, _show_step(v)) for p, v in report.get(kind, {}).items()]
+        diffs += [FieldDiff(_path(p), None, show(v)) for p, v in report.get(kind, {}).items()]
     for kind in ("iterable_item_removed", "dictionary_item_removed"):
-        diffs += [FieldDiff(_path(p), _show_step(v), None) for p, v in report.get(kind, {}).items()]
-    return sorted(diffs, key=lambda d: _sort_path(d.path)) or [FieldDiff("steps", "…", "…")]
+        diffs += [FieldDiff(_path(p), show(v), None) for p, v in report.get(kind, {}).items()]
+    # Steps that compare unequal yet show alike (a reference read two ways): shown whole.
+    return sorted(diffs, key=lambda d: _sort_path(d.path)) or [FieldDiff("steps", before, after)]
 
 
 def _path(deepdiff_path: str) -> str:
@@ -134,14 +164,6 @@ def _path(deepdiff_path: str) -> str:
 
 def _sort_path(path: str) -> list[Any]:
     return [int(p) if p.isdigit() else p for p in re.split(r"[\[\].]+", path) if p]
-
-
-def _show_step(value: Any) -> str | None:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_show_step(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(str(_show_step(v)) for v in value) + "]"
-    return show(value)
 
 
 # --- custom fields ------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """The plan as a value: changes, their order, counts, the safety limit, fingerprints, JSON.
 
 A `Plan` is what `planner.plan` returns, what `render` shows and what `apply`
-executes. Its JSON form (``format_version`` 2) carries everything the applier
-needs without the tree: each change holds the desired entity in model terms
-(defaults already resolved), the live entity it replaces, the fields to send,
-and a fingerprint of that live entity so that a stale plan can be refused.
+executes. Its JSON form (``plan --out``, ``format_version`` 3) is what a reviewer
+approved: each change's kind, entity, name, place and live id, the fields it sends,
+its diffs with their values as JSON values, a fingerprint of the live entity it
+concerns, and the whole desired entity of a creation. ``apply --plan`` plans again
+and runs that plan only when it is the saved one (`qasesync.apply.applier.check_fresh`):
+a plan read back is for showing and comparing (``Plan.saved``), never run itself.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from enum import IntEnum
 from typing import Any, Literal, Union
 
@@ -33,7 +35,7 @@ from qasesync.model import (
 from qasesync.plans.destroy import InScope
 from qasesync.plans.threeway import Record
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 BULK_SIZE = 100
 
 Kind = Literal["create", "update", "deprecate", "delete"]
@@ -61,18 +63,19 @@ class Phase(IntEnum):
 class FieldDiff:
     """One line of a change: ``path: before → after``, or ``path: +added −removed`` for sets.
 
-    ``before`` and ``after`` are display strings (already quoted); ``None`` means absent.
-    A change's diffs are live → tree; a drift's are tree (the base) → live; a conflict's
-    are live → tree, with the ``base`` value both sides changed from.
+    ``before``, ``after`` and ``base`` are JSON values (text, numbers, lists; a step as
+    an object); ``None`` means absent. A change's diffs are live → tree; a drift's are
+    tree (the base) → live; a conflict's are live → tree, with the ``base`` value both
+    sides changed from. `qasesync.plans.render.shown` quotes a value for display.
     """
 
     path: str
-    before: str | None = None
-    after: str | None = None
+    before: Any = None
+    after: Any = None
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     side: Side = "change"
-    base: str | None = None
+    base: Any = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,9 @@ class Plan:
     shows them, but reads neither back: apply checks a saved plan's changes against the
     live project as it reads it then. ``shown_figures`` keeps the saved plan's figures as
     read, only for `show` to print the file again as it is.
+
+    ``saved`` marks a plan read back from its file: its entities other than creations
+    are stubs (`_stub`), and the applier refuses to run it.
     """
 
     project: str
@@ -184,6 +190,7 @@ class Plan:
     synced: tuple[Record, ...] = ()
     two_way: bool = False
     drift_mode: str = "keep"
+    saved: bool = field(default=False, compare=False)
 
     @property
     def has_changes(self) -> bool:
@@ -253,7 +260,6 @@ class Plan:
             "drift_mode": self.drift_mode,
             "drift": [_change_json(c) for c in self.drift],
             "conflicts": [_change_json(c) for c in self.conflicts],
-            "synced": [_record_json(r) for r in self.synced],
         }
 
     def _figures(self) -> dict[str, Any]:
@@ -285,10 +291,10 @@ class Plan:
             ignore_fields=frozenset(data["ignore_fields"]),
             drift=tuple(_change_from(c) for c in data["drift"]),
             conflicts=tuple(_change_from(c) for c in data["conflicts"]),
-            synced=tuple(_record_from(r) for r in data["synced"]),
             two_way=data["two_way"],
             drift_mode=data["drift_mode"],
             shown_figures={k: data.get(k) for k in ("cases_in_scope", "max_destroy")},
+            saved=True,
         )
 
 
@@ -417,53 +423,120 @@ def _adoption_from(data: Mapping[str, Any]) -> Assignment:
 
 
 def _change_json(change: Change) -> dict[str, Any]:
-    data: dict[str, Any] = to_data(change)
-    data["before"] = data.pop("live")
-    data["after"] = data.pop("desired")
+    """A change as the saved plan holds it: what a reviewer sees (its diffs as JSON
+    values), the live entity's id and fingerprint, and the whole desired entity of a
+    creation only; nothing that defaults."""
+    data: dict[str, Any] = {
+        "kind": change.kind,
+        "entity": change.entity,
+        "name": change.name,
+        "suite": change.suite,
+        "id": change.live_id,
+        "location": to_data(change.location),
+        "fields": list(change.fields),
+        "diffs": [_diff_json(d) for d in change.diffs],
+        "fingerprint": to_data(change.fingerprint),
+    }
+    if change.used_by:
+        data["used_by"] = list(change.used_by)
+    tree_id = _tree_id(change.desired)
+    if tree_id is not None and tree_id != change.live_id:
+        data["tree_id"] = tree_id
+    if change.kind == "create" and change.desired is not None:
+        data["after"] = {k: v for k, v in _compact(change.desired).items() if k != "location"}
+    return data
+
+
+def _tree_id(entity: Entity | None) -> int | str | None:
+    """The id (a shared step: the hash) the tree gives an entity, if any."""
+    if entity is None:
+        return None
+    return entity.hash if isinstance(entity, SharedStep) else entity.id
+
+
+def _compact(value: Any) -> Any:
+    """`to_data` without the fields that hold their default."""
+    if not (is_dataclass(value) and not isinstance(value, type)):
+        return to_data(value)
+    kept = {}
+    for f in fields(value):
+        item = getattr(value, f.name)
+        if f.default is not MISSING and item == f.default:
+            continue
+        if f.default_factory is not MISSING and item == f.default_factory():
+            continue
+        kept[f.name] = [_compact(v) for v in item] if isinstance(item, tuple) else _compact(item)
+    return kept
+
+
+def _diff_json(diff: FieldDiff) -> dict[str, Any]:
+    """A diff's values as JSON values; empty parts left out."""
+    data: dict[str, Any] = {"path": diff.path}
+    for name in ("before", "after", "base"):
+        if getattr(diff, name) is not None:
+            data[name] = getattr(diff, name)
+    for name in ("added", "removed"):
+        if getattr(diff, name):
+            data[name] = list(getattr(diff, name))
+    if diff.side != "change":
+        data["side"] = diff.side
     return data
 
 
 def _change_from(data: Mapping[str, Any]) -> Change:
+    """A saved change for `show` and for comparing with a plan made again: a creation's
+    entity whole, other entities as stubs holding the name, ids and place shown."""
     entity: EntityKind = data["entity"]
     fp = data["fingerprint"]
+    location = _location_from(data["location"])
+    desired: Entity | None = None
+    if "after" in data:
+        desired = _entity_from(entity, {**data["after"], "location": data["location"]})
+    elif location is not None or "tree_id" in data:  # the tree's entity, when it has one
+        desired = _stub(entity, data["name"], data.get("tree_id", data["id"]), location)
     return Change(
         kind=data["kind"],
         entity=entity,
         name=data["name"],
-        desired=_entity_from(entity, data["after"]),
-        live=_entity_from(entity, data["before"]),
+        desired=desired,
+        live=None if data["id"] is None else _stub(entity, data["name"], data["id"], None),
         fields=tuple(data["fields"]),
         diffs=tuple(_diff_from(d) for d in data["diffs"]),
         fingerprint=Fingerprint(fp["updated_at"], fp["sha256"]) if fp else None,
         suite=data["suite"],
-        used_by=tuple(data["used_by"]),
-        synced=data["synced"],
+        used_by=tuple(data.get("used_by", ())),
     )
+
+
+def _stub(
+    entity: EntityKind, name: str, ident: int | str | None, location: Location | None
+) -> Entity:
+    """An entity that holds only what a saved change shows of it (never applied)."""
+    if entity == "shared_step":
+        return SharedStep(key=name, title=name, hash=_text(ident), location=location)
+    number = ident if isinstance(ident, int) and not isinstance(ident, bool) else None
+    if entity == "suite":
+        return Suite(key=name, title=name, id=number, location=location)
+    return Case(title=name, id=number, location=location)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _diff_from(data: Mapping[str, Any]) -> FieldDiff:
     return FieldDiff(
         data["path"],
-        data["before"],
-        data["after"],
-        tuple(data["added"]),
-        tuple(data["removed"]),
-        data["side"],
-        data["base"],
+        data.get("before"),
+        data.get("after"),
+        tuple(data.get("added", ())),
+        tuple(data.get("removed", ())),
+        data.get("side", "change"),
+        data.get("base"),
     )
 
 
-def _record_json(record: Record) -> dict[str, Any]:
-    return {"entity": record.entity, "key": record.key, "fields": record.fields}
-
-
-def _record_from(data: Mapping[str, Any]) -> Record:
-    return Record(data["entity"], data["key"], data["fields"])
-
-
-def _entity_from(entity: EntityKind, data: Mapping[str, Any] | None) -> Entity | None:
-    if data is None:
-        return None
+def _entity_from(entity: EntityKind, data: Mapping[str, Any]) -> Entity:
     if entity == "case":
         return case_from_data(data)
     return suite_from_data(data) if entity == "suite" else shared_from_data(data)
@@ -476,40 +549,35 @@ def _location_from(data: Mapping[str, Any] | None) -> Location | None:
 
 
 def step_from_data(data: Mapping[str, Any]) -> Step:
-    return Step(
-        action=data["action"],
-        expected_result=data["expected_result"],
-        data=data["data"],
-        steps=tuple(step_from_data(s) for s in data["steps"]),
-        shared=data["shared"],
-        attachments=tuple(data.get("attachments", ())),
-        workspace=data.get("workspace"),
-    )
+    """A `Step` from `to_data`'s form; a field left out holds its default."""
+    steps = tuple(step_from_data(s) for s in data.get("steps", ()))
+    return Step(**{**data, "steps": steps, "attachments": tuple(data.get("attachments", ()))})
 
 
 def case_from_data(data: Mapping[str, Any]) -> Case:
-    """A `Case` from `to_data`'s form."""
+    """A `Case` from `to_data`'s form; a field left out holds its default."""
     values = dict(data)
     for name in ("tags", "external_issues", "inexpressible"):
-        values[name] = tuple(values[name])
-    values["custom_fields"] = {k: as_custom_value(v) for k, v in data["custom_fields"].items()}
-    values["parameters"] = {k: tuple(v) for k, v in data["parameters"].items()}
-    values["steps"] = tuple(step_from_data(s) for s in data["steps"])
-    values["location"] = _location_from(data["location"])
+        values[name] = tuple(data.get(name, ()))
+    custom = data.get("custom_fields", {})
+    values["custom_fields"] = {k: as_custom_value(v) for k, v in custom.items()}
+    values["parameters"] = {k: tuple(v) for k, v in data.get("parameters", {}).items()}
+    values["steps"] = tuple(step_from_data(s) for s in data.get("steps", ()))
+    values["location"] = _location_from(data.get("location"))
     return Case(**values)
 
 
 def suite_from_data(data: Mapping[str, Any]) -> Suite:
-    return Suite(**{**data, "location": _location_from(data["location"])})
+    return Suite(**{**data, "location": _location_from(data.get("location"))})
 
 
 def shared_from_data(data: Mapping[str, Any]) -> SharedStep:
     return SharedStep(
         **{
             **data,
-            "steps": tuple(step_from_data(s) for s in data["steps"]),
-            "used_by": tuple(data["used_by"]),
+            "steps": tuple(step_from_data(s) for s in data.get("steps", ())),
+            "used_by": tuple(data.get("used_by", ())),
             "inexpressible": tuple(data.get("inexpressible", ())),
-            "location": _location_from(data["location"]),
+            "location": _location_from(data.get("location")),
         }
     )

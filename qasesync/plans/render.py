@@ -12,6 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from qasesync import safetext
 from qasesync.errors import Problem
@@ -110,16 +111,24 @@ def diff_text(diff: FieldDiff) -> str:
     value both sides changed and each side's value."""
     path = diff.path
     if diff.side == "conflict":
-        base = diff.base if diff.base is not None else "(none)"
-        tree = diff.after if diff.after is not None else "(none)"
-        live = diff.before if diff.before is not None else "(none)"
+        base, tree, live = shown(diff.base), shown(diff.after), shown(diff.before)
         return visible(f"{path}: was {base}; the tree has {tree}, Qase has {live}")
     if diff.added or diff.removed:
         parts = [f"+{a}" for a in diff.added] + [f"−{r}" for r in diff.removed]
         return visible(f"{path}: {' '.join(parts)}")
-    before = diff.before if diff.before is not None else "(none)"
-    after = diff.after if diff.after is not None else "(none)"
-    return visible(f"{path}: {before} → {after}")
+    return visible(f"{path}: {shown(diff.before)} → {shown(diff.after)}")
+
+
+def shown(value: Any) -> str:
+    """A diff's value as a plan line shows it: text quoted as JSON, a step as
+    ``{action: "Open", data: "x"}``, a list as ``["a", "b"]``, nothing as ``(none)``."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {shown(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(shown(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def visible(value: str) -> str:
@@ -610,7 +619,24 @@ def _joined(parts: list[str]) -> str:
 
 
 def render_json(plan: Plan) -> str:
-    return safetext.json_text(json.dumps(plan.to_json(), indent=2, ensure_ascii=False)) + "\n"
+    """The plan as JSON (``plan --out``), a member of the top object per line and each
+    item of its lists and objects on a line of its own: a change is one line, so that a
+    large plan stays small and reads with ``grep`` as well as with ``jq``."""
+    members = [f"  {_dumped(key)}: {_member(value)}" for key, value in plan.to_json().items()]
+    return safetext.json_text("{\n" + ",\n".join(members) + "\n}") + "\n"
+
+
+def _member(value: Any) -> str:
+    if isinstance(value, list) and value:
+        return "[\n" + ",\n".join(f"    {_dumped(v)}" for v in value) + "\n  ]"
+    if isinstance(value, dict) and value:
+        items = (f"    {_dumped(k)}: {_dumped(v)}" for k, v in value.items())
+        return "{\n" + ",\n".join(items) + "\n  }"
+    return _dumped(value)
+
+
+def _dumped(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 # --- github -------------------------------------------------------------------------------

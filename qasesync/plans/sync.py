@@ -22,7 +22,7 @@ from typing import Any
 from qasesync.model import Base, Case, SharedStep, Suite, Synced
 from qasesync.plans import threeway
 from qasesync.plans.casediff import CaseDiffer, field_names
-from qasesync.plans.normalise import show, steps_data, text
+from qasesync.plans.normalise import show, steps_data, steps_view_of_data, text, value_at
 from qasesync.plans.plan import Change, EntityKind, FieldDiff, Message
 from qasesync.plans.threeway import Record, Sides
 
@@ -160,7 +160,7 @@ class CaseSync(_Sync):
                 "create", "case", case.title, desired=resolved, suite=folder, synced=synced
             )
         if _without(synced, ["suite"]) != _without(entry, ["suite"]):  # its suite may be gone too
-            note = FieldDiff("(deleted in Qase)", side="conflict", after=show("edited"))
+            note = FieldDiff("(deleted in Qase)", side="conflict", after="edited")
             self.conflicts.append(
                 Change("update", "case", case.title, desired=resolved, suite=folder, diffs=(note,))
             )
@@ -272,13 +272,10 @@ def _based(diff: FieldDiff, entry: Synced | None) -> FieldDiff:
     """The diff with the base value of its field (for the saved plan), when recorded."""
     if entry is None:
         return diff
-    return replace(diff, base=_shown(entry.get(threeway.field_key(diff.path))))
-
-
-def _shown(value: Any) -> str | None:
-    if isinstance(value, list) and value and isinstance(value[0], list):
-        return f"({len(value)} steps)"
-    return show(value)
+    recorded = entry.get(threeway.field_key(diff.path))
+    if diff.path.startswith("steps") and isinstance(recorded, list):
+        recorded = value_at(steps_view_of_data(recorded), diff.path)
+    return replace(diff, base=show(recorded))
 
 
 def _drifted(diff: FieldDiff) -> FieldDiff:

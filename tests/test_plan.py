@@ -24,6 +24,7 @@ from qasesync.plans.plan import (
     FieldDiff,
     Phase,
     Plan,
+    bulk_batches,
     fingerprint,
     to_data,
     tree_fingerprint,
@@ -168,8 +169,22 @@ def test_the_estimate_counts_bulk_batches_and_single_creates() -> None:
     creates += [Change("create", "case", "auto", desired=Case("auto", automation="automated"))]
     updates = [Change("update", "case", "u", fields=("title",)) for _ in range(4)]
     result = Plan("DEMO", changes=tuple(creates + updates))
-    assert result.estimate_requests() == 3 + 1 + 4
-    assert result.estimate_seconds(600) == pytest.approx(0.8)
+    assert result.estimate_requests() == 5 + 1 + 4  # bulks of 20, 40, 80, 100 and 10
+    assert result.estimate_seconds(600) == pytest.approx(1.0)
+    assert replace(result, bulk_size=10).estimate_requests() == 25 + 1 + 4
+
+
+@pytest.mark.parametrize(
+    ("cases", "fixed", "batches"),
+    [
+        *[(0, None, 0), (20, None, 1), (21, None, 2), (140, None, 3), (141, None, 4)],
+        *[(1000, None, 12), (0, 7, 0), (100, 100, 1), (101, 100, 2), (5, 1, 5)],
+    ],
+)
+def test_bulk_batches_are_the_fewest_the_adaptive_size_allows_or_of_bulk_size(
+    cases: int, fixed: int | None, batches: int
+) -> None:
+    assert bulk_batches(cases, fixed) == batches
 
 
 def test_the_estimate_adds_external_issue_attachment() -> None:

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from qasesync.plans.plan import BULK_SIZE, FIRST_BULK
+
 #: The service's limit of cases in one bulk create.
-MAX_SIZE = 100
-#: The first batch of the adaptive size.
-START = 20
+MAX_SIZE = BULK_SIZE
+#: The first batch of the adaptive size (the plan's request estimate assumes it too).
+START = FIRST_BULK
 #: The share of the bulk deadline the next batch aims at: well under it, so that a
 #: service slowing down by half again still answers in time.
 TARGET_SHARE = 0.25

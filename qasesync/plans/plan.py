@@ -36,7 +36,11 @@ from qasesync.plans.destroy import InScope
 from qasesync.plans.threeway import Record
 
 FORMAT_VERSION = 3
+#: The service's limit of cases in one ``POST /case/bulk``.
 BULK_SIZE = 100
+#: The first batch of apply's adaptive bulk size (`qasesync.apply.bulksize`), which at
+#: most doubles from one batch to the next.
+FIRST_BULK = 20
 
 Kind = Literal["create", "update", "deprecate", "delete"]
 #: Who changed a field since the last sync: the tree (a change apply makes), Qase (drift),
@@ -161,7 +165,8 @@ class Plan:
     changed differently (a plan with any is refused); ``synced`` the base records of
     entities that need no change; ``two_way`` is True when the tree holds ids but no base
     record, so that changes made in Qase cannot be told apart (the plan says so);
-    ``drift_mode`` is the tree's ``drift`` setting.
+    ``drift_mode`` is the tree's ``drift`` setting; ``bulk_size`` its ``bulk_size`` (for
+    the request estimate).
 
     ``in_scope`` (the live cases in scope, by status) and ``max_destroy`` are what the
     planner checked the destroy limit against (`qasesync.plans.destroy`). The saved plan
@@ -190,6 +195,7 @@ class Plan:
     synced: tuple[Record, ...] = ()
     two_way: bool = False
     drift_mode: str = "keep"
+    bulk_size: int | None = None
     saved: bool = field(default=False, compare=False)
 
     @property
@@ -225,15 +231,15 @@ class Plan:
 
     def estimate_requests(self) -> int:
         """About how many API requests apply makes: one per suite, shared step, patch,
-        deprecation and deletion; case creations in bulk batches of 100, except a case
-        with non-default automation (its own request); one attach and one detach of
-        external issues when any change touches them."""
+        deprecation and deletion; case creations in bulk batches (`bulk_batches`), except
+        a case with non-default automation (its own request); one attach and one detach
+        of external issues when any change touches them."""
         creates = [c for c in self.changes if c.entity == "case" and c.kind == "create"]
         ignored = self.ignore_fields
         single = sum(
             1 for c in creates if _automation(c) != "manual" and "automation" not in ignored
         )
-        batches = math.ceil((len(creates) - single) / BULK_SIZE)
+        batches = bulk_batches(len(creates) - single, self.bulk_size)
         others = len(self.changes) - len(creates) - sum(map(_issues_only, self.changes))
         issues = 0 if "external_issues" in ignored else _issue_requests(self.changes)
         return single + batches + others + issues
@@ -258,6 +264,7 @@ class Plan:
             "ignore_fields": sorted(self.ignore_fields),
             "two_way": self.two_way,
             "drift_mode": self.drift_mode,
+            "bulk_size": self.bulk_size,
             "drift": [_change_json(c) for c in self.drift],
             "conflicts": [_change_json(c) for c in self.conflicts],
         }
@@ -293,9 +300,24 @@ class Plan:
             conflicts=tuple(_change_from(c) for c in data["conflicts"]),
             two_way=data["two_way"],
             drift_mode=data["drift_mode"],
+            bulk_size=data["bulk_size"],
             shown_figures={k: data.get(k) for k in ("cases_in_scope", "max_destroy")},
             saved=True,
         )
+
+
+def bulk_batches(cases: int, fixed: int | None) -> int:
+    """How many bulk creates carry ``cases``: batches of ``fixed`` (the ``bulk_size``
+    setting), else the fewest the adaptive size allows (20, 40, 80, then 100 a batch, as
+    when every batch answers fast; a slow service makes more)."""
+    if fixed is not None:
+        return math.ceil(cases / fixed)
+    batches, size = 0, FIRST_BULK
+    while cases > 0:
+        cases -= size
+        batches += 1
+        size = min(BULK_SIZE, 2 * size)
+    return batches
 
 
 def _count(count: int, one: str, many: str) -> str:

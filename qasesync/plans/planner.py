@@ -204,6 +204,7 @@ class _Planner:
             synced=(*self._entities.synced, *self._sync.synced),
             two_way=self.base is None and _holds_ids(self.desired),
             drift_mode=self.settings.drift,
+            bulk_size=self.settings.bulk_size,
         )
 
     def _problem(self, location: Location | None, message: str) -> None:

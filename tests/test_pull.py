@@ -17,6 +17,7 @@ from kit.apply import run_cli as run
 from kit.emulator import with_defaults
 
 import qasesync.adopt.pull
+import qasesync.tree.writeback
 from qasesync.adopt.pull import Pulled, pull, write
 from qasesync.emulator import Emulator, sample_custom_fields
 from qasesync.errors import WriteBackError
@@ -514,3 +515,30 @@ def test_a_case_deleted_live_is_reported_not_left_to_be_created_again(tmp_path: 
         "creates it again (cases.yaml)\n"
         "Nothing written: 1 live change(s) to make by hand.\n",
     )
+
+
+def test_a_file_that_cannot_be_written_leaves_every_file_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = Emulator(token=TOKEN)
+    one = emu.store.create_case(PROJECT, {"title": "One"})
+    root = one_file_tree(tmp_path, f"cases:\n  - id: {one}\n    title: One\n")
+    (root / "more.yaml").write_text("cases:\n  - title: Two\n", encoding="utf-8")
+    emu.store.patch_case(PROJECT, one, {"title": "Uno"})
+    emu.store.create_case(PROJECT, {"title": "Two", "description": "Now described"})
+    digests: dict[str, str] = {}
+    result = pulled(emu, root, digests)
+    last = list(result.files)[-1]
+    before = {name: (root / name).read_bytes() for name in result.files}
+    real = qasesync.tree.writeback._write_temporary
+
+    def full_disk(path: Path, data: bytes, mode: int) -> Path:
+        if path.name == last:
+            raise OSError(28, "No space left on device")
+        return real(path, data, mode)
+
+    monkeypatch.setattr(qasesync.tree.writeback, "_write_temporary", full_disk)
+    with pytest.raises(WriteBackError, match=rf"^{last}: could not write: .*No space left"):
+        write(root, result, digests)
+    assert {name: (root / name).read_bytes() for name in result.files} == before
+    assert list(root.glob("*.tmp")) == []  # no temporary left behind

@@ -32,7 +32,7 @@ from qasesync.plans.threeway import Record, updated
 from qasesync.safetext import terminal
 from qasesync.tree.base import BASE_FILE, write_base
 from qasesync.tree.files import SETTINGS_FILE
-from qasesync.tree.writeback import digest, replace_bytes
+from qasesync.tree.writeback import Pending, digest, real_path, replace_all
 from qasesync.yamltext.edit import RemoveItem, apply_edits
 
 
@@ -192,8 +192,9 @@ def _line_end(settings: bytes | None) -> str:
 def write(
     root: Path, pulled: Pulled, digests: Mapping[str, str], base_bytes: bytes | None = None
 ) -> list[str]:
-    """Replace each changed file atomically; refuse them all when one changed on disk
-    since it was read (``digests``, as `load_tree` fills them)."""
+    """Replace the changed files, all or none (`replace_all`); refuse them all when one
+    changed on disk since it was read (``digests``, as `load_tree` fills them). The base
+    record follows once they are written."""
     stale = _stale(pulled, digests)
     if stale:
         raise WriteBackError(
@@ -201,11 +202,11 @@ def write(
                 f"{name}: changed on disk since it was read; run pull again" for name in stale
             )
         )
-    written = []
-    for name, (old, new) in pulled.files.items():
+    changed = [name for name, (old, new) in pulled.files.items() if old != new]
+    for name in changed:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
-        if replace_bytes(root, name, old, new):
-            written.append(name)
+    replace_all([Pending(name, real_path(root, name), *pulled.files[name]) for name in changed])
+    written = list(changed)
     if pulled.base is not None and write_base(root, pulled.base, base_bytes):
         written.append(BASE_FILE)
     return written

@@ -306,3 +306,11 @@ def test_pull_and_writeback_hold_the_tree_lock(tree: Path, tmp_path: Path) -> No
 def test_a_tree_that_is_no_folder_is_not_locked(tmp_path: Path) -> None:
     with tree_lock(tmp_path / "missing", timeout=0, on_wait=print):
         pass
+
+
+def test_the_command_line_waits_for_the_lock_as_long_as_the_lock_itself_by_default() -> None:
+    from qasesync.apply.lock import DEFAULT_TIMEOUT, Timing
+    from qasesync.cli.parser import build_parser
+
+    parsed = build_parser().parse_args(["apply", "--yes"])
+    assert parsed.lock_timeout == DEFAULT_TIMEOUT == Timing().timeout

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from qasesync.qase.remote import Remote
 
 DEFAULT_TIMEOUT = 300.0
-"""``--lock-timeout``'s default (the same as `qasesync.apply.lock.DEFAULT_TIMEOUT`, which
-is not imported here so that `--help` stays fast)."""
+"""``--lock-timeout``'s default, and the tree lock's for the commands without it: the same
+as `qasesync.apply.lock.DEFAULT_TIMEOUT` (a test holds them equal), which is not imported
+here so that `--help` stays fast."""
 
 
 def note(text: str) -> None:

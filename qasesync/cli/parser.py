@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from qasesync import __version__
 from qasesync.cli.common import UsageError
+from qasesync.cli.locking import DEFAULT_TIMEOUT
 from qasesync.tree.schema import SCHEMA_URL
 from qasesync.tree.write import LOCAL_SCHEMAS
 
@@ -149,10 +150,10 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
     apply.add_argument(
         "--lock-timeout",
         type=_at_least(0.0),
-        default=300.0,
+        default=DEFAULT_TIMEOUT,
         metavar="S",
-        help="seconds to wait while another apply holds the project's lock (default 300);"
-        " then exit 1",
+        help="seconds to wait while another apply holds the project's lock"
+        f" (default {DEFAULT_TIMEOUT:g}); then exit 1",
     )
     apply.add_argument(
         "--record",

@@ -483,9 +483,9 @@ def test_automation_changed_live_is_pulled_and_manual_is_left_out(tmp_path: Path
     assert plans_clean(root, emu)
 
 
-def test_a_file_changed_after_loading_is_refused_before_anything_is_written(
-    tmp_path: Path,
-) -> None:
+def two_files_pulled(tmp_path: Path) -> tuple[Path, Pulled, dict[str, str]]:
+    """A tree of two files, both edited live (a title; a description), pulled but not
+    written: the tree, what pull would write, the digests of the files as read."""
     emu = Emulator(token=TOKEN)
     one = emu.store.create_case(PROJECT, {"title": "One"})
     root = one_file_tree(tmp_path, f"cases:\n  - id: {one}\n    title: One\n")
@@ -493,7 +493,13 @@ def test_a_file_changed_after_loading_is_refused_before_anything_is_written(
     emu.store.patch_case(PROJECT, one, {"title": "Uno"})
     emu.store.create_case(PROJECT, {"title": "Two", "description": "Now described"})
     digests: dict[str, str] = {}
-    result = pulled(emu, root, digests)
+    return root, pulled(emu, root, digests), digests
+
+
+def test_a_file_changed_after_loading_is_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    root, result, digests = two_files_pulled(tmp_path)
     assert sorted(result.files) == ["cases.yaml", "more.yaml"]
     digests["more.yaml"] = "0" * 64  # as if more.yaml had other bytes when it was read
     with pytest.raises(WriteBackError, match=r"^more\.yaml: changed on disk since it was read"):
@@ -520,14 +526,7 @@ def test_a_case_deleted_live_is_reported_not_left_to_be_created_again(tmp_path: 
 def test_a_file_that_cannot_be_written_leaves_every_file_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    emu = Emulator(token=TOKEN)
-    one = emu.store.create_case(PROJECT, {"title": "One"})
-    root = one_file_tree(tmp_path, f"cases:\n  - id: {one}\n    title: One\n")
-    (root / "more.yaml").write_text("cases:\n  - title: Two\n", encoding="utf-8")
-    emu.store.patch_case(PROJECT, one, {"title": "Uno"})
-    emu.store.create_case(PROJECT, {"title": "Two", "description": "Now described"})
-    digests: dict[str, str] = {}
-    result = pulled(emu, root, digests)
+    root, result, digests = two_files_pulled(tmp_path)
     last = list(result.files)[-1]
     before = {name: (root / name).read_bytes() for name in result.files}
     real = qasesync.tree.writeback._write_temporary

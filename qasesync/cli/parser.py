@@ -13,7 +13,7 @@ import argparse
 import difflib
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from qasesync import __version__
 from qasesync.cli.common import UsageError
@@ -92,7 +92,27 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
         dest="command", required=True, parser_class=_Parser, metavar="COMMAND"
     )
     project = environ.get("QASE_PROJECT") or None
+    _validate_parser(sub)
+    _plan_parser(sub)
+    _show_parser(sub)
+    _apply_parser(sub)
+    _writeback_parser(sub)
+    _export_parser(sub, project)
+    _pull_parser(sub)
+    _unlock_parser(sub)
+    _import_csv_parser(sub, project)
+    _schema_parser(sub)
+    _emulator_parser(sub)
+    sub.add_parser("demo", help="validate, plan, apply and plan the example tree on an emulator")
+    _completion_parser(sub)
+    return parser
 
+
+if TYPE_CHECKING:  # annotations only: not subscriptable at run time on every Python
+    _Commands = argparse._SubParsersAction[_Parser]
+
+
+def _validate_parser(sub: _Commands) -> None:
     validate = sub.add_parser(
         "validate", help="check a cases tree offline", description="Check a cases tree offline."
     )
@@ -104,6 +124,8 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
         help="text: one `FILE:LINE:COL: message` a problem (default); json: for tools",
     )
 
+
+def _plan_parser(sub: _Commands) -> None:
     plan = sub.add_parser(
         "plan",
         help="show what apply would change in Qase",
@@ -116,12 +138,10 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
     plan.add_argument(
         "--detailed-exitcode", action="store_true", help="exit 2 when there are changes"
     )
-    plan.add_argument(
-        "--allow-attachment-loss",
-        action="store_true",
-        help="let a deleted step take the files attached to it in Qase with it",
-    )
+    _attachment_loss_option(plan)
 
+
+def _show_parser(sub: _Commands) -> None:
     show = sub.add_parser("show", help="show a plan saved by `plan --out` (no Qase reads)")
     show.add_argument("plan", metavar="PLAN.json", help="the plan file `plan --out` saved")
     _format_option(show)
@@ -129,6 +149,8 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
         "--tree", help="the tree the plan was made from: where annotations point (github)"
     )
 
+
+def _apply_parser(sub: _Commands) -> None:
     apply = sub.add_parser(
         "apply",
         help="make the live project match the tree",
@@ -139,11 +161,7 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
     apply.add_argument("--plan", metavar="PLAN.json", help="apply this saved plan exactly")
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     apply.add_argument("--allow-destroy", action="store_true", help="lift the max_destroy limit")
-    apply.add_argument(
-        "--allow-attachment-loss",
-        action="store_true",
-        help="let a deleted step take the files attached to it in Qase with it",
-    )
+    _attachment_loss_option(apply)
     apply.add_argument(
         "--no-write-back", action="store_true", help="do not write ids into the YAML"
     )
@@ -161,6 +179,8 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
         help="save what was written back (for `qasesync writeback`), however apply ends",
     )
 
+
+def _writeback_parser(sub: _Commands) -> None:
     writeback = sub.add_parser(
         "writeback", help="write the ids that `apply --record` recorded into the tree again"
     )
@@ -170,6 +190,8 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
         "--record", metavar="PATH", help="save what was written back, as `apply --record` does"
     )
 
+
+def _export_parser(sub: _Commands, project: str | None) -> None:
     export = sub.add_parser(
         "export",
         help="write the live project as a cases tree",
@@ -191,6 +213,8 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
     _schemas_option(export)
     _qase_csv_options(export)
 
+
+def _pull_parser(sub: _Commands) -> None:
     pull = sub.add_parser(
         "pull",
         help="bring web-app edits into the YAML",
@@ -200,6 +224,8 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
     pull.add_argument("tree", nargs="?", help=_TREE_HELP)
     pull.add_argument("--dry-run", action="store_true", help="print the YAML diff, write nothing")
 
+
+def _unlock_parser(sub: _Commands) -> None:
     unlock = sub.add_parser(
         "unlock",
         help="remove the apply lock a killed apply left in the project",
@@ -213,6 +239,8 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
         "--project", help="the Qase project code, without reading a tree (default: the tree's)"
     )
 
+
+def _import_csv_parser(sub: _Commands, project: str | None) -> None:
     import_csv = sub.add_parser("import-csv", help="turn a CSV of legacy cases into a tree")
     import_csv.add_argument("file", help="the CSV file (Qase's export, or one row a case)")
     import_csv.add_argument("--out", required=True, help="the new tree's folder (must be empty)")
@@ -225,6 +253,8 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
         " CHANGEME)",
     )
 
+
+def _schema_parser(sub: _Commands) -> None:
     schema = sub.add_parser(
         "schema", help="write the JSON Schemas of the tree's files, for editors (offline)"
     )
@@ -235,8 +265,8 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
         help="the folder to write the schemas and their catalog (catalog.json) into",
     )
 
-    _emulator_parser(sub)
-    sub.add_parser("demo", help="validate, plan, apply and plan the example tree on an emulator")
+
+def _completion_parser(sub: _Commands) -> None:
     completion = sub.add_parser(
         "completion",
         help="print a shell completion script",
@@ -244,10 +274,17 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
         " ~/.bashrc; zsh: `autoload -U bashcompinit && bashcompinit` first.",
     )
     completion.add_argument("shell", choices=["bash"], help="the shell (bash; zsh through bash)")
-    return parser
 
 
-def _emulator_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+def _attachment_loss_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--allow-attachment-loss",
+        action="store_true",
+        help="let a deleted step take the files attached to it in Qase with it",
+    )
+
+
+def _emulator_parser(sub: _Commands) -> None:
     emulator = sub.add_parser("emulator", help="run the local Qase API emulator")
     emulator.add_argument(
         "--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)"

@@ -12,8 +12,8 @@ Conventions shared by both builders:
   an omitted text is ``""``.
 - Suites are identified inside one tree by ``Suite.key``: on the desired side
   the folder path relative to the tree (``"authentication/sso"``), on the live
-  side ``"#<id>"``. ``Suite.parent`` and ``Case.suite`` hold such keys;
-  ``None`` is the project root.
+  side ``"#<id>"`` (`live_suite_key`, `live_suite_id`). ``Suite.parent`` and
+  ``Case.suite`` hold such keys; ``None`` is the project root.
 - A step that uses a shared step holds ``shared`` only: on the desired side the
   shared step's ``key``; on the live side its ``hash`` (live shared steps have
   ``key == hash``).
@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 #: Enum fields of a case and the default table of option slugs (docs/design.md §3).
 DEFAULT_OPTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -78,6 +78,20 @@ DRIFT_MODES: tuple[str, ...] = ("keep", "revert", "fail")
 
 #: A custom field's value as the YAML holds it: text, number, boolean, or a list of option titles.
 CustomValue = str | int | float | bool | tuple[str, ...]
+
+
+@overload
+def live_suite_key(suite_id: int) -> str: ...
+@overload
+def live_suite_key(suite_id: int | None) -> str | None: ...
+def live_suite_key(suite_id: int | None) -> str | None:
+    """The live side's key of a suite id (``"#12"``); None for the project root."""
+    return None if suite_id is None else sys.intern(f"#{suite_id}")
+
+
+def live_suite_id(key: str) -> int:
+    """The id a live suite key names (``"#12"`` → 12)."""
+    return int(key[1:])
 
 
 def as_custom_value(data: CustomValue | list[str]) -> CustomValue:

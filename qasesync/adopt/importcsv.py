@@ -31,7 +31,7 @@ from qasesync.adopt import csvcells as cells
 from qasesync.adopt import csvqase
 from qasesync.adopt.csvcells import BadRow
 from qasesync.errors import QasesyncError
-from qasesync.model import Case, Settings, Step, Suite, Tree
+from qasesync.model import Case, Settings, Step, Suite, Tree, live_suite_key
 
 #: The project code written to ``qasesync.yaml`` when the caller names none.
 PLACEHOLDER_PROJECT = "CHANGEME"
@@ -316,7 +316,7 @@ def _suite_path(builder: _Builder, text: str) -> str:
 def _suite_by_id(builder: _Builder, suite_id: int, below: tuple[int, ...]) -> str:
     """The suite's key (``#<id>``), adding it and its parents; its title and parent
     come from the file's rows, else it is `Suite <id>` at the root, with a warning."""
-    key = f"#{suite_id}"
+    key = live_suite_key(suite_id)
     if (key,) in builder.suites:
         return key
     if suite_id in below:

@@ -29,9 +29,8 @@ from qasesync.errors import (
     RateLimitedError,
     TransportError,
 )
-from qasesync.model import Case, SharedStep, Suite, Tree
+from qasesync.model import Case, SharedStep, Suite, Tree, live_suite_key
 from qasesync.plans.normalise import text
-from qasesync.qase.decode import suite_key
 from qasesync.qase.ratelimit import SEND_ATTEMPTS
 from qasesync.qase.remote import Remote
 
@@ -119,7 +118,7 @@ def create_adopting(
 
 def adopt_suite(remote: Remote, suite: Suite, parent_id: int | None, taken: Taken) -> int | None:
     """The id of a live suite that a lost create made: same title, same parent."""
-    parent = suite_key(parent_id)
+    parent = live_suite_key(parent_id)
     found = [
         s.id
         for s in remote.read_suites()
@@ -158,7 +157,7 @@ def adopt_cases(
             pool[(case.suite, text(case.title))].append(case.id)
     adopted: dict[int, int] = {}
     for index, (case, suite_id) in enumerate(zip(cases, suite_ids, strict=True)):
-        candidates = pool.get((suite_key(suite_id), text(case.title)))
+        candidates = pool.get((live_suite_key(suite_id), text(case.title)))
         if candidates:
             adopted[index] = candidates.pop(0)
     return adopted

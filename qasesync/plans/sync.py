@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from qasesync.model import Base, Case, SharedStep, Suite, Synced
+from qasesync.model import Base, Case, SharedStep, Suite, Synced, live_suite_id, live_suite_key
 from qasesync.plans import threeway
 from qasesync.plans.casediff import CaseDiffer, field_names
 from qasesync.plans.normalise import show, steps_data, steps_view_of_data, text, value_at
@@ -403,8 +403,8 @@ class EntitySync(_Sync):
         since the last sync (in no base), which are drift; `pull` sees them all."""
         if self.for_pull or not self.keeps_drift or self.base is None:
             return unclaimed
-        recorded = {f"#{i}" for i in self.base.suites}
-        for key in sorted(unclaimed - recorded, key=lambda k: int(k[1:])):
+        recorded = {live_suite_key(i) for i in self.base.suites}
+        for key in sorted(unclaimed - recorded, key=live_suite_id):
             suite = suites[key]
             form = suite_form(suite, suite.parent)
             made = Change("create", "suite", suite.title, live=suite, suite=path(key), synced=form)

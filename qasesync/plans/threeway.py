@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from qasesync.model import Base, Synced
+from qasesync.model import Base, Synced, live_suite_key
 
 #: The prefix of a reference to a suite or shared step that apply has yet to create; apply
 #: puts in the id or hash once it exists (`resolve_new`).
@@ -148,7 +148,7 @@ def resolve_new(fields: Synced, suite_ids: Mapping[str, int], hashes: Mapping[st
         value = resolved.get(name)
         if isinstance(value, str) and value.startswith(NEW + " "):
             folder = value[len(NEW) + 1 :]
-            resolved[name] = f"#{suite_ids[folder]}" if folder in suite_ids else None
+            resolved[name] = live_suite_key(suite_ids.get(folder))
     if "steps" in resolved:
         resolved["steps"] = _resolve_steps(resolved["steps"], hashes)
     return resolved

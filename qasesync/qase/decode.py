@@ -15,7 +15,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from qasesync.model import Case, CustomValue, SharedStep, Step, Suite, shared_text
+from qasesync.model import (
+    Case,
+    CustomValue,
+    SharedStep,
+    Step,
+    Suite,
+    live_suite_id,
+    live_suite_key,
+    shared_text,
+)
 from qasesync.qase.fields import FieldMap, JsonObject, decode_value
 
 log = logging.getLogger(__name__)
@@ -24,11 +33,6 @@ log = logging.getLogger(__name__)
 #: attachment reads as ``{size, mime, filename, url}`` without its hash (the spec's
 #: ``TestStep``), a shared step's with it (``SharedStepContent``); docs/qase-api.md.
 _ATTACHMENT_URL = re.compile(r"/attachment/([0-9a-fA-F]{32,64})(?:/|$|\?)")
-
-
-def suite_key(suite_id: int | None) -> str | None:
-    """The live-side key of a suite id (``"#12"``); None for the project root."""
-    return None if suite_id is None else sys.intern(f"#{suite_id}")
 
 
 # --- suites -----------------------------------------------------------------------------
@@ -52,7 +56,7 @@ def _suite(item: JsonObject, by_id: Mapping[int, JsonObject]) -> Suite:
         key=f"#{item['id']}",
         title=str(item.get("title") or ""),
         id=int(item["id"]),
-        parent=suite_key(None if parent_id is None else int(parent_id)),
+        parent=live_suite_key(None if parent_id is None else int(parent_id)),
         description=item.get("description") or "",
         preconditions=item.get("preconditions") or "",
         updated_at=item.get("updated_at"),
@@ -63,7 +67,7 @@ def _depth(suite: Suite, suites: Mapping[int, Suite]) -> int:
     depth, seen = 0, set()
     while suite.parent is not None and suite.id not in seen:
         seen.add(suite.id)
-        suite = suites[int(suite.parent[1:])]
+        suite = suites[live_suite_id(suite.parent)]
         depth += 1
     return depth
 
@@ -141,7 +145,7 @@ class CaseReader:
         return Case(
             title=str(item.get("title") or ""),
             id=int(item["id"]),
-            suite=suite_key(None if item.get("suite_id") is None else int(item["suite_id"])),
+            suite=live_suite_key(None if item.get("suite_id") is None else int(item["suite_id"])),
             description=item.get("description") or "",
             preconditions=item.get("preconditions") or "",
             postconditions=item.get("postconditions") or "",

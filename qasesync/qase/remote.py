@@ -16,9 +16,18 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from qasesync.errors import ApiError, NotFoundError
-from qasesync.model import Case, CaseScope, Live, SharedStep, Suite, Tree
+from qasesync.model import (
+    Case,
+    CaseScope,
+    Live,
+    SharedStep,
+    Suite,
+    Tree,
+    live_suite_id,
+    live_suite_key,
+)
 from qasesync.qase.client import QaseClient
-from qasesync.qase.decode import CaseReader, shared_step_from_json, suite_key, suites_from_json
+from qasesync.qase.decode import CaseReader, shared_step_from_json, suites_from_json
 from qasesync.qase.encode import CaseEncoder, shared_step_payload, suite_payload
 from qasesync.qase.fields import FieldMap, JsonObject
 from qasesync.qase.lockentity import LOCK_SEARCH, LOCK_TITLE, LockSuite, is_lock, lock_from_json
@@ -110,7 +119,9 @@ class Remote:
             suites = suites_from_json(kept)
             self._suites = SuiteTree(
                 parents={
-                    s.id: (None if s.parent is None else int(s.parent[1:])) for s in suites if s.id
+                    s.id: (None if s.parent is None else live_suite_id(s.parent))
+                    for s in suites
+                    if s.id
                 },
                 counts={int(item["id"]): case_count(item) for item in kept},
             )
@@ -199,7 +210,7 @@ class Remote:
         for case in self.client.map_concurrent(self._case_by_id, missing):
             if case is not None and case.id is not None:
                 found.setdefault(case.id, case)
-        keys = frozenset(key for s in scope.suites if (key := suite_key(s)) is not None)
+        keys = frozenset(key for s in scope.suites if (key := live_suite_key(s)) is not None)
         return tuple(found[i] for i in sorted(found)), keys
 
     def _scoped_cases(self, owned: frozenset[int]) -> dict[int, Case]:
@@ -215,7 +226,7 @@ class Remote:
                 continue
             cases = self._cases({"suite_id": root})
             found.update(_by_id(cases))
-            if children is None and takes_children((c.suite for c in cases), suite_key(root)):
+            if children is None and takes_children((c.suite for c in cases), live_suite_key(root)):
                 children = True
             elif children is None and any(suites.counts.get(s) for s in below):
                 children = False  # a child holds cases and the answer had none of them

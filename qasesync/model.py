@@ -102,14 +102,15 @@ def as_custom_value(data: CustomValue | list[str]) -> CustomValue:
 
 def custom_number(text: str) -> int | float | str:
     """A number custom field's value read from text: an int when it is whole, else a
-    float; text that is no number is kept as it is (a plan shows it rather than fail)."""
+    float; text that is no finite number (``abc``, ``nan``, ``inf``) is kept as it is (a
+    plan shows it rather than fail; NaN, which equals nothing, would differ forever)."""
     try:
         number = float(text)
     except ValueError:
         return text
-    if math.isfinite(number) and number.is_integer():
-        return int(number)
-    return number
+    if not math.isfinite(number):
+        return text
+    return int(number) if number.is_integer() else number
 
 
 def custom_datetime(text: str) -> str:

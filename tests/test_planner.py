@@ -341,6 +341,22 @@ def test_a_number_custom_field_ignores_a_trailing_point_zero() -> None:
     assert run(with_case(desired(), 1, custom_fields={"Estimate": 3}), project).changes == ()
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "NaN"])
+def test_a_number_custom_field_that_is_no_finite_number_is_compared_as_its_text(
+    value: float | str,
+) -> None:
+    ws = replace(
+        workspace(),
+        custom_fields=(*workspace().custom_fields, CustomField(4, "Estimate", "number")),
+    )
+    cases = list(live_tree().cases)
+    cases[1] = replace(cases[1], custom_fields={"Estimate": str(value)})
+    project = Live(live_tree(cases=tuple(cases)), ws)
+    assert run(with_case(desired(), 1, custom_fields={"Estimate": value}), project).changes == ()
+    other = run(with_case(desired(), 1, custom_fields={"Estimate": 3}), project)
+    assert only(other).diffs[0].before == str(value)
+
+
 def test_milestone_is_compared_only_where_the_tree_gives_it() -> None:
     cases = list(live_tree().cases)
     cases[1] = replace(cases[1], milestone_id=5)

@@ -11,11 +11,13 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
-from kit.apply import PROJECT, in_process_remote, shop_emulator
+from kit.apply import PROJECT, in_process_remote, plan_of, shop_emulator, write_tree
 
+from qasesync.apply.applier import ApplyFailed, Progress, apply
 from qasesync.apply.lock import ProjectLock, Timing, holder_name, pid_alive, this_process, unlock
 from qasesync.emulator import Emulator
 from qasesync.errors import AmbiguousWriteError, ApiError, LockError
@@ -416,7 +418,7 @@ def test_the_holder_renews_the_expiry_in_the_background(emu: Emulator, remote: R
         assert renewed["expires"] > json.loads(first)["expires"]
 
 
-def test_a_lock_removed_under_the_holder_is_noted_and_apply_goes_on(
+def test_a_lock_removed_under_the_holder_stops_the_next_write(
     emu: Emulator, remote: Remote
 ) -> None:
     notes: list[str] = []
@@ -426,10 +428,68 @@ def test_a_lock_removed_under_the_holder_is_noted_and_apply_goes_on(
         deadline = time.monotonic() + 10
         while not notes and time.monotonic() < deadline:
             time.sleep(0.02)
+        with pytest.raises(LockError, match=r"removed by someone else .*: another apply may"):
+            remote.client.post("/suite/SHOP", {"title": "After the lock went"})
     assert notes == [
         f"the lock #{lock_suites_id(notes)} on project SHOP was removed by someone else "
-        "(`qasesync unlock`?); this apply goes on"
+        "(`qasesync unlock`?); this apply stops before its next write"
     ]
+    assert [s["title"] for s in emu.store.suites(PROJECT)] == []
+
+
+def test_a_lock_not_renewed_for_two_minutes_stops_writes_but_not_reads(
+    emu: Emulator, remote: Remote, clock: Clock
+) -> None:
+    with make_lock(remote, clock, []) as lock:  # renews every hour: never, here
+        held = lock.held
+        remote.client.post(f"/suite/{PROJECT}", {"title": "In time"})
+        clock.elapsed = 120.0  # the lifetime less a minute of clock difference
+        remote.client.post(f"/suite/{PROJECT}", {"title": "Just in time"})
+        clock.elapsed = 120.5
+        assert remote.read_suites()  # reading is harmless
+        with pytest.raises(LockError) as lost:
+            remote.client.post(f"/suite/{PROJECT}", {"title": "Too late"})
+        remote.client.patch(f"/suite/{PROJECT}/{held}", {"description": "the lock's own"})
+    assert str(lost.value) == (
+        f"the lock #{held} on project {PROJECT} could not be renewed for 120 s and may have "
+        "expired: another apply may hold the project now, so this one stopped before "
+        f"POST /suite/{PROJECT}"
+    )
+    assert [s["title"] for s in emu.store.suites(PROJECT)] == ["In time", "Just in time"]
+    assert remote.client.write_guard is None  # released: writes are free again
+
+
+def test_each_renewal_moves_the_time_until_which_writes_go_on(
+    emu: Emulator, remote: Remote, clock: Clock
+) -> None:
+    with make_lock(remote, clock, [], timing=Timing(timeout=60, renew_every=0.01)):
+        clock.elapsed = 100.0
+        renewed = (T0 + timedelta(seconds=280)).isoformat()
+        deadline = time.monotonic() + 10
+        while json.loads(lock_suites(emu)[0]["description"])["expires"] != renewed:
+            assert time.monotonic() < deadline, "no renewal"
+            time.sleep(0.01)
+        clock.elapsed = 200.0  # past the first description's 120 s, within the renewed one's
+        remote.client.post(f"/suite/{PROJECT}", {"title": "Renewed in time"})
+    assert "Renewed in time" in [s["title"] for s in emu.store.suites(PROJECT)]
+
+
+def test_an_apply_whose_lock_may_have_expired_stops_and_reports_what_it_did(
+    emu: Emulator, remote: Remote, clock: Clock, tmp_path: Path
+) -> None:
+    cases = "cases:\n" + "".join(f"  - title: Case {n}\n" for n in range(3))
+    files = {"qasesync.yaml": f"project: {PROJECT}\n", "s/cases.yaml": cases}
+    _, live, plan = plan_of(write_tree(tmp_path / "t", files), remote)
+
+    def late(progress: Progress) -> None:
+        clock.elapsed = 121.0  # the suite was created; then renewals stalled
+
+    with make_lock(remote, clock, []), pytest.raises(ApplyFailed) as failed:
+        apply(plan, remote, live=live.tree, on_progress=late)
+    [stopped] = failed.value.report.failures
+    assert stopped.startswith("stopped: the lock #") and "may have expired" in stopped
+    assert [s["title"] for s in emu.store.suites(PROJECT)] == ["s"]
+    assert emu.store.cases(PROJECT) == []
 
 
 def lock_suites_id(notes: list[str]) -> str:

@@ -50,7 +50,7 @@ from qasesync.apply.reconcile import (
     shared_match,
     uncertain,
 )
-from qasesync.errors import ApiError, SafetyError
+from qasesync.errors import ApiError, LockError, SafetyError
 from qasesync.model import Assignment, Case, SharedStep, Suite, Tree
 from qasesync.plans.plan import BULK_SIZE, Change, Phase, Plan, fingerprint, tree_fingerprint
 from qasesync.qase.remote import Remote
@@ -98,7 +98,7 @@ def apply(
         _Run(plan, remote, ledger, CaseWriter(remote, ledger, batch_size or BULK_SIZE, bulk)).run()
     except _Stopped:
         pass  # the failure that stopped the run is in the report
-    except ApiError as error:
+    except (ApiError, LockError) as error:  # LockError: the apply lock was lost
         ledger.failure(f"stopped: {error}")
     finally:
         ledger.report.requests = remote.client.request_count - before

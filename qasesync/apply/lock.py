@@ -125,6 +125,9 @@ class ProjectLock:
         self.waited: float = 0.0
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
+        self._described = monotonic()  # when the last description was made
+        self._valid_until = 0.0  # monotonic: no reader can think it expired before
+        self._lost: str | None = None
 
     def __enter__(self) -> ProjectLock:
         self.acquire()
@@ -188,6 +191,7 @@ class ProjectLock:
                     raise
 
     def _description(self) -> str:
+        self._described = self._monotonic()
         expires = self._now() + timedelta(seconds=self.timing.ttl)
         return lock_description(self.holder, self._since, expires, self._nonce, self._process)
 
@@ -264,6 +268,9 @@ class ProjectLock:
 
     def _hold(self, lock_id: int) -> None:
         self.held = self.remote.own_lock = lock_id
+        self._confirmed()
+        self._lost = None
+        self.remote.client.write_guard = self.check_held
         self._stop.clear()
         self._renewer = threading.Thread(
             target=self._renew, args=(lock_id,), name="qasesync-lock", daemon=True
@@ -271,23 +278,50 @@ class ProjectLock:
         self._renewer.start()
 
     def _renew(self, lock_id: int) -> None:
-        """Push the expiry forward until released; a failure is noted, not fatal."""
+        """Push the expiry forward until released. A renewal that fails is logged and
+        tried again; a lock removed by someone else is lost (`check_held`)."""
         while not self._stop.wait(self.timing.renew_every):
             try:
                 self.remote.renew_lock(lock_id, self._description())
             except NotFoundError:
-                self.note(
-                    f"the lock #{lock_id} on project {self.remote.project} was removed "
-                    "by someone else (`qasesync unlock`?); this apply goes on"
+                self._lost = (
+                    f"the lock #{lock_id} on project {self.remote.project} was removed by "
+                    "someone else (`qasesync unlock`?)"
                 )
+                self.note(f"{self._lost}; this apply stops before its next write")
                 return
             except QasesyncError as error:
                 log.warning("could not renew the lock #%s: %s", lock_id, error)
+            else:
+                self._confirmed()
+
+    def _confirmed(self) -> None:
+        """The last description written holds: no reader whose clock is within `SKEW`
+        of ours takes it for expired before ``ttl - SKEW`` after it was made."""
+        self._valid_until = self._described + self.timing.ttl - SKEW
+
+    def check_held(self, method: str, path: str) -> None:
+        """The client's write guard while the lock is held: a write (other than to the
+        lock suite itself) raises `LockError` once the lock is lost or may have expired,
+        as another apply could then hold it and both would write."""
+        if path == f"/suite/{self.remote.project}/{self.held}":
+            return  # renewing or removing the lock itself
+        if self._lost is None and self._monotonic() > self._valid_until:
+            self._lost = (
+                f"the lock #{self.held} on project {self.remote.project} could not be renewed "
+                f"for {self.timing.ttl - SKEW:.0f} s and may have expired"
+            )
+        if self._lost is not None:
+            raise LockError(
+                f"{self._lost}: another apply may hold the project now, so this one stopped "
+                f"before {method} {path}"
+            )
 
     def release(self) -> None:
         """Stop renewing and delete the lock suite; a failure is noted, not raised, so
         that it never hides why apply ended."""
         self._stop.set()
+        self.remote.client.write_guard = None
         if self._renewer is not None:
             self._renewer.join()
             self._renewer = None

@@ -185,6 +185,9 @@ class QaseClient:
         self._count = 0
         self._pool: ThreadPoolExecutor | None = None
         self._local = threading.local()
+        #: Called with the method and path before each send of a write (retries too):
+        #: the apply lock stops writes it no longer holds (`qasesync.apply.lock`).
+        self.write_guard: Callable[[str, str], None] | None = None
 
     @property
     def clock(self) -> Clock:
@@ -361,6 +364,8 @@ class QaseClient:
     ) -> httpx.Response | None:
         """Send once; the final response, or None after preparing a retry."""
         self._limiter.acquire()
+        if request.method != "GET" and self.write_guard is not None:
+            self.write_guard(request.method, path)  # after any wait, just before the send
         try:
             what = f"{request.method} {path}"
             with waiting(what, tries.deadline, announce_every=self._announce_every):

@@ -6,7 +6,7 @@ clean; --dry-run prints the diff and writes nothing; a file changed meanwhile is
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -531,7 +531,7 @@ def test_a_file_that_cannot_be_written_leaves_every_file_as_it_was(
     before = {name: (root / name).read_bytes() for name in result.files}
     real = qasesync.tree.writeback._write_temporary
 
-    def full_disk(path: Path, data: bytes, mode: int) -> Path:
+    def full_disk(path: Path, data: Iterable[bytes], mode: int) -> Path:
         if path.name == last:
             raise OSError(28, "No space left on device")
         return real(path, data, mode)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from qasesync.model import Base, SharedStep, Step
 from qasesync.plans.normalise import steps_data, steps_key
 from qasesync.plans.plan import Change, Plan
 from qasesync.plans.threeway import (
+    Layered,
+    Packed,
     Record,
     Sides,
     classify,
@@ -81,6 +84,61 @@ def test_records_set_merge_and_forget_entities() -> None:
         ],
     )
     assert after.cases == {1: {"title": "a", "severity": "major"}, 3: {"title": "c"}}
+
+
+def test_records_of_a_base_read_from_its_file_are_not_parsed_to_be_updated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    base = parse_base(
+        b'{"qasesync_base":1}\n{"case_id":1,"title":"a"}\n{"case_id":2,"title":"b"}\n'
+    )
+    parsed: list[str] = []
+    real_loads = json.loads
+
+    def loads(text: str) -> object:
+        parsed.append(text)
+        return real_loads(text)
+
+    monkeypatch.setattr(json, "loads", loads)
+
+    after = updated(base, [Record("case", 3, {"title": "c"}), Record("case", 2, None)])
+
+    assert parsed == []
+    assert dict(after.cases) == {1: {"title": "a"}, 3: {"title": "c"}}
+    assert (len(after.cases), 2 in after.cases) == (2, False)
+
+
+def test_a_layered_mapping_sets_and_removes_without_touching_what_it_layers() -> None:
+    under = {1: {"title": "a"}, 2: {"title": "b"}}
+    layered = Layered(under)
+    layered[2] = {"title": "B"}
+    del layered[1]
+    layered[1] = {"title": "again"}
+    del layered[2]
+
+    assert dict(layered) == {1: {"title": "again"}} and len(layered) == 1
+    assert under == {1: {"title": "a"}, 2: {"title": "b"}}
+    with pytest.raises(KeyError):
+        layered[2]
+    with pytest.raises(KeyError):
+        del layered[2]
+
+
+def test_packed_fields_unpack_to_what_was_packed() -> None:
+    fields = {"title": "Paiement réussi", "steps": [["Open", "", "", []]], "flaky": True, "n": 1.5}
+    packed = Packed(fields)
+
+    assert packed == fields and dict(packed.items()) == fields and len(packed) == 3 + 1
+    assert (packed["title"], list(packed)) == ("Paiement réussi", list(fields))
+    assert packed.unpacked() is not packed.unpacked()  # nothing unpacked is kept
+
+
+def test_a_record_written_from_packed_fields_is_the_same_line(tmp_path: Path) -> None:
+    fields = {"title": "b", "suite": "#3", "tags": ["x"]}
+    packed = updated(None, [Record("case", 12, Packed(fields))])
+
+    assert write_base(tmp_path, packed, None)
+    assert (tmp_path / BASE_FILE).read_bytes() == render_base(Base(cases={12: fields}))
 
 
 def test_references_to_what_apply_created_get_their_ids() -> None:

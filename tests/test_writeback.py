@@ -445,3 +445,56 @@ def test_a_symlink_loop_is_not_written_through(tmp_path: Path) -> None:
 
     assert str(caught.value) == "loop.yaml: a symlink loop; not written"
     assert (tmp_path / "loop.yaml").is_symlink()
+
+
+def test_without_hard_links_a_failed_rename_still_puts_back_the_old_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _tree(tmp_path)
+    before = _files(root)
+    real_replace = os.replace
+
+    def link(source: str | Path, target: str | Path) -> None:
+        raise OSError(1, "Operation not permitted")
+
+    def replace(source: str | Path, target: str | Path) -> None:
+        if Path(target).name == "shared_steps.yaml":
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "link", link)
+    monkeypatch.setattr(os, "replace", replace)
+
+    with pytest.raises(WriteBackError, match=r"^shared_steps.yaml: could not write: "):
+        write_back(root, HAND_FORMATTED)
+
+    assert _files(root) == before  # the old bytes came back from copies
+    assert _temporaries(root) == []
+
+
+def test_a_file_given_in_pieces_is_written_whole_and_not_again_when_the_same(
+    tmp_path: Path,
+) -> None:
+    assert writeback.replace_stream(tmp_path, "a.jsonl", None, [b"one\n", b"two\n"])
+    assert (tmp_path / "a.jsonl").read_bytes() == b"one\ntwo\n"
+
+    assert not writeback.replace_stream(tmp_path, "a.jsonl", b"one\ntwo\n", [b"one\ntwo\n"])
+    assert _temporaries(tmp_path) == []
+
+
+def test_pieces_that_cannot_be_written_change_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.jsonl").write_bytes(b"old\n")
+
+    def fsync(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", fsync)
+
+    with pytest.raises(WriteBackError) as caught:
+        writeback.replace_stream(tmp_path, "a.jsonl", b"old\n", [b"new\n"])
+
+    assert str(caught.value) == "a.jsonl: could not write: [Errno 5] Input/output error"
+    assert (tmp_path / "a.jsonl").read_bytes() == b"old\n"
+    assert _temporaries(tmp_path) == []

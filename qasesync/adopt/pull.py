@@ -32,7 +32,7 @@ from qasesync.plans.threeway import Record, updated
 from qasesync.safetext import terminal
 from qasesync.tree.base import BASE_FILE, write_base
 from qasesync.tree.files import SETTINGS_FILE
-from qasesync.tree.writeback import Pending, digest, real_path, replace_all
+from qasesync.tree.writeback import digest, replace_files
 from qasesync.yamltext.edit import RemoveItem, apply_edits
 
 
@@ -205,7 +205,7 @@ def write(
     changed = [name for name, (old, new) in pulled.files.items() if old != new]
     for name in changed:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
-    replace_all([Pending(name, real_path(root, name), *pulled.files[name]) for name in changed])
+    replace_files(root, {name: pulled.files[name] for name in changed})
     written = list(changed)
     if pulled.base is not None and write_base(root, pulled.base, base_bytes):
         written.append(BASE_FILE)

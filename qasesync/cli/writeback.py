@@ -81,7 +81,12 @@ def _entries(synced: SyncedBase) -> tuple[BaseEntry, ...]:
         "shared_step": now.shared_steps,
     }
     named = dict.fromkeys((record.entity, record.key) for record in synced.records)
-    return tuple(BaseEntry(entity, key, tables[entity].get(key)) for entity, key in named)
+    return tuple(BaseEntry(entity, key, _plain(tables[entity].get(key))) for entity, key in named)
+
+
+def _plain(fields: Synced | None) -> dict[str, Any] | None:
+    """A record's fields as a dict, to save as JSON (some are held packed: `Packed`)."""
+    return None if fields is None else dict(fields.items())
 
 
 def _save(path: Path, record: WriteRecord) -> None:

@@ -77,7 +77,7 @@ class CaseSync(_Sync):
         entry = self._entry(live.id)
         if not diffs:
             if entry != tree and live.id is not None:
-                self.synced.append(Record("case", live.id, tree))
+                self.synced.append(Record("case", live.id, threeway.Packed(tree)))
             return resolved, diffs, tree
         if self.base is None and self.for_pull:
             entry = tree  # pull without a record: the tree was the last sync

@@ -3,11 +3,12 @@
 Each file keeps every byte it had plus the new ``id:`` / ``hash:`` lines (see
 `qasesync.yamltext.edit.assign_keys`). Files are grouped so that each is read, parsed and
 replaced once per call. The call is all or nothing across its files (`replace_all`):
-every file's new text is built and checked, written to a temporary file beside it, every
-file is checked again for changes made on disk meanwhile, and only then are the
-temporaries renamed over the files, each keeping its mode. A failure before the renames
-leaves every file as it was and removes the temporaries; a rename that fails puts back
-the files renamed before it.
+file by file, the new text is built, checked and written to a temporary file beside it
+(only digests are kept: one file's text is in memory at a time); then every file is
+checked again for changes made on disk meanwhile, and only then are the temporaries
+renamed over the files, each keeping its mode. A failure before the renames leaves every
+file as it was and removes the temporaries; a rename that fails puts back the files
+renamed before it (their old files are kept under a second name until the renames end).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import secrets
 import tempfile
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,14 +35,16 @@ NEW_FILE_MODE = 0o644
 
 @dataclass(frozen=True)
 class Pending:
-    """A file's new content, ready to replace the old one: ``file`` as the tree names it,
-    ``path`` the real file (through any symlink), ``old`` the bytes it was read with (None:
-    it did not exist)."""
+    """A file's new content, written already to ``temporary`` beside it: ``file`` as the
+    tree names it, ``path`` the real file (through any symlink), ``old`` the `digest` of
+    the bytes it was read with (None: it did not exist), ``new`` that of the new bytes.
+    Only digests are held: a write-back of 100,000 ids never holds 500 files' text twice."""
 
     file: str
     path: Path
-    old: bytes | None
-    new: bytes
+    old: str | None
+    new: str
+    temporary: Path
 
     @property
     def changes(self) -> bool:
@@ -67,45 +71,69 @@ def write_back(
     holding just ``id: N``. Raises `WriteBackError` naming every file that could not be
     updated, and then writes none.
     """
-    pending = [item for item in _prepare_all(root, assignments, digests or {}) if item.changes]
+    pending = _prepare_all(root, assignments, digests or {})
     replace_all(pending)
     if isinstance(digests, MutableMapping):
         for item in pending:
-            digests[item.file] = digest(item.new)
+            digests[item.file] = item.new
     return [item.file for item in pending]
 
 
 def _prepare_all(
     root: Path, assignments: Sequence[Assignment], digests: Mapping[str, str]
 ) -> list[Pending]:
+    """Each file's new text, built and written to its temporary one file at a time;
+    those that would not change are left out."""
     by_file: dict[str, list[Assignment]] = {}
     for assignment in assignments:
         by_file.setdefault(assignment.location.file, []).append(assignment)
     pending: list[Pending] = []
     failures: list[str] = []
-    for file in sorted(by_file):
-        try:
-            pending.append(_prepare(root, file, by_file[file], digests))
-        except (WriteBackError, OSError) as exc:
-            failures.append(f"{file}: {exc}")
-    failures += _one_name_each(pending)
-    if failures:
-        raise WriteBackError("\n".join(failures))
+    done = False
+    try:
+        for file in sorted(by_file):
+            try:
+                item = _prepare(root, file, by_file[file], digests, write=not failures)
+            except (WriteBackError, OSError) as exc:
+                failures.append(f"{file}: {exc}")
+                continue
+            if item is not None:
+                pending.append(item)
+        failures += _one_name_each(pending)
+        if failures:
+            raise WriteBackError("\n".join(failures))
+        done = True
+    finally:
+        if not done:  # nothing is written: no temporary is left behind
+            _remove(pending)
     return pending
 
 
 def _prepare(
-    root: Path, file: str, assignments: list[Assignment], digests: Mapping[str, str]
-) -> Pending:
+    root: Path, file: str, assignments: list[Assignment], digests: Mapping[str, str], *, write: bool
+) -> Pending | None:
+    """The file's new text in a temporary (none once another file failed: the call
+    writes nothing then, but every file is still checked, to name them all)."""
     path = real_path(root, file)
     old = path.read_bytes() if path.is_file() else None
     expected = digests.get(file)
     if expected is not None and (old is None or digest(old) != expected):
         raise WriteBackError(CHANGED_ON_DISK)
-    text = _decode(old)
     triples = [(a.location.path, a.key, a.value) for a in assignments]
-    new = assign_keys(text, triples).encode("utf-8")
-    return Pending(file, path, old, new)
+    new = assign_keys(_decode(old), triples).encode("utf-8")
+    if new == old or not write:
+        return None
+    mode = path.stat().st_mode & 0o7777 if old is not None else NEW_FILE_MODE
+    try:
+        temporary = _write_temporary(path, [new], mode)
+    except OSError as exc:
+        raise WriteBackError(f"could not write: {exc}") from exc
+    return Pending(file, path, None if old is None else digest(old), digest(new), temporary)
+
+
+def _remove(items: Sequence[Pending]) -> None:
+    for item in items:
+        item.temporary.unlink(missing_ok=True)
 
 
 def real_path(root: Path, file: str) -> Path:
@@ -148,45 +176,71 @@ def _decode(data: bytes | None) -> str:
 def replace_bytes(root: Path, file: str, old: bytes | None, new: bytes) -> bool:
     """Replace ``root/file`` with ``new`` atomically, keeping its mode, unless it no
     longer holds ``old`` (None: it did not exist); True when written (for `pull`)."""
-    item = Pending(file, real_path(root, file), old, new)
+    return replace_stream(root, file, old, [new])
+
+
+def replace_stream(root: Path, file: str, old: bytes | None, chunks: Iterable[bytes]) -> bool:
+    """`replace_bytes` with the new content given in pieces, written as they come: a
+    large file (the base record) is never held whole as text and as bytes."""
+    item = _pending(root, file, old, chunks)
     if not item.changes:
+        _remove([item])
         return False
     replace_all([item])
     return True
 
 
-def replace_all(items: Sequence[Pending]) -> None:
-    """Replace every file with its new bytes, or none (`WriteBackError`, naming each file
-    that failed): the new bytes go to a temporary beside each file, every file is checked
-    to hold still the bytes it was read with, then the temporaries are renamed."""
-    temporaries: list[Path] = []
+def replace_files(root: Path, files: Mapping[str, tuple[bytes | None, bytes]]) -> None:
+    """Replace each file ``name: (old, new)`` under ``root``, all or none (`replace_all`;
+    ``old`` None: it did not exist)."""
+    pending: list[Pending] = []
     try:
-        for item in items:
-            temporaries.append(_temporary(item))
-        check_unchanged(items)
-        rename_all(items, temporaries)
+        for file, (old, new) in files.items():
+            pending.append(_pending(root, file, old, [new]))
+        replace_all(pending)
     finally:
-        for temporary in temporaries:  # those renamed are gone already
-            temporary.unlink(missing_ok=True)
+        _remove(pending)  # left by a temporary that could not be written
+
+
+def _pending(root: Path, file: str, old: bytes | None, chunks: Iterable[bytes]) -> Pending:
+    """``chunks`` in a temporary beside the file, to replace it with."""
+    path = real_path(root, file)
+    try:
+        mode = path.stat().st_mode & 0o7777 if old is not None else NEW_FILE_MODE
+        new = hashlib.sha256()
+        temporary = _write_temporary(path, _hashed(chunks, new.update), mode)
+    except OSError as exc:
+        raise WriteBackError(f"{file}: could not write: {exc}") from exc
+    return Pending(file, path, None if old is None else digest(old), new.hexdigest(), temporary)
+
+
+def _hashed(chunks: Iterable[bytes], update: Callable[[bytes], None]) -> Iterator[bytes]:
+    for chunk in chunks:
+        update(chunk)
+        yield chunk
+
+
+def replace_all(items: Sequence[Pending]) -> None:
+    """Put every file's temporary in its place, or none (`WriteBackError`, naming each
+    file that failed): every file is checked to hold still the bytes it was read with,
+    then the temporaries are renamed. The temporaries are gone afterwards either way."""
+    try:
+        check_unchanged(items)
+        rename_all(items)
+    finally:
+        _remove(items)  # those renamed are gone already
     for item in items:
         log.info("wrote back %s", item.file)
 
 
-def _temporary(item: Pending) -> Path:
-    """The new bytes in a temporary file beside the file, flushed, with the file's mode."""
-    try:
-        mode = item.path.stat().st_mode & 0o7777 if item.old is not None else NEW_FILE_MODE
-        return _write_temporary(item.path, item.new, mode)
-    except OSError as exc:
-        raise WriteBackError(f"{item.file}: could not write: {exc}") from exc
-
-
-def _write_temporary(path: Path, data: bytes, mode: int) -> Path:
+def _write_temporary(path: Path, chunks: Iterable[bytes], mode: int) -> Path:
+    """``chunks`` in a temporary file beside ``path``, flushed, with ``mode``."""
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            for chunk in chunks:
+                stream.write(chunk)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)
@@ -203,42 +257,56 @@ def check_unchanged(items: Sequence[Pending]) -> None:
         raise WriteBackError("\n".join(f"{file}: {CHANGED_ON_DISK}" for file in changed))
 
 
-def _current(item: Pending) -> bytes | None:
+def _current(item: Pending) -> str | None:
+    """The digest of what the file holds now (None: it does not exist)."""
     try:
-        return item.path.read_bytes() if item.path.is_file() else None
+        return digest(item.path.read_bytes()) if item.path.is_file() else None
     except OSError as exc:
         raise WriteBackError(f"{item.file}: could not read: {exc}") from exc
 
 
-def rename_all(items: Sequence[Pending], temporaries: Sequence[Path]) -> None:
+def rename_all(items: Sequence[Pending]) -> None:
     """Each temporary over its file; when one rename fails, the files renamed before it
-    get their old bytes back, so that the call still changed nothing."""
-    for done, (item, temporary) in enumerate(zip(items, temporaries, strict=True)):
-        try:
-            os.replace(temporary, item.path)
-        except OSError as exc:
-            kept = _put_back(items[:done])
-            raise WriteBackError(f"{item.file}: could not write: {exc}{kept}") from exc
+    get their old bytes back, so that the call still changed nothing. The old bytes are
+    kept on disk meanwhile, as a second name of each old file (`_keep`)."""
+    kept: list[Path | None] = []
+    try:
+        for done, item in enumerate(items):
+            try:
+                kept.append(_keep(item))
+                os.replace(item.temporary, item.path)
+            except OSError as exc:
+                left = _put_back(items[:done], kept)
+                raise WriteBackError(f"{item.file}: could not write: {exc}{left}") from exc
+    finally:
+        for old in kept:
+            if old is not None:
+                old.unlink(missing_ok=True)
 
 
-def _put_back(renamed: Sequence[Pending]) -> str:
-    """The old bytes of each file back in place; what could not be put back, in words."""
+def _keep(item: Pending) -> Path | None:
+    """A second name (a hard link) for the file about to be replaced, or a copy where
+    the file system has no hard links; None when there is no old file."""
+    if item.old is None:
+        return None
+    name = item.path.with_name(f".{item.path.name}.{secrets.token_hex(8)}.old.tmp")
+    try:
+        os.link(item.path, name)
+    except OSError:
+        mode = item.path.stat().st_mode & 0o7777
+        return _write_temporary(item.path, [item.path.read_bytes()], mode)
+    return name
+
+
+def _put_back(renamed: Sequence[Pending], kept: Sequence[Path | None]) -> str:
+    """The old file back in place of each new one; what could not be, in words."""
     left = []
-    for item in renamed:
+    for item, old in zip(renamed, kept, strict=False):
         try:
-            if item.old is None:
+            if old is None:
                 item.path.unlink()
             else:
-                mode = item.path.stat().st_mode & 0o7777
-                temporary = _write_temporary(item.path, item.old, mode)
-                _rename(temporary, item.path)
+                os.replace(old, item.path)
         except OSError:
             left.append(item.file)
     return f"; these files hold the new ids already: {', '.join(left)}" if left else ""
-
-
-def _rename(temporary: Path, path: Path) -> None:
-    try:
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)

@@ -28,7 +28,8 @@ from qasesync.apply.applier import apply
 from qasesync.emulator import Emulator, serve
 from qasesync.emulator.shapes import Shapes
 from qasesync.plans.planner import plan
-from qasesync.qase.client import BULK_DEADLINE, QaseClient
+from qasesync.qase.client import QaseClient
+from qasesync.qase.connection import BULK_DEADLINE
 from qasesync.qase.remote import Remote
 from qasesync.tree.load import load_tree
 

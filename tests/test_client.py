@@ -33,7 +33,8 @@ from qasesync.errors import (
     RateLimitedError,
     UnreachableError,
 )
-from qasesync.qase.client import QaseClient, check_base_url
+from qasesync.qase.client import QaseClient
+from qasesync.qase.connection import check_base_url
 from qasesync.qase.ratelimit import RateLimiter, RetryPolicy
 
 BASE = "https://qase.test/v1"

@@ -25,7 +25,7 @@ from qasesync.plans.render import (
     render,
     render_markdown,
 )
-from qasesync.qase.client import web_base
+from qasesync.qase.connection import web_base
 
 VIEW = View(web="https://app.qase.io", rate_per_minute=600, tree_prefix="cases/")
 

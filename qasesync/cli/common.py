@@ -72,7 +72,7 @@ def read_plan(path: str) -> Plan:
 
 def plan_view(root: Path, out: TextIO, *, color: bool, full: bool = False) -> View:
     from qasesync.plans.render import View
-    from qasesync.qase.client import env_rate_limit, web_base
+    from qasesync.qase.connection import env_rate_limit, web_base
 
     rate = env_rate_limit(os.environ)
     tty = color and out.isatty() and not os.environ.get("NO_COLOR")

@@ -3,6 +3,8 @@
 The only package (with the emulator) that knows Qase's names, integers and endpoints.
 
     client     QaseClient: token, paging, retries, rate limit, typed errors (httpx's one door)
+    connection where and as whom: QASE_API_URL, QASE_TOKEN, QASE_TIMEOUT, QASE_RATE_LIMIT
+    failures   a failed request in words: the permission it needs, why it failed
     deadline   one total deadline per request (httpcore's network backend wrapped)
     paging     how many pages a list has, and whether they add up
     ratelimit  the rolling-minute limiter and the retry policy

@@ -44,11 +44,8 @@ client may be shared by the threads of :meth:`QaseClient.map_concurrent`.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import random
-import re
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -56,12 +53,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 
 from qasesync.errors import (
-    AmbiguousWriteError,
     ApiError,
     AuthenticationError,
     ConfigError,
@@ -70,8 +65,27 @@ from qasesync.errors import (
     TransportError,
     UnreachableError,
 )
+from qasesync.qase.connection import (
+    BULK_DEADLINE,
+    CONNECT_TIMEOUT,
+    DEADLINE,
+    DEFAULT_BASE_URL,
+    DEFAULT_RATE_LIMIT,
+    check_base_url,
+    check_token,
+    env_deadline,
+    env_rate_limit,
+)
 from qasesync.qase.deadline import install as install_deadlines
 from qasesync.qase.deadline import waiting
+from qasesync.qase.failures import (
+    ambiguous,
+    error_body,
+    failure_text,
+    kept_changing,
+    permission,
+    status_text,
+)
 from qasesync.qase.paging import (
     LIST_READS,
     PAGE_SIZE,
@@ -88,13 +102,6 @@ from qasesync.safetext import redact
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.qase.io/v1"
-DEFAULT_RATE_LIMIT = 600
-DEADLINE = 30.0
-"""Seconds one request may take in all: connect, send and the whole answer (`deadline`)."""
-BULK_DEADLINE = 180.0
-"""The same for a bulk create, which can run past 60 s on the live service."""
-CONNECT_TIMEOUT = 10.0
 ANNOUNCE_EVERY = 30.0
 """A request still waiting after this many seconds says so, once per period."""
 RETRIED_STATUSES = frozenset({502, 503, 504})
@@ -109,21 +116,6 @@ SILENT = (httpx.ReadTimeout, httpx.WriteTimeout)
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-def web_base(env: Mapping[str, str]) -> str:
-    """The Qase web app base URL: ``QASE_WEB_URL``, else derived from ``QASE_API_URL``
-    (``api.qase.io`` → ``app.qase.io``; ``api-company.qase.io`` → ``company.qase.io``;
-    any other host, such as the emulator's, is kept)."""
-    if env.get("QASE_WEB_URL"):
-        return env["QASE_WEB_URL"].rstrip("/")
-    parts = urlsplit(env.get("QASE_API_URL") or DEFAULT_BASE_URL)
-    host = parts.hostname or ""
-    if host == "api.qase.io":
-        return "https://app.qase.io"
-    if host.startswith("api-") and host.endswith(".qase.io"):
-        return f"https://{host[len('api-') :]}"
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 @dataclass
@@ -168,7 +160,7 @@ class QaseClient:
             raise ConfigError("the rate limit and the worker count must be at least 1")
         if min(deadline, bulk_deadline, announce_every) <= 0:
             raise ConfigError("request deadlines must be longer than 0 s")
-        self._http = _http_client(_check_token(token), self._base_url, transport, max_workers)
+        self._http = _http_client(check_token(token), self._base_url, transport, max_workers)
         self._deadlines = {False: deadline, True: bulk_deadline}
         self._announce_every = announce_every
         url = httpx.URL(self._base_url)
@@ -211,7 +203,7 @@ class QaseClient:
             raise ConfigError("QASE_TOKEN is not set: export your Qase API token as QASE_TOKEN")
         base_url = env.get("QASE_API_URL", "").strip() or DEFAULT_BASE_URL
         rate_limit = env_rate_limit(env)
-        deadline = _deadline(env.get("QASE_TIMEOUT", ""))
+        deadline = env_deadline(env.get("QASE_TIMEOUT", ""))
         timing = {"deadline": deadline, "bulk_deadline": max(deadline, BULK_DEADLINE)}
         return cls(
             token=token,
@@ -265,7 +257,7 @@ class QaseClient:
                 return values(merged)
             read += 1
             if read > LIST_READS:
-                raise _kept_changing(path, len(unique(pages)), filtered)
+                raise kept_changing(path, len(unique(pages)), filtered)
             pause = settle_pause(read)
             logger.info(
                 "%s changed while it was read; reading it again in %g s (read %d of %d)",
@@ -371,17 +363,19 @@ class QaseClient:
             with waiting(what, tries.deadline, announce_every=self._announce_every):
                 response = self._send(request)
         except httpx.TransportError as exc:
-            self._after_failure(request, path, body, exc, tries)
+            self._afterfailure_text(request, path, body, exc, tries)
             return None
         status = response.status_code
         if status == 429:
             self._after_429(request, path, response, tries)
             return None
         if status >= 500 and not tries.resendable:
-            raise _ambiguous(request, path, body, f"the API answered {_status(response)}", status)
+            raise ambiguous(
+                request, path, body, f"the API answered {status_text(response)}", status
+            )
         if status in RETRIED_STATUSES:
             tries.ambiguous = True
-            reason = f"the API answered {_status(response)}"
+            reason = f"the API answered {status_text(response)}"
             wait = retry_after(response.headers.get("Retry-After", ""))
             if self._retry_transient(request, path, reason, tries, wait=wait):
                 return None
@@ -406,19 +400,17 @@ class QaseClient:
         )
         return response
 
-    def _after_failure(
+    def _afterfailure_text(
         self, request: httpx.Request, path: str, body: Any, exc: httpx.TransportError, tries: _Tries
     ) -> None:
         """Prepare a retry after a connection failure, or raise the error it amounts to."""
         silent = isinstance(exc, SILENT)
         tries.silent = tries.silent or silent
-        reason = f"{tries.deadline:g} s without an answer" if silent else _failure(exc)
+        reason = f"{tries.deadline:g} s without an answer" if silent else failure_text(exc)
         reason = self._redact(reason)
         not_sent = isinstance(exc, NOT_SENT)
         if not tries.resendable and isinstance(exc, NETWORK) and not not_sent:
-            raise _ambiguous(
-                request, path, body, f"the connection failed ({reason})", None
-            ) from exc
+            raise ambiguous(request, path, body, f"the connection failed ({reason})", None) from exc
         tries.ambiguous = tries.ambiguous or not not_sent
         # A refused, unresolved or firewalled (timed out) connection before any answer
         # is most likely a wrong URL; once the API has answered, it is a restart to outlast.
@@ -522,7 +514,7 @@ class QaseClient:
         may echo the token (a proxy, a misconfigured API): each is redacted of it."""
         logger.debug("%s %s answered: %s", request.method, path, self._redact(response.text[:2000]))
         body = _json(response)
-        message, fields = _error_body(body)
+        message, fields = error_body(body)
         message = self._redact(message or response.reason_phrase or "refused")
         fields = [
             {self._redact(str(k)): self._redact(str(v)) for k, v in f.items()} for f in fields
@@ -567,80 +559,6 @@ class QaseClient:
         self._local.worker = True
 
 
-# --- configuration ---------------------------------------------------------------------
-
-
-def check_base_url(url: str, *, any_scheme: bool = False) -> str:
-    """``url`` without a trailing slash, or ConfigError: https, or http to a loopback
-    address (``any_scheme`` lifts that rule, for an injected transport), ending in ``/v1``."""
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL:
-        raise ConfigError(f"QASE_API_URL is not a URL: {url!r}") from None
-    if parsed.userinfo:
-        raise ConfigError("QASE_API_URL must not hold a user or password (use QASE_TOKEN)")
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise ConfigError(f"QASE_API_URL must be an https:// URL, not {url!r}")
-    if parsed.scheme == "http" and not (any_scheme or _is_loopback(parsed.host)):
-        raise ConfigError(
-            f"QASE_API_URL must use https:// (plain http:// is allowed only for loopback "
-            f"addresses such as 127.0.0.1): {url!r}"
-        )
-    base = str(parsed).rstrip("/")
-    if not parsed.path.rstrip("/").endswith("/v1"):
-        # Every v1 base ends so (api.qase.io, a dedicated api-<host>, the emulator);
-        # without it each request would meet a bare 404, read as "project not found".
-        fixed = re.sub(r"/v\d+$", "", base) + "/v1"
-        raise ConfigError(f"QASE_API_URL must end with the API version /v1: did you mean {fixed}?")
-    return base
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_token(token: str) -> str:
-    token = token.strip()
-    if not token:
-        raise ConfigError("QASE_TOKEN is empty: export your Qase API token as QASE_TOKEN")
-    if not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
-        raise ConfigError("QASE_TOKEN is not a valid token: printable ASCII without spaces")
-    return token
-
-
-def _deadline(text: str) -> float:
-    if not text.strip():
-        return DEADLINE
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not (0 < value < float("inf")):
-        raise ConfigError(f"QASE_TIMEOUT must be a number of seconds > 0: {text!r}")
-    return value
-
-
-def env_rate_limit(env: Mapping[str, str]) -> int:
-    """``QASE_RATE_LIMIT`` (default 600): the client's limit and the plan's time estimate."""
-    text = env.get("QASE_RATE_LIMIT", "")
-    if not text.strip():
-        return DEFAULT_RATE_LIMIT
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ConfigError(
-            f"QASE_RATE_LIMIT must be a whole number of requests per minute ≥ 1: {text!r}"
-        )
-    return value
-
-
 def _http_client(
     token: str, base_url: str, transport: httpx.BaseTransport | None, workers: int
 ) -> httpx.Client:
@@ -658,77 +576,11 @@ def _http_client(
     return client
 
 
-# --- responses -------------------------------------------------------------------------
-
-_ENTITIES = {
-    "case": "test cases",
-    "suite": "suites",
-    "shared_step": "shared steps",
-    "project": "projects",
-    "custom_field": "custom fields",
-    "system_field": "system fields",
-}
-_VERBS = {"GET": "read", "POST": "create", "PATCH": "edit", "DELETE": "delete"}
-
-
-def permission(method: str, path: str) -> str:
-    """What a request asks to do, in the words of Qase's role permissions: ``GET
-    /case/DEMO`` → ``read test cases``; attaching issue keys → ``link external issues``."""
-    parts = path.strip("/").split("/")
-    if len(parts) >= 3 and parts[0] == "case" and parts[2] == "external-issue":
-        return "link external issues to test cases"
-    entity = _ENTITIES.get(parts[0], parts[0].replace("_", " "))
-    return f"{_VERBS.get(method, method.lower())} {entity}"
-
-
 def _json(response: httpx.Response) -> Any:
     try:
         return response.json()
     except (ValueError, RecursionError):  # not JSON, or nested past the recursion limit
         return None
-
-
-def _error_body(body: Any) -> tuple[str, list[dict[str, Any]]]:
-    """Qase's ``errorMessage`` (or ``error``/``message``) and ``errorFields``."""
-    if not isinstance(body, dict):
-        return "", []
-    message = body.get("errorMessage") or body.get("error") or body.get("message") or ""
-    fields = body.get("errorFields")
-    if not isinstance(fields, list):
-        fields = []
-    return str(message), [f for f in fields if isinstance(f, dict)]
-
-
-def _failure(exc: httpx.TransportError) -> str:
-    """Why a request failed, in words: ``connection timed out``, or ``connection refused``
-    or ``host not found`` when the socket says so, else the exception's name and message."""
-    if isinstance(exc, httpx.ConnectTimeout):
-        return "connection timed out"
-    cause = _os_error(exc) if isinstance(exc, httpx.ConnectError) else None
-    if isinstance(cause, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(cause, socket.gaierror):
-        if cause.errno in _UNKNOWN_NAME:
-            return "host not found"
-        return f"host name lookup failed: {cause.strerror}"
-    return f"{type(exc).__name__}: {exc}".replace("\n", " ")
-
-
-_UNKNOWN_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
-
-
-def _os_error(exc: BaseException) -> OSError | None:
-    """The socket error under httpx's and httpcore's wrappers, if any."""
-    cause = exc.__cause__ or exc.__context__
-    for _ in range(8):  # a bounded walk: a chain may, in theory, loop
-        if cause is None or isinstance(cause, OSError):
-            return cause
-        cause = cause.__cause__ or cause.__context__
-    return None
-
-
-def _status(response: httpx.Response) -> str:
-    return f"{response.status_code} {response.reason_phrase}".strip()
 
 
 def _int_header(response: httpx.Response, name: str) -> int | None:
@@ -767,26 +619,4 @@ def _say_retry(
         delay,
         tries.transient + 1,
         attempts,
-    )
-
-
-def _kept_changing(path: str, got: int, filtered: int) -> ApiError:
-    return ApiError(
-        f"the list kept changing while it was read: {LIST_READS} reads never added up "
-        f"(the last: {got} entities arrived, {filtered} expected); try again",
-        method="GET",
-        path=path,
-    )
-
-
-def _ambiguous(
-    request: httpx.Request, path: str, body: Any, reason: str, status: int | None
-) -> AmbiguousWriteError:
-    return AmbiguousWriteError(
-        f"{reason}; the request may or may not have taken effect, and it was not resent: "
-        "read the project again before retrying",
-        sent=body,
-        method=request.method,
-        path=path,
-        status=status,
     )

@@ -8,7 +8,8 @@ when the plan has changes, 3 a bug (traceback only under ``--debug``), 130 inter
     parser     build_parser(), parse() (with "did you mean") and the argparse types
     completion the bash completion script, made from the parser
     offline    validate, import-csv, show, schema: no Qase reads
-    live       plan, apply, export, pull: they read (and apply writes) the live project
+    live       plan, export, pull: they read the live project; what plan and apply share
+    applying   apply, in its stages: lock, read, plan (a saved plan must be it), confirm, run
     locking    the apply lock on the project, the local lock on the tree, and unlock
     local      emulator, demo: the commands that run the local Qase API emulator
     demo       what demo runs: the whole job on the example tree, against an emulator
@@ -33,6 +34,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TextIO, cast
 
+from qasesync.cli.applying import cmd_apply
 from qasesync.cli.common import (
     EXIT_BUG,
     EXIT_CHANGES,
@@ -43,7 +45,7 @@ from qasesync.cli.common import (
     UsageError,
 )
 from qasesync.cli.completion import cmd_completion
-from qasesync.cli.live import cmd_apply, cmd_export, cmd_plan, cmd_pull
+from qasesync.cli.live import cmd_export, cmd_plan, cmd_pull
 from qasesync.cli.local import cmd_demo, cmd_emulator, emulator_faults
 from qasesync.cli.locking import cmd_unlock
 from qasesync.cli.offline import cmd_import_csv, cmd_schema, cmd_show, cmd_validate

@@ -1,6 +1,6 @@
-"""The commands that talk to Qase: `plan`, `apply`, `export` and `pull`, with what they
-need: planning a tree against the live project, saved plans, the confirmation and the
-progress (`qasesync.cli.progress`).
+"""The commands that read Qase: `plan`, `export` and `pull`, with what `plan` and `apply`
+(`qasesync.cli.applying`) share: which cases a tree's scope reads, and the fields a live
+read could not see.
 
 qasesync's own modules are imported inside the commands that use them: `qasesync.cli`
 imports this module for every command, and loading the planner, the client and the
@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
@@ -26,18 +26,15 @@ from qasesync.cli.common import (
     UsageError,
     plan_view,
     project_code,
-    read_plan,
     resolve_tree,
     tree_prefix,
 )
-from qasesync.cli.locking import project_locked, tree_locked
-from qasesync.errors import ConfigError, PlanError, SafetyError, ValidationError
+from qasesync.cli.locking import tree_locked
+from qasesync.errors import ConfigError, PlanError, ValidationError
 
 if TYPE_CHECKING:
-    from qasesync.cli.writeback import ApplyRecording
-    from qasesync.model import Base, CaseScope, Live, Settings, Tree
+    from qasesync.model import CaseScope, Live, Settings, Tree
     from qasesync.plans.plan import Plan
-    from qasesync.plans.threeway import Record
 
 
 def plan_tree(
@@ -69,7 +66,7 @@ def plan_tree(
     else:
         chosen.set_exception(_Abandoned())
         live = _read_live(env, *wanted, select)
-    settings = _unread_unmanaged(settings, live)
+    settings = unread_unmanaged(settings, live)
     base, _ = read_base(root)
     planned = plan(tree, live, settings, base=base, allow_attachment_loss=allow_attachment_loss)
     return tree, settings, planned
@@ -139,7 +136,7 @@ def _read_live(
         client.close()
 
 
-def _unread_unmanaged(settings: Settings, live: Live) -> Settings:
+def unread_unmanaged(settings: Settings, live: Live) -> Settings:
     """``settings`` with the fields the live read could not see (`Live.unread`) under
     ``ignore_fields`` for this run: nothing is compared, sent or pulled in them, and the
     base record keeps them as partial (docs/design.md §11)."""
@@ -189,147 +186,6 @@ def _save_plan(path: Path, text: str) -> None:
         raise ConfigError(f"cannot write the plan to {path}: {error.strerror}") from error
 
 
-@tree_locked
-def cmd_apply(args: argparse.Namespace, out: TextIO) -> int:
-    """Plan (or load a saved plan and check it is fresh), confirm, apply, write back;
-    ``--record``: save what was written back, however apply ends."""
-    from qasesync.cli.writeback import ApplyRecording
-
-    recording = ApplyRecording(Path(args.record)) if args.record else None
-    try:
-        return _apply(args, out, recording)
-    finally:
-        if recording is not None:
-            recording.save()
-
-
-def _apply(args: argparse.Namespace, out: TextIO, recording: ApplyRecording | None) -> int:
-    from qasesync.apply.applier import ApplyFailed, YamlSink, apply, check_fresh
-    from qasesync.apply.report import RERUN, failure_lines, report_text
-    from qasesync.cli.progress import display_for, shown
-    from qasesync.plans.destroy import refuse as refuse_destroy
-    from qasesync.plans.planner import effective_settings, plan
-    from qasesync.plans.render import render
-    from qasesync.qase.client import QaseClient
-    from qasesync.tree.base import read_base
-    from qasesync.tree.load import load_tree
-
-    root = resolve_tree(args.tree)
-    digests: dict[str, str] = {}
-    tree = load_tree(root, digests=digests)
-    base, base_bytes = read_base(root)
-    settings = effective_settings(tree, os.environ.get("QASE_PROJECT"))
-    saved = _saved_plan(args.plan, settings.project) if args.plan else None
-    _check_confirmable(args)
-    # The lock comes before the live read: an apply that waited plans afresh (§12).
-    with (
-        QaseClient.from_env(os.environ) as client,
-        project_locked(client, settings, args) as remote,
-    ):
-        live = remote.read(case_scope(tree, settings))
-        settings = _unread_unmanaged(settings, live)
-        planned = plan(
-            tree,
-            live,
-            settings,
-            base=base,
-            record_unchanged=True,
-            allow_attachment_loss=args.allow_attachment_loss,
-        )
-        if saved is not None:  # what runs is the plan made now, once it is the saved one
-            check_fresh(saved, tree, live.tree, now=planned)
-        if not args.allow_destroy:  # the live project's counts, never a saved plan's
-            refuse_destroy(planned.changes, planned.in_scope, settings.max_destroy)
-        view = plan_view(root, out, color=True)
-        out.write(render(planned, "text", view))
-        refused = planned.refused()
-        if refused is not None:
-            raise SafetyError(f"{refused}; nothing was changed")
-        sink = YamlSink(root, digests) if settings.write_back and not args.no_write_back else None
-        # Without write-back no record is started, but one that exists is kept true:
-        # a stale record would take the tree's applied changes for changes made in Qase.
-        keep = sink is not None or base_bytes is not None
-        # The records of unchanged entities come from the plan; those of the changes,
-        # from what apply did.
-        synced = _BaseSink(root, base, base_bytes, planned) if keep else None
-        if recording is not None:
-            recording.watch(tree, settings.project, sink, synced)
-        if not (planned.has_changes or planned.adoptions):
-            if synced is not None:
-                synced.write(())
-            return EXIT_OK
-        if planned.has_changes:  # ids matched by title only go into the YAML: nothing to ask
-            _confirm(args, out)
-        try:
-            with shown(display_for(os.environ)) as progress:
-                report = apply(
-                    planned,
-                    remote,
-                    live=live.tree,
-                    on_progress=progress,
-                    on_written=sink,
-                    batch_size=settings.bulk_size,
-                )
-        except ApplyFailed as failure:
-            if synced is not None:
-                synced.write(failure.report.synced)
-            out.write(report_text(failure.report, sink, view.web, stopped=True))
-            print("\n".join(failure_lines(failure.report.failures)), file=sys.stderr)
-            return EXIT_USER
-        except KeyboardInterrupt:
-            print(f"apply interrupted. {RERUN}", file=sys.stderr)
-            raise
-    if synced is not None:
-        synced.write(report.synced)
-    out.write(report_text(report, sink, view.web, stopped=False))
-    return EXIT_OK
-
-
-class _BaseSink:
-    """Moves the base record (docs/design.md §11) by what a plan and its apply synced:
-    the plan's records of unchanged entities and the records of the changes done."""
-
-    def __init__(self, root: Path, base: Base | None, old: bytes | None, plan: Plan) -> None:
-        self.root, self.base, self.old, self.plan = root, base, old, plan
-        self.records: list[Record] = []  # what moved the base, once written (`apply --record`)
-        self.wrote = False
-
-    def write(self, done: Sequence[Record]) -> None:
-        from qasesync.plans.threeway import updated
-        from qasesync.tree.base import write_base
-
-        records = [*self.plan.synced, *done]
-        if records or (self.old is None and self.plan.has_changes):
-            ignored = self.plan.ignore_fields
-            self.wrote = write_base(self.root, updated(self.base, records, ignored), self.old)
-            self.records = records
-
-
-def _saved_plan(path: str, project: str) -> Plan:
-    saved = read_plan(path)
-    if saved.project != project:
-        raise SafetyError(f"{path} is a plan for project {saved.project}, not {project}")
-    return saved
-
-
-def _check_confirmable(args: argparse.Namespace) -> None:
-    """Without a terminal nobody can answer: --yes or --plan must say it was reviewed."""
-    if not (args.yes or args.plan or sys.stdin.isatty()):
-        raise UsageError(
-            "apply asks for confirmation, and there is no terminal to answer it: "
-            "pass --yes (or apply a reviewed plan with --plan PLAN.json)"
-        )
-
-
-def _confirm(args: argparse.Namespace, out: TextIO) -> None:
-    if args.yes or not sys.stdin.isatty():
-        return
-    out.write("\nApply these changes? Only 'yes' will be accepted: ")
-    out.flush()
-    if sys.stdin.readline().strip() != "yes":
-        raise SafetyError("apply cancelled: nothing was changed")
-
-
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     """The live project → a cases tree in ``--out`` that plans clean (reads only); with
     ``--format qase-csv``, a cases tree → Qase's CSV, offline (`qasesync.cli.qasecsv`)."""
@@ -361,7 +217,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     issue_type = remote.external_issue_type
     export = exporting.exported_tree(live, project, external_issue_type=issue_type)
     if export.tree.settings is not None and live.unread:  # kept unmanaged until edited
-        settings = _unread_unmanaged(export.tree.settings, live)
+        settings = unread_unmanaged(export.tree.settings, live)
         export = replace(export, tree=replace(export.tree, settings=settings))
     files = exporting.export_project(export, live, target, force=args.force, schemas=args.schemas)
     out.write("\n".join(exporting.report_lines(export, target, files)) + "\n")
@@ -385,7 +241,7 @@ def cmd_pull(args: argparse.Namespace, out: TextIO) -> int:
     live = _read_live(
         os.environ, settings.project, settings.external_issue_type, case_scope(tree, settings)
     )
-    settings = _unread_unmanaged(settings, live)
+    settings = unread_unmanaged(settings, live)
     pulled = pull(root, tree, live, settings, base)
     if args.dry_run:
         out.write(pulled.diff())

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 
 class SyncedBase(Protocol):
-    """How apply moved the base record: the records, once written (`live._BaseSink`)."""
+    """How apply moved the base record: the records, once written (`applying._BaseSink`)."""
 
     base: Base | None
     records: list[Record]

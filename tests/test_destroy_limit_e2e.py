@@ -180,7 +180,7 @@ def apply_saved(
     "figures",
     [
         {"cases_in_scope": {"active": 400, "deprecated": 0}, "max_destroy": "100 %"},
-        {"cases_in_scope": 400, "max_destroy": {"value": 100, "percent": True}},  # the old form
+        {"cases_in_scope": {"active": 400, "deprecated": 0}, "max_destroy": None},
     ],
 )
 def test_a_saved_plan_with_edited_figures_is_refused_by_the_live_counts(

@@ -75,6 +75,7 @@ MALFORMED: dict[str, Edit] = {
     "suite id a list": setting("suite_ids", "authentication", to=[1]),
     "shared hash a list": setting("shared_hashes", "sign-in-as-admin", to=["x"]),
     "warnings an object": setting("warnings", to={"text": "x"}),
+    "figures in format 2's form": setting("cases_in_scope", to=400),
     "two_way text": setting("two_way", to="yes"),
     "drift_mode unknown": setting("drift_mode", to="ignore"),
     "a diff value nested deep": setting("changes", 3, "diffs", 0, "after", to=nested(200)),

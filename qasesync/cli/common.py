@@ -67,6 +67,8 @@ def read_plan(path: str) -> Plan:
         raise ConfigError(f"{path}: not a saved plan (no {error})") from error
     except (OSError, ValueError, TypeError, AttributeError) as error:
         raise ConfigError(f"{path}: not a saved plan ({error})") from error
+    except RecursionError as error:  # deeper than `json` reads
+        raise ConfigError(f"{path}: not a saved plan (nested too deep)") from error
     return saved
 
 

@@ -11,6 +11,7 @@ Pure: no HTTP, no files, no YAML text. Imports only `model`, `errors` and deepdi
     sync       the three-way view of each case, suite and shared step: drift, conflicts, records
     checks     the tree against the workspace (options, custom fields); live suite loops
     plan       the Plan value: Change, FieldDiff, phases, fingerprints, JSON
+    planshape  a saved plan's JSON checked for shape before it is read back
     destroy    the destroy limit (max_destroy): what a plan takes from the live cases in scope
     rollup     large plans for a human: changes rolled up per kind and field, counted per suite
     render     a Plan as text, markdown, JSON and GitHub workflow commands (formats, never prints)

@@ -278,14 +278,22 @@ class Plan:
 
     @staticmethod
     def from_json(data: Mapping[str, Any]) -> Plan:
-        """Read a saved plan back; refuse a format version this build does not know. The
-        figures of the destroy limit are kept only to be shown: apply works them out again."""
+        """Read a saved plan back; refuse a format version this build does not know
+        (`SafetyError`) and JSON that is not the shape ``plan --out`` writes (`ValueError`
+        naming the place, `qasesync.plans.planshape`). The figures of the destroy limit
+        are kept only to be shown: apply works them out again."""
         version = data.get("format_version")
         if version != FORMAT_VERSION:
             raise SafetyError(
                 f"saved plan has format_version {version!r}; expected {FORMAT_VERSION} "
                 "(plan again with this qasesync)"
             )
+        from qasesync.plans.planshape import check_saved  # it imports this module
+
+        check_saved(data)
+        bulk_size = data["bulk_size"]
+        if bulk_size is not None and not 1 <= bulk_size <= BULK_SIZE:
+            raise ValueError(f"bulk_size: {bulk_size} is not from 1 to {BULK_SIZE}")
         return Plan(
             project=data["project"],
             changes=tuple(_change_from(c) for c in data["changes"]),
@@ -300,7 +308,7 @@ class Plan:
             conflicts=tuple(_change_from(c) for c in data["conflicts"]),
             two_way=data["two_way"],
             drift_mode=data["drift_mode"],
-            bulk_size=data["bulk_size"],
+            bulk_size=bulk_size,
             shown_figures={k: data.get(k) for k in ("cases_in_scope", "max_destroy")},
             saved=True,
         )

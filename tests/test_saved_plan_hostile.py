@@ -110,8 +110,9 @@ def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
     [
         setting("suite_ids", "cart", to=[4]),
         setting("changes", 0, "fields", to="title"),
+        setting("changes", 0, "id", to="21"),
     ],
-    ids=["suite id a list", "fields a string"],
+    ids=["suite id a list", "fields a string", "id as text"],
 )
 def test_apply_refuses_a_saved_plan_of_the_wrong_shape_and_writes_nothing(
     emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: Edit
@@ -168,3 +169,56 @@ def test_the_messages_say_where_in_the_file() -> None:
     with pytest.raises(ValueError) as raised:
         Plan.from_json(data)
     assert str(raised.value) == "changes[3].id: [101] is not a whole number or text or null"
+
+
+AS_WRITTEN: dict[str, Edit] = {
+    "summary edited": setting("summary", "delete", to=0),
+    "a case id as text": setting("changes", 3, "id", to="101"),
+    "a tree id apart from the created entity's": setting("changes", 4, "tree_id", to=9),
+    "a default written out": setting("changes", 4, "after", "description", to=""),
+}
+
+
+@pytest.mark.parametrize("edit", AS_WRITTEN.values(), ids=AS_WRITTEN.keys())
+def test_a_saved_plan_must_be_as_plan_wrote_it_to_be_read(
+    edit: Edit, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What a reviewer reads in the file is what `show` shows and `apply --plan`
+    compares: a value that reading back would drop, recompute or take for another is
+    refused, not silently read otherwise."""
+    data = golden()
+    edit(data)
+    saved = tmp_path / "plan.json"
+    saved.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["show", str(saved)], out=io.StringIO()) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {saved}: not a saved plan ("), err
+    assert "not as `plan --out` writes it" in err
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('"name": "SAML sign-in",', '"name": "SAML sign-in", "name": "Harmless",'),
+        ('"after": "low"', '"after": NaN'),
+        ('"after": "low"', '"after": -Infinity'),
+    ],
+    ids=["a key twice", "NaN", "Infinity"],
+)
+def test_a_saved_plan_must_be_plain_json(
+    old: str, new: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = GOLDEN.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    saved = tmp_path / "plan.json"
+    saved.write_text(text.replace(old, new), encoding="utf-8")
+    assert main(["show", str(saved)], out=io.StringIO()) == 1
+    assert capsys.readouterr().err.startswith(f"error: {saved}: not a saved plan (")
+
+
+def test_the_golden_plans_are_read_as_written() -> None:
+    from qasesync.plans.plan import Plan
+
+    for name in ("mixed.json", "emulator.json"):
+        data = json.loads((GOLDEN.parent / name).read_text(encoding="utf-8"))
+        assert Plan.from_json(data).to_json() == data

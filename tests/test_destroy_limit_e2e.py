@@ -241,6 +241,7 @@ def test_a_saved_plan_with_a_deprecation_added_is_refused(
     [first] = data["changes"]
     kept = next(c for c in emu.store.cases(PROJECT) if c["title"] == "Case 5")
     data["changes"].append({**first, "name": "Case 5", "id": kept["id"]})
+    data["summary"]["deprecate"] += 1  # as plan would count it: read back, then compared
     err = apply_saved(tree, plan_file, data, capsys)
     assert "the saved plan is stale" in err and statuses(emu) == {"0": 8}
 

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from qasesync.errors import QasesyncError
 
@@ -59,7 +59,8 @@ def read_plan(path: str) -> Plan:
     from qasesync.plans.plan import Plan
 
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
+        data = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
         if not isinstance(data, dict):
             raise ValueError(f"a JSON {type(data).__name__}, not an object")
         saved = Plan.from_json(data)
@@ -70,6 +71,20 @@ def read_plan(path: str) -> Plan:
     except RecursionError as error:  # deeper than `json` reads
         raise ConfigError(f"{path}: not a saved plan (nested too deep)") from error
     return saved
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different (JSON lets the last of two win, which a
+    reviewer reading the file would not see)."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        repeated = next(k for i, (k, _) in enumerate(pairs) if k in dict(pairs[:i]))
+        raise ValueError(f"the key {json.dumps(repeated)} twice in an object")
+    return data
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def plan_view(root: Path, out: TextIO, *, color: bool, full: bool = False) -> View:

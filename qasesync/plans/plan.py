@@ -280,7 +280,8 @@ class Plan:
     def from_json(data: Mapping[str, Any]) -> Plan:
         """Read a saved plan back; refuse a format version this build does not know
         (`SafetyError`) and JSON that is not the shape ``plan --out`` writes (`ValueError`
-        naming the place, `qasesync.plans.planshape`). The figures of the destroy limit
+        naming the place, `qasesync.plans.planshape`) or not what it writes of the plan
+        read (`_check_as_written`). The figures of the destroy limit
         are kept only to be shown: apply works them out again."""
         version = data.get("format_version")
         if version != FORMAT_VERSION:
@@ -294,7 +295,7 @@ class Plan:
         bulk_size = data["bulk_size"]
         if bulk_size is not None and not 1 <= bulk_size <= BULK_SIZE:
             raise ValueError(f"bulk_size: {bulk_size} is not from 1 to {BULK_SIZE}")
-        return Plan(
+        plan = Plan(
             project=data["project"],
             changes=tuple(_change_from(c) for c in data["changes"]),
             warnings=tuple(_message_from(m) for m in data["warnings"]),
@@ -312,6 +313,29 @@ class Plan:
             shown_figures={k: data.get(k) for k in ("cases_in_scope", "max_destroy")},
             saved=True,
         )
+        _check_as_written(plan.to_json(), data)
+        return plan
+
+
+def _check_as_written(written: Mapping[str, Any], data: Mapping[str, Any]) -> None:
+    """Refuse (`ValueError`) a saved plan that is not what ``plan --out`` writes of the
+    plan read from it: a summary that does not count its changes, a value reading back
+    drops or takes for another (``true`` for ``1``, an id as text), so that what a
+    reviewer reads in the file is what `show` shows and what `check_fresh` compares."""
+    for key, value in written.items():
+        if _canonical(value) == _canonical(data[key]):
+            continue
+        if isinstance(value, list) and len(value) == len(data[key]):
+            index = next(
+                i for i, v in enumerate(value) if _canonical(v) != _canonical(data[key][i])
+            )
+            key = f"{key}[{index}]"
+        raise ValueError(f"{key}: not as `plan --out` writes it")
+
+
+def _canonical(value: Any) -> str:
+    """JSON text that tells apart what ``==`` does not (``true``, ``1``, ``1.0``)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def bulk_batches(cases: int, fixed: int | None) -> int:

@@ -222,3 +222,66 @@ def test_the_golden_plans_are_read_as_written() -> None:
     for name in ("mixed.json", "emulator.json"):
         data = json.loads((GOLDEN.parent / name).read_text(encoding="utf-8"))
         assert Plan.from_json(data).to_json() == data
+
+
+OLD = "Adding a product shows it in the cart with the right total"
+
+
+def reviewed_plan(tree: Path, saved: Path) -> dict[str, Any]:
+    """A plan of a title change, a warning (automation the API cannot change) and a new
+    number custom field, saved as a reviewer gets it."""
+    assert run("apply", str(tree), "--yes")[0] == 0
+    cases = tree / "cart" / "cases.yaml"
+    text = cases.read_text(encoding="utf-8")
+    text = text.replace(f"title: {OLD}\n", "title: Adding a product shows the total\n")
+    text = text.replace(
+        "    severity: blocker\n", "    severity: blocker\n    automation: automated\n"
+    )
+    text = text.replace(
+        "      Owner: checkout-team\n", "      Owner: checkout-team\n      Estimate: 1\n", 1
+    )
+    cases.write_text(text, encoding="utf-8")
+    assert run("plan", str(tree), "--out", str(saved))[0] == 0
+    data: dict[str, Any] = json.loads(saved.read_text(encoding="utf-8"))
+    assert data["warnings"] and data["changes"][0]["diffs"][-1]["after"] == 1
+    return data
+
+
+REVIEWED_EDITS: dict[str, Edit] = {
+    "the warning taken out": setting("warnings", to=[]),
+    "a warning reworded": lambda data: data["warnings"][0].update(text="all is well"),
+    "a number shown as a float": lambda data: data["changes"][0]["diffs"][-1].update(after=1.0),
+    "a number shown as true": lambda data: data["changes"][0]["diffs"][-1].update(after=True),
+    "two_way turned": lambda data: data.update(two_way=not data["two_way"]),
+    "ignore_fields added": setting("ignore_fields", to=["automation"]),
+    "bulk_size set": setting("bulk_size", to=100),
+}
+
+
+@pytest.mark.parametrize("edit", REVIEWED_EDITS.values(), ids=REVIEWED_EDITS.keys())
+def test_apply_refuses_a_saved_plan_whose_warnings_or_settings_were_edited(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: Edit
+) -> None:
+    """A reviewer approves what the file shows: warnings (an automation the API cannot
+    change, attachments apply would delete), the values of diffs as shown, the settings
+    the estimate and the notes depend on. Apply runs none that differ."""
+    tree = copy_cases(tmp_path)
+    saved = tmp_path / "plan.json"
+    data = reviewed_plan(tree, saved)
+    edit(data)
+    saved.write_text(json.dumps(data), encoding="utf-8")
+    before = emu.store.cases(PROJECT)
+    capsys.readouterr()
+
+    assert run("apply", str(tree), "--plan", str(saved), "--yes")[0] == 1
+
+    assert "the saved plan is stale" in capsys.readouterr().err
+    assert emu.store.cases(PROJECT) == before
+
+
+def test_a_reviewed_plan_as_saved_applies(emu: Emulator, tmp_path: Path) -> None:
+    tree = copy_cases(tmp_path)
+    saved = tmp_path / "plan.json"
+    reviewed_plan(tree, saved)
+    assert run("apply", str(tree), "--plan", str(saved), "--yes")[0] == 0
+    assert OLD not in {c["title"] for c in emu.store.cases(PROJECT)}

@@ -26,7 +26,9 @@ plan's ``adoptions`` (entities it matched by title) go to ``on_written`` first.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -145,33 +147,69 @@ def check_fresh(saved: Plan, tree: Tree, live: Tree, *, now: Plan) -> None:
         )
 
 
+#: What a saved plan shows that planning again may change without making it stale: what
+#: changed in Qase elsewhere (drift), notes on entities it leaves alone (live cases kept),
+#: and the destroy limit's figures and warning (apply checks the limit on today's counts).
+_NOT_COMPARED = frozenset({"drift", "notes", "cases_in_scope", "max_destroy"})
+#: How the planner's warning of a plan over the destroy limit ends (`planner._plan`).
+_DESTROY_WARNING = "; apply refuses this plan unless given --allow-destroy"
+
+
 def _differences(saved: Plan, now: Plan) -> list[str]:
     """How ``saved`` differs from ``now``, planned again from the same tree and project:
     other changes, or a change of the same outline whose content (what it sends, what it
-    shows) is not what planning makes of it: a plan file edited after review."""
+    shows) is not what planning makes of it, or other warnings, adoptions or settings
+    shown: a plan file edited after review. Values are compared as JSON text, so that
+    ``true`` or ``1.0`` shown for ``1`` is a difference."""
     if _outline(now) != _outline(saved):
-        return [
-            f"planned again, the changes differ ({len(now.changes)} instead of "
-            f"{len(saved.changes)})"
-        ]
-    mine, fresh = saved.to_json(), now.to_json()
+        return _other_changes(saved, now)
+    mine, fresh = _compared(saved), _compared(now)
     pairs = zip(mine["changes"], fresh["changes"], saved.changes, strict=True)
     problems = [
         f"{c.kind} {c.entity.replace('_', ' ')} {c.name!r}: not what planning the same tree "
         "and project makes of it (the plan file was edited)"
         for ours, theirs, c in pairs
-        if ours != theirs
+        if _text(ours) != _text(theirs)
     ]
     problems += [
         f"its {name.replace('_', ' ')}: not what planning the same tree and project makes of them"
-        for name in ("adoptions", "suite_ids", "shared_hashes")
-        if mine[name] != fresh[name]
+        for name in mine
+        if name != "changes" and _text(mine[name]) != _text(fresh[name])
     ]
     return problems
 
 
+def _compared(plan: Plan) -> dict[str, Any]:
+    """The plan's JSON as `check_fresh` compares it (`_NOT_COMPARED` left out)."""
+    data = {k: v for k, v in plan.to_json().items() if k not in _NOT_COMPARED}
+    data["warnings"] = [
+        w
+        for w in data["warnings"]
+        if w["location"] is not None or _DESTROY_WARNING not in w["text"]
+    ]
+    return data
+
+
+def _other_changes(saved: Plan, now: Plan) -> list[str]:
+    """The changes planned now that the saved plan lacks, and those it holds that are
+    not planned now."""
+    mine, fresh = Counter(_outline(saved)), Counter(_outline(now))
+    return [
+        f"{kind} {entity.replace('_', ' ')} {name!r}: {where}"
+        for outlines, where in (
+            (fresh - mine, "planned now, not in the saved plan"),
+            (mine - fresh, "in the saved plan, not planned now"),
+        )
+        for kind, entity, name, _, _ in outlines.elements()
+    ] or ["planned again, the changes come in another order"]
+
+
 def _outline(plan: Plan) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
     return [(c.kind, c.entity, c.name, str(c.live_id), c.fields) for c in plan.changes]
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def _changed_entities(plan: Plan, live: Tree) -> list[str]:

@@ -285,3 +285,25 @@ def test_a_reviewed_plan_as_saved_applies(emu: Emulator, tmp_path: Path) -> None
     reviewed_plan(tree, saved)
     assert run("apply", str(tree), "--plan", str(saved), "--yes")[0] == 0
     assert OLD not in {c["title"] for c in emu.store.cases(PROJECT)}
+
+
+def test_a_shared_step_hash_from_the_service_cannot_drive_the_terminal() -> None:
+    """Qase sends the hash of a shared step; a hostile service can put control
+    characters in it, and a plan (or `show`) prints it beside the title."""
+    from qasesync.model import SharedStep
+    from qasesync.plans.plan import Change, Fingerprint, Plan
+    from qasesync.plans.render import View, render
+
+    hostile = SharedStep(key="k", title="Sign in", hash=f"ab{ESC}\u202ecd")
+    stamp = Fingerprint(None, "0" * 64)
+    plan = Plan(
+        "DEMO",
+        changes=(
+            Change("update", "shared_step", "Sign in", live=hostile, fingerprint=stamp),
+            Change("delete", "shared_step", "Sign in", live=hostile, fingerprint=stamp),
+        ),
+    )
+    for fmt in ("text", "markdown", "github"):
+        shown = render(plan, fmt, View())
+        assert "\x1b" not in shown and "\u202e" not in shown, fmt
+    assert '"Sign in" (ab\\x1b[31m\\u202ecd)' in render(plan, "text", View())

@@ -103,7 +103,11 @@ def _head(change: Change, verb: str | None = None) -> str:
     head = f"{verb or change.kind} {ENTITY_NAMES[change.entity]} {name}"
     if ident is None:
         return head
-    return f"{head} ({ident})" if change.entity == "shared_step" else f"{head} (#{ident})"
+    return (
+        f"{head} ({visible(str(ident))})"
+        if change.entity == "shared_step"
+        else f"{head} (#{ident})"
+    )
 
 
 def diff_text(diff: FieldDiff) -> str:
@@ -289,7 +293,11 @@ def _named(change: Change) -> str:
     ident = change.live_id
     if ident is None:
         return name
-    return f"{name} ({ident})" if change.entity == "shared_step" else f"{name} (#{ident})"
+    return (
+        f"{name} ({visible(str(ident))})"
+        if change.entity == "shared_step"
+        else f"{name} (#{ident})"
+    )
 
 
 def _destroyed_text(plan: Plan, view: View, paint: Callable[[str, str], str]) -> list[str]:

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +30,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import childrss
 from gen_tree import generate
 
 from qasesync.emulator import Emulator, sample_custom_fields, serve
@@ -85,21 +84,15 @@ def seed(emu: Emulator, tree: Tree) -> None:
 
 
 def child_plan(tree_dir: Path, url: str) -> tuple[float, float, str]:
-    """``qasesync plan`` in a child process: wall seconds, peak RSS in MB, its output."""
+    """``qasesync plan`` in a child process: wall seconds, peak RSS in MB, its output.
+    The child is started from a process that stayed small (`childrss`): this one holds
+    the tree and the emulator, whose size a child started here would report as its own."""
     env = {**os.environ, "QASE_TOKEN": TOKEN, "QASE_API_URL": url, "QASE_RATE_LIMIT": "100000"}
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "qasesync", "plan", str(tree_dir), "--detailed-exitcode"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    wall = time.perf_counter() - started
-    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    if done.returncode != 0:
-        sys.exit(f"plan exited {done.returncode}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return wall, rss_mb, done.stdout
+    command = [sys.executable, "-m", "qasesync", "plan", str(tree_dir), "--detailed-exitcode"]
+    done = childrss.run(command, env)
+    if done.code != 0:
+        sys.exit(f"plan exited {done.code}:\n{done.output[-2000:]}\n{done.errors[-2000:]}")
+    return done.wall_s, done.rss_mb, done.output
 
 
 def planner_cpu(tree: Tree, emu: Emulator, base: Base | None) -> float:
@@ -119,6 +112,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000)
     args = parser.parse_args()
+    childrss.start()
     with tempfile.TemporaryDirectory() as folder:
         tree_dir = Path(folder) / "cases"
         generate(tree_dir, args.cases)

@@ -15,9 +15,10 @@ import hashlib
 import json
 import math
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
 from enum import IntEnum
+from functools import cache
 from typing import Any, Literal, Union
 
 from qasesync.errors import SafetyError
@@ -249,25 +250,34 @@ class Plan:
 
     def to_json(self) -> dict[str, Any]:
         """The saved plan (``--out``), JSON-ready."""
-        return {
-            "format_version": FORMAT_VERSION,
-            "project": self.project,
-            "tree_fingerprint": self.tree_fingerprint,
-            "summary": self.counts(),
-            **self._figures(),
-            "suite_ids": dict(self.suite_ids),
-            "shared_hashes": dict(self.shared_hashes),
-            "changes": [_change_json(c) for c in self.changes],
-            "warnings": [_message_json(m) for m in self.warnings],
-            "notes": [_message_json(m) for m in self.notes],
-            "adoptions": [_adoption_json(a) for a in self.adoptions],
-            "ignore_fields": sorted(self.ignore_fields),
-            "two_way": self.two_way,
-            "drift_mode": self.drift_mode,
-            "bulk_size": self.bulk_size,
-            "drift": [_change_json(c) for c in self.drift],
-            "conflicts": [_change_json(c) for c in self.conflicts],
-        }
+        return {name: member() for name, member in self.json_members()}
+
+    def json_members(self) -> Iterator[tuple[str, Callable[[], Any]]]:
+        """Each member of `to_json`, in its order, with what makes its value (so that a
+        caller can make and drop one at a time); a list of changes also by change
+        (`change_lists`)."""
+        yield "format_version", lambda: FORMAT_VERSION
+        yield "project", lambda: self.project
+        yield "tree_fingerprint", lambda: self.tree_fingerprint
+        yield "summary", self.counts
+        for name, value in self._figures().items():
+            yield name, _constant(value)
+        yield "suite_ids", lambda: dict(self.suite_ids)
+        yield "shared_hashes", lambda: dict(self.shared_hashes)
+        yield "changes", lambda: [_change_json(c) for c in self.changes]
+        yield "warnings", lambda: [_message_json(m) for m in self.warnings]
+        yield "notes", lambda: [_message_json(m) for m in self.notes]
+        yield "adoptions", lambda: [_adoption_json(a) for a in self.adoptions]
+        yield "ignore_fields", lambda: sorted(self.ignore_fields)
+        yield "two_way", lambda: self.two_way
+        yield "drift_mode", lambda: self.drift_mode
+        yield "bulk_size", lambda: self.bulk_size
+        yield "drift", lambda: [_change_json(c) for c in self.drift]
+        yield "conflicts", lambda: [_change_json(c) for c in self.conflicts]
+
+    def change_lists(self) -> dict[str, tuple[Change, ...]]:
+        """The members of `to_json` that list changes, and their changes."""
+        return {"changes": self.changes, "drift": self.drift, "conflicts": self.conflicts}
 
     def _figures(self) -> dict[str, Any]:
         """The destroy limit's figures, to show (apply counts the live project again)."""
@@ -313,24 +323,28 @@ class Plan:
             shown_figures={k: data.get(k) for k in ("cases_in_scope", "max_destroy")},
             saved=True,
         )
-        _check_as_written(plan.to_json(), data)
+        _check_as_written(plan, data)
         return plan
 
 
-def _check_as_written(written: Mapping[str, Any], data: Mapping[str, Any]) -> None:
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
+
+
+def _check_as_written(plan: Plan, data: Mapping[str, Any]) -> None:
     """Refuse (`ValueError`) a saved plan that is not what ``plan --out`` writes of the
     plan read from it: a summary that does not count its changes, a value reading back
     drops or takes for another (``true`` for ``1``, an id as text), so that what a
-    reviewer reads in the file is what `show` shows and what `check_fresh` compares."""
-    for key, value in written.items():
-        if _canonical(value) == _canonical(data[key]):
-            continue
-        if isinstance(value, list) and len(value) == len(data[key]):
-            index = next(
-                i for i, v in enumerate(value) if _canonical(v) != _canonical(data[key][i])
-            )
-            key = f"{key}[{index}]"
-        raise ValueError(f"{key}: not as `plan --out` writes it")
+    reviewer reads in the file is what `show` shows and what `check_fresh` compares.
+    A change at a time: a large plan is not held twice."""
+    lists = plan.change_lists()
+    for key, member in plan.json_members():
+        if key in lists:
+            for index, change in enumerate(lists[key]):
+                if _canonical(_change_json(change)) != _canonical(data[key][index]):
+                    raise ValueError(f"{key}[{index}]: not as `plan --out` writes it")
+        elif _canonical(member()) != _canonical(data[key]):
+            raise ValueError(f"{key}: not as `plan --out` writes it")
 
 
 def _canonical(value: Any) -> str:
@@ -510,17 +524,39 @@ def _tree_id(entity: Entity | None) -> int | str | None:
 
 def _compact(value: Any) -> Any:
     """`to_data` without the fields that hold their default."""
-    if not (is_dataclass(value) and not isinstance(value, type)):
+    if type(value) in _PLAIN:
+        return value
+    kind: Any = type(value)  # a class: hashable, whatever the narrowing says
+    defaults = _defaults(kind)
+    if defaults is None:
         return to_data(value)
     kept = {}
-    for f in fields(value):
-        item = getattr(value, f.name)
-        if f.default is not MISSING and item == f.default:
+    for name, default in defaults:
+        item = getattr(value, name)
+        if item == default:
             continue
-        if f.default_factory is not MISSING and item == f.default_factory():
-            continue
-        kept[f.name] = [_compact(v) for v in item] if isinstance(item, tuple) else _compact(item)
+        kept[name] = [_compact(v) for v in item] if isinstance(item, tuple) else _compact(item)
     return kept
+
+
+_NO_DEFAULT = object()
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+@cache
+def _defaults(kind: Any) -> tuple[tuple[str, Any], ...] | None:
+    """Each field of a dataclass and its default (`_NO_DEFAULT` when it has none); None
+    for a type that is no dataclass. Worked out once per class: a saved plan of 100,000
+    creations compacts millions of values."""
+    if not is_dataclass(kind):
+        return None
+    return tuple((f.name, _default(f)) for f in fields(kind))
+
+
+def _default(f: Field[Any]) -> Any:
+    if f.default is not MISSING:
+        return f.default
+    return f.default_factory() if f.default_factory is not MISSING else _NO_DEFAULT
 
 
 def _diff_json(diff: FieldDiff) -> dict[str, Any]:

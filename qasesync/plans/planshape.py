@@ -115,16 +115,16 @@ def _check(value: Any, hint: Any, where: str) -> None:
 
 
 def _check_depth(data: Any) -> None:
-    """Refuse JSON nested deeper than `MAX_DEPTH` (without recursing into it)."""
-    stack = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
+    """Refuse JSON nested deeper than `MAX_DEPTH`, a level at a time (no recursion)."""
+    level, depth = [data], 1
+    while level:
         if depth > MAX_DEPTH:
             raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
-        if isinstance(value, dict):
-            stack += [(v, depth + 1) for v in value.values()]
-        elif isinstance(value, list):
-            stack += [(v, depth + 1) for v in value]
+        inner: list[Any] = []
+        for value in level:
+            items = value.values() if type(value) is dict else value
+            inner += [item for item in items if type(item) in (dict, list)]
+        level, depth = inner, depth + 1
 
 
 Test = Callable[[Any], bool]

@@ -307,3 +307,23 @@ def test_a_shared_step_hash_from_the_service_cannot_drive_the_terminal() -> None
         shown = render(plan, fmt, View())
         assert "\x1b" not in shown and "\u202e" not in shown, fmt
     assert '"Sign in" (ab\\x1b[31m\\u202ecd)' in render(plan, "text", View())
+
+
+@pytest.mark.parametrize(
+    ("added", "removed", "line"),
+    [
+        (("regression −smoke",), (), 'tags: +"regression −smoke"'),
+        (("a", "+b"), ("c d",), 'tags: +a +"+b" −"c d"'),
+        (("regression",), ("smoke",), "tags: +regression −smoke"),
+    ],
+)
+def test_a_tag_that_could_read_as_two_is_quoted(
+    added: tuple[str, ...], removed: tuple[str, ...], line: str
+) -> None:
+    """A tag with a space (or one that starts like a sign) would otherwise read as a
+    tag added and another removed: ``+regression −smoke`` for the one tag
+    ``regression −smoke``."""
+    from qasesync.plans.plan import FieldDiff
+    from qasesync.plans.render import diff_text
+
+    assert diff_text(FieldDiff("tags", added=added, removed=removed)) == line

@@ -301,7 +301,7 @@ def test_a_created_gherkin_case_says_so() -> None:
 
 def test_unquoted_text_in_a_diff_cannot_drive_a_terminal_nor_start_a_line() -> None:
     diff = FieldDiff("custom_fields.Own\x1b[2Jer", added=("a\n  + create case forged", "\x9b"))
-    assert diff_text(diff) == ("custom_fields.Own\\x1b[2Jer: +a\\n  + create case forged +\\x9b")
+    assert diff_text(diff) == ('custom_fields.Own\\x1b[2Jer: +"a\\n  + create case forged" +\\x9b')
 
 
 def test_a_suite_path_from_qase_cannot_drive_a_terminal_in_a_heading() -> None:

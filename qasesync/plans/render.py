@@ -118,9 +118,16 @@ def diff_text(diff: FieldDiff) -> str:
         base, tree, live = shown(diff.base), shown(diff.after), shown(diff.before)
         return visible(f"{path}: was {base}; the tree has {tree}, Qase has {live}")
     if diff.added or diff.removed:
-        parts = [f"+{a}" for a in diff.added] + [f"−{r}" for r in diff.removed]
+        parts = [f"+{_item(a)}" for a in diff.added] + [f"−{_item(r)}" for r in diff.removed]
         return visible(f"{path}: {' '.join(parts)}")
     return visible(f"{path}: {shown(diff.before)} → {shown(diff.after)}")
+
+
+def _item(name: str) -> str:
+    """A tag or issue as a set diff lists it: bare, or quoted (`shown`) when it holds
+    white space or starts like a sign or a quote, so that one item never reads as two."""
+    odd = not name or name[0] in '+−-"' or any(c.isspace() for c in name)
+    return shown(name) if odd else name
 
 
 def shown(value: Any) -> str:

@@ -261,9 +261,7 @@ def _expect(ok: bool, value: Any, described: str, where: str) -> None:
 
 
 def _described(hint: Any) -> str:
-    origin = get_origin(hint)
-    if origin in (Union, types.UnionType):
-        return " or ".join(_described(option) for option in get_args(hint))
+    origin = get_origin(hint)  # a union says each of its options (`_conform_union`)
     if origin is Literal:
         return "one of " + ", ".join(get_args(hint))
     if origin is tuple:

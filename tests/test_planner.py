@@ -592,6 +592,17 @@ def test_with_scope_a_folder_outside_it_is_not_created() -> None:
     ]
 
 
+def test_a_folder_outside_scope_whose_suite_is_gone_live_is_not_said_to_be_created() -> None:
+    billing = Suite("billing", "Billing", id=99, location=loc("billing/suite.yaml", 1))
+    tree = replace(sso_only(), suites=(*sso_only().suites, billing))
+    result = run(tree, scope=("authentication",))
+    assert "created anew" not in " ".join(str(w) for w in result.warnings)
+    assert [str(n) for n in result.notes] == [
+        "billing/suite.yaml:1:1: folder 'billing' is outside scope and has no live suite; "
+        "not created"
+    ]
+
+
 def test_with_scope_a_missing_folder_above_it_is_created() -> None:
     tree = replace(sso_only(), suites=tuple(replace(s, id=None) for s in sso_only().suites))
     project = Live(live_tree(suites=(), cases=()), workspace())

@@ -239,6 +239,7 @@ def test_a_case_deleted_in_the_web_app_is_not_created_again_and_pull_removes_it(
     emu.store.delete_case(PROJECT, case_id)
     code, text = run("plan", str(tree), "--detailed-exitcode")
     assert code == 0 and f'- deleted case "{B}" (#{case_id})\n      cart/cases.yaml:' in text
+    assert "created anew" not in text  # it is not: no warning says it is
     applied(tree)
     assert B not in ids(emu)
     assert f"- case #{case_id} '{B}' (cart/cases.yaml): deleted in Qase" in pulled(tree)

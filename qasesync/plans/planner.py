@@ -308,8 +308,6 @@ class _Planner:
     ) -> Suite | None:
         if suite.id is not None:
             match = by_id.get(suite.id)
-            if match is None:
-                self._gone(suite.location, f"suite {suite.key!r} has id {suite.id}")
         else:
             parent = self._live_parent(suite.parent)
             same = by_parent_title.get((parent, text(suite.title)), [])
@@ -339,6 +337,8 @@ class _Planner:
             self.notes.append(Message(note, suite.location))
             return None
         if match is None:
+            if suite.id is not None:
+                self._gone(suite.location, f"suite {suite.key!r} has id {suite.id}")
             synced = suite_form(suite, self._suite_ref(suite.parent))
             return Change(
                 "create", "suite", suite.title, desired=suite, suite=suite.key, synced=synced
@@ -548,8 +548,6 @@ class _Planner:
         return match
 
     def _claim_case(self, case: Case, match: Case | None) -> None:
-        if match is None and case.id is not None:
-            self._gone(case.location, f"case {case.title!r} has id {case.id}")
         if match is not None and match.id is not None:
             self.claimed_cases.add(match.id)
 
@@ -557,8 +555,11 @@ class _Planner:
         resolved = self._differ.resolve(case)
         folder = case.suite or ""
         suite = self._suite_ref(case.suite)
-        if match is None:
-            return self._sync.unmatched(case, resolved, suite=suite)
+        if match is None:  # created, unless it was deleted in Qase since the last sync
+            created = self._sync.unmatched(case, resolved, suite=suite)
+            if created is not None and case.id is not None:
+                self._gone(case.location, f"case {case.title!r} has id {case.id}")
+            return created
         diffs = self._suite_diff(resolved, match) + self._differ.diffs(resolved, match)
         resolved, diffs, synced = self._sync.matched(
             case, (resolved, match), diffs, suite=suite, suite_diff=self._suite_diff

@@ -13,18 +13,11 @@ from kit.plans import desired, live, mixed_desired, mixed_settings, settings, wi
 
 from qasesync.errors import Problem
 from qasesync.model import Case, Location, Step, Suite
+from qasesync.plans.annotations import command, github_problems
+from qasesync.plans.markdown import MARKER, md, render_markdown
 from qasesync.plans.plan import Change, EntityKind, FieldDiff, Message, Plan
 from qasesync.plans.planner import plan
-from qasesync.plans.render import (
-    MARKER,
-    View,
-    command,
-    diff_text,
-    github_problems,
-    md,
-    render,
-    render_markdown,
-)
+from qasesync.plans.render import View, diff_text, render
 from qasesync.qase.connection import web_base
 
 VIEW = View(web="https://app.qase.io", rate_per_minute=600, tree_prefix="cases/")

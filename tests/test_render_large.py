@@ -10,15 +10,10 @@ from pathlib import Path
 from qasesync.cli import main
 from qasesync.errors import Problem
 from qasesync.model import Case
+from qasesync.plans.annotations import github_problems
+from qasesync.plans.markdown import ABRIDGED, MARKER, render_markdown
 from qasesync.plans.plan import Change, FieldDiff, Plan
-from qasesync.plans.render import (
-    ABRIDGED,
-    MARKER,
-    View,
-    github_problems,
-    render,
-    render_markdown,
-)
+from qasesync.plans.render import View, render
 from qasesync.plans.rollup import field_of
 
 VIEW = View(web="https://app.qase.io", rate_per_minute=600, tree_prefix="cases/")

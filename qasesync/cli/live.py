@@ -158,7 +158,8 @@ def _peek_settings(root: Path, env: Mapping[str, str]) -> tuple[str, str] | None
 
 
 def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
-    from qasesync.plans.render import github_problems, render
+    from qasesync.plans.annotations import github_problems
+    from qasesync.plans.render import render
 
     root = resolve_tree(args.tree)
     try:

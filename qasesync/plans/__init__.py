@@ -14,5 +14,7 @@ Pure: no HTTP, no files, no YAML text. Imports only `model`, `errors` and deepdi
     planshape  a saved plan's JSON checked for shape before it is read back
     destroy    the destroy limit (max_destroy): what a plan takes from the live cases in scope
     rollup     large plans for a human: changes rolled up per kind and field, counted per suite
-    render     a Plan as text, markdown, JSON and GitHub workflow commands (formats, never prints)
+    render     a Plan as text and JSON, the words every format shares, and render(fmt)
+    markdown   a Plan as the pull-request comment and job summary, within GitHub's limit
+    annotations  a Plan and validation problems as GitHub workflow commands, capped per level
 """

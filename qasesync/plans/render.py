@@ -1,8 +1,8 @@
-"""A `Plan` as text (Terraform-like), markdown (pull-request comment, job summary), JSON
-(the saved plan) and GitHub workflow commands. Formats strings; never prints.
-
-One walk (`_groups`) puts the changes into display groups, one per suite; each format
-is a handful of small formatters over those groups.
+"""A `Plan` as text (Terraform-like) and JSON (the saved plan), and what every format
+shares: the walk (`groups_of` puts the changes into display groups, one per suite), the
+words (a change's head line, a diff, the summary, the estimate) and `render`, which picks
+the format. Markdown (pull-request comment, job summary) is in `qasesync.plans.markdown`,
+GitHub workflow commands in `qasesync.plans.annotations`. Formats strings; never prints.
 """
 
 from __future__ import annotations
@@ -10,18 +10,15 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from qasesync import safetext
-from qasesync.errors import Problem
 from qasesync.model import Case
 from qasesync.plans.plan import Change, FieldDiff, Message, Plan
 from qasesync.plans.rollup import ROLLUP_AT, Rolled, rolled, rolls_up
 
-MARKER = "<!-- qasesync-plan -->"
-MARKDOWN_LIMIT = 60_000
 SYMBOLS = {"create": "+", "update": "~", "deprecate": "-", "delete": "-"}
 ENTITY_NAMES = {"case": "case", "suite": "suite", "shared_step": "shared step"}
 SHARED_GROUP = "(shared steps)"
@@ -60,6 +57,10 @@ def entity_link(web: str, project: str, entity: str, ident: int | str) -> str:
 
 def render(plan: Plan, fmt: str, view: View) -> str:
     """The plan in one of the formats of ``plan --format``."""
+    # The markdown and GitHub formats are modules of their own over this one's words.
+    from qasesync.plans.annotations import render_github
+    from qasesync.plans.markdown import render_markdown
+
     formatters: dict[str, Callable[[Plan, View], str]] = {
         "text": render_text,
         "markdown": render_markdown,
@@ -77,13 +78,13 @@ def destructive(plan: Plan) -> list[Change]:
     return [c for c in plan.changes if c.kind in DESTRUCTIVE]
 
 
-def _groups(plan: Plan) -> list[tuple[str, list[Change]]]:
+def groups_of(plan: Plan) -> list[tuple[str, list[Change]]]:
     """The other changes grouped by the suite they belong to: shared steps, the project
     root, then the suites in tree order (a parent before its children); each group's
     changes in execution order."""
     groups: dict[str, list[Change]] = {}
     for change in (c for c in plan.changes if c.kind not in DESTRUCTIVE):
-        groups.setdefault(_group_of(change), []).append(change)
+        groups.setdefault(group_of(change), []).append(change)
     return sorted(groups.items(), key=lambda group: _group_order(group[0]))
 
 
@@ -93,7 +94,7 @@ def _group_order(name: str) -> tuple[int, list[tuple[str, str]]]:
     return 2, [(part.casefold(), part) for part in name.split("/")]
 
 
-def _head(change: Change, verb: str | None = None) -> str:
+def head_line(change: Change, verb: str | None = None) -> str:
     """``update case "Title" (#12)``; ``verb`` in place of the change's kind (then the
     id is the tree's where Qase has none: a case deleted in Qase)."""
     ident = change.live_id
@@ -238,8 +239,8 @@ def render_text(plan: Plan, view: View) -> str:
     else:
         project = visible(plan.project)
         lines += [f"No changes to make. Project {project} has changes made in Qase:", ""]
-    groups = _groups(plan)
-    if rolls_up(_others(groups), view.rollup):
+    groups = groups_of(plan)
+    if rolls_up(other_changes(groups), view.rollup):
         lines += _rolled_text(groups, paint)
         lines += [ROLLED_HINT.format(at=view.rollup), ""]
         groups = []
@@ -257,12 +258,12 @@ def render_text(plan: Plan, view: View) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _others(groups: list[tuple[str, list[Change]]]) -> list[Change]:
+def other_changes(groups: list[tuple[str, list[Change]]]) -> list[Change]:
     return [change for _, changes in groups for change in changes]
 
 
 def rolled_title(groups: list[tuple[str, list[Change]]]) -> str:
-    count, suites = len(_others(groups)), counted(len(groups), "group")
+    count, suites = len(other_changes(groups)), counted(len(groups), "group")
     return f"Every other change, rolled up ({count:,} changes in {suites})"
 
 
@@ -272,7 +273,7 @@ def _rolled_text(
     """Too many changes to list: a line per kind and field with a few examples under each,
     then a line per group (suite) with its counts."""
     lines = [f"  # {rolled_title(groups)}"]
-    for line in rolled(_others(groups)):
+    for line in rolled(other_changes(groups)):
         symbol = SYMBOLS[line.kind]
         head = paint(symbol, f"  {symbol} {visible(line.text())}")
         lines += [head, f"      e.g. {examples(line)}"]
@@ -315,11 +316,11 @@ def _destroyed_text(plan: Plan, view: View, paint: Callable[[str, str], str]) ->
     lines = [f"  # {DESTRUCTIVE_HEAD}"]
     for change in changes:
         head, *rest = _text_change(plan, change, view, paint)
-        lines += [head, f"      in {visible(_group_of(change))}", *rest]
+        lines += [head, f"      in {visible(group_of(change))}", *rest]
     return [*lines, ""]
 
 
-def _group_of(change: Change) -> str:
+def group_of(change: Change) -> str:
     """The group a change would be listed in: its suite's path, or a group of its own."""
     return SHARED_GROUP if change.entity == "shared_step" else change.suite or ROOT_GROUP
 
@@ -361,7 +362,7 @@ def _text_change(
 ) -> list[str]:
     conflict = any(d.side == "conflict" for d in change.diffs)
     symbol = "!" if conflict else SYMBOLS[change.kind]
-    lines = [paint(symbol, f"  {symbol} {_head(change, verb)}")]
+    lines = [paint(symbol, f"  {symbol} {head_line(change, verb)}")]
     where = [visible(str(change.location))] if change.location else []
     url = link(plan, change, view.web)
     if url:
@@ -370,13 +371,13 @@ def _text_change(
         lines.append("      " + " · ".join(where))
     if change.kind == "create" and isinstance(change.desired, Case) and verb is None:
         lines.append("      " + case_summary(change.desired))
-    lines += [f"      {diff_text(d)}{_reverted(d, verb)}" for d in change.diffs]
+    lines += [f"      {diff_text(d)}{reverted_note(d, verb)}" for d in change.diffs]
     if change.used_by:
         lines.append("      used by cases: " + ", ".join(f"#{i}" for i in change.used_by))
     return lines
 
 
-def _reverted(diff: FieldDiff, verb: str | None) -> str:
+def reverted_note(diff: FieldDiff, verb: str | None) -> str:
     """Under ``drift: revert`` a change undoes what was changed in Qase: say so."""
     return "   (changed in Qase; reverted)" if diff.side == "drift" and verb is None else ""
 
@@ -409,227 +410,6 @@ def _text_messages(
     return [f"{title}:", *(paint(symbol, f"  {symbol} {visible(str(m))}") for m in messages), ""]
 
 
-# --- markdown -----------------------------------------------------------------------------
-
-
-def md(value: str) -> str:
-    """User text made inert in markdown (`safetext.markdown_inline`)."""
-    return safetext.markdown_inline(value)
-
-
-def render_markdown(plan: Plan, view: View, *, limit: int = MARKDOWN_LIMIT) -> str:
-    """A pull-request comment / job summary, found again by its hidden marker. Conflicts
-    and deprecations or deletions come first, in full as far as they fit in ``limit``
-    (then counted); big suite sections are rolled up (`qasesync.plans.rollup`)."""
-    head = [MARKER, f"### qasesync plan for {md(plan.project)}", ""]
-    head += ["| create | update | deprecate | delete |", "| ---: | ---: | ---: | ---: |"]
-    head += ["| " + " | ".join(str(n) for n in plan.counts().values()) + " |", ""]
-    head += [md(summary_line(plan)) + " " + md(estimate_line(plan, view.rate_per_minute)), ""]
-    adopted = adoption_line(plan)
-    head += [md(adopted), ""] if adopted else []
-    head += [f"> [!WARNING]\n> {md(NO_BASE)}", ""] if plan.two_way else []
-    room = limit - 400 - _size(head) - PRIORITY_RESERVE
-    head += _md_priority(plan, view, room)
-    if not plan.changes:
-        head += [f"**No changes.** Project {md(plan.project)} matches the tree.", ""]
-    walked = _groups(plan)
-    groups = [_md_group(plan, group, changes, view) for group, changes in walked]
-    if rolls_up(_others(walked), view.rollup):
-        head += _md_rolled_head(walked, view)
-        groups = [_md_per_suite(walked)]
-    drift = "\n".join(_md_section(DRIFT_HEAD, DRIFT_HINT, plan.drift, plan, view, DRIFT_WORDS))
-    messages = [
-        drift,
-        _md_messages("Warnings", plan.warnings),
-        _md_messages("Notes", plan.notes),
-    ]
-    out = _cut("\n".join(head), groups, [m for m in messages if m], limit)
-    abridged = (
-        rolls_up(_others(walked), view.rollup)
-        or any(line.startswith(_LEFT_OUT) for line in head)
-        or _CUT_NOTE in out
-    )
-    return out.replace(MARKER, f"{MARKER}\n{ABRIDGED}", 1) if abridged else out
-
-
-#: Marks a comment that does not list every change (rolled up, or cut to fit): the action
-#: then adds the whole text plan to the job summary. User text cannot forge it (`md`
-#: escapes ``<``).
-ABRIDGED = "<!-- qasesync-plan-abridged -->"
-_LEFT_OUT = "- … and "
-_CUT_NOTE = "**The plan is cut here"
-
-
-#: Characters of the markdown kept for what follows the conflicts and deletions (the
-#: rolled-up suite sections, warnings) when those alone would fill the comment.
-PRIORITY_RESERVE = 8_000
-DESTRUCTIVE_HINT = "Listed in full, before the other changes."
-
-
-def _md_priority(plan: Plan, view: View, room: int) -> list[str]:
-    """Conflicts, then deprecations and deletions: in full when they fit in ``room``, else
-    the leading ones that fit and the rest counted per kind."""
-    sections = [
-        (CONFLICT_HEAD, CONFLICT_HINT, plan.conflicts),
-        (DESTRUCTIVE_HEAD, DESTRUCTIVE_HINT, tuple(destructive(plan))),
-    ]
-    lines: list[str] = []
-    for title, hint, changes in sections:
-        lines += _md_fitted(title, hint, changes, plan, view, room - _size(lines))
-    return lines
-
-
-def _md_fitted(
-    title: str, hint: str, changes: Sequence[Change], plan: Plan, view: View, room: int
-) -> list[str]:
-    if not changes:
-        return []
-    blocks = ["\n".join(_md_change(plan, c, view)) for c in changes]
-    shown = _fitting(blocks, room - len(title) - len(hint) - 400)
-    lines = [f"**{md(title)}**", "", md(hint), "", *shown]
-    rest = changes[len(shown) :]
-    if rest:
-        counted_rest = md("; ".join(line.text() for line in rolled(rest)))
-        lines.append(
-            f"{_LEFT_OUT}{len(rest):,} more, not listed here to fit the comment: {counted_rest}."
-            " Each is listed in the job summary and the full plan."
-        )
-    return [*lines, ""]
-
-
-@dataclass(frozen=True)
-class _Section:
-    """A suite's collapsible details: its opening, one block of lines per change."""
-
-    opening: str
-    blocks: tuple[str, ...]
-    noun: str = "more change"
-
-    def text(self, shown: int | None = None) -> str:
-        """The section, or only its first ``shown`` changes and a line saying so."""
-        blocks = list(self.blocks[:shown])
-        if len(blocks) < len(self.blocks):
-            blocks.append(f"- … {counted(len(self.blocks) - len(blocks), self.noun)}: cut")
-        return "\n".join([self.opening, *blocks, "\n</details>\n"])
-
-    def fitting(self, room: int) -> int:
-        """How many leading changes fit in ``room`` characters with the closing lines."""
-        room -= len(self.text(0)) + 1
-        for shown, block in enumerate(self.blocks):
-            room -= len(block) + 1
-            if room < 0:
-                return shown
-        return len(self.blocks)
-
-
-def _md_rolled_head(groups: list[tuple[str, list[Change]]], view: View) -> list[str]:
-    """The rolled-up changes: a line per kind and field, with examples."""
-    lines = [f"**{md(rolled_title(groups))}**", ""]
-    lines += [_md_rolled(line) for line in rolled(_others(groups))]
-    return [*lines, "", md(ROLLED_HINT.format(at=view.rollup)), ""]
-
-
-def _md_per_suite(groups: list[tuple[str, list[Change]]]) -> _Section:
-    opening = f"<details><summary>Per suite ({counted(len(groups), 'group')})</summary>\n"
-    blocks = [f"- {md(group)}: {md(kinds_text(changes))}" for group, changes in groups]
-    return _Section(opening, tuple(blocks), "more suite")
-
-
-def _md_group(plan: Plan, group: str, changes: list[Change], view: View) -> _Section:
-    name = safetext.markdown_html(group)
-    opening = f"<details><summary>{name} ({counted(len(changes), 'change')})</summary>\n"
-    return _Section(opening, tuple("\n".join(_md_change(plan, c, view)) for c in changes))
-
-
-def _md_rolled(line: Rolled) -> str:
-    """``- `~` **1,812 cases: description changed** — e.g. …``."""
-    return f"- `{SYMBOLS[line.kind]}` **{md(line.text())}** — e.g. {md(examples(line))}"
-
-
-def _md_section(
-    title: str,
-    hint: str,
-    changes: Sequence[Change],
-    plan: Plan,
-    view: View,
-    verbs: Mapping[str, str],
-) -> list[str]:
-    """Conflicts or drift as markdown: a bold title, the hint, one item per entity."""
-    if not changes:
-        return []
-    items = [line for c in changes for line in _md_change(plan, c, view, verbs.get(c.kind))]
-    return [f"**{md(title)}**", "", md(hint), "", *items, ""]
-
-
-def _md_change(plan: Plan, change: Change, view: View, verb: str | None = None) -> list[str]:
-    what = f"{ENTITY_NAMES[change.entity]} {md(change.name)}"
-    conflict = any(d.side == "conflict" for d in change.diffs)
-    symbol = "!" if conflict else SYMBOLS[change.kind]
-    head = f"- `{symbol}` **{verb or ('conflict' if conflict else change.kind)}** {what}"
-    if change.live_id is not None:
-        url = link(plan, change, view.web)
-        head += f" ([{md(str(change.live_id))}]({safetext.markdown_url(url)}))" if url else ""
-    if change.location:
-        head += f" — {md(str(change.location))}"
-    elif change.kind in DESTRUCTIVE:
-        head += f" — in {md(_group_of(change))}"
-    lines = [head, *(f"  - {md(diff_text(d) + _reverted(d, verb))}" for d in change.diffs)]
-    if change.used_by:
-        lines.append("  - used by cases: " + ", ".join(md(f"#{i}") for i in change.used_by))
-    return lines
-
-
-def _md_messages(title: str, messages: Sequence[Message]) -> str:
-    if not messages:
-        return ""
-    return "\n".join([f"**{title}**", "", *(f"- {md(str(m))}" for m in messages), ""])
-
-
-def _cut(head: str, groups: list[_Section], messages: list[str], limit: int) -> str:
-    """Everything when it fits in ``limit``; else the leading suite sections that fit
-    beside the warnings and notes (a large plan is where they matter most), the first
-    changes of the next section that fit, a line saying what was left out, then the
-    warnings and notes that fit."""
-    room = limit - 400 - len(head)
-    sections = [g.text() for g in groups]
-    if _size(sections) + _size(messages) <= room:
-        return _joined([head, *sections, *messages])
-    tail = _fitting(messages, room)
-    body = _fitting(sections, room - _size(tail))
-    left = len(groups) - len(body) + len(messages) - len(tail)
-    if len(body) < len(groups):
-        partial = groups[len(body)]
-        shown = partial.fitting(room - _size(tail) - _size(body))
-        if shown:
-            body.append(partial.text(shown))
-            left -= 1
-    what = f": {counted(left, 'more section')} did not fit in" if left else " to fit in"
-    cut = (
-        f"{_CUT_NOTE}{what} {limit:,} characters.** The whole plan is in the "
-        "job summary of this run (or run `qasesync plan`).\n"
-    )
-    return _joined([head, *body, cut, *tail])
-
-
-def _size(sections: list[str]) -> int:
-    return sum(len(section) + 1 for section in sections)
-
-
-def _fitting(sections: list[str], room: int) -> list[str]:
-    """The leading sections whose total size stays within ``room``."""
-    kept: list[str] = []
-    for section in sections:
-        room -= len(section) + 1
-        if room < 0:
-            break
-        kept.append(section)
-    return kept
-
-
-def _joined(parts: list[str]) -> str:
-    return "\n".join(parts).rstrip("\n") + "\n"
-
-
 # --- json ---------------------------------------------------------------------------------
 
 
@@ -652,126 +432,3 @@ def _member(value: Any) -> str:
 
 def _dumped(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
-
-
-# --- github -------------------------------------------------------------------------------
-
-
-def command(
-    level: str,
-    message: str,
-    *,
-    file: str | None = None,
-    line: int | None = None,
-    col: int | None = None,
-) -> str:
-    """One workflow command: ``::notice file=…,line=…::message`` (a line and column only
-    with a file)."""
-    if file is None:
-        return safetext.workflow_command(level, message)
-    return safetext.workflow_command(level, message, file=file, line=line, col=col)
-
-
-#: Annotations of each level `--format github` emits: GitHub shows no more per step.
-ANNOTATIONS = 10
-_LEVELS = ("error", "warning", "notice")
-
-
-def render_github(plan: Plan, view: View) -> str:
-    """An annotation on the YAML line of each change (a conflict an error, a deprecation
-    or deletion a warning, errors and those first), a warning per warning: at most
-    `ANNOTATIONS` of each level, then one notice counting the rest; then the summary."""
-    files = _case_files(plan)
-    lines = [command("warning", NO_BASE)] if plan.two_way else []
-    lines += [_github_change(c, view, files, "error") for c in plan.conflicts]
-    lines += [_github_change(c, view, files, "warning") for c in destructive(plan)]
-    lines += [_github_message("warning", m, view.tree_prefix, files) for m in plan.warnings]
-    lines += [_github_change(c, view, files) for c in plan.changes if c.kind not in DESTRUCTIVE]
-    lines += [_github_change(c, view, files, verb=DRIFT_WORDS[c.kind]) for c in plan.drift]
-    lines += [_github_message("notice", m, view.tree_prefix, files) for m in plan.notes]
-    adopted = adoption_line(plan)
-    lines += [command("notice", adopted)] if adopted else []
-    lines = capped(lines)
-    lines += [summary_line(plan), estimate_line(plan, view.rate_per_minute)]
-    return "\n".join(lines) + "\n"
-
-
-def capped(commands: Sequence[str], *, each: int = ANNOTATIONS) -> list[str]:
-    """At most ``each`` annotations of each level, in their order; when some are left
-    out, the last notice is one that counts them per level (so notices stay within
-    ``each`` too)."""
-    levels = [_level(line) for line in commands]
-    total = {level: levels.count(level) for level in _LEVELS}
-    room = dict.fromkeys(_LEVELS, each)
-    if any(n > each for n in total.values()):
-        room["notice"] = each - 1
-    kept = []
-    for line, level in zip(commands, levels, strict=True):
-        if room[level] > 0:
-            room[level] -= 1
-            kept.append(line)
-    if len(kept) == len(commands):
-        return kept
-    shown = Counter(_level(line) for line in kept)
-    left = {level: total[level] - shown[level] for level in _LEVELS}
-    counts = ", ".join(counted(left[level], level) for level in _LEVELS if left[level])
-    note = (
-        f"qasesync: {counted(len(commands) - len(kept), 'more annotation')} not shown "
-        f"({counts}; GitHub shows {each} of each level): the whole plan is in the job summary "
-        "(or run `qasesync plan`)"
-    )
-    return [*kept, command("notice", note)]
-
-
-def _level(line: str) -> str:
-    """The level of one of our workflow commands (``::error file=…::…`` → ``error``)."""
-    return line[2:].split(" ", 1)[0].split(":", 1)[0]
-
-
-def _case_files(plan: Plan) -> list[str]:
-    """The case files the plan touches, shallowest first."""
-    files = {c.location.file for c in plan.changes if c.entity == "case" and c.location}
-    return sorted(files, key=lambda f: (f.count("/"), f))
-
-
-def _github_change(
-    change: Change,
-    view: View,
-    files: Sequence[str],
-    level: str = "notice",
-    *,
-    verb: str | None = None,
-) -> str:
-    """One annotation; a conflict is an error, drift says it happened in Qase."""
-    details = "; ".join(diff_text(d) for d in change.diffs)
-    head = f"conflict: {_head(change)}" if level == "error" else _head(change, verb)
-    where = " in Qase" if verb else ""
-    message = f"qasesync plan: {head}{where}" + (f": {details}" if details else "")
-    return _github_message(level, Message(message, change.location), view.tree_prefix, files)
-
-
-def _github_message(level: str, message: Message, prefix: str, files: Sequence[str]) -> str:
-    where = message.location
-    if where is None:
-        return command(level, message.text)
-    if where.line == 0:
-        # A folder without suite.yaml: an annotation needs a file, so the folder's first
-        # case file in the plan (no line), else none.
-        folder = where.file.rpartition("/")[0] + "/"
-        inside = [f for f in files if f.startswith(folder)]
-        return command(level, message.text, file=prefix + inside[0] if inside else None)
-    return command(level, message.text, file=prefix + where.file, line=where.line)
-
-
-def github_problems(problems: Iterable[Problem | str], *, tree_prefix: str = "") -> str:
-    """An ``::error`` per problem of a failed validation or plan."""
-    lines = []
-    for problem in problems:
-        if isinstance(problem, Problem) and problem.line != 0:  # line 0: a file not written
-            file = tree_prefix + problem.file
-            lines.append(
-                command("error", problem.message, file=file, line=problem.line, col=problem.col)
-            )
-        else:
-            lines.append(command("error", str(problem)))
-    return "\n".join(capped(lines)) + "\n"

@@ -108,3 +108,18 @@ def test_show_estimates_the_apply_at_the_rate_limit_set(
     out = io.StringIO()
     assert main(["show", str(saved)], out=out) == 0
     assert "at 120 requests/minute)." in out.getvalue()
+
+
+def test_a_plan_file_past_the_size_limit_is_refused_without_reading_it_all(
+    tmp_path: Path,
+) -> None:
+    from qasesync.cli.common import read_plan
+    from qasesync.errors import ConfigError
+
+    saved = Path(__file__).parent / "data" / "golden" / "mixed.json"
+    size = saved.stat().st_size
+    assert read_plan(str(saved), limit=size).project == "DEMO"
+    with pytest.raises(ConfigError, match=rf"not a saved plan \(larger than {size - 1:,} bytes\)"):
+        read_plan(str(saved), limit=size - 1)
+    with pytest.raises(ConfigError, match=r"/dev/zero: not a saved plan \(larger than 1,024 bytes"):
+        read_plan("/dev/zero", limit=1024)  # endless: only the limit is read

@@ -53,13 +53,18 @@ def project_code(code: str | None) -> str:
     return code.upper()
 
 
-def read_plan(path: str) -> Plan:
+#: Larger than any saved plan (100,000 changed cases take about 75 MB): reading stops
+#: there, so that a device or a runaway file is refused instead of read for ever.
+MAX_PLAN_BYTES = 1 << 30
+
+
+def read_plan(path: str, *, limit: int = MAX_PLAN_BYTES) -> Plan:
     """A plan saved by ``plan --out``; a file that is none is the user's to fix (exit 1)."""
     from qasesync.errors import ConfigError
     from qasesync.plans.plan import Plan
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = _read_at_most(Path(path), limit)
         data = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
         if not isinstance(data, dict):
             raise ValueError(f"a JSON {type(data).__name__}, not an object")
@@ -71,6 +76,14 @@ def read_plan(path: str) -> Plan:
     except RecursionError as error:  # deeper than `json` reads
         raise ConfigError(f"{path}: not a saved plan (nested too deep)") from error
     return saved
+
+
+def _read_at_most(path: Path, limit: int) -> str:
+    with path.open("rb") as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit:,} bytes")
+    return data.decode("utf-8")
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

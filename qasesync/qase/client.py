@@ -363,7 +363,7 @@ class QaseClient:
             with waiting(what, tries.deadline, announce_every=self._announce_every):
                 response = self._send(request)
         except httpx.TransportError as exc:
-            self._afterfailure_text(request, path, body, exc, tries)
+            self._after_failure(request, path, body, exc, tries)
             return None
         status = response.status_code
         if status == 429:
@@ -400,7 +400,7 @@ class QaseClient:
         )
         return response
 
-    def _afterfailure_text(
+    def _after_failure(
         self, request: httpx.Request, path: str, body: Any, exc: httpx.TransportError, tries: _Tries
     ) -> None:
         """Prepare a retry after a connection failure, or raise the error it amounts to."""

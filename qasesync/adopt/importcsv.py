@@ -337,9 +337,9 @@ def _suite_by_id(builder: _Builder, suite_id: int, below: tuple[int, ...]) -> st
 
 def _suite(suite_id: int, row: csvqase.SuiteRow | None, parent: str | None) -> Suite:
     if row is None:
-        return Suite(key=f"#{suite_id}", title=f"Suite {suite_id}", id=suite_id)
+        return Suite(key=live_suite_key(suite_id), title=f"Suite {suite_id}", id=suite_id)
     return Suite(
-        key=f"#{suite_id}",
+        key=live_suite_key(suite_id),
         title=row.title,
         id=suite_id,
         parent=parent,

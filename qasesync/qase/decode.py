@@ -53,7 +53,7 @@ def _suite(item: JsonObject, by_id: Mapping[int, JsonObject]) -> Suite:
         )
         parent_id = None
     return Suite(
-        key=f"#{item['id']}",
+        key=live_suite_key(int(item["id"])),
         title=str(item.get("title") or ""),
         id=int(item["id"]),
         parent=live_suite_key(None if parent_id is None else int(parent_id)),

@@ -173,15 +173,11 @@ def _decode(data: bytes | None) -> str:
         raise WriteBackError(f"not UTF-8 ({exc.reason} at byte {exc.start})") from exc
 
 
-def replace_bytes(root: Path, file: str, old: bytes | None, new: bytes) -> bool:
-    """Replace ``root/file`` with ``new`` atomically, keeping its mode, unless it no
-    longer holds ``old`` (None: it did not exist); True when written (for `pull`)."""
-    return replace_stream(root, file, old, [new])
-
-
 def replace_stream(root: Path, file: str, old: bytes | None, chunks: Iterable[bytes]) -> bool:
-    """`replace_bytes` with the new content given in pieces, written as they come: a
-    large file (the base record) is never held whole as text and as bytes."""
+    """Replace ``root/file`` atomically, keeping its mode, with the new content given in
+    pieces and written as they come (a large file, the base record, is never held whole
+    as text and as bytes); `WriteBackError` when it no longer holds ``old`` (None: it did
+    not exist). True when written, False when the content is the same."""
     item = _pending(root, file, old, chunks)
     if not item.changes:
         _remove([item])

@@ -14,10 +14,11 @@ from kit.plans import (
     loc,
     mixed_desired,
     mixed_settings,
+    with_case,
 )
 
 from qasesync.errors import SafetyError
-from qasesync.model import Assignment, Case
+from qasesync.model import Assignment, Case, CustomField, Live
 from qasesync.plans.destroy import InScope
 from qasesync.plans.plan import (
     Change,
@@ -85,6 +86,25 @@ def test_a_saved_change_holds_the_live_id_and_the_place_not_the_entities() -> No
     assert update.live == Case("Login redirects to the dashboard", id=101)
     deleted = next(c for c in loaded.changes if (c.kind, c.entity) == ("delete", "case"))
     assert (deleted.live_id, deleted.desired) == (103, None)
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), float("-inf")])
+def test_a_created_case_whose_number_is_no_finite_number_saves_it_as_its_text(
+    number: float,
+) -> None:
+    fields = (*live().workspace.custom_fields, CustomField(4, "Estimate", "number"))
+    ws = replace(live().workspace, custom_fields=fields)
+    tree = mixed_desired()
+    tree = with_case(tree, len(tree.cases) - 1, custom_fields={"Estimate": number})
+    planned = plan(tree, Live(live_tree(), ws), mixed_settings())
+
+    def no_constant(name: str) -> None:
+        raise AssertionError(f"{name} is not JSON")
+
+    data = json.loads(render(planned, "json", View()), parse_constant=no_constant)
+    created = next(c for c in data["changes"] if (c["kind"], c["entity"]) == ("create", "case"))
+    assert created["after"]["custom_fields"] == {"Estimate": str(number)}
+    assert Plan.from_json(data).to_json() == data == planned.to_json()
 
 
 def test_json_shows_the_limit_figures_and_reading_it_back_ignores_them() -> None:

@@ -409,7 +409,9 @@ def _has_issues(entity: Entity) -> bool:
 
 def to_data(value: Any) -> Any:
     """A model value as plain JSON data: dataclasses as objects (every field), tuples as
-    lists, frozensets as sorted lists."""
+    lists, frozensets as sorted lists, a number that is no finite number (a tree's
+    ``.nan``) as its text, which is how it is compared and sent (`custom_number`): JSON
+    has no NaN, and a saved plan holding one could not be read back."""
     if is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_data(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, (tuple, list)):
@@ -418,6 +420,8 @@ def to_data(value: Any) -> Any:
         return sorted(to_data(v) for v in value)
     if isinstance(value, Mapping):
         return {str(k): to_data(v) for k, v in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     return value
 
 
@@ -540,7 +544,8 @@ def _compact(value: Any) -> Any:
 
 
 _NO_DEFAULT = object()
-_PLAIN = frozenset({str, int, float, bool, type(None)})
+#: Values `_compact` keeps as they are (a float goes through `to_data`: it may be NaN).
+_PLAIN = frozenset({str, int, bool, type(None)})
 
 
 @cache

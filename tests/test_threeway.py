@@ -10,7 +10,7 @@ import pytest
 from qasesync.apply.ledger import Ledger
 from qasesync.errors import ConfigError
 from qasesync.model import Base, SharedStep, Step
-from qasesync.plans.normalise import steps_data, steps_key
+from qasesync.plans.normalise import steps_data, steps_key, steps_view, steps_view_of_data
 from qasesync.plans.plan import Change, Plan
 from qasesync.plans.threeway import (
     Layered,
@@ -236,6 +236,17 @@ def test_a_shared_step_update_that_moved_its_hash_moves_its_record() -> None:
         Record("shared_step", "old", None),
         Record("shared_step", "new", {"title": "Sign in"}),
     ]
+
+
+def test_recorded_steps_read_back_as_the_steps_a_diff_shows() -> None:
+    steps = (
+        Step("shared", "an action that is the word", steps=(Step("workspace", "x"),)),
+        Step(shared="login"),
+        Step(workspace="ws1"),
+        Step("Open", data="page"),
+    )
+    ref = {"login": "abc"}.__getitem__
+    assert steps_view_of_data(steps_data(steps, ref)) == steps_view(steps, ref)
 
 
 def test_the_synced_steps_are_the_compared_steps_as_plain_data() -> None:

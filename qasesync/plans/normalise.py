@@ -98,12 +98,13 @@ def _step_view(step: Step, ref: RefMapper, content: Mapping[str, str]) -> dict[s
 
 def steps_view_of_data(data: list[Any]) -> list[dict[str, Any]]:
     """`steps_data`'s form (a base record's steps) in `steps_view`'s, references as
-    their tokens."""
+    their tokens (a reference has two items: a step of four whose action is ``shared``
+    is a step like any other)."""
     views: list[dict[str, Any]] = []
     for item in data:
-        if item[0] == "shared":
+        if len(item) == 2 and item[0] == "shared":
             views.append({"shared": item[1]})
-        elif item[0] == "workspace":
+        elif len(item) == 2 and item[0] == "workspace":
             views.append({"workspace_shared": item[1]})
         else:
             view = dict(zip(("action", "expected_result", "data"), item[:3], strict=True))

@@ -541,3 +541,24 @@ def test_a_file_that_cannot_be_written_leaves_every_file_as_it_was(
         write(root, result, digests)
     assert {name: (root / name).read_bytes() for name in result.files} == before
     assert list(root.glob("*.tmp")) == []  # no temporary left behind
+
+
+def test_a_pull_that_cannot_write_leaves_no_new_folder_behind(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = Emulator(token=TOKEN)
+    seed(emu)
+    billing = emu.store.create_suite(PROJECT, {"title": "Billing & Invoices"})
+    emu.store.patch_case(PROJECT, 3, {"suite_id": billing})
+    digests: dict[str, str] = {}
+    result = pulled(emu, tree, digests)
+    assert "billing-invoices/cases.yaml" in result.files
+    before = sorted(p.relative_to(tree) for p in tree.rglob("*"))
+
+    def full_disk(path: Path, chunks: Any, mode: int) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(qasesync.tree.writeback, "_write_temporary", full_disk)
+    with pytest.raises(WriteBackError, match="No space left"):
+        write(tree, result, digests)
+    assert sorted(p.relative_to(tree) for p in tree.rglob("*")) == before

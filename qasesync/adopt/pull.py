@@ -203,13 +203,29 @@ def write(
             )
         )
     changed = [name for name, (old, new) in pulled.files.items() if old != new]
-    for name in changed:
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-    replace_files(root, {name: pulled.files[name] for name in changed})
+    made = _folders(root, changed)
+    try:
+        replace_files(root, {name: pulled.files[name] for name in changed})
+    except BaseException:
+        for folder in reversed(made):  # nothing was written: no empty new folder either
+            folder.rmdir()
+        raise
     written = list(changed)
     if pulled.base is not None and write_base(root, pulled.base, base_bytes):
         written.append(BASE_FILE)
     return written
+
+
+def _folders(root: Path, names: Sequence[str]) -> list[Path]:
+    """Make the folders the new files go into; those made, parents first."""
+    made: list[Path] = []
+    for name in names:
+        folder = (root / name).parent
+        missing = [f for f in (folder, *folder.parents) if f.is_relative_to(root)]
+        for new in reversed([f for f in missing if not f.exists()]):
+            new.mkdir()
+            made.append(new)
+    return made
 
 
 def _stale(pulled: Pulled, digests: Mapping[str, str]) -> list[str]:

@@ -135,7 +135,7 @@ def updated(base: Base | None, records: Iterable[Record], ignored: Iterable[str]
 class Packed(Mapping[str, Any]):
     """Synced fields held as compressed JSON and unpacked whenever they are read: apply
     records every unchanged case (all 100,000 in the first apply of a tree without ids),
-    and a record takes about 400 bytes so against 1.3 KB as lists and dicts. JSON is the
+    and a record takes about 400 bytes so, against 1.3 KB as lists and dicts. JSON is the
     record's own form (`qasesync.tree.base`), so what is unpacked equals what was packed.
     Read it whole (`items`), not field by field."""
 

@@ -337,6 +337,33 @@ def test_a_create_with_a_lost_answer_is_found_by_its_nonce(
         assert [s["id"] for s in lock_suites(emu)] == [lock.held]
 
 
+def test_writes_stop_by_the_expiry_of_the_oldest_description_a_retried_create_sent(
+    emu: Emulator, remote: Remote, clock: Clock
+) -> None:
+    """The first create got no answer and is not found, so it is sent again 30 s later;
+    the first lands late after all, with the higher id and the earlier expiry: the
+    guard must time writes from that earlier description."""
+    original = remote.create_lock
+    sent: list[str] = []
+
+    def late(description: str) -> int:
+        sent.append(description)
+        if len(sent) == 1:
+            clock.elapsed += 30.0
+            raise AmbiguousWriteError("no answer", method="POST", path="/suite/SHOP")
+        original(description)  # the second send...
+        original(sent[0])  # ...and the first, landing late with a higher id
+        raise AmbiguousWriteError("no answer", method="POST", path="/suite/SHOP")
+
+    remote.create_lock = late  # type: ignore[method-assign]
+    with make_lock(remote, clock, []) as lock:
+        held = next(s for s in lock_suites(emu) if s["id"] == lock.held)
+        assert held["description"] == sent[0]  # the one that holds says the earlier expiry
+        clock.elapsed = 120.5  # 120 s after the first description: no longer safe
+        with pytest.raises(LockError, match="may have expired"):
+            remote.client.post(f"/suite/{PROJECT}", {"title": "Too late"})
+
+
 def test_a_create_that_did_not_happen_is_sent_again_up_to_three_times(
     emu: Emulator, remote: Remote, clock: Clock
 ) -> None:

@@ -178,14 +178,17 @@ class ProjectLock:
         """A new lock suite. A create whose answer was lost is looked up by its nonce
         first, and sent again only when it is not there (at most `CREATE_ATTEMPTS`
         sends); one that shows up later anyway is deleted as stale (`_stale`)."""
-        sent = 0
+        sent, first = 0, None
         while True:
             sent += 1
+            description = self._description()
+            first = self._described if first is None else first
             try:
-                return self.remote.create_lock(self._description())
+                return self.remote.create_lock(description)
             except AmbiguousWriteError:
                 ours = [k for k in self.remote.read_locks() if k.nonce == self._nonce]
                 if ours:
+                    self._described = first  # it may be an earlier send's, landed late
                     return ours[-1].id
                 if sent == CREATE_ATTEMPTS:
                     raise

@@ -26,7 +26,6 @@ plan's ``adoptions`` (entities it matched by title) go to ``on_written`` first.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -54,7 +53,16 @@ from qasesync.apply.reconcile import (
 )
 from qasesync.errors import ApiError, LockError, SafetyError
 from qasesync.model import Assignment, Case, SharedStep, Suite, Tree
-from qasesync.plans.plan import BULK_SIZE, Change, Phase, Plan, fingerprint, tree_fingerprint
+from qasesync.plans.destroy import REFUSED_IN_PLAN
+from qasesync.plans.plan import (
+    BULK_SIZE,
+    Change,
+    Phase,
+    Plan,
+    canonical_json,
+    fingerprint,
+    tree_fingerprint,
+)
 from qasesync.qase.remote import Remote
 from qasesync.tree.writeback import digest, write_back
 
@@ -151,8 +159,6 @@ def check_fresh(saved: Plan, tree: Tree, live: Tree, *, now: Plan) -> None:
 #: changed in Qase elsewhere (drift), notes on entities it leaves alone (live cases kept),
 #: and the destroy limit's figures and warning (apply checks the limit on today's counts).
 _NOT_COMPARED = frozenset({"drift", "notes", "cases_in_scope", "max_destroy"})
-#: How the planner's warning of a plan over the destroy limit ends (`planner._plan`).
-_DESTROY_WARNING = "; apply refuses this plan unless given --allow-destroy"
 
 
 def _differences(saved: Plan, now: Plan) -> list[str]:
@@ -169,12 +175,12 @@ def _differences(saved: Plan, now: Plan) -> list[str]:
         f"{c.kind} {c.entity.replace('_', ' ')} {c.name!r}: not what planning the same tree "
         "and project makes of it (the plan file was edited)"
         for ours, theirs, c in pairs
-        if _text(ours) != _text(theirs)
+        if canonical_json(ours) != canonical_json(theirs)
     ]
     problems += [
         f"its {name.replace('_', ' ')}: not what planning the same tree and project makes of them"
         for name in mine
-        if name != "changes" and _text(mine[name]) != _text(fresh[name])
+        if name != "changes" and canonical_json(mine[name]) != canonical_json(fresh[name])
     ]
     return problems
 
@@ -183,9 +189,7 @@ def _compared(plan: Plan) -> dict[str, Any]:
     """The plan's JSON as `check_fresh` compares it (`_NOT_COMPARED` left out)."""
     data = {k: v for k, v in plan.to_json().items() if k not in _NOT_COMPARED}
     data["warnings"] = [
-        w
-        for w in data["warnings"]
-        if w["location"] is not None or _DESTROY_WARNING not in w["text"]
+        w for w in data["warnings"] if w["location"] is not None or REFUSED_IN_PLAN not in w["text"]
     ]
     return data
 
@@ -206,10 +210,6 @@ def _other_changes(saved: Plan, now: Plan) -> list[str]:
 
 def _outline(plan: Plan) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
     return [(c.kind, c.entity, c.name, str(c.live_id), c.fields) for c in plan.changes]
-
-
-def _text(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def _changed_entities(plan: Plan, live: Tree) -> list[str]:

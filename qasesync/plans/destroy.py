@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from qasesync.plans.plan import Change
 
 DEPRECATED = "deprecated"
+#: What the warning of a plan over the limit says after the refusal (`planner`); a saved
+#: plan's copy of it is not compared with the plan made again (`apply.applier`).
+REFUSED_IN_PLAN = "; apply refuses this plan unless given --allow-destroy"
 
 
 @dataclass(frozen=True)

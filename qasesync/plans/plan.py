@@ -341,14 +341,15 @@ def _check_as_written(plan: Plan, data: Mapping[str, Any]) -> None:
     for key, member in plan.json_members():
         if key in lists:
             for index, change in enumerate(lists[key]):
-                if _canonical(_change_json(change)) != _canonical(data[key][index]):
+                if canonical_json(_change_json(change)) != canonical_json(data[key][index]):
                     raise ValueError(f"{key}[{index}]: not as `plan --out` writes it")
-        elif _canonical(member()) != _canonical(data[key]):
+        elif canonical_json(member()) != canonical_json(data[key]):
             raise ValueError(f"{key}: not as `plan --out` writes it")
 
 
-def _canonical(value: Any) -> str:
-    """JSON text that tells apart what ``==`` does not (``true``, ``1``, ``1.0``)."""
+def canonical_json(value: Any) -> str:
+    """JSON text that tells apart what ``==`` does not (``true``, ``1``, ``1.0``): how a
+    saved plan is compared, with what it reads back as and with a plan made again."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 

@@ -180,10 +180,7 @@ class _Planner:
         if refusal is None:
             return result
         # Said in the plan a pull request shows, not only when apply refuses after merge.
-        refused = Message(
-            f"{refusal}; apply refuses this plan unless given --allow-destroy "
-            f"(or {refusal.setting})"
-        )
+        refused = Message(f"{refusal}{destroy.REFUSED_IN_PLAN} (or {refusal.setting})")
         return replace(result, warnings=(*result.warnings, refused))
 
     def _plan_of(self, changes: list[Change]) -> Plan:

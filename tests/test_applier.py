@@ -504,15 +504,18 @@ def test_a_refused_suite_is_named_and_stops_the_run(tmp_path: Path, spec_checked
     assert writes(emu) == [] and failed.value.report.done == []
 
 
-def test_a_saved_plan_whose_entities_are_gone_is_stale(tmp_path: Path, spec_checked: Any) -> None:
+def renamed_case(tmp_path: Path, more: str = "") -> tuple[Emulator, int, int, Path]:
+    """A live suite ``s`` with a case the tree (``more`` cases after it) renames."""
     emu = shop_emulator()
     suite = emu.store.create_suite(PROJECT, {"title": "s"})
     case = emu.store.create_case(PROJECT, {"title": "Old title", "suite_id": suite})
-    files = {
-        "qasesync.yaml": f"project: {PROJECT}\n",
-        "s/cases.yaml": f"cases:\n  - id: {case}\n    title: New title\n  - title: Added\n",
-    }
-    root = write_tree(tmp_path / "t", files)
+    cases = f"cases:\n  - id: {case}\n    title: New title\n{more}"
+    files = {"qasesync.yaml": f"project: {PROJECT}\n", "s/cases.yaml": cases}
+    return emu, suite, case, write_tree(tmp_path / "t", files)
+
+
+def test_a_saved_plan_whose_entities_are_gone_is_stale(tmp_path: Path, spec_checked: Any) -> None:
+    emu, suite, case, root = renamed_case(tmp_path, "  - title: Added\n")
     remote = remote_with(emu, spec_checked)
     tree, _, plan = plan_of(root, remote)
     emu.store.delete_suite(PROJECT, suite)  # its case goes with it
@@ -530,14 +533,7 @@ def test_a_saved_plan_whose_entities_are_gone_is_stale(tmp_path: Path, spec_chec
 def test_a_saved_plan_must_fingerprint_every_live_entity_as_it_is_now(
     tmp_path: Path, spec_checked: Any
 ) -> None:
-    emu = shop_emulator()
-    suite = emu.store.create_suite(PROJECT, {"title": "s"})
-    case = emu.store.create_case(PROJECT, {"title": "Old title", "suite_id": suite})
-    files = {
-        "qasesync.yaml": f"project: {PROJECT}\n",
-        "s/cases.yaml": f"cases:\n  - id: {case}\n    title: New title\n",
-    }
-    root = write_tree(tmp_path / "t", files)
+    emu, _, case, root = renamed_case(tmp_path)
     remote = remote_with(emu, spec_checked)
     tree, live, plan = plan_of(root, remote)
     [update] = plan.changes

@@ -202,15 +202,14 @@ def write(
                 f"{name}: changed on disk since it was read; run pull again" for name in stale
             )
         )
-    changed = [name for name, (old, new) in pulled.files.items() if old != new]
-    made = _folders(root, changed)
+    made = _folders(root, list(pulled.files))  # each file in it changes (`_files`)
     try:
-        replace_files(root, {name: pulled.files[name] for name in changed})
+        replace_files(root, pulled.files)
     except BaseException:
         for folder in reversed(made):  # nothing was written: no empty new folder either
             folder.rmdir()
         raise
-    written = list(changed)
+    written = list(pulled.files)
     if pulled.base is not None and write_base(root, pulled.base, base_bytes):
         written.append(BASE_FILE)
     return written

@@ -119,7 +119,7 @@ def updated(base: Base | None, records: Iterable[Record], ignored: Iterable[str]
             if record.key in table:  # `pop` would read (parse) the record it drops
                 del table[record.key]
         elif record.merge:
-            merged = {**table.get(record.key, {}), **record.fields}
+            merged = {**dict(table.get(record.key, {}).items()), **record.fields}  # `Packed`
             table[record.key] = {k: v for k, v in merged.items() if v is not None}
         else:  # not copied: a record's fields are read only (100,000 of them in a first apply)
             table[record.key] = record.fields

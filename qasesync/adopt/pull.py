@@ -220,8 +220,8 @@ def _folders(root: Path, names: Sequence[str]) -> list[Path]:
     made: list[Path] = []
     for name in names:
         folder = (root / name).parent
-        missing = [f for f in (folder, *folder.parents) if f.is_relative_to(root)]
-        for new in reversed([f for f in missing if not f.exists()]):
+        within = [f for f in (folder, *folder.parents) if f.is_relative_to(root)]
+        for new in reversed([f for f in within if not f.exists()]):
             new.mkdir()
             made.append(new)
     return made

@@ -128,6 +128,7 @@ class ProjectLock:
         self._described = monotonic()  # when the last description was made
         self._valid_until = 0.0  # monotonic: no reader can think it expired before
         self._lost: str | None = None
+        self._own_path = ""  # the held lock suite's path: the write guard lets it through
 
     def __enter__(self) -> ProjectLock:
         self.acquire()
@@ -271,6 +272,7 @@ class ProjectLock:
 
     def _hold(self, lock_id: int) -> None:
         self.held = self.remote.own_lock = lock_id
+        self._own_path = self.remote.lock_path(lock_id)
         self._confirmed()
         self._lost = None
         self.remote.client.write_guard = self.check_held
@@ -307,7 +309,7 @@ class ProjectLock:
         """The client's write guard while the lock is held: a write (other than to the
         lock suite itself) raises `LockError` once the lock is lost or may have expired,
         as another apply could then hold it and both would write."""
-        if path == f"/suite/{self.remote.project}/{self.held}":
+        if path == self._own_path:
             return  # renewing or removing the lock itself
         if self._lost is None and self._monotonic() > self._valid_until:
             self._lost = (

@@ -149,13 +149,17 @@ class Remote:
         body = {"title": LOCK_TITLE, "description": description}
         return int(self.client.post(f"/suite/{self.project}", body)["id"])
 
+    def lock_path(self, lock_id: int) -> str:
+        """The path of a lock suite: what renewing and removing it write to."""
+        return f"/suite/{self.project}/{lock_id}"
+
     def renew_lock(self, lock_id: int, description: str) -> None:
-        self.client.patch(f"/suite/{self.project}/{lock_id}", {"description": description})
+        self.client.patch(self.lock_path(lock_id), {"description": description})
 
     def delete_lock(self, lock_id: int) -> bool:
         """Delete a lock suite; False when it was gone already."""
         try:
-            self.client.delete(f"/suite/{self.project}/{lock_id}")
+            self.client.delete(self.lock_path(lock_id))
         except NotFoundError:
             return False
         return True
